@@ -1,0 +1,461 @@
+//! Tolerant decoding of documents and entries: every field but `request.method` and
+//! `request.url` may be missing, `null` or of the wrong type; bodies stay raw until needed.
+
+use super::decode::{base64_lenient, json_string};
+use super::{CaptureError, Format, Loaded, Skipped};
+use crate::model::{Exchange, Headers, Kind, Provenance, Request, Response, parse_timestamp};
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use std::sync::Arc;
+
+type Raw<'a> = Option<&'a RawValue>;
+
+#[derive(Deserialize)]
+struct Top<'a> {
+    #[serde(borrow, default)]
+    log: Raw<'a>,
+    #[serde(borrow, default)]
+    exchanges: Raw<'a>,
+    #[serde(borrow, default)]
+    entries: Raw<'a>,
+    #[serde(borrow, default)]
+    request: Raw<'a>,
+}
+
+#[derive(Deserialize)]
+struct HarLog<'a> {
+    #[serde(borrow, default)]
+    entries: Raw<'a>,
+    #[serde(borrow, default)]
+    creator: Raw<'a>,
+}
+
+#[derive(Deserialize)]
+struct RawEntry<'a> {
+    #[serde(borrow, default, alias = "startedDateTime")]
+    started_at: Raw<'a>,
+    #[serde(borrow, default)]
+    time: Raw<'a>,
+    #[serde(borrow, default)]
+    request: Raw<'a>,
+    #[serde(borrow, default)]
+    response: Raw<'a>,
+    #[serde(borrow, default, rename = "_error")]
+    error: Raw<'a>,
+}
+
+#[derive(Deserialize)]
+struct RawRequest<'a> {
+    #[serde(borrow, default)]
+    method: Raw<'a>,
+    #[serde(borrow, default)]
+    url: Raw<'a>,
+    #[serde(borrow, default)]
+    headers: Raw<'a>,
+    #[serde(borrow, default, rename = "postData")]
+    post_data: Raw<'a>,
+    #[serde(borrow, default)]
+    body: Raw<'a>,
+    #[serde(borrow, default)]
+    body_base64: Raw<'a>,
+}
+
+#[derive(Deserialize)]
+struct RawPostData<'a> {
+    #[serde(borrow, default)]
+    text: Raw<'a>,
+    #[serde(borrow, default)]
+    params: Raw<'a>,
+    #[serde(borrow, default)]
+    encoding: Raw<'a>,
+}
+
+#[derive(Deserialize)]
+struct RawResponse<'a> {
+    #[serde(borrow, default)]
+    status: Raw<'a>,
+    #[serde(borrow, default)]
+    headers: Raw<'a>,
+    #[serde(borrow, default)]
+    content: Raw<'a>,
+    #[serde(borrow, default)]
+    body: Raw<'a>,
+    #[serde(borrow, default)]
+    body_base64: Raw<'a>,
+    #[serde(borrow, default, rename = "redirectURL")]
+    redirect_url: Raw<'a>,
+    #[serde(borrow, default, rename = "_error")]
+    error: Raw<'a>,
+}
+
+#[derive(Deserialize)]
+struct RawContent<'a> {
+    #[serde(borrow, default)]
+    text: Raw<'a>,
+    #[serde(borrow, default)]
+    encoding: Raw<'a>,
+}
+
+fn json_error(file: &str, bytes: &[u8], e: &serde_json::Error) -> CaptureError {
+    let _ = bytes;
+    CaptureError::Json {
+        file: file.to_string(),
+        line: e.line(),
+        column: e.column(),
+        msg: e
+            .to_string()
+            .split(" at line ")
+            .next()
+            .unwrap_or("")
+            .to_string(),
+    }
+}
+
+/// Parse a whole document (HAR, dump or NDJSON).
+pub fn parse_document(name: Arc<str>, bytes: &[u8]) -> Result<Loaded, CaptureError> {
+    let file = name.to_string();
+    let mut stream = serde_json::Deserializer::from_slice(bytes).into_iter::<&RawValue>();
+    let first = match stream.next() {
+        Some(Ok(v)) => v,
+        Some(Err(e)) => return Err(json_error(&file, bytes, &e)),
+        None => return Err(CaptureError::Empty { file }),
+    };
+    let second = stream.next();
+    let mut loaded = Loaded::default();
+    if let Some(second) = second {
+        // NDJSON: one exchange per line; a bad line is skipped, not fatal.
+        loaded.format = Some(Format::Ndjson);
+        let mut items: Vec<Result<&RawValue, String>> = vec![Ok(first)];
+        items.push(second.map_err(|e| e.to_string()));
+        let mut rest = stream;
+        loop {
+            match rest.next() {
+                None => break,
+                Some(Ok(v)) => items.push(Ok(v)),
+                Some(Err(e)) => {
+                    items.push(Err(e.to_string()));
+                    break;
+                }
+            }
+        }
+        for (i, it) in items.into_iter().enumerate() {
+            match it {
+                Ok(v) => push_entry(&mut loaded, &name, i, v),
+                Err(msg) => loaded.skipped.push(Skipped {
+                    file: name.clone(),
+                    entry: i,
+                    reason: format!("invalid JSON: {msg}"),
+                }),
+            }
+        }
+        return Ok(loaded);
+    }
+    let text = first.get();
+    if text.starts_with('[') {
+        loaded.format = Some(Format::Dump);
+        let items: Vec<&RawValue> =
+            serde_json::from_str(text).map_err(|e| json_error(&file, bytes, &e))?;
+        for (i, v) in items.into_iter().enumerate() {
+            push_entry(&mut loaded, &name, i, v);
+        }
+        return Ok(loaded);
+    }
+    let top: Top<'_> = serde_json::from_str(text).map_err(|e| json_error(&file, bytes, &e))?;
+    if let Some(log) = top.log {
+        loaded.format = Some(Format::Har);
+        let log: HarLog<'_> =
+            serde_json::from_str(log.get()).map_err(|_| CaptureError::NotCapture {
+                file: file.clone(),
+                what: "`log` is not an object".into(),
+            })?;
+        loaded.creator = log
+            .creator
+            .and_then(|c| serde_json::from_str::<serde_json::Value>(c.get()).ok())
+            .and_then(|c| c.get("name").and_then(|n| n.as_str()).map(str::to_string));
+        let entries = log.entries.map(|e| e.get()).unwrap_or("[]");
+        let items: Vec<Option<&RawValue>> =
+            serde_json::from_str(entries).map_err(|_| CaptureError::NotCapture {
+                file: file.clone(),
+                what: "`log.entries` is not an array".into(),
+            })?;
+        for (i, v) in items.into_iter().enumerate() {
+            match v {
+                Some(v) => push_entry(&mut loaded, &name, i, v),
+                None => loaded.skipped.push(Skipped {
+                    file: name.clone(),
+                    entry: i,
+                    reason: "entry is null".into(),
+                }),
+            }
+        }
+        loaded.sanitized = detect_sanitized(&loaded);
+        return Ok(loaded);
+    }
+    if let Some(list) = top.exchanges.or(top.entries) {
+        loaded.format = Some(Format::Dump);
+        let items: Vec<Option<&RawValue>> =
+            serde_json::from_str(list.get()).map_err(|_| CaptureError::NotCapture {
+                file: file.clone(),
+                what: "`exchanges` is not an array".into(),
+            })?;
+        for (i, v) in items.into_iter().enumerate() {
+            match v {
+                Some(v) => push_entry(&mut loaded, &name, i, v),
+                None => loaded.skipped.push(Skipped {
+                    file: name.clone(),
+                    entry: i,
+                    reason: "entry is null".into(),
+                }),
+            }
+        }
+        return Ok(loaded);
+    }
+    if top.request.is_some() {
+        loaded.format = Some(Format::Dump);
+        push_entry(&mut loaded, &name, 0, first);
+        return Ok(loaded);
+    }
+    Err(CaptureError::NotCapture {
+        file,
+        what: "a JSON object without `log` (HAR), `exchanges` or `request` (exchange dump)".into(),
+    })
+}
+
+/// Chrome's default export drops `Authorization`, `Cookie` and `Set-Cookie` everywhere.
+fn detect_sanitized(l: &Loaded) -> bool {
+    if l.exchanges.len() < 2 {
+        return false;
+    }
+    let has = |e: &Exchange| {
+        e.request.headers.contains("authorization")
+            || e.request.headers.contains("cookie")
+            || e.response
+                .as_ref()
+                .is_some_and(|r| r.headers.contains("set-cookie"))
+    };
+    let browser = l
+        .creator
+        .as_deref()
+        .is_some_and(|c| c.eq_ignore_ascii_case("WebInspector"));
+    browser && !l.exchanges.iter().any(has)
+}
+
+fn push_entry(loaded: &mut Loaded, name: &Arc<str>, i: usize, v: &RawValue) {
+    match parse_entry(name, i, v) {
+        Ok(e) => loaded.exchanges.push(e),
+        Err(reason) => loaded.skipped.push(Skipped {
+            file: name.clone(),
+            entry: i,
+            reason,
+        }),
+    }
+}
+
+fn raw_string(r: Raw<'_>) -> Option<String> {
+    let r = r?;
+    let t = r.get();
+    if t.starts_with('"') {
+        json_string(t)
+    } else if t == "null" {
+        None
+    } else {
+        Some(t.to_string())
+    }
+}
+
+fn raw_number(r: Raw<'_>) -> Option<f64> {
+    let t = r?.get().trim();
+    t.parse::<f64>()
+        .ok()
+        .or_else(|| json_string(t).and_then(|s| s.trim().parse().ok()))
+}
+
+fn parse_headers(r: Raw<'_>) -> Headers {
+    let Some(r) = r else {
+        return Headers::default();
+    };
+    let v: serde_json::Value = match serde_json::from_str(r.get()) {
+        Ok(v) => v,
+        Err(_) => return Headers::default(),
+    };
+    let text = |v: &serde_json::Value| match v {
+        serde_json::Value::String(s) => Some(s.clone()),
+        serde_json::Value::Null => None,
+        other => Some(other.to_string()),
+    };
+    let mut out = Vec::new();
+    match v {
+        serde_json::Value::Array(items) => {
+            for it in items {
+                match it {
+                    serde_json::Value::Object(o) => {
+                        if let (Some(n), Some(val)) = (
+                            o.get("name").and_then(text),
+                            o.get("value").and_then(text),
+                        ) {
+                            if !n.is_empty() {
+                                out.push((n, val));
+                            }
+                        }
+                    }
+                    serde_json::Value::Array(pair) if pair.len() == 2 => {
+                        if let (Some(n), Some(val)) = (text(&pair[0]), text(&pair[1])) {
+                            out.push((n, val));
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        serde_json::Value::Object(o) => {
+            for (k, val) in o {
+                match val {
+                    serde_json::Value::Array(vals) => {
+                        out.extend(vals.iter().filter_map(text).map(|x| (k.clone(), x)))
+                    }
+                    other => {
+                        if let Some(x) = text(&other) {
+                            out.push((k, x));
+                        }
+                    }
+                }
+            }
+        }
+        _ => {}
+    }
+    Headers::new(out)
+}
+
+fn decode_body(text: Raw<'_>, encoding: Raw<'_>) -> Option<String> {
+    let t = raw_string(text)?;
+    if raw_string(encoding).is_some_and(|e| e.eq_ignore_ascii_case("base64")) {
+        let bytes = base64_lenient(&t)?;
+        return Some(String::from_utf8_lossy(&bytes).into_owned());
+    }
+    Some(t)
+}
+
+fn body_from_params(params: Raw<'_>) -> Option<String> {
+    let v: serde_json::Value = serde_json::from_str(params?.get()).ok()?;
+    let items = v.as_array()?;
+    if items.is_empty() {
+        return None;
+    }
+    let mut parts = Vec::new();
+    for it in items {
+        let n = it.get("name").and_then(|x| x.as_str()).unwrap_or("");
+        if n.is_empty() {
+            continue;
+        }
+        let val = it.get("value").and_then(|x| x.as_str()).unwrap_or("");
+        // Exporters disagree on whether params are percent-decoded: keep encoded values as-is.
+        let enc = |s: &str| {
+            let already = s.contains('%')
+                && s.split('%')
+                    .skip(1)
+                    .all(|p| p.len() >= 2 && p[..2].chars().all(|c| c.is_ascii_hexdigit()));
+            if already && !s.contains(' ') {
+                s.to_string()
+            } else {
+                crate::oauth::basic::form_encode(s)
+            }
+        };
+        parts.push(format!("{}={}", enc(n), enc(val)));
+    }
+    Some(parts.join("&"))
+}
+
+fn parse_entry(name: &Arc<str>, i: usize, v: &RawValue) -> Result<Exchange, String> {
+    let e: RawEntry<'_> =
+        serde_json::from_str(v.get()).map_err(|e| format!("not an entry object ({e})"))?;
+    let req: RawRequest<'_> = match e.request {
+        Some(r) => {
+            serde_json::from_str(r.get()).map_err(|_| "`request` is not an object".to_string())?
+        }
+        None => return Err("no `request`".into()),
+    };
+    let method = raw_string(req.method)
+        .filter(|m| !m.is_empty())
+        .ok_or("request has no method")?;
+    let url = raw_string(req.url)
+        .filter(|u| !u.is_empty())
+        .ok_or("request has no url")?;
+    if method.len() > 32 || !method.bytes().all(|b| b.is_ascii_alphabetic() || b == b'-') {
+        return Err(format!(
+            "request method `{}` is not an HTTP method",
+            method.chars().take(32).collect::<String>()
+        ));
+    }
+    let headers = parse_headers(req.headers);
+    let mut body = None;
+    if let Some(pd) = req.post_data {
+        if let Ok(pd) = serde_json::from_str::<RawPostData<'_>>(pd.get()) {
+            body = decode_body(pd.text, pd.encoding)
+                .filter(|t| !t.is_empty())
+                .or_else(|| body_from_params(pd.params));
+        }
+    }
+    if body.is_none() {
+        body = raw_string(req.body).or_else(|| {
+            raw_string(req.body_base64)
+                .and_then(|b| base64_lenient(&b))
+                .map(|b| String::from_utf8_lossy(&b).into_owned())
+        });
+    }
+    let request = Request::new(&method, &url, headers, body);
+    let response = match e.response {
+        None => None,
+        Some(r) if r.get() == "null" => None,
+        Some(r) => {
+            let rr: RawResponse<'_> = serde_json::from_str(r.get())
+                .map_err(|_| "`response` is not an object".to_string())?;
+            let status = raw_number(rr.status)
+                .map(|s| {
+                    if (0.0..1000.0).contains(&s) {
+                        s as u16
+                    } else {
+                        0
+                    }
+                })
+                .unwrap_or(0);
+            let mut headers = parse_headers(rr.headers);
+            let mut body = None;
+            if let Some(c) = rr.content {
+                if let Ok(c) = serde_json::from_str::<RawContent<'_>>(c.get()) {
+                    body = decode_body(c.text, c.encoding);
+                }
+            }
+            if body.is_none() {
+                body = raw_string(rr.body).or_else(|| {
+                    raw_string(rr.body_base64)
+                        .and_then(|b| base64_lenient(&b))
+                        .map(|b| String::from_utf8_lossy(&b).into_owned())
+                });
+            }
+            if let Some(loc) = raw_string(rr.redirect_url).filter(|s| !s.is_empty()) {
+                if !headers.contains("location") {
+                    headers.0.push(("Location".into(), loc));
+                }
+            }
+            let mut resp = Response::new(status, headers, body);
+            resp.transport_error = raw_string(rr.error)
+                .or_else(|| raw_string(e.error))
+                .filter(|s| !s.is_empty());
+            Some(resp)
+        }
+    };
+    Ok(Exchange {
+        index: 0,
+        source: Provenance {
+            file: name.clone(),
+            entry: i,
+        },
+        started_at: raw_string(e.started_at).and_then(|s| parse_timestamp(&s)),
+        duration_ms: raw_number(e.time).filter(|t| *t >= 0.0),
+        request,
+        response,
+        kind: Kind::Other,
+        sanitized: false,
+        provider: None,
+    })
+}

@@ -1,0 +1,394 @@
+//! The data model every later stage reads: an [`Exchange`] is one HTTP request and its response,
+//! with provenance (file and entry) and the decoded views rules need (query, form, JSON).
+//! Owns parsing of bodies and parameters; it performs no I/O and prints nothing.
+
+pub mod flow;
+mod headers;
+pub mod kind;
+
+pub use headers::Headers;
+pub use kind::Kind;
+
+use jiff::Timestamp;
+use serde_json::Value;
+use std::sync::Arc;
+use url::Url;
+
+/// Where an exchange came from: the input's display name and the entry index inside it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Provenance {
+    pub file: Arc<str>,
+    /// Zero-based index of the entry in its input (HAR `entries[n]`, dump array item, NDJSON line).
+    pub entry: usize,
+}
+
+/// Ordered name/value parameters (query string, form body).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Params(pub Vec<(String, String)>);
+
+impl Params {
+    /// Parse `application/x-www-form-urlencoded` text (also query strings).
+    pub fn parse(s: &str) -> Params {
+        Params(
+            url::form_urlencoded::parse(s.as_bytes())
+                .filter(|(k, _)| !k.is_empty())
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect(),
+        )
+    }
+
+    /// First value of `name`.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// First non-empty value of `name` (`name=` counts as absent).
+    pub fn non_empty(&self, name: &str) -> Option<&str> {
+        self.get(name).filter(|v| !v.is_empty())
+    }
+
+    pub fn count(&self, name: &str) -> usize {
+        self.0.iter().filter(|(k, _)| k == name).count()
+    }
+
+    pub fn has(&self, name: &str) -> bool {
+        self.get(name).is_some()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.0.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+    }
+}
+
+/// A captured request.
+#[derive(Debug, Clone, Default)]
+pub struct Request {
+    pub method: String,
+    /// The URL exactly as captured.
+    pub url: String,
+    /// The parsed URL, when it parses.
+    pub parsed: Option<Url>,
+    pub headers: Headers,
+    /// Body text (decoded from base64 when the capture stored it so); `None` when absent.
+    pub body: Option<String>,
+    /// Decoded query string parameters.
+    pub query: Params,
+    /// Raw query string as captured (for encoding checks).
+    pub raw_query: Option<String>,
+    /// Form parameters when the body is a form (by content type or by shape).
+    pub form: Params,
+    /// The body parsed as JSON, when it is JSON.
+    pub json: Option<Value>,
+}
+
+impl Request {
+    pub fn new(method: &str, url: &str, headers: Headers, body: Option<String>) -> Request {
+        let parsed = Url::parse(url).ok();
+        let raw_query = parsed
+            .as_ref()
+            .and_then(|u| u.query().map(str::to_string))
+            .or_else(|| {
+                url.split_once('?')
+                    .map(|(_, q)| q.split('#').next().unwrap_or("").to_string())
+            });
+        let query = raw_query.as_deref().map(Params::parse).unwrap_or_default();
+        let media = headers.media_type();
+        let mut form = Params::default();
+        let mut json = None;
+        if let Some(b) = body.as_deref() {
+            let t = b.trim_start();
+            if t.starts_with('{') || t.starts_with('[') {
+                json = serde_json::from_str(b).ok();
+            }
+            let form_like = media.as_deref() == Some("application/x-www-form-urlencoded")
+                || (json.is_none() && looks_like_form(b));
+            if form_like && json.is_none() {
+                form = Params::parse(b);
+            }
+        }
+        Request {
+            method: method.to_ascii_uppercase(),
+            url: url.to_string(),
+            parsed,
+            headers,
+            body,
+            query,
+            raw_query,
+            form,
+            json,
+        }
+    }
+
+    /// A parameter from the form body, else from a JSON body (as string), else from the query.
+    pub fn param(&self, name: &str) -> Option<String> {
+        if let Some(v) = self.form.get(name) {
+            return Some(v.to_string());
+        }
+        if let Some(v) = self.json.as_ref().and_then(|j| j.get(name)) {
+            return Some(match v {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            });
+        }
+        self.query.get(name).map(str::to_string)
+    }
+
+    pub fn host(&self) -> Option<&str> {
+        self.parsed.as_ref().and_then(|u| u.host_str())
+    }
+
+    pub fn path(&self) -> &str {
+        self.parsed.as_ref().map(|u| u.path()).unwrap_or("")
+    }
+
+    /// scheme://host[:port]/path — the URL without query and fragment.
+    pub fn endpoint(&self) -> String {
+        match &self.parsed {
+            Some(u) => {
+                let mut u = u.clone();
+                u.set_query(None);
+                u.set_fragment(None);
+                u.to_string()
+            }
+            None => self.url.split(['?', '#']).next().unwrap_or("").to_string(),
+        }
+    }
+
+    /// The `Authorization` header split into (scheme, credentials).
+    pub fn authorization(&self) -> Option<(&str, &str)> {
+        let v = self.headers.get("authorization")?.trim();
+        Some(match v.split_once(char::is_whitespace) {
+            Some((s, rest)) => (s, rest.trim()),
+            None => (v, ""),
+        })
+    }
+
+    /// The bearer (or DPoP) access token this request presents, if any.
+    pub fn presented_token(&self) -> Option<String> {
+        if let Some((scheme, cred)) = self.authorization() {
+            if (scheme.eq_ignore_ascii_case("bearer") || scheme.eq_ignore_ascii_case("dpop"))
+                && !cred.is_empty()
+            {
+                return Some(cred.to_string());
+            }
+        }
+        self.query.get("access_token").map(str::to_string)
+    }
+}
+
+fn looks_like_form(b: &str) -> bool {
+    let b = b.trim();
+    !b.is_empty()
+        && !b.contains(char::is_whitespace)
+        && b.split('&').all(|kv| {
+            let k = kv.split('=').next().unwrap_or("");
+            !k.is_empty()
+                && k.bytes()
+                    .all(|c| c.is_ascii_alphanumeric() || b"_-.%[]".contains(&c))
+        })
+        && b.contains('=')
+}
+
+/// A captured response.
+#[derive(Debug, Clone, Default)]
+pub struct Response {
+    /// HTTP status; 0 when the request never got one (aborted, CORS, network error).
+    pub status: u16,
+    pub headers: Headers,
+    /// Body text; `None` when the capture holds no body.
+    pub body: Option<String>,
+    /// JSON body, when the body is JSON.
+    pub json: Option<Value>,
+    /// Form-encoded body (GitHub answers so without `Accept: application/json`).
+    pub form: Params,
+    /// A transport error noted by the exporter (HAR `_error`) or by live mode.
+    pub transport_error: Option<String>,
+}
+
+impl Response {
+    pub fn new(status: u16, headers: Headers, body: Option<String>) -> Response {
+        let mut json = None;
+        let mut form = Params::default();
+        if let Some(b) = body.as_deref() {
+            let t = b.trim_start();
+            if t.starts_with('{') || t.starts_with('[') {
+                json = serde_json::from_str(b).ok();
+            } else if looks_like_form(b) {
+                form = Params::parse(b.trim());
+            }
+        }
+        Response {
+            status,
+            headers,
+            body,
+            json,
+            form,
+            transport_error: None,
+        }
+    }
+
+    /// A string member of the JSON body (top level), or of a form-encoded body.
+    pub fn field(&self, name: &str) -> Option<&str> {
+        if let Some(v) = self
+            .json
+            .as_ref()
+            .and_then(|j| j.get(name))
+            .and_then(Value::as_str)
+        {
+            return Some(v);
+        }
+        self.form.get(name)
+    }
+
+    pub fn is_success(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+
+    pub fn is_redirect(&self) -> bool {
+        (300..400).contains(&self.status)
+    }
+
+    pub fn location(&self) -> Option<&str> {
+        self.headers.get("location")
+    }
+
+    pub fn is_html(&self) -> bool {
+        self.headers
+            .media_type()
+            .is_some_and(|m| m.contains("html"))
+            || self.body.as_deref().is_some_and(|b| {
+                let t = b.trim_start().get(..15).unwrap_or("").to_ascii_lowercase();
+                t.starts_with("<!doctype html") || t.starts_with("<html")
+            })
+    }
+
+    /// The server's `Date` header as an instant.
+    pub fn date(&self) -> Option<Timestamp> {
+        self.headers.get("date").and_then(parse_http_date)
+    }
+}
+
+/// Parse an HTTP date (`Sun, 29 Nov 2026 10:00:00 GMT`, RFC 9110 IMF-fixdate).
+pub fn parse_http_date(s: &str) -> Option<Timestamp> {
+    jiff::fmt::rfc2822::parse(s.trim())
+        .ok()
+        .map(|z| z.timestamp())
+}
+
+/// Parse a capture timestamp: RFC 3339 with `Z` or an offset, 0–9 fractional digits.
+pub fn parse_timestamp(s: &str) -> Option<Timestamp> {
+    let s = s.trim();
+    if let Ok(t) = s.parse::<Timestamp>() {
+        return Some(t);
+    }
+    // Python isoformat without offset, or a space separator.
+    let fixed = s.replace(' ', "T");
+    if let Ok(t) = fixed.parse::<Timestamp>() {
+        return Some(t);
+    }
+    format!("{fixed}Z").parse::<Timestamp>().ok()
+}
+
+/// One request/response pair as captured, with its classification.
+#[derive(Debug, Clone)]
+pub struct Exchange {
+    /// Zero-based position among all exchanges of this run.
+    pub index: usize,
+    pub source: Provenance,
+    pub started_at: Option<Timestamp>,
+    /// Total time in milliseconds, when known.
+    pub duration_ms: Option<f64>,
+    pub request: Request,
+    pub response: Option<Response>,
+    pub kind: Kind,
+    /// The exporter dropped sensitive headers (sanitized export).
+    pub sanitized: bool,
+    /// The identity provider recognised for this exchange (DESIGN.md provider ids).
+    pub provider: Option<&'static str>,
+}
+
+impl Exchange {
+    /// Human number used in reports (1-based).
+    pub fn number(&self) -> usize {
+        self.index + 1
+    }
+
+    pub fn status(&self) -> Option<u16> {
+        self.response.as_ref().map(|r| r.status)
+    }
+
+    /// The instant to judge lifetimes by: the server `Date`, else the capture timestamp.
+    pub fn judged_at(&self) -> Option<Timestamp> {
+        self.response
+            .as_ref()
+            .and_then(Response::date)
+            .or(self.started_at)
+    }
+
+    /// True when the exchange failed at the HTTP or OAuth level.
+    pub fn failed(&self) -> bool {
+        match &self.response {
+            None => false,
+            Some(r) => {
+                r.status == 0
+                    || r.status >= 400
+                    || crate::oauth::errors::error_code(self).is_some()
+                    || (self.kind.is_back_channel() && r.is_redirect())
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn form_and_query_are_decoded() {
+        let r = Request::new(
+            "post",
+            "https://idp.example/token?x=1",
+            Headers::new(vec![(
+                "Content-Type".into(),
+                "application/x-www-form-urlencoded".into(),
+            )]),
+            Some("grant_type=authorization_code&redirect_uri=https%3A%2F%2Fa.example%2Fcb".into()),
+        );
+        assert_eq!(r.method, "POST");
+        assert_eq!(r.form.get("redirect_uri"), Some("https://a.example/cb"));
+        assert_eq!(r.query.get("x"), Some("1"));
+        assert_eq!(r.endpoint(), "https://idp.example/token");
+    }
+
+    #[test]
+    fn json_body_is_not_a_form() {
+        let r = Request::new(
+            "POST",
+            "https://idp.example/token",
+            Headers::default(),
+            Some(r#"{"grant_type":"client_credentials"}"#.into()),
+        );
+        assert!(r.form.is_empty());
+        assert_eq!(r.param("grant_type").as_deref(), Some("client_credentials"));
+    }
+
+    #[test]
+    fn dates_parse_in_every_dialect() {
+        for s in [
+            "2026-11-29T10:00:00Z",
+            "2026-11-29T10:00:00.123Z",
+            "2026-11-29T12:00:00.1234567+02:00",
+            "2026-11-29T10:00:00.123456+00:00",
+        ] {
+            assert!(parse_timestamp(s).is_some(), "{s}");
+        }
+        assert!(parse_http_date("Sun, 29 Nov 2026 10:00:00 GMT").is_some());
+    }
+}

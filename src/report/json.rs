@@ -1,0 +1,118 @@
+//! `--format json`: the `oauth-doctor/diagnosis/v1` wire format of DESIGN.md. Field order and
+//! meaning are a contract; new fields may be added, existing ones never change meaning.
+
+use super::{Printer, Report};
+use serde::Serialize;
+use std::io::{self, Write};
+
+pub const SCHEMA: &str = "oauth-doctor/diagnosis/v1";
+
+pub struct Json;
+
+#[derive(Serialize)]
+struct Doc<'a> {
+    schema: &'static str,
+    verdict: &'static str,
+    exchanges: usize,
+    findings: Vec<JFinding<'a>>,
+    skipped: Vec<JSkipped>,
+    sanitized_export: bool,
+}
+
+#[derive(Serialize)]
+struct JFinding<'a> {
+    rank: usize,
+    rule: &'a str,
+    category: &'a str,
+    severity: &'a str,
+    confidence: f64,
+    title: String,
+    message: String,
+    evidence: Vec<JEvidence>,
+    fix: String,
+    provider: Option<&'a str>,
+    references: &'a [String],
+    /// Lower-ranked findings this one explains.
+    consequences: &'a [&'static str],
+    /// Found on an exchange that succeeded: a latent problem.
+    latent: bool,
+    /// Where the anchor exchange is: input and 1-based entry.
+    location: Option<JLocation>,
+}
+
+#[derive(Serialize)]
+struct JEvidence {
+    exchange: usize,
+    at: String,
+    value: String,
+}
+
+#[derive(Serialize)]
+struct JLocation {
+    file: String,
+    entry: usize,
+}
+
+#[derive(Serialize)]
+struct JSkipped {
+    file: String,
+    entry: usize,
+    reason: String,
+}
+
+impl Printer for Json {
+    fn print(&self, r: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
+        let red = r.redactor;
+        let doc = Doc {
+            schema: SCHEMA,
+            verdict: r.verdict().as_str(),
+            exchanges: r.exchanges.len(),
+            findings: r
+                .findings
+                .iter()
+                .map(|f| JFinding {
+                    rank: f.rank,
+                    rule: f.rule,
+                    category: f.category.as_str(),
+                    severity: f.severity.as_str(),
+                    confidence: f.confidence,
+                    title: red.scrub(&f.title),
+                    message: red.scrub(&f.message),
+                    evidence: f
+                        .evidence
+                        .iter()
+                        .map(|ev| JEvidence {
+                            exchange: ev.exchange + 1,
+                            at: ev.at.clone(),
+                            value: red.value(&ev.value),
+                        })
+                        .collect(),
+                    fix: red.scrub(&f.fix),
+                    provider: f.provider.as_deref(),
+                    references: &f.references,
+                    consequences: &f.consequences,
+                    latent: f.latent,
+                    location: f
+                        .anchor
+                        .and_then(|a| r.exchanges.get(a))
+                        .map(|e| JLocation {
+                            file: e.source.file.to_string(),
+                            entry: e.source.entry + 1,
+                        }),
+                })
+                .collect(),
+            skipped: r
+                .skipped
+                .iter()
+                .map(|s| JSkipped {
+                    file: s.file.to_string(),
+                    entry: s.entry + 1,
+                    reason: red.scrub(&s.reason),
+                })
+                .collect(),
+            sanitized_export: r.sanitized,
+        };
+        serde_json::to_writer_pretty(&mut *out, &doc).map_err(io::Error::other)?;
+        writeln!(out)
+    }
+}

@@ -1,0 +1,55 @@
+//! Output formats, one file each, behind one [`Printer`] trait. Printers only render: every
+//! string they write goes through the [`Redactor`]; they never analyse.
+
+pub mod json;
+pub mod text;
+
+use crate::capture::Skipped;
+use crate::diagnosis::{Finding, Verdict};
+use crate::model::Exchange;
+use crate::redact::Redactor;
+use std::io::{self, Write};
+
+/// Everything a printer may show.
+pub struct Report<'a> {
+    pub findings: &'a [Finding],
+    pub exchanges: &'a [Exchange],
+    pub skipped: &'a [Skipped],
+    pub inputs: &'a [String],
+    /// Some input was a sanitized browser export (no Authorization/Cookie headers).
+    pub sanitized: bool,
+    pub redactor: &'a Redactor,
+}
+
+impl Report<'_> {
+    pub fn verdict(&self) -> Verdict {
+        Verdict::of(self.findings)
+    }
+
+    /// `file entry N` for an exchange index.
+    pub fn location(&self, exchange: usize) -> String {
+        match self.exchanges.get(exchange) {
+            Some(e) => format!("{} entry {}", e.source.file, e.source.entry + 1),
+            None => format!("exchange {}", exchange + 1),
+        }
+    }
+}
+
+/// One output format.
+pub trait Printer {
+    fn print(&self, report: &Report<'_>, out: &mut dyn Write) -> io::Result<()>;
+}
+
+/// The output formats of `--format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+pub fn printer(format: Format, concise: bool) -> Box<dyn Printer> {
+    match format {
+        Format::Text => Box::new(text::Text { concise }),
+        Format::Json => Box::new(json::Json),
+    }
+}

@@ -1,0 +1,246 @@
+//! `--format text` (default): the top diagnosis first, with its evidence, fix and
+//! "more: oauth-doctor explain CODE"; then other candidate causes; then latent problems. Styled
+//! with anstyle; the output stream strips styles when it is not a terminal or colour is off.
+
+use super::{Printer, Report};
+use crate::diagnosis::{Finding, Severity, Verdict};
+use anstyle::{AnsiColor, Style};
+use std::io::{self, Write};
+
+pub struct Text {
+    /// One line per finding.
+    pub concise: bool,
+}
+
+const BOLD: Style = Style::new().bold();
+const DIM: Style = Style::new().dimmed();
+const CYAN: Style = AnsiColor::Cyan.on_default();
+const GREEN: Style = AnsiColor::Green.on_default().bold();
+
+fn sev_style(s: Severity) -> Style {
+    match s {
+        Severity::Error => AnsiColor::Red.on_default().bold(),
+        Severity::Warning => AnsiColor::Yellow.on_default().bold(),
+        Severity::Info => AnsiColor::Blue.on_default().bold(),
+    }
+}
+
+fn exchange_line(r: &Report<'_>, i: usize) -> String {
+    let Some(e) = r.exchanges.get(i) else {
+        return format!("exchange {}", i + 1);
+    };
+    let mut s = format!(
+        "{}: {} {}",
+        r.location(i),
+        e.request.method,
+        r.redactor.scrub(&e.request.endpoint())
+    );
+    if let Some(resp) = &e.response {
+        s.push_str(&format!(" → {}", resp.status));
+        if let Some(err) = crate::oauth::errors::error_code(e) {
+            s.push_str(&format!(" {}", r.redactor.scrub(&err.code)));
+        }
+    }
+    s
+}
+
+impl Text {
+    fn full(&self, r: &Report<'_>, f: &Finding, out: &mut dyn Write) -> io::Result<()> {
+        let red = r.redactor;
+        let st = sev_style(f.severity);
+        writeln!(
+            out,
+            "{st}{}{st:#}{BOLD}[{}]: {}{BOLD:#}",
+            f.severity,
+            f.rule,
+            red.scrub(&f.title)
+        )?;
+        if let Some(a) = f.anchor {
+            writeln!(out, "  {CYAN}-->{CYAN:#} {}", exchange_line(r, a))?;
+        }
+        writeln!(out, "   {CYAN}={CYAN:#} {}", red.scrub(&f.message))?;
+        if !f.evidence.is_empty() {
+            writeln!(out, "   {DIM}evidence:{DIM:#}")?;
+            for ev in &f.evidence {
+                writeln!(
+                    out,
+                    "     #{} {}: {}",
+                    ev.exchange + 1,
+                    ev.at,
+                    red.value(&ev.value)
+                )?;
+            }
+        }
+        let mut meta = format!("{} · confidence {:.2}", f.category, f.confidence);
+        if let Some(p) = &f.provider {
+            meta.push_str(&format!(" · provider {p}"));
+        }
+        writeln!(out, "   {DIM}{meta}{DIM:#}")?;
+        writeln!(out, "   {GREEN}fix:{GREEN:#} {}", red.scrub(&f.fix))?;
+        if !f.consequences.is_empty() {
+            writeln!(
+                out,
+                "   {DIM}explains: {}{DIM:#}",
+                f.consequences.join(", ")
+            )?;
+        }
+        if !f.references.is_empty() {
+            writeln!(out, "   {DIM}see: {}{DIM:#}", f.references.join("; "))?;
+        }
+        Ok(())
+    }
+}
+
+impl Printer for Text {
+    fn print(&self, r: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
+        let red = r.redactor;
+        if self.concise {
+            for f in r.findings {
+                let loc = f
+                    .anchor
+                    .map(|a| r.location(a))
+                    .unwrap_or_else(|| "-".into());
+                let st = sev_style(f.severity);
+                writeln!(
+                    out,
+                    "{loc}: {st}{}{st:#}[{}] {}: {}",
+                    f.severity,
+                    f.rule,
+                    f.category,
+                    red.scrub(&f.message)
+                )?;
+            }
+            return Ok(());
+        }
+        let inputs = r.inputs.join(", ");
+        for s in r.skipped {
+            writeln!(
+                out,
+                "{DIM}note:{DIM:#} skipped {} entry {}: {}",
+                s.file,
+                s.entry + 1,
+                red.scrub(&s.reason)
+            )?;
+        }
+        if r.sanitized {
+            writeln!(
+                out,
+                "{DIM}note:{DIM:#} sanitized browser export: Authorization, Cookie and Set-Cookie headers were removed, so checks that need them were skipped"
+            )?;
+        }
+        if r.exchanges.is_empty() {
+            writeln!(out, "no exchanges found in {inputs}")?;
+            return Ok(());
+        }
+        let (primary, latent): (Vec<&Finding>, Vec<&Finding>) =
+            r.findings.iter().partition(|f| !f.latent);
+        if primary.is_empty() {
+            let oauth = r
+                .exchanges
+                .iter()
+                .filter(|e| e.kind != crate::model::Kind::Other)
+                .count();
+            writeln!(
+                out,
+                "{GREEN}no failure found{GREEN:#} in {} exchange(s) ({oauth} OAuth) from {inputs}",
+                r.exchanges.len()
+            )?;
+        } else {
+            let top = primary[0];
+            self.full(r, top, out)?;
+            let others: Vec<&&Finding> = primary[1..].iter().take(8).collect();
+            if !others.is_empty() {
+                writeln!(out)?;
+                writeln!(out, "{BOLD}also found:{BOLD:#}")?;
+                for f in others {
+                    let st = sev_style(f.severity);
+                    let at = f
+                        .anchor
+                        .map(|a| format!(" (#{})", a + 1))
+                        .unwrap_or_default();
+                    writeln!(
+                        out,
+                        "  {st}{}{st:#}[{}]{at} {}: {}",
+                        f.severity,
+                        f.rule,
+                        f.category,
+                        red.scrub(&f.message)
+                    )?;
+                    writeln!(out, "    {GREEN}fix:{GREEN:#} {}", red.scrub(&f.fix))?;
+                }
+                if primary.len() > 9 {
+                    writeln!(
+                        out,
+                        "  … and {} more (--format json lists all)",
+                        primary.len() - 9
+                    )?;
+                }
+            }
+        }
+        if !latent.is_empty() {
+            writeln!(out)?;
+            writeln!(
+                out,
+                "{BOLD}latent problems{BOLD:#} {DIM}(did not cause a failure here){DIM:#}:"
+            )?;
+            for f in latent.iter().take(10) {
+                let st = sev_style(f.severity);
+                let at = f
+                    .anchor
+                    .map(|a| format!(" (#{})", a + 1))
+                    .unwrap_or_default();
+                writeln!(
+                    out,
+                    "  {st}{}{st:#}[{}]{at} {}",
+                    f.severity,
+                    f.rule,
+                    red.scrub(&f.message)
+                )?;
+            }
+            if latent.len() > 10 {
+                writeln!(
+                    out,
+                    "  … and {} more (--format json lists all)",
+                    latent.len() - 10
+                )?;
+            }
+        }
+        let errors = r
+            .findings
+            .iter()
+            .filter(|f| f.severity == Severity::Error)
+            .count();
+        let warnings = r
+            .findings
+            .iter()
+            .filter(|f| f.severity == Severity::Warning)
+            .count();
+        writeln!(out)?;
+        let v = r.verdict();
+        let vs = match v {
+            Verdict::Fail => sev_style(Severity::Error),
+            Verdict::Warn => sev_style(Severity::Warning),
+            Verdict::Pass => GREEN,
+        };
+        writeln!(
+            out,
+            "{vs}{}{vs:#}: {errors} error(s), {warnings} warning(s) in {} exchange(s) from {inputs}",
+            v.as_str(),
+            r.exchanges.len()
+        )?;
+        let mut codes: Vec<&str> = primary.iter().take(3).map(|f| f.rule).collect();
+        codes.dedup();
+        if !codes.is_empty() {
+            writeln!(
+                out,
+                "{DIM}more:{DIM:#} {}",
+                codes
+                    .iter()
+                    .map(|c| format!("oauth-doctor explain {c}"))
+                    .collect::<Vec<_>>()
+                    .join(" · ")
+            )?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,224 @@
+//! The rule framework: a rule is a unit struct declared with [`declare_rule!`] (its doc comment
+//! *is* its documentation, printed by `oauth-doctor explain`), with a pure `check` that reads the
+//! capture through [`Context`] and reports findings into it. Rules never print and never do I/O.
+
+pub mod registry;
+pub mod stat;
+
+use crate::diagnosis::{Category, Evidence, Finding, RuleKind, Severity, Strength, Value};
+use crate::model::Exchange;
+use crate::model::flow::Index;
+use jiff::Timestamp;
+
+/// Static description of a rule.
+#[derive(Debug)]
+pub struct Meta {
+    pub code: &'static str,
+    pub name: &'static str,
+    pub title: &'static str,
+    pub category: Category,
+    pub severity: Severity,
+    pub kind: RuleKind,
+    pub fix: &'static str,
+    pub references: &'static [&'static str],
+    /// The doc comment: What it does / Why it fails / Example / Fix / References.
+    pub docs: &'static str,
+}
+
+/// Gives a rule its static description; implemented by [`declare_rule!`].
+pub trait Described {
+    fn meta(&self) -> &'static Meta;
+}
+
+/// A check over a whole capture.
+pub trait Rule: Described + Sync {
+    fn check(&self, cx: &mut Context<'_>);
+}
+
+/// Declare a rule: a unit struct, its metadata and its doc comment, kept together.
+#[macro_export]
+macro_rules! declare_rule {
+    (
+        $(#[doc = $doc:literal])*
+        $vis:vis struct $name:ident {
+            code: $code:literal,
+            name: $slug:literal,
+            title: $title:literal,
+            category: $cat:ident,
+            severity: $sev:ident,
+            kind: $kind:ident,
+            fix: $fix:literal,
+            references: [$($r:literal),* $(,)?] $(,)?
+        }
+    ) => {
+        $(#[doc = $doc])*
+        $vis struct $name;
+        impl $crate::rules::Described for $name {
+            fn meta(&self) -> &'static $crate::rules::Meta {
+                static META: $crate::rules::Meta = $crate::rules::Meta {
+                    code: $code,
+                    name: $slug,
+                    title: $title,
+                    category: $crate::diagnosis::Category::$cat,
+                    severity: $crate::diagnosis::Severity::$sev,
+                    kind: $crate::diagnosis::RuleKind::$kind,
+                    fix: $fix,
+                    references: &[$($r),*],
+                    docs: concat!($($doc, "\n"),*),
+                };
+                &META
+            }
+        }
+    };
+}
+
+/// Options that change how rules judge a capture.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Clock tolerance in seconds.
+    pub leeway: i64,
+    /// Judge lifetimes as of this instant instead of the capture's own clock.
+    pub now: Option<Timestamp>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            leeway: 60,
+            now: None,
+        }
+    }
+}
+
+/// What a rule sees: the exchanges, the correlation index, the options; and where it reports.
+pub struct Context<'a> {
+    pub exchanges: &'a [Exchange],
+    pub index: &'a Index,
+    pub options: &'a Options,
+    current: Option<&'static Meta>,
+    findings: Vec<Finding>,
+}
+
+impl<'a> Context<'a> {
+    pub fn new(exchanges: &'a [Exchange], index: &'a Index, options: &'a Options) -> Self {
+        Context {
+            exchanges,
+            index,
+            options,
+            current: None,
+            findings: Vec::new(),
+        }
+    }
+
+    /// Run one rule, attributing what it reports to it.
+    pub fn run(&mut self, rule: &dyn Rule) {
+        self.current = Some(rule.meta());
+        rule.check(self);
+        self.current = None;
+    }
+
+    pub fn into_findings(self) -> Vec<Finding> {
+        self.findings
+    }
+
+    /// Start a finding of the current rule about exchange `anchor`.
+    pub fn report(&mut self, anchor: usize, message: impl Into<String>) -> Report<'_, 'a> {
+        let meta = self.current.expect("report() called outside Context::run");
+        let finding = Finding {
+            rule: meta.code,
+            category: meta.category,
+            severity: meta.severity,
+            confidence: 0.0,
+            title: meta.title.to_string(),
+            message: message.into(),
+            evidence: Vec::new(),
+            fix: meta.fix.to_string(),
+            provider: None,
+            references: meta.references.iter().map(|s| s.to_string()).collect(),
+            anchor: Some(anchor),
+            strength: Strength::Direct,
+            kind: meta.kind,
+            confirmed: false,
+            consequences: Vec::new(),
+            latent: false,
+            rank: 0,
+            score: 0.0,
+        };
+        Report { cx: self, finding }
+    }
+
+    /// The instant to judge an exchange's lifetimes by: `--now`, else the server `Date`, else
+    /// the capture timestamp.
+    pub fn judged_at(&self, e: &Exchange) -> Option<Timestamp> {
+        self.options.now.or_else(|| e.judged_at())
+    }
+}
+
+/// A finding being built; dropped without `emit()` it is discarded.
+pub struct Report<'c, 'a> {
+    cx: &'c mut Context<'a>,
+    finding: Finding,
+}
+
+impl Report<'_, '_> {
+    pub fn strength(mut self, s: Strength) -> Self {
+        self.finding.strength = s;
+        self
+    }
+    pub fn category(mut self, c: Category) -> Self {
+        self.finding.category = c;
+        self
+    }
+    pub fn severity(mut self, s: Severity) -> Self {
+        self.finding.severity = s;
+        self
+    }
+    pub fn title(mut self, t: impl Into<String>) -> Self {
+        self.finding.title = t.into();
+        self
+    }
+    pub fn fix(mut self, f: impl Into<String>) -> Self {
+        self.finding.fix = f.into();
+        self
+    }
+    pub fn reference(mut self, r: impl Into<String>) -> Self {
+        self.finding.references.push(r.into());
+        self
+    }
+    /// The server itself confirmed this cause (a specific provider code or signal).
+    pub fn confirmed(mut self) -> Self {
+        self.finding.confirmed = true;
+        self
+    }
+    /// Plain-text evidence.
+    pub fn text(
+        mut self,
+        exchange: usize,
+        at: impl Into<String>,
+        value: impl Into<String>,
+    ) -> Self {
+        self.finding.evidence.push(Evidence {
+            exchange,
+            at: at.into(),
+            value: Value::Text(value.into()),
+        });
+        self
+    }
+    /// Evidence whose value is a secret: printed only as a fingerprint.
+    pub fn secret(
+        mut self,
+        exchange: usize,
+        at: impl Into<String>,
+        value: impl Into<String>,
+    ) -> Self {
+        self.finding.evidence.push(Evidence {
+            exchange,
+            at: at.into(),
+            value: Value::Secret(value.into()),
+        });
+        self
+    }
+    pub fn emit(self) {
+        self.cx.findings.push(self.finding);
+    }
+}

@@ -1,0 +1,21 @@
+//! Every rule, sorted by code. Adding a rule family adds one line here.
+
+use super::Rule;
+
+/// All registered rules, sorted by code.
+pub fn all() -> Vec<&'static dyn Rule> {
+    let mut v: Vec<&'static dyn Rule> = Vec::new();
+    let families: &[&[&'static dyn Rule]] = &[super::stat::RULES];
+    for family in families {
+        v.extend_from_slice(family);
+    }
+    v.sort_by_key(|r| r.meta().code);
+    v
+}
+
+/// Look a rule up by code (case-insensitive).
+pub fn find(code: &str) -> Option<&'static dyn Rule> {
+    all()
+        .into_iter()
+        .find(|r| r.meta().code.eq_ignore_ascii_case(code))
+}
