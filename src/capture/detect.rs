@@ -31,9 +31,7 @@ pub enum Compression {
 pub fn compression(b: &[u8]) -> Option<Compression> {
     match b {
         [0x1f, 0x8b, ..] => Some(Compression::Gzip),
-        [0x78, 0x01 | 0x5e | 0x9c | 0xda, ..] => {
-            Some(Compression::Zlib)
-        }
+        [0x78, 0x01 | 0x5e | 0x9c | 0xda, ..] => Some(Compression::Zlib),
         _ => None,
     }
 }

@@ -289,10 +289,9 @@ fn parse_headers(r: Raw<'_>) -> Headers {
             for it in items {
                 match it {
                     serde_json::Value::Object(o) => {
-                        if let (Some(n), Some(val)) = (
-                            o.get("name").and_then(text),
-                            o.get("value").and_then(text),
-                        ) {
+                        if let (Some(n), Some(val)) =
+                            (o.get("name").and_then(text), o.get("value").and_then(text))
+                        {
                             if !n.is_empty() {
                                 out.push((n, val));
                             }

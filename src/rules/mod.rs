@@ -2,6 +2,18 @@
 //! *is* its documentation, printed by `oauth-doctor explain`), with a pure `check` that reads the
 //! capture through [`Context`] and reports findings into it. Rules never print and never do I/O.
 
+pub mod bcp;
+pub mod cred;
+pub mod dev;
+pub mod disc;
+pub mod dpop;
+pub mod exp;
+pub mod grant;
+pub mod jwt;
+pub mod param;
+pub mod pkce;
+pub mod prov;
+pub mod redir;
 pub mod registry;
 pub mod stat;
 

@@ -5,7 +5,21 @@ use super::Rule;
 /// All registered rules, sorted by code.
 pub fn all() -> Vec<&'static dyn Rule> {
     let mut v: Vec<&'static dyn Rule> = Vec::new();
-    let families: &[&[&'static dyn Rule]] = &[super::stat::RULES];
+    let families: &[&[&'static dyn Rule]] = &[
+        super::bcp::RULES,
+        super::cred::RULES,
+        super::dev::RULES,
+        super::disc::RULES,
+        super::dpop::RULES,
+        super::exp::RULES,
+        super::grant::RULES,
+        super::jwt::RULES,
+        super::param::RULES,
+        super::pkce::RULES,
+        super::prov::RULES,
+        super::redir::RULES,
+        super::stat::RULES,
+    ];
     for family in families {
         v.extend_from_slice(family);
     }
