@@ -44,10 +44,10 @@ fn check(args: CheckArgs, out: &mut dyn Write) -> Result<i32> {
     }
     for code in args.select.iter().chain(&args.ignore) {
         let c = code.to_ascii_uppercase();
-        if !registry::all()
-            .iter()
-            .any(|r| r.meta().code.starts_with(&c))
-        {
+        let family = c.trim_end_matches(|ch: char| ch.is_ascii_digit());
+        let known = registry::FAMILIES.contains(&family)
+            && (c.len() == family.len() || c.len() == family.len() + 3);
+        if !known {
             bail!(
                 "--select/--ignore: `{code}` matches no rule code or prefix (see `oauth-doctor rules`)"
             );

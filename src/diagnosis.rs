@@ -342,7 +342,8 @@ pub fn rank(mut findings: Vec<Finding>, exchanges: &[Exchange]) -> Vec<Finding> 
                 || (sym.rule == FALLBACK_RULE
                     && same_anchor
                     && root.rule != FALLBACK_RULE
-                    && !root.latent)
+                    && !root.latent
+                    && root.severity >= sym.severity)
                 || (same_anchor && root.rule == sym.rule && root.category == sym.category);
             if explains && !root.latent {
                 absorbed_by[j] = Some(i);

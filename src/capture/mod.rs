@@ -16,12 +16,8 @@ pub use detect::Format;
 /// Why an input could not be read at all.
 #[derive(Debug, thiserror::Error)]
 pub enum CaptureError {
-    #[error("{file}: cannot read: {source}")]
-    Io {
-        file: String,
-        #[source]
-        source: std::io::Error,
-    },
+    #[error("{file}: cannot read: {error}")]
+    Io { file: String, error: std::io::Error },
     #[error("{file}: empty input: no capture to read")]
     Empty { file: String },
     #[error("{file}: not a capture: {what} at byte {offset}")]
@@ -74,24 +70,24 @@ pub fn load_path(path: &str) -> Result<Loaded, CaptureError> {
         std::io::stdin()
             .lock()
             .read_to_end(&mut buf)
-            .map_err(|source| CaptureError::Io {
+            .map_err(|error| CaptureError::Io {
                 file: name.to_string(),
-                source,
+                error,
             })?;
         return load_bytes(name, &buf);
     }
-    let file = std::fs::File::open(path).map_err(|source| CaptureError::Io {
+    let file = std::fs::File::open(path).map_err(|error| CaptureError::Io {
         file: path.to_string(),
-        source,
+        error,
     })?;
-    let meta = file.metadata().map_err(|source| CaptureError::Io {
+    let meta = file.metadata().map_err(|error| CaptureError::Io {
         file: path.to_string(),
-        source,
+        error,
     })?;
     if meta.is_dir() {
         return Err(CaptureError::Io {
             file: path.to_string(),
-            source: std::io::Error::new(std::io::ErrorKind::InvalidInput, "is a directory"),
+            error: std::io::Error::new(std::io::ErrorKind::InvalidInput, "is a directory"),
         });
     }
     if meta.len() == 0 {
@@ -105,9 +101,9 @@ pub fn load_path(path: &str) -> Result<Loaded, CaptureError> {
     match map {
         Ok(m) => load_bytes(name, &m),
         Err(_) => {
-            let buf = std::fs::read(path).map_err(|source| CaptureError::Io {
+            let buf = std::fs::read(path).map_err(|error| CaptureError::Io {
                 file: path.to_string(),
-                source,
+                error,
             })?;
             load_bytes(name, &buf)
         }
@@ -118,7 +114,8 @@ pub fn load_path(path: &str) -> Result<Loaded, CaptureError> {
 pub fn load_bytes(name: Arc<str>, bytes: &[u8]) -> Result<Loaded, CaptureError> {
     let file = name.to_string();
     let inflated;
-    let bytes = match detect::compression(bytes) {
+    let compressed = detect::compression(bytes);
+    let bytes = match compressed {
         Some(kind) => {
             inflated = decode::inflate(bytes, kind).map_err(|msg| CaptureError::Decompress {
                 file: file.clone(),
@@ -136,10 +133,17 @@ pub fn load_bytes(name: Arc<str>, bytes: &[u8]) -> Result<Loaded, CaptureError> 
     match bytes[start] {
         b'{' | b'[' => {}
         other => {
-            let what = if other.is_ascii_graphic() {
+            let head = &bytes[start..bytes.len().min(start + 512)];
+            let binary = head.contains(&0)
+                || std::str::from_utf8(head).is_err_and(|e| e.error_len().is_some());
+            let what = if !binary && other.is_ascii_graphic() {
                 format!("expected a JSON object or array, found `{}`", other as char)
             } else {
                 "binary data, expected a JSON object or array".to_string()
+            };
+            let what = match compressed {
+                Some(_) => format!("{what} (after decompression)"),
+                None => what,
             };
             return Err(CaptureError::NotJson {
                 file,

@@ -173,9 +173,10 @@ impl Request {
     /// The bearer (or DPoP) access token this request presents, if any.
     pub fn presented_token(&self) -> Option<String> {
         if let Some((scheme, cred)) = self.authorization() {
-            if (scheme.eq_ignore_ascii_case("bearer") || scheme.eq_ignore_ascii_case("dpop"))
-                && !cred.is_empty()
-            {
+            let token_scheme = ["bearer", "dpop", "token", "oauth", "jwt"]
+                .iter()
+                .any(|s| scheme.eq_ignore_ascii_case(s));
+            if token_scheme && !cred.is_empty() {
                 return Some(cred.to_string());
             }
         }

@@ -2,6 +2,12 @@
 
 use super::Rule;
 
+/// Rule code prefixes, one per family (DESIGN.md).
+pub const FAMILIES: &[&str] = &[
+    "BCP", "CRED", "DEV", "DISC", "DPOP", "EXP", "GRANT", "JWT", "PARAM", "PKCE", "PROV", "REDIR",
+    "STAT",
+];
+
 /// All registered rules, sorted by code.
 pub fn all() -> Vec<&'static dyn Rule> {
     let mut v: Vec<&'static dyn Rule> = Vec::new();

@@ -1,0 +1,446 @@
+//! End-to-end: the real binary on real fixture files and on stdin, the way a user runs it.
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use std::io::Read;
+use std::path::Path;
+use std::process::Stdio;
+
+fn doctor() -> Command {
+    let mut c = Command::cargo_bin("oauth-doctor").unwrap();
+    c.current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("NO_COLOR")
+        .env_remove("CLICOLOR_FORCE");
+    c
+}
+
+fn json_of(out: &[u8]) -> serde_json::Value {
+    serde_json::from_slice(out)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(out)))
+}
+
+struct Expected {
+    file: String,
+    accept: Vec<String>,
+    clean: bool,
+    secrets: Vec<String>,
+}
+
+fn corpus() -> Vec<Expected> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/corpus");
+    std::fs::read_to_string(dir.join("expected.jsonl"))
+        .unwrap()
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            let strs = |k: &str| -> Vec<String> {
+                v[k].as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|x| x.as_str().unwrap().to_string())
+                    .collect()
+            };
+            Expected {
+                file: format!("fixtures/corpus/{}", v["file"].as_str().unwrap()),
+                accept: strs("accept"),
+                clean: v["clean"].as_bool().unwrap_or(false),
+                secrets: strs("secrets"),
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn a_failing_capture_gets_a_diagnosis_and_exit_1() {
+    doctor()
+        .args(["check", "fixtures/corpus/op-wrong-client-secret-basic.har"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("error["))
+        .stdout(predicate::str::contains("credentials"))
+        .stdout(predicate::str::contains("fix:"))
+        .stdout(predicate::str::contains("more: oauth-doctor explain"));
+}
+
+#[test]
+fn json_is_valid_diagnosis_v1_for_every_corpus_capture_with_the_right_exit_status() {
+    for x in corpus() {
+        let out = doctor()
+            .args(["check", &x.file, "--format", "json"])
+            .output()
+            .unwrap();
+        let code = out.status.code().unwrap();
+        let doc = json_of(&out.stdout);
+        assert_eq!(doc["schema"], "oauth-doctor/diagnosis/v1", "{}", x.file);
+        let findings = doc["findings"].as_array().unwrap();
+        for (i, f) in findings.iter().enumerate() {
+            assert_eq!(f["rank"].as_u64().unwrap() as usize, i + 1, "{}", x.file);
+            for key in ["rule", "category", "severity", "title", "message", "fix"] {
+                assert!(f[key].is_string(), "{}: finding lacks {key}", x.file);
+            }
+            let c = f["confidence"].as_f64().unwrap();
+            assert!((0.0..=1.0).contains(&c));
+            assert!(f["evidence"].is_array() && f["references"].is_array());
+        }
+        let has_error = findings.iter().any(|f| f["severity"] == "error");
+        assert_eq!(doc["verdict"] == "fail", has_error, "{}", x.file);
+        if x.clean {
+            assert_eq!(
+                code,
+                0,
+                "{}: clean capture must exit 0: {}",
+                x.file,
+                String::from_utf8_lossy(&out.stdout)
+            );
+        } else {
+            assert_eq!(
+                code, 1,
+                "{}: failing capture must exit 1 (accept {:?})",
+                x.file, x.accept
+            );
+        }
+    }
+}
+
+#[test]
+fn no_corpus_secret_reaches_text_or_json_output() {
+    for x in corpus() {
+        for format in ["text", "json"] {
+            let out = doctor()
+                .args(["check", &x.file, "--format", format])
+                .output()
+                .unwrap();
+            let text = String::from_utf8_lossy(&out.stdout);
+            for s in &x.secrets {
+                assert!(
+                    !text.contains(s.as_str()),
+                    "{} ({format}) leaks a secret of {} chars",
+                    x.file,
+                    s.len()
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn stdin_gives_the_same_diagnosis_as_the_file() {
+    let file = "fixtures/corpus/op-wrong-client-secret-basic.har";
+    let from_file = doctor()
+        .args(["check", file, "--format", "json"])
+        .output()
+        .unwrap();
+    let from_pipe = doctor()
+        .args(["check", "-", "--format", "json"])
+        .pipe_stdin(file)
+        .unwrap()
+        .output()
+        .unwrap();
+    assert_eq!(from_pipe.status.code(), Some(1));
+    let strip = |mut v: serde_json::Value| {
+        for f in v["findings"].as_array_mut().unwrap() {
+            f.as_object_mut().unwrap().remove("location");
+        }
+        v
+    };
+    assert_eq!(
+        strip(json_of(&from_file.stdout)),
+        strip(json_of(&from_pipe.stdout))
+    );
+}
+
+#[test]
+fn every_har_dialect_and_dump_shape_gives_the_same_top_diagnosis() {
+    let base = doctor()
+        .args([
+            "check",
+            "fixtures/corpus/op-wrong-client-secret-basic.har",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    let base = json_of(&base.stdout);
+    let top = |d: &serde_json::Value| {
+        let f = d["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["latent"] == false)
+            .cloned()
+            .unwrap();
+        (f["rule"].clone(), f["category"].clone())
+    };
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/har-dialects");
+    let mut n = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let p = entry.unwrap().path();
+        if p.extension().is_some_and(|e| e == "py") {
+            continue;
+        }
+        let out = doctor()
+            .arg("check")
+            .arg(&p)
+            .args(["--format", "json"])
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{}: {}",
+            p.display(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(top(&json_of(&out.stdout)), top(&base), "{}", p.display());
+        n += 1;
+    }
+    assert!(n >= 12);
+}
+
+#[test]
+fn a_malformed_entry_is_skipped_and_reported_not_fatal() {
+    let out = doctor()
+        .args([
+            "check",
+            "fixtures/har-dialects/lone-surrogate-and-malformed-entry.har",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let doc = json_of(&out.stdout);
+    let skipped = doc["skipped"].as_array().unwrap();
+    assert_eq!(skipped.len(), 1);
+    assert_eq!(skipped[0]["entry"], 1);
+    assert!(skipped[0]["reason"].as_str().unwrap().contains("no url"));
+    doctor()
+        .args([
+            "check",
+            "fixtures/har-dialects/lone-surrogate-and-malformed-entry.har",
+        ])
+        .assert()
+        .stdout(predicate::str::contains("note: skipped"));
+}
+
+#[test]
+fn dump_format_on_stdin_in_every_shape() {
+    let one = r#"{"started_at":"2026-11-29T10:00:00Z","request":{"method":"POST","url":"https://idp.example/token","headers":[["Content-Type","application/x-www-form-urlencoded"]],"body":"grant_type=client_credentials&scope=api"},"response":{"status":401,"headers":[["Content-Type","application/json"]],"body":"{\"error\":\"invalid_client\"}"}}"#;
+    for input in [
+        one.to_string(),
+        format!("[{one}]"),
+        format!("{{\"exchanges\":[{one}]}}"),
+        format!("{one}\n{one}\n"),
+    ] {
+        let out = doctor()
+            .args(["check", "-", "--format", "json"])
+            .write_stdin(input.clone())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{input}");
+        let doc = json_of(&out.stdout);
+        assert_eq!(doc["findings"][0]["category"], "credentials", "{input}");
+    }
+}
+
+#[test]
+fn bad_input_is_a_one_line_error_naming_the_file_with_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let real = std::fs::read("fixtures/corpus/op-pkce-wrong-verifier.har").unwrap_or_else(|_| {
+        std::fs::read(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("fixtures/corpus/op-pkce-wrong-verifier.har"),
+        )
+        .unwrap()
+    });
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        ("empty.har", vec![]),
+        ("blank.har", b"  \n\t ".to_vec()),
+        ("truncated.har", real[..real.len() / 2].to_vec()),
+        (
+            "binary.har",
+            (0..2048u32)
+                .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8)
+                .collect(),
+        ),
+        ("text.har", b"hello, this is not a capture".to_vec()),
+        ("object.json", br#"{"hello":"world"}"#.to_vec()),
+        ("deep.json", "[".repeat(100_000).into_bytes()),
+        (
+            "invalid-utf8.har",
+            b"{\"log\":{\"entries\":[\xff\xfe]}}".to_vec(),
+        ),
+    ];
+    for (name, bytes) in cases {
+        let p = dir.path().join(name);
+        std::fs::write(&p, &bytes).unwrap();
+        let out = doctor().arg("check").arg(&p).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{name}: {err}");
+        assert!(!err.contains("panicked"), "{name}: {err}");
+        assert_eq!(err.trim_end().lines().count(), 1, "{name}: {err}");
+        assert!(
+            err.contains(name),
+            "{name}: error does not name the file: {err}"
+        );
+        assert!(out.stdout.is_empty(), "{name}");
+    }
+    doctor()
+        .args(["check", "does-not-exist.har"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("does-not-exist.har"));
+}
+
+#[test]
+fn truncated_input_names_the_position() {
+    doctor()
+        .args(["check", "-"])
+        .write_stdin(r#"{"log":{"entries":[{"request":{"method":"GET","#)
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains("<stdin>").and(predicate::str::contains("line 1, column")),
+        );
+}
+
+#[test]
+fn a_closed_stdout_pipe_exits_0_quietly() {
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_oauth-doctor"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["rules"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let status = child.wait().unwrap();
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    assert_eq!(status.code(), Some(0), "{err}");
+    assert!(err.is_empty(), "{err}");
+    // And as a user types it.
+    let out = std::process::Command::new("bash")
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .arg("-c")
+        .arg(format!(
+            "set -o pipefail; for i in $(seq 40); do echo fixtures/corpus/op-pkce-wrong-verifier.har; done | xargs {} check --format json | head -1",
+            env!("CARGO_BIN_EXE_oauth-doctor")
+        ))
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "{");
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("panicked"));
+}
+
+#[test]
+fn fail_on_and_select_change_the_exit_status() {
+    let f = "fixtures/corpus/op-wrong-client-secret-basic.har";
+    doctor()
+        .args(["check", f, "--fail-on", "never"])
+        .assert()
+        .code(0);
+    doctor()
+        .args(["check", f, "--ignore", "STAT,CRED,PROV"])
+        .assert()
+        .code(0);
+    doctor()
+        .args(["check", f, "--select", "NOPE"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("NOPE"));
+}
+
+#[test]
+fn colour_follows_the_terminal_flag_and_environment() {
+    let f = "fixtures/corpus/op-wrong-client-secret-basic.har";
+    let plain = doctor().args(["check", f]).output().unwrap();
+    assert!(
+        !plain.stdout.contains(&0x1b),
+        "piped output must have no escape codes"
+    );
+    let forced = doctor()
+        .args(["check", f, "--color", "always"])
+        .output()
+        .unwrap();
+    assert!(forced.stdout.contains(&0x1b));
+    let env_forced = doctor()
+        .args(["check", f])
+        .env("CLICOLOR_FORCE", "1")
+        .output()
+        .unwrap();
+    assert!(env_forced.stdout.contains(&0x1b));
+    let no_color = doctor()
+        .args(["check", f, "--color", "never"])
+        .env("CLICOLOR_FORCE", "1")
+        .output()
+        .unwrap();
+    assert!(!no_color.stdout.contains(&0x1b));
+}
+
+#[test]
+fn explain_answers_rules_and_standard_errors() {
+    doctor()
+        .args(["explain", "invalid_client"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("client authentication failed"))
+        .stdout(predicate::str::contains("RFC 6749"));
+    doctor()
+        .args(["explain", "STAT001"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("WHAT IT DOES"))
+        .stdout(predicate::str::contains("redirect"));
+    doctor().args(["explain", "stat001"]).assert().code(0);
+    doctor()
+        .args(["explain", "no_such_code"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no_such_code"));
+}
+
+#[test]
+fn rules_lists_every_rule_with_docs() {
+    let out = doctor()
+        .args(["rules", "--format", "json"])
+        .output()
+        .unwrap();
+    let doc = json_of(&out.stdout);
+    let rules = doc["rules"].as_array().unwrap();
+    assert!(rules.len() >= 16);
+    for r in rules {
+        assert!(
+            r["docs"].as_str().unwrap().contains("## What it does"),
+            "{}",
+            r["code"]
+        );
+    }
+    let text = doctor().arg("rules").output().unwrap();
+    assert!(String::from_utf8_lossy(&text.stdout).contains("STAT001"));
+}
+
+#[test]
+fn help_teaches_and_bad_arguments_exit_2() {
+    doctor()
+        .arg("--help")
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("Examples:"));
+    doctor().arg("--version").assert().code(0);
+    doctor().args(["check"]).assert().code(2);
+    doctor()
+        .args(["check", "x.har", "--format", "yaml"])
+        .assert()
+        .code(2);
+    doctor()
+        .args(["check", "x.har", "--now", "yesterday"])
+        .assert()
+        .code(2);
+}
