@@ -23,8 +23,28 @@ pub fn run(cli: Cli) -> Result<i32> {
     };
     choice.write_global();
     let mut out = anstream::stdout();
+    let verbosity = if cli.quiet {
+        -1
+    } else if cli.verbose {
+        1
+    } else {
+        0
+    };
     let code = match cli.command {
-        Command::Check(args) => check(args, &mut out)?,
+        Command::Check(args) => check(args, verbosity, &mut out)?,
+        Command::Completions { shell } => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            // Generate into memory: clap_complete panics on write errors (a closed pipe).
+            let mut buf = Vec::new();
+            clap_complete::generate(shell, &mut cmd, "oauth-doctor", &mut buf);
+            out.write_all(&buf)?;
+            EXIT_OK
+        }
+        Command::Man => {
+            let cmd = <Cli as clap::CommandFactory>::command();
+            clap_mangen::Man::new(cmd).render(&mut out)?;
+            EXIT_OK
+        }
         Command::Explain { code } => explain::explain(&code, &mut out)?,
         Command::Rules { format } => rules(format, &mut out)?,
     };
@@ -32,17 +52,49 @@ pub fn run(cli: Cli) -> Result<i32> {
     Ok(code)
 }
 
-fn check(args: CheckArgs, out: &mut dyn Write) -> Result<i32> {
+fn parse_fail_on(s: &str) -> FailOn {
+    match s {
+        "warning" => FailOn::Warning,
+        "info" => FailOn::Info,
+        "never" => FailOn::Never,
+        _ => FailOn::Error,
+    }
+}
+
+fn check(args: CheckArgs, verbosity: i8, out: &mut dyn Write) -> Result<i32> {
+    let file = crate::config::FileConfig::load(args.config.as_deref())?;
+    // Precedence: command line > configuration file > defaults.
+    let leeway = args.leeway.or(file.leeway).unwrap_or(60);
+    let fail_on = args.fail_on.unwrap_or_else(|| {
+        file.fail_on
+            .as_deref()
+            .map(parse_fail_on)
+            .unwrap_or(FailOn::Error)
+    });
+    let min_confidence = args.min_confidence.or(file.min_confidence).unwrap_or(0.0);
+    if !(0.0..=1.0).contains(&min_confidence) {
+        bail!("--min-confidence must be between 0 and 1");
+    }
+    let select = if args.select.is_empty() {
+        file.select.clone().unwrap_or_default()
+    } else {
+        args.select.clone()
+    };
+    let ignore = if args.ignore.is_empty() {
+        file.ignore.clone().unwrap_or_default()
+    } else {
+        args.ignore.clone()
+    };
     let now = match &args.now {
         Some(s) => Some(crate::model::parse_timestamp(s).with_context(|| {
             format!("--now `{s}` is not an RFC 3339 timestamp (e.g. 2026-11-29T10:00:00Z)")
         })?),
         None => None,
     };
-    if args.leeway < 0 {
+    if leeway < 0 {
         bail!("--leeway must be zero or more seconds");
     }
-    for code in args.select.iter().chain(&args.ignore) {
+    for code in select.iter().chain(&ignore) {
         let c = code.to_ascii_uppercase();
         let family = c.trim_end_matches(|ch: char| ch.is_ascii_digit());
         let known = registry::FAMILIES.contains(&family)
@@ -55,12 +107,19 @@ fn check(args: CheckArgs, out: &mut dyn Write) -> Result<i32> {
     }
     let loaded = capture::load_all(&args.inputs)?;
     let options = Options {
-        leeway: args.leeway,
+        leeway,
         now,
+        expected_issuer: file.expected_issuer.clone(),
+        expected_audience: file.expected_audience.clone(),
+        client_id: file.client_id.clone(),
+        allowed_algorithms: file.allowed_algorithms.clone().unwrap_or_default(),
+        provider_hints: file.providers.clone().into_iter().collect(),
     };
     let filter = RuleFilter {
-        select: args.select.clone(),
-        ignore: args.ignore.clone(),
+        select,
+        ignore,
+        levels: file.rules.clone(),
+        min_confidence,
     };
     let analysis = analyze(loaded.exchanges, &options, &filter);
     let redactor = Redactor::new(&analysis.exchanges, args.show_secrets);
@@ -83,8 +142,8 @@ fn check(args: CheckArgs, out: &mut dyn Write) -> Result<i32> {
         sanitized: loaded.sanitized,
         redactor: &redactor,
     };
-    report::printer(args.format, args.concise).print(&rep, out)?;
-    let threshold = match args.fail_on {
+    report::printer(args.format, args.concise, verbosity).print(&rep, out)?;
+    let threshold = match fail_on {
         FailOn::Error => Some(Severity::Error),
         FailOn::Warning => Some(Severity::Warning),
         FailOn::Info => Some(Severity::Info),

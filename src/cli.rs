@@ -26,6 +26,14 @@ pub struct Cli {
     /// When to use colour: auto (terminal, honouring NO_COLOR and CLICOLOR_FORCE), always, never
     #[arg(long, value_enum, default_value_t = ColorWhen::Auto, global = true)]
     pub color: ColorWhen,
+
+    /// Print less: only the findings, no notes or latent problems
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+
+    /// Print more: evidence for every finding and the list of exchanges
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -43,6 +51,13 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = ListFormat::Text)]
         format: ListFormat,
     },
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish)
+    Completions {
+        /// The shell
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff) to stdout
+    Man,
 }
 
 #[derive(Debug, Args)]
@@ -59,9 +74,13 @@ pub struct CheckArgs {
     #[arg(long)]
     pub concise: bool,
 
-    /// Exit 1 when a finding at or above this severity is found
-    #[arg(long, value_enum, default_value_t = FailOn::Error)]
-    pub fail_on: FailOn,
+    /// Exit 1 when a finding at or above this severity is found [default: error]
+    #[arg(long, value_enum)]
+    pub fail_on: Option<FailOn>,
+
+    /// Hide findings whose confidence is below this value (0 to 1) [default: 0]
+    #[arg(long, value_name = "0..1")]
+    pub min_confidence: Option<f64>,
 
     /// Run only these rules: comma-separated codes or prefixes (CRED,PKCE001)
     #[arg(long, value_delimiter = ',', value_name = "CODES")]
@@ -71,9 +90,9 @@ pub struct CheckArgs {
     #[arg(long, value_delimiter = ',', value_name = "CODES")]
     pub ignore: Vec<String>,
 
-    /// Clock tolerance in seconds when judging lifetimes
-    #[arg(long, default_value_t = 60, value_name = "SECONDS")]
-    pub leeway: i64,
+    /// Clock tolerance in seconds when judging lifetimes [default: 60]
+    #[arg(long, value_name = "SECONDS")]
+    pub leeway: Option<i64>,
 
     /// Judge lifetimes as of this instant (RFC 3339) instead of the capture's own clock
     #[arg(long, value_name = "RFC3339")]
@@ -82,6 +101,10 @@ pub struct CheckArgs {
     /// Print secrets in clear instead of fingerprints (never in shared output!)
     #[arg(long)]
     pub show_secrets: bool,
+
+    /// Configuration file [default: ./oauth-doctor.toml when present]
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -8,6 +8,7 @@ pub mod app;
 pub mod capture;
 mod capture_support;
 pub mod cli;
+pub mod config;
 pub mod diagnosis;
 pub mod explain;
 pub mod model;
@@ -27,6 +28,10 @@ use rules::{Context, Options};
 pub struct RuleFilter {
     pub select: Vec<String>,
     pub ignore: Vec<String>,
+    /// Per-rule level overrides from the configuration; `Off` disables the rule.
+    pub levels: std::collections::BTreeMap<String, config::Level>,
+    /// Findings below this confidence are dropped after ranking.
+    pub min_confidence: f64,
 }
 
 impl RuleFilter {
@@ -35,8 +40,56 @@ impl RuleFilter {
             code.to_ascii_uppercase()
                 .starts_with(&p.to_ascii_uppercase())
         };
-        (self.select.is_empty() || self.select.iter().any(m)) && !self.ignore.iter().any(m)
+        (self.select.is_empty() || self.select.iter().any(m))
+            && !self.ignore.iter().any(m)
+            && self.level(code) != Some(config::Level::Off)
     }
+
+    /// The configured level of a rule, if any.
+    pub fn level(&self, code: &str) -> Option<config::Level> {
+        self.levels
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(code))
+            .map(|(_, v)| *v)
+    }
+}
+
+/// A provider id as a static string: DESIGN.md ids are returned as-is; other ids from a
+/// configuration's hints are leaked once (a handful per run).
+fn intern_provider(id: &str) -> &'static str {
+    const KNOWN: &[&str] = &[
+        "entra",
+        "google",
+        "github",
+        "okta",
+        "auth0",
+        "keycloak",
+        "cognito",
+        "salesforce",
+        "slack",
+        "facebook",
+        "spotify",
+        "discord",
+        "gitlab",
+        "hydra",
+        "twitter",
+        "linkedin",
+        "dropbox",
+        "zoom",
+        "atlassian",
+        "ping",
+        "forgerock",
+        "zitadel",
+        "dex",
+        "spring",
+        "node-oidc-provider",
+    ];
+    let lower = id.to_ascii_lowercase();
+    KNOWN
+        .iter()
+        .find(|k| **k == lower)
+        .copied()
+        .unwrap_or_else(|| Box::leak(lower.into_boxed_str()))
 }
 
 /// The result of analysing a capture.
@@ -57,6 +110,16 @@ pub fn analyze(mut exchanges: Vec<Exchange>, options: &Options, filter: &RuleFil
     }
     model::kind::classify_all(&mut exchanges);
     providers::detect_all(&mut exchanges);
+    for (host, provider) in &options.provider_hints {
+        for e in exchanges.iter_mut() {
+            let h = e.request.host().unwrap_or("").to_ascii_lowercase();
+            if h == host.to_ascii_lowercase()
+                || h.ends_with(&format!(".{}", host.to_ascii_lowercase()))
+            {
+                e.provider = Some(intern_provider(provider));
+            }
+        }
+    }
     let index = Index::build(&exchanges);
     let mut cx = Context::new(&exchanges, &index, options);
     for rule in rules::registry::all() {
@@ -83,7 +146,21 @@ pub fn analyze(mut exchanges: Vec<Exchange>, options: &Options, filter: &RuleFil
             }
         }
     }
-    let findings = diagnosis::rank(findings, &exchanges);
+    for f in &mut findings {
+        match filter.level(f.rule) {
+            Some(config::Level::Info) => f.severity = diagnosis::Severity::Info,
+            Some(config::Level::Warning) => f.severity = diagnosis::Severity::Warning,
+            Some(config::Level::Error) => f.severity = diagnosis::Severity::Error,
+            _ => {}
+        }
+    }
+    let mut findings = diagnosis::rank(findings, &exchanges);
+    if filter.min_confidence > 0.0 {
+        findings.retain(|f| f.confidence >= filter.min_confidence);
+        for (i, f) in findings.iter_mut().enumerate() {
+            f.rank = i + 1;
+        }
+    }
     Analysis {
         exchanges,
         index,

@@ -122,6 +122,11 @@ pub fn parse_document(name: Arc<str>, bytes: &[u8]) -> Result<Loaded, CaptureErr
     };
     let second = stream.next();
     let mut loaded = Loaded::default();
+    let mut lines = Lines {
+        bytes,
+        pos: 0,
+        line: 1,
+    };
     if let Some(second) = second {
         // NDJSON: one exchange per line; a bad line is skipped, not fatal.
         loaded.format = Some(Format::Ndjson);
@@ -140,7 +145,7 @@ pub fn parse_document(name: Arc<str>, bytes: &[u8]) -> Result<Loaded, CaptureErr
         }
         for (i, it) in items.into_iter().enumerate() {
             match it {
-                Ok(v) => push_entry(&mut loaded, &name, i, v),
+                Ok(v) => push_entry(&mut loaded, &mut lines, &name, i, v),
                 Err(msg) => loaded.skipped.push(Skipped {
                     file: name.clone(),
                     entry: i,
@@ -156,7 +161,7 @@ pub fn parse_document(name: Arc<str>, bytes: &[u8]) -> Result<Loaded, CaptureErr
         let items: Vec<&RawValue> =
             serde_json::from_str(text).map_err(|e| json_error(&file, bytes, &e))?;
         for (i, v) in items.into_iter().enumerate() {
-            push_entry(&mut loaded, &name, i, v);
+            push_entry(&mut loaded, &mut lines, &name, i, v);
         }
         return Ok(loaded);
     }
@@ -180,7 +185,7 @@ pub fn parse_document(name: Arc<str>, bytes: &[u8]) -> Result<Loaded, CaptureErr
             })?;
         for (i, v) in items.into_iter().enumerate() {
             match v {
-                Some(v) => push_entry(&mut loaded, &name, i, v),
+                Some(v) => push_entry(&mut loaded, &mut lines, &name, i, v),
                 None => loaded.skipped.push(Skipped {
                     file: name.clone(),
                     entry: i,
@@ -200,7 +205,7 @@ pub fn parse_document(name: Arc<str>, bytes: &[u8]) -> Result<Loaded, CaptureErr
             })?;
         for (i, v) in items.into_iter().enumerate() {
             match v {
-                Some(v) => push_entry(&mut loaded, &name, i, v),
+                Some(v) => push_entry(&mut loaded, &mut lines, &name, i, v),
                 None => loaded.skipped.push(Skipped {
                     file: name.clone(),
                     entry: i,
@@ -212,7 +217,7 @@ pub fn parse_document(name: Arc<str>, bytes: &[u8]) -> Result<Loaded, CaptureErr
     }
     if top.request.is_some() {
         loaded.format = Some(Format::Dump);
-        push_entry(&mut loaded, &name, 0, first);
+        push_entry(&mut loaded, &mut lines, &name, 0, first);
         return Ok(loaded);
     }
     Err(CaptureError::NotCapture {
@@ -240,9 +245,33 @@ fn detect_sanitized(l: &Loaded) -> bool {
     browser && !l.exchanges.iter().any(has)
 }
 
-fn push_entry(loaded: &mut Loaded, name: &Arc<str>, i: usize, v: &RawValue) {
+/// Line numbers of entries, counted incrementally (entries arrive in document order).
+struct Lines<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+    line: usize,
+}
+
+impl Lines<'_> {
+    fn at(&mut self, v: &RawValue) -> Option<usize> {
+        let start = self.bytes.as_ptr() as usize;
+        let off = (v.get().as_ptr() as usize).checked_sub(start)?;
+        if off > self.bytes.len() || off < self.pos {
+            return None;
+        }
+        self.line += memchr::memchr_iter(b'\n', &self.bytes[self.pos..off]).count();
+        self.pos = off;
+        Some(self.line)
+    }
+}
+
+fn push_entry(loaded: &mut Loaded, lines: &mut Lines<'_>, name: &Arc<str>, i: usize, v: &RawValue) {
+    let line = lines.at(v);
     match parse_entry(name, i, v) {
-        Ok(e) => loaded.exchanges.push(e),
+        Ok(mut e) => {
+            e.source.line = line;
+            loaded.exchanges.push(e)
+        }
         Err(reason) => loaded.skipped.push(Skipped {
             file: name.clone(),
             entry: i,
@@ -448,6 +477,7 @@ fn parse_entry(name: &Arc<str>, i: usize, v: &RawValue) -> Result<Exchange, Stri
         source: Provenance {
             file: name.clone(),
             entry: i,
+            line: None,
         },
         started_at: raw_string(e.started_at).and_then(|s| parse_timestamp(&s)),
         duration_ms: raw_number(e.time).filter(|t| *t >= 0.0),

@@ -20,6 +20,8 @@ pub struct Provenance {
     pub file: Arc<str>,
     /// Zero-based index of the entry in its input (HAR `entries[n]`, dump array item, NDJSON line).
     pub entry: usize,
+    /// 1-based line of the entry's first byte in the (decompressed) input, when known.
+    pub line: Option<usize>,
 }
 
 /// Ordered name/value parameters (query string, form body).

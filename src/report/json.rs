@@ -51,6 +51,7 @@ struct JEvidence {
 struct JLocation {
     file: String,
     entry: usize,
+    line: Option<usize>,
 }
 
 #[derive(Serialize)]
@@ -98,6 +99,7 @@ impl Printer for Json {
                         .map(|e| JLocation {
                             file: e.source.file.to_string(),
                             entry: e.source.entry + 1,
+                            line: e.source.line,
                         }),
                 })
                 .collect(),

@@ -1,7 +1,11 @@
 //! Output formats, one file each, behind one [`Printer`] trait. Printers only render: every
 //! string they write goes through the [`Redactor`]; they never analyse.
 
+pub mod github;
 pub mod json;
+pub mod junit;
+pub mod markdown;
+pub mod sarif;
 pub mod text;
 
 use crate::capture::Skipped;
@@ -45,11 +49,20 @@ pub trait Printer {
 pub enum Format {
     Text,
     Json,
+    Markdown,
+    Github,
+    Junit,
+    Sarif,
 }
 
-pub fn printer(format: Format, concise: bool) -> Box<dyn Printer> {
+/// The printer for a format; `verbosity` is -1 (quiet), 0 or 1 (verbose) for the text format.
+pub fn printer(format: Format, concise: bool, verbosity: i8) -> Box<dyn Printer> {
     match format {
-        Format::Text => Box::new(text::Text { concise }),
+        Format::Text => Box::new(text::Text { concise, verbosity }),
         Format::Json => Box::new(json::Json),
+        Format::Markdown => Box::new(markdown::Markdown),
+        Format::Github => Box::new(github::Github),
+        Format::Junit => Box::new(junit::Junit),
+        Format::Sarif => Box::new(sarif::Sarif),
     }
 }

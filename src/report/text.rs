@@ -10,6 +10,8 @@ use std::io::{self, Write};
 pub struct Text {
     /// One line per finding.
     pub concise: bool,
+    /// -1 quiet (findings only), 0 normal, 1 verbose (every finding in full, every exchange).
+    pub verbosity: i8,
 }
 
 const BOLD: Style = Style::new().bold();
@@ -94,8 +96,12 @@ impl Text {
 impl Printer for Text {
     fn print(&self, r: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
         let red = r.redactor;
-        if self.concise {
-            for f in r.findings {
+        if self.concise || self.verbosity < 0 {
+            for f in r
+                .findings
+                .iter()
+                .filter(|f| !(self.verbosity < 0 && f.latent))
+            {
                 let loc = f
                     .anchor
                     .map(|a| r.location(a))
@@ -149,7 +155,12 @@ impl Printer for Text {
             let top = primary[0];
             self.full(r, top, out)?;
             let others: Vec<&&Finding> = primary[1..].iter().take(8).collect();
-            if !others.is_empty() {
+            if self.verbosity > 0 {
+                for f in &primary[1..] {
+                    writeln!(out)?;
+                    self.full(r, f, out)?;
+                }
+            } else if !others.is_empty() {
                 writeln!(out)?;
                 writeln!(out, "{BOLD}also found:{BOLD:#}")?;
                 for f in others {
@@ -202,6 +213,19 @@ impl Printer for Text {
                     out,
                     "  … and {} more (--format json lists all)",
                     latent.len() - 10
+                )?;
+            }
+        }
+        if self.verbosity > 0 {
+            writeln!(out)?;
+            writeln!(out, "{BOLD}exchanges:{BOLD:#}")?;
+            for e in r.exchanges {
+                writeln!(
+                    out,
+                    "  #{} {:<20} {}",
+                    e.number(),
+                    e.kind.as_str(),
+                    exchange_line(r, e.index)
                 )?;
             }
         }

@@ -91,6 +91,16 @@ pub struct Options {
     pub leeway: i64,
     /// Judge lifetimes as of this instant instead of the capture's own clock.
     pub now: Option<Timestamp>,
+    /// The issuer tokens must come from (configuration).
+    pub expected_issuer: Option<String>,
+    /// The audience access tokens must carry (configuration).
+    pub expected_audience: Option<String>,
+    /// This application's client_id (configuration).
+    pub client_id: Option<String>,
+    /// JWS algorithms accepted for tokens (configuration); empty means not configured.
+    pub allowed_algorithms: Vec<String>,
+    /// Host → provider id hints (configuration).
+    pub provider_hints: Vec<(String, String)>,
 }
 
 impl Default for Options {
@@ -98,6 +108,11 @@ impl Default for Options {
         Options {
             leeway: 60,
             now: None,
+            expected_issuer: None,
+            expected_audience: None,
+            client_id: None,
+            allowed_algorithms: Vec::new(),
+            provider_hints: Vec::new(),
         }
     }
 }
