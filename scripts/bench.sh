@@ -147,14 +147,16 @@ measure() {
 
 mib() { awk -v k="$1" 'BEGIN {printf "%.1f", k / 1024}'; }
 mbps() { case "$2" in "<"*) echo "n/a"; return ;; esac; awk -v b="$1" -v s="$2" 'BEGIN {if (s > 0) printf "%.0f", b / 1e6 / s; else print "n/a"}'; }
-ratio_text() { # ratio_text NAME WALL REFWALL -> "jq is 31.2× slower"
-    awk -v n="$1" -v a="$2" -v b="$3" 'BEGIN {
+ratio_text() { # ratio_text NAME WALL REFWALL [SUFFIX] -> "jq is 31.2× slower"
+    awk -v n="$1" -v a="$2" -v b="$3" -v x="${4:-}" 'BEGIN {
         if (a !~ /^[0-9.]+$/ || b !~ /^[0-9.]+$/ || a <= 0 || b <= 0) { print "n/a (below timer resolution)"; exit }
         r = a / b
-        if (r >= 1) printf "%s is %.1f× slower\n", n, r; else printf "%s is %.1f× faster\n", n, 1 / r }'
+        if (r >= 1) printf "%s is %.1f× slower%s\n", n, r, x; else printf "%s is %.1f× faster%s\n", n, 1 / r, x }'
 }
+fmt_ms() { awk -v v="$1" 'BEGIN {if (v + 0 < 0.01) print "<0.01"; else print v}'; }
 fsize() { stat -c %s "$1" 2>/dev/null || stat -f %z "$1"; }
 
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null)
 # fork/exec cost of the timer + sh, subtracted from the high-resolution times
 OVERHEAD_MS=0
 measure "timer overhead (sh -c 'exec true')" "0" 20 -- sh -c 'exec true' && OVERHEAD_MS=$M_MS
@@ -164,7 +166,9 @@ gen() {
     local sz=$1 f="$DATA/big-$1.har"
     if [ -s "$f" ]; then echo "$f"; return 0; fi
     local need avail
-    need=$(python3 -c "import sys; sys.path.insert(0, 'scripts'); import importlib.util as u; s = u.spec_from_file_location('g', 'scripts/gen-har.py'); m = u.module_from_spec(s); s.loader.exec_module(m); print(m.parse_size('$sz') // 1024)") || return 1
+    need=$(awk -v s="$sz" 'BEGIN {u = substr(s, length(s)); n = s + 0
+        m = (u == "K") ? 1 : (u == "M") ? 1024 : (u == "G") ? 1048576 : (u == "T") ? 1073741824 : 1 / 1024
+        printf "%d", n * m}')   # KiB
     avail=$(df -Pk "$DATA" | awk 'NR == 2 {print $4}')
     if [ -n "$avail" ] && [ "$avail" -lt $((need + need / 10 + 65536)) ]; then
         log "not enough disk space for $f: need ~$((need / 1024)) MiB, $((avail / 1024)) MiB free"
@@ -331,6 +335,9 @@ fi
     echo "- capture: \`$FILE\`, $BYTES bytes ($(awk -v b="$BYTES" 'BEGIN {printf "%.1f", b / 1e6}') MB), seed $SEED; page cache warm"
     echo "- oauth-doctor: \`$BIN\` — \`$OD_VERSION\`${commit:+, commit ${commit:0:12}}"
     echo "- machine: ${cpu:-unknown CPU}, $(getconf _NPROCESSORS_ONLN 2>/dev/null || echo '?') CPUs, ${mem:-? RAM}, $(uname -sr)"
+    if [ -r /proc/loadavg ]; then
+        echo "- load average before / after: $LOAD_BEFORE / $(cut -d' ' -f1-3 /proc/loadavg)$(awk -v l="${LOAD_BEFORE%% *}" -v n="$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)" 'BEGIN {if (l + 0 > n / 2) printf " — **the machine was busy: expect noisy numbers**"}')"
+    fi
     echo "- each row: median of $RUNS run(s) under $TIMER_NAME; walls under 1 s come from a high-resolution clock"
     echo "  minus the timer's own fork/exec cost (${OVERHEAD_MS} ms); MB = 10^6 bytes, MiB = 2^20"
     echo
@@ -357,7 +364,7 @@ fi
         echo "| cat FILE > /dev/null | n/a | | | | $CAT_ERR |"
     fi
     if [ -z "$CC_ERR" ]; then
-        echo "| cat FILE \| cat > /dev/null | $CC_WALL | $(mbps "$BYTES" "$CC_WALL") | $(mib "$CC_RSS") | $( [ -n "$PIPE_WALL" ] && ratio_text "the pipe floor" "$CC_WALL" "$PIPE_WALL" | sed 's/$/ than oauth-doctor via stdin/' || echo "n/a") | pipe floor |"
+        echo "| cat FILE \| cat > /dev/null | $CC_WALL | $(mbps "$BYTES" "$CC_WALL") | $(mib "$CC_RSS") | $( [ -n "$PIPE_WALL" ] && ratio_text "the pipe floor" "$CC_WALL" "$PIPE_WALL" " than oauth-doctor via stdin" || echo "n/a") | pipe floor |"
     fi
     echo
     if [ -n "$OD_WALL" ] && [ -z "$CAT_ERR" ]; then
@@ -367,12 +374,12 @@ fi
     echo "| end to end | median (ms) | peak RSS (MiB) | note |"
     echo "|---|---:|---:|---|"
     if [ -n "$SMALL_MS" ]; then
-        echo "| oauth-doctor check \`$SMALL\` ($(fsize "$SMALL") bytes) | $SMALL_MS | $(mib "$SMALL_RSS") | median of 20, text format${SMALL_NOTE:+; $SMALL_NOTE} |"
+        echo "| oauth-doctor check \`$SMALL\` ($(fsize "$SMALL") bytes) | $(fmt_ms "$SMALL_MS") | $(mib "$SMALL_RSS") | median of 20, text format${SMALL_NOTE:+; $SMALL_NOTE} |"
     else
         echo "| oauth-doctor check \`$SMALL\` | n/a | | ${SMALL_ERR:-$OD_WHY} |"
     fi
     if [ -n "$VER_MS" ]; then
-        echo "| oauth-doctor --version | $VER_MS | $(mib "$VER_RSS") | process start-up floor, median of 20 |"
+        echo "| oauth-doctor --version | $(fmt_ms "$VER_MS") | $(mib "$VER_RSS") | process start-up floor, median of 20 |"
     else
         echo "| oauth-doctor --version | n/a | | ${VER_ERR:-$OD_WHY} |"
     fi

@@ -208,7 +208,6 @@ class Gen:
             "image/x-icon": base64.b64encode(b"\x00\x00\x01\x00\x01\x00"),
             "font/woff2": base64.b64encode(b"wOF2\x00\x01"),
         }
-        self.jwts = []
         self._build_text_corpora()
         self._build_api_bodies()
         self._build_timings()
@@ -631,7 +630,7 @@ class Gen:
 
     # ---------------------------------------------------------------- body makers
     def body(self, kind):
-        """(text bytes, size, transfer, compression, ctlen) for an ordinary entry."""
+        """(escaped text bytes, decoded size as bytes, transfer size, compression) of an ordinary entry."""
         r = self.rng
         if kind == "api" or kind == "api_post" or kind == "api_legacy":
             text, size = self.api_bodies[int(r.random() * 600)]
@@ -676,7 +675,6 @@ class Gen:
         head, tail = self.header_bytes()
         buf = [head]
         buflen = len(head)
-        written = 0
         target = self.target - len(tail)
         pos = len(head)  # bytes produced so far
         first = True
@@ -747,7 +745,7 @@ class Gen:
                 if kind == "doc":
                     url = self.pages[page][1]
                     path = url[len(APP):]
-                    base, _, query = path.partition("?")
+                    query = path.partition("?")[2]
                     d[b"url"], d[b"path"], d[b"qs"] = jstr(url), jstr(path), self._qs_block(query)
                     choices = tpl["doc"]
                 elif kind.startswith("img:"):
@@ -782,7 +780,6 @@ class Gen:
             self.stats["entries"] += 1
             if buflen >= FLUSH_BYTES:
                 out.write(b"".join(buf))
-                written += buflen
                 buf = []
                 buflen = 0
         buf.append(tail)
