@@ -140,6 +140,7 @@ fn check(args: CheckArgs, verbosity: i8, out: &mut dyn Write) -> Result<i32> {
         skipped: &loaded.skipped,
         inputs: &inputs,
         sanitized: loaded.sanitized,
+        ignored: loaded.ignored,
         redactor: &redactor,
     };
     report::printer(args.format, args.concise, verbosity).print(&rep, out)?;

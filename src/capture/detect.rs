@@ -39,3 +39,30 @@ pub fn compression(b: &[u8]) -> Option<Compression> {
 pub fn strip_bom(b: &[u8]) -> &[u8] {
     b.strip_prefix(&[0xef, 0xbb, 0xbf][..]).unwrap_or(b)
 }
+
+/// True when a document starts like a HAR file: `{` then the key `"log"` (after an optional BOM
+/// and whitespace). Such documents are streamed.
+pub fn looks_like_har(head: &[u8]) -> bool {
+    let b = strip_bom(head);
+    let mut it = b.iter().copied().skip_while(|c| c.is_ascii_whitespace());
+    if it.next() != Some(b'{') {
+        return false;
+    }
+    let rest: Vec<u8> = it.skip_while(|c| c.is_ascii_whitespace()).take(5).collect();
+    rest == b"\"log\""
+}
+
+/// The exporter's name (`log.creator.name`) when it appears in the first bytes of a HAR.
+pub fn har_creator(head: &[u8]) -> Option<String> {
+    let text = String::from_utf8_lossy(head);
+    let at = text.find("\"creator\"")?;
+    let rest = &text[at..];
+    let name = rest.find("\"name\"")?;
+    let after = rest[name + 6..]
+        .trim_start()
+        .strip_prefix(':')?
+        .trim_start();
+    let value = after.strip_prefix('"')?;
+    let end = value.find('"')?;
+    Some(value[..end].to_string())
+}

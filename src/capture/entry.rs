@@ -126,6 +126,7 @@ pub fn parse_document(name: Arc<str>, bytes: &[u8]) -> Result<Loaded, CaptureErr
         bytes,
         pos: 0,
         line: 1,
+        seen: super::scan::Seen::default(),
     };
     if let Some(second) = second {
         // NDJSON: one exchange per line; a bad line is skipped, not fatal.
@@ -227,7 +228,7 @@ pub fn parse_document(name: Arc<str>, bytes: &[u8]) -> Result<Loaded, CaptureErr
 }
 
 /// Chrome's default export drops `Authorization`, `Cookie` and `Set-Cookie` everywhere.
-fn detect_sanitized(l: &Loaded) -> bool {
+pub(super) fn detect_sanitized(l: &Loaded) -> bool {
     if l.exchanges.len() < 2 {
         return false;
     }
@@ -250,6 +251,8 @@ struct Lines<'a> {
     bytes: &'a [u8],
     pos: usize,
     line: usize,
+    /// Tokens presented by earlier entries (for the relevance filter).
+    seen: super::scan::Seen,
 }
 
 impl Lines<'_> {
@@ -265,8 +268,38 @@ impl Lines<'_> {
     }
 }
 
+/// An entry found by the streaming scanner.
+pub(super) fn push_scanned(loaded: &mut Loaded, name: &Arc<str>, raw: super::scan::RawEntry<'_>) {
+    loaded.last_line = Some(raw.line);
+    if !raw.relevant {
+        loaded.ignored += 1;
+        return;
+    }
+    let parsed = std::str::from_utf8(raw.bytes)
+        .map_err(|e| format!("invalid UTF-8 at byte {}", e.valid_up_to()))
+        .and_then(|t| {
+            serde_json::from_str::<&RawValue>(t).map_err(|e| format!("invalid JSON ({e})"))
+        })
+        .and_then(|v| parse_entry(name, raw.index, v));
+    match parsed {
+        Ok(mut e) => {
+            e.source.line = Some(raw.line);
+            loaded.exchanges.push(e)
+        }
+        Err(reason) => loaded.skipped.push(Skipped {
+            file: name.clone(),
+            entry: raw.index,
+            reason,
+        }),
+    }
+}
+
 fn push_entry(loaded: &mut Loaded, lines: &mut Lines<'_>, name: &Arc<str>, i: usize, v: &RawValue) {
     let line = lines.at(v);
+    if !super::scan::entry_is_relevant(v.get().as_bytes(), &mut lines.seen) {
+        loaded.ignored += 1;
+        return;
+    }
     match parse_entry(name, i, v) {
         Ok(mut e) => {
             e.source.line = line;

@@ -6,6 +6,7 @@
 mod decode;
 pub mod detect;
 mod entry;
+pub mod scan;
 
 use crate::model::Exchange;
 use std::io::Read;
@@ -56,58 +57,198 @@ pub struct Loaded {
     /// The exporter removed `Authorization`/`Cookie` headers (Chrome's sanitized export).
     pub sanitized: bool,
     pub creator: Option<String>,
+    /// Entries read but not OAuth-relevant (static assets, plain page loads): not analysed.
+    pub ignored: usize,
+    /// Line of the last complete entry (for truncation messages).
+    pub last_line: Option<usize>,
 }
 
-/// Read a file, or stdin for `-`.
+/// Read a file, or stdin for `-`. HAR documents are streamed (memory does not grow with the
+/// file); other formats are read whole.
 pub fn load_path(path: &str) -> Result<Loaded, CaptureError> {
     let name: Arc<str> = if path == "-" {
         Arc::from("<stdin>")
     } else {
         Arc::from(path)
     };
+    let io = |error| CaptureError::Io {
+        file: name.to_string(),
+        error,
+    };
     if path == "-" {
-        let mut buf = Vec::new();
-        std::io::stdin()
-            .lock()
-            .read_to_end(&mut buf)
-            .map_err(|error| CaptureError::Io {
-                file: name.to_string(),
-                error,
-            })?;
-        return load_bytes(name, &buf);
+        return load_reader(name.clone(), Box::new(std::io::stdin().lock()), None);
     }
-    let file = std::fs::File::open(path).map_err(|error| CaptureError::Io {
-        file: path.to_string(),
-        error,
-    })?;
-    let meta = file.metadata().map_err(|error| CaptureError::Io {
-        file: path.to_string(),
-        error,
-    })?;
+    let file = std::fs::File::open(path).map_err(io)?;
+    let meta = file.metadata().map_err(io)?;
     if meta.is_dir() {
-        return Err(CaptureError::Io {
-            file: path.to_string(),
-            error: std::io::Error::new(std::io::ErrorKind::InvalidInput, "is a directory"),
-        });
+        return Err(io(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "is a directory",
+        )));
     }
     if meta.len() == 0 {
         return Err(CaptureError::Empty {
             file: path.to_string(),
         });
     }
-    // SAFETY: the map is read-only; a file truncated while mapped can raise SIGBUS, which is
-    // documented in the README (do not analyse a capture that is still being written).
-    let map = unsafe { memmap2::Mmap::map(&file) };
-    match map {
-        Ok(m) => load_bytes(name, &m),
-        Err(_) => {
-            let buf = std::fs::read(path).map_err(|error| CaptureError::Io {
-                file: path.to_string(),
-                error,
-            })?;
-            load_bytes(name, &buf)
+    load_reader(name.clone(), Box::new(file), Some(meta.len()))
+}
+
+/// Inputs larger than this get a progress bar (when stderr is a terminal).
+const PROGRESS_MIN: u64 = 8 << 20;
+
+fn progress(reader: Box<dyn Read>, len: Option<u64>) -> Box<dyn Read> {
+    use std::io::IsTerminal;
+    if !std::io::stderr().is_terminal() || len.is_some_and(|l| l < PROGRESS_MIN) {
+        return reader;
+    }
+    let bar = match len {
+        Some(l) => indicatif::ProgressBar::new(l).with_style(
+            indicatif::ProgressStyle::with_template(
+                "{spinner} reading {bytes}/{total_bytes} ({bytes_per_sec}, {eta})",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        ),
+        None => indicatif::ProgressBar::new_spinner().with_style(
+            indicatif::ProgressStyle::with_template("{spinner} reading {bytes} ({bytes_per_sec})")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+        ),
+    };
+    bar.set_draw_target(indicatif::ProgressDrawTarget::stderr_with_hz(4));
+    Box::new(ClearOnDrop(bar.wrap_read(reader)))
+}
+
+/// Clears the progress bar when reading is done.
+struct ClearOnDrop<R: Read>(indicatif::ProgressBarIter<R>);
+
+impl<R: Read> Read for ClearOnDrop<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.0.read(buf)
+    }
+}
+
+impl<R: Read> Drop for ClearOnDrop<R> {
+    fn drop(&mut self) {
+        self.0.progress.finish_and_clear();
+    }
+}
+
+/// Read from any reader: decompress gzip/zlib, stream HAR documents, read other formats whole.
+pub fn load_reader(
+    name: Arc<str>,
+    reader: Box<dyn Read>,
+    len: Option<u64>,
+) -> Result<Loaded, CaptureError> {
+    let file = name.to_string();
+    let io = |error| CaptureError::Io {
+        file: file.clone(),
+        error,
+    };
+    let mut br = std::io::BufReader::with_capacity(1 << 16, progress(reader, len));
+    let head = fill_head(&mut br).map_err(io)?;
+    let compressed = detect::compression(&head);
+    let mut reader: Box<dyn std::io::BufRead> = match compressed {
+        Some(detect::Compression::Gzip) => Box::new(std::io::BufReader::with_capacity(
+            1 << 16,
+            flate2::read::MultiGzDecoder::new(br),
+        )),
+        Some(detect::Compression::Zlib) => Box::new(std::io::BufReader::with_capacity(
+            1 << 16,
+            flate2::read::ZlibDecoder::new(br),
+        )),
+        None => Box::new(br),
+    };
+    let head = fill_head(&mut reader).map_err(|e| match compressed {
+        Some(_) => CaptureError::Decompress {
+            file: file.clone(),
+            msg: e.to_string(),
+        },
+        None => io(e),
+    })?;
+    if detect::looks_like_har(&head) {
+        let mut loaded = stream_har(
+            name,
+            reader,
+            compressed.is_some(),
+            detect::har_creator(&head),
+        )?;
+        loaded.sanitized = entry::detect_sanitized(&loaded);
+        return Ok(loaded);
+    }
+    let mut all = Vec::new();
+    reader.read_to_end(&mut all).map_err(|e| match compressed {
+        Some(_) => CaptureError::Decompress {
+            file: file.clone(),
+            msg: e.to_string(),
+        },
+        None => io(e),
+    })?;
+    parse_plain(name, &all, compressed.is_some())
+}
+
+/// Peek up to 64 KiB without consuming.
+fn fill_head<R: std::io::BufRead + ?Sized>(r: &mut R) -> std::io::Result<Vec<u8>> {
+    loop {
+        match r.fill_buf() {
+            Ok(b) => return Ok(b.to_vec()),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
         }
     }
+}
+
+fn stream_har(
+    name: Arc<str>,
+    reader: Box<dyn std::io::BufRead>,
+    compressed: bool,
+    creator: Option<String>,
+) -> Result<Loaded, CaptureError> {
+    let mut loaded = Loaded {
+        format: Some(Format::Har),
+        creator,
+        ..Loaded::default()
+    };
+    let result = scan::scan_har(reader, |raw| entry::push_scanned(&mut loaded, &name, raw));
+    match result {
+        Ok(_) => {}
+        Err(scan::ScanError::Io(msg)) if compressed => {
+            return Err(CaptureError::Decompress {
+                file: name.to_string(),
+                msg,
+            });
+        }
+        Err(scan::ScanError::Io(msg)) => {
+            return Err(CaptureError::Io {
+                file: name.to_string(),
+                error: std::io::Error::other(msg),
+            });
+        }
+        Err(scan::ScanError::Truncated(line, column)) => {
+            return Err(CaptureError::Json {
+                file: name.to_string(),
+                line,
+                column,
+                msg: format!(
+                    "truncated: the input ends inside `log.entries` after {} complete entr(ies)",
+                    loaded.exchanges.len() + loaded.skipped.len() + loaded.ignored
+                ),
+            });
+        }
+        Err(scan::ScanError::Malformed(offset)) => {
+            return Err(CaptureError::NotJson {
+                file: name.to_string(),
+                what: "malformed JSON inside `log.entries`".into(),
+                offset,
+            });
+        }
+        Err(scan::ScanError::NotHar) => {
+            return Err(CaptureError::NotCapture {
+                file: name.to_string(),
+                what: "a `log` object without an `entries` array".into(),
+            });
+        }
+    }
+    Ok(loaded)
 }
 
 /// Parse bytes already in memory.
@@ -125,6 +266,12 @@ pub fn load_bytes(name: Arc<str>, bytes: &[u8]) -> Result<Loaded, CaptureError> 
         }
         None => bytes,
     };
+    parse_plain(name, bytes, compressed.is_some())
+}
+
+/// Parse an uncompressed document held in memory.
+fn parse_plain(name: Arc<str>, bytes: &[u8], compressed: bool) -> Result<Loaded, CaptureError> {
+    let file = name.to_string();
     let bytes = detect::strip_bom(bytes);
     let start = bytes.iter().position(|b| !b.is_ascii_whitespace());
     let Some(start) = start else {
@@ -141,9 +288,10 @@ pub fn load_bytes(name: Arc<str>, bytes: &[u8]) -> Result<Loaded, CaptureError> 
             } else {
                 "binary data, expected a JSON object or array".to_string()
             };
-            let what = match compressed {
-                Some(_) => format!("{what} (after decompression)"),
-                None => what,
+            let what = if compressed {
+                format!("{what} (after decompression)")
+            } else {
+                what
             };
             return Err(CaptureError::NotJson {
                 file,
@@ -164,6 +312,7 @@ pub fn load_all(paths: &[String]) -> Result<Loaded, CaptureError> {
         all.sanitized |= l.sanitized;
         all.creator = all.creator.or(l.creator);
         all.exchanges.extend(l.exchanges);
+        all.ignored += l.ignored;
         all.skipped.extend(l.skipped);
     }
     Ok(all)

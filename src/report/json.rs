@@ -16,6 +16,8 @@ struct Doc<'a> {
     exchanges: usize,
     findings: Vec<JFinding<'a>>,
     skipped: Vec<JSkipped>,
+    /// Entries read but not OAuth-relevant (static assets, page loads): not analysed.
+    ignored_entries: usize,
     sanitized_export: bool,
 }
 
@@ -112,6 +114,7 @@ impl Printer for Json {
                     reason: red.scrub(&s.reason),
                 })
                 .collect(),
+            ignored_entries: r.ignored,
             sanitized_export: r.sanitized,
         };
         serde_json::to_writer_pretty(&mut *out, &doc).map_err(io::Error::other)?;

@@ -22,6 +22,8 @@ pub struct Report<'a> {
     pub inputs: &'a [String],
     /// Some input was a sanitized browser export (no Authorization/Cookie headers).
     pub sanitized: bool,
+    /// Entries read but not OAuth-relevant (static assets, page loads), not analysed.
+    pub ignored: usize,
     pub redactor: &'a Redactor,
 }
 

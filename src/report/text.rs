@@ -248,9 +248,14 @@ impl Printer for Text {
         };
         writeln!(
             out,
-            "{vs}{}{vs:#}: {errors} error(s), {warnings} warning(s) in {} exchange(s) from {inputs}",
+            "{vs}{}{vs:#}: {errors} error(s), {warnings} warning(s) in {} exchange(s) from {inputs}{}",
             v.as_str(),
-            r.exchanges.len()
+            r.exchanges.len(),
+            if r.ignored > 0 {
+                format!(" ({} unrelated entries skipped)", r.ignored)
+            } else {
+                String::new()
+            }
         )?;
         let mut codes: Vec<&str> = primary.iter().take(3).map(|f| f.rule).collect();
         codes.dedup();

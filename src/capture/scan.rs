@@ -1,0 +1,772 @@
+//! A streaming HAR reader: walks `log.entries` byte by byte from any reader in bounded chunks,
+//! hands each entry's bytes to a callback together with a relevance verdict, and never holds more
+//! than the current entry (plus one read buffer) in memory. Strings are skipped with `memchr`;
+//! only short strings (URLs, header names and values, form bodies, small JSON bodies) are searched
+//! for OAuth markers, so base64 images and script bundles cost almost nothing.
+//!
+//! The relevance verdict is the same function the in-memory reader applies
+//! ([`entry_is_relevant`]), so both paths keep exactly the same exchanges.
+
+use aho_corasick::AhoCorasick;
+use std::io::Read;
+use std::sync::LazyLock;
+
+/// Strings longer than this are bodies the pre-filter does not search (images, bundles, pages).
+pub const SHORT_STRING: usize = 16 * 1024;
+
+const READ_CHUNK: usize = 4 << 20;
+
+/// Byte patterns that make an entry worth parsing (searched in the escaped JSON text of short
+/// strings): OAuth parameters, token and error members, auth schemes, well-known paths.
+/// Markers that only show a token being presented (an API call with a bearer token). Such an
+/// entry is kept when it failed, or the first time its token is seen.
+const PRESENTATION: &[&str] = &["Bearer ", "bearer ", "BEARER ", "DPoP ", "Token ", "token "];
+
+const MARKERS: &[&str] = &[
+    "grant_type",
+    "access_token",
+    "refresh_token",
+    "id_token",
+    "client_id",
+    "client_secret",
+    "client_assertion",
+    "code_verifier",
+    "code_challenge",
+    "response_type",
+    "redirect_uri",
+    "device_code",
+    "user_code",
+    "request_uri",
+    "\\\"error\\\"",
+    "error=",
+    "error_description",
+    "\\\"dpop",
+    "Basic ",
+    "basic ",
+    "www-authenticate",
+    "WWW-Authenticate",
+    "Www-Authenticate",
+    ".well-known",
+    "jwks",
+    "openid",
+    "oauth",
+    "OAuth",
+    "/token",
+    "/authorize",
+    "userinfo",
+    "introspect",
+    "revoke",
+    "code=",
+    "state=",
+    "keys\\\"",
+];
+
+static MATCHER: LazyLock<AhoCorasick> = LazyLock::new(|| {
+    AhoCorasick::new(PRESENTATION.iter().chain(MARKERS)).expect("static marker set builds")
+});
+
+/// What the loader remembers across entries to drop repeated successful API calls.
+#[derive(Default)]
+pub struct Seen {
+    tokens: std::collections::HashSet<u64>,
+}
+
+/// Why the stream could not be walked (the caller falls back to the exact parser for the error).
+#[derive(Debug, PartialEq, Eq)]
+pub enum ScanError {
+    /// Not a HAR document (no `log.entries`), or not JSON at all.
+    NotHar,
+    /// The bytes end inside a value: (line, column) of the end.
+    Truncated(usize, usize),
+    /// A structural character that does not fit.
+    Malformed(usize),
+    Io(String),
+}
+
+/// One entry found by the scanner.
+pub struct RawEntry<'a> {
+    pub index: usize,
+    /// 1-based line of the entry's first byte.
+    pub line: usize,
+    pub bytes: &'a [u8],
+    pub relevant: bool,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Frame {
+    Object,
+    Array,
+}
+
+/// Streaming state.
+struct Scanner {
+    buf: Vec<u8>,
+    /// Bytes of `buf` already consumed.
+    pos: usize,
+    eof: bool,
+    /// Absolute offset of `buf[0]`.
+    base: u64,
+    line: usize,
+    /// Position up to which newlines have been counted.
+    counted: usize,
+    /// Absolute offset of the first byte of the current line.
+    line_start: u64,
+}
+
+impl Scanner {
+    fn fill<R: Read>(&mut self, r: &mut R, keep_from: usize) -> Result<bool, ScanError> {
+        // Count newlines of what is dropped, then drop it (callers rebase their offsets by
+        // `keep_from` whatever the outcome).
+        if keep_from > 0 {
+            self.count_to(keep_from);
+            self.buf.drain(..keep_from);
+            self.base += keep_from as u64;
+            self.pos -= keep_from;
+            self.counted -= keep_from;
+        }
+        if self.eof {
+            return Ok(false);
+        }
+        let old = self.buf.len();
+        self.buf.resize(old + READ_CHUNK, 0);
+        let n = loop {
+            match r.read(&mut self.buf[old..]) {
+                Ok(n) => break n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(ScanError::Io(e.to_string())),
+            }
+        };
+        self.buf.truncate(old + n);
+        if n == 0 {
+            self.eof = true;
+        }
+        Ok(n > 0)
+    }
+
+    fn count_to(&mut self, at: usize) {
+        if at > self.counted {
+            let range = &self.buf[self.counted..at];
+            self.line += memchr::memchr_iter(b'\n', range).count();
+            if let Some(p) = memchr::memrchr(b'\n', range) {
+                self.line_start = self.base + (self.counted + p + 1) as u64;
+            }
+            self.counted = at;
+        }
+    }
+
+    fn line_at(&mut self, at: usize) -> usize {
+        self.count_to(at);
+        self.line
+    }
+}
+
+/// Skip whitespace; returns the next byte (not consumed) or None at end of input.
+fn peek<R: Read>(s: &mut Scanner, r: &mut R, mut keep: usize) -> Result<Option<u8>, ScanError> {
+    loop {
+        while s.pos < s.buf.len() {
+            let b = s.buf[s.pos];
+            if !b.is_ascii_whitespace() {
+                return Ok(Some(b));
+            }
+            s.pos += 1;
+        }
+        let k = keep.min(s.pos);
+        keep -= k;
+        if !s.fill(r, k)? {
+            return Ok(None);
+        }
+    }
+}
+
+/// Consume a string starting at `s.pos` (on the opening quote). Returns (start, end) of the raw
+/// content (without quotes) relative to the buffer, valid until the next fill.
+fn string<R: Read>(
+    s: &mut Scanner,
+    r: &mut R,
+    mut keep: usize,
+) -> Result<(usize, usize), ScanError> {
+    debug_assert_eq!(s.buf[s.pos], b'"');
+    let mut start = s.pos + 1;
+    let mut i = start;
+    loop {
+        match memchr::memchr2(b'"', b'\\', &s.buf[i..]) {
+            Some(off) => {
+                let j = i + off;
+                if s.buf[j] == b'"' {
+                    s.pos = j + 1;
+                    return Ok((start, j));
+                }
+                // An escape: skip the backslash and the escaped byte.
+                if j + 1 < s.buf.len() {
+                    i = j + 2;
+                    continue;
+                }
+                i = j;
+            }
+            None => i = s.buf.len(),
+        }
+        let k = keep.min(start - 1);
+        keep -= k;
+        if !s.fill(r, k)? {
+            return Err(ScanError::Truncated(0, 0));
+        }
+        start -= k;
+        i -= k;
+    }
+}
+
+/// Skip a scalar (number, true, false, null).
+fn scalar<R: Read>(
+    s: &mut Scanner,
+    r: &mut R,
+    mut keep: usize,
+) -> Result<(usize, usize), ScanError> {
+    let mut start = s.pos;
+    loop {
+        while s.pos < s.buf.len() {
+            let b = s.buf[s.pos];
+            if matches!(b, b',' | b']' | b'}') || b.is_ascii_whitespace() {
+                return Ok((start, s.pos));
+            }
+            if !(b.is_ascii_alphanumeric() || matches!(b, b'-' | b'+' | b'.')) {
+                return Err(ScanError::Malformed(s.base as usize + s.pos));
+            }
+            s.pos += 1;
+        }
+        let k = keep.min(start);
+        keep -= k;
+        if !s.fill(r, k)? {
+            return Ok((start - k, s.pos));
+        }
+        start -= k;
+    }
+}
+
+/// Relevance found while skipping one entry.
+#[derive(Default)]
+struct Verdict {
+    marker: bool,
+    failed_status: bool,
+    /// `request.url` is a string (entries without one are parsed so they can be reported).
+    has_url: bool,
+}
+
+impl Verdict {
+    fn relevant(&self) -> bool {
+        self.marker || self.failed_status || !self.has_url
+    }
+}
+
+/// Skip one value starting at `s.pos`, searching short strings for markers and noting a
+/// response `status` outside 100–399. `keep` is the buffer offset that must survive refills
+/// (the entry's first byte); returns the (possibly shifted) keep offset.
+fn skip_value<R: Read>(
+    s: &mut Scanner,
+    r: &mut R,
+    mut keep: usize,
+    v: &mut Verdict,
+) -> Result<usize, ScanError> {
+    let mut stack: Vec<Frame> = Vec::with_capacity(16);
+    // Key tracking for `response.status` (entry-relative depth 1 key, depth 2 key).
+    // At each object depth, the entry-level key we are under: 1 = response, 2 = request.
+    let mut keys: Vec<u8> = Vec::with_capacity(16);
+    let mut last_key_status = false;
+    let mut last_key_url = false;
+    let mut expect_key = false;
+    loop {
+        let before = s.base;
+        let Some(b) = peek(s, r, keep)? else {
+            return Err(ScanError::Truncated(0, 0));
+        };
+        keep -= (s.base - before) as usize;
+        match b {
+            b'{' => {
+                s.pos += 1;
+                stack.push(Frame::Object);
+                keys.push(0);
+                expect_key = true;
+            }
+            b'[' => {
+                s.pos += 1;
+                stack.push(Frame::Array);
+                expect_key = false;
+            }
+            b'}' | b']' => {
+                let want = if b == b'}' {
+                    Frame::Object
+                } else {
+                    Frame::Array
+                };
+                if stack.pop() != Some(want) {
+                    return Err(ScanError::Malformed(s.base as usize + s.pos));
+                }
+                if want == Frame::Object {
+                    keys.pop();
+                }
+                s.pos += 1;
+                expect_key = false;
+                if stack.is_empty() {
+                    return Ok(keep);
+                }
+            }
+            b',' => {
+                s.pos += 1;
+                expect_key = stack.last() == Some(&Frame::Object);
+            }
+            b':' => {
+                s.pos += 1;
+                expect_key = false;
+            }
+            b'"' => {
+                let before = s.base;
+                let (a, z) = string(s, r, keep)?;
+                keep -= (s.base - before) as usize;
+                let text = &s.buf[a..z];
+                if expect_key {
+                    let depth = keys.len();
+                    last_key_status = depth == 2 && keys[0] == 1 && text == b"status";
+                    last_key_url = depth == 2 && keys[0] == 2 && text == b"url";
+                    if depth == 1 {
+                        keys[0] = match text {
+                            b"response" => 1,
+                            b"request" => 2,
+                            _ => 0,
+                        };
+                    }
+                } else {
+                    if last_key_url {
+                        v.has_url |= !text.is_empty();
+                        last_key_url = false;
+                    }
+                    if !v.marker && text.len() <= SHORT_STRING && MATCHER.is_match(text) {
+                        v.marker = true;
+                    }
+                }
+                if stack.is_empty() {
+                    return Ok(keep);
+                }
+            }
+            _ => {
+                let before = s.base;
+                let (a, z) = scalar(s, r, keep)?;
+                keep -= (s.base - before) as usize;
+                if last_key_status {
+                    let t = &s.buf[a..z];
+                    let n: u32 = std::str::from_utf8(t)
+                        .ok()
+                        .and_then(|x| x.parse::<f64>().ok())
+                        .map(|f| f as u32)
+                        .unwrap_or(0);
+                    if !(100..400).contains(&n) {
+                        v.failed_status = true;
+                    }
+                    last_key_status = false;
+                }
+                if stack.is_empty() {
+                    return Ok(keep);
+                }
+            }
+        }
+    }
+}
+
+/// Skip one entry value starting at `s.pos` as fast as possible: only brackets and strings
+/// matter; strings longer than [`SHORT_STRING`] are noted so the relevance check can leave them
+/// out. Returns the (possibly shifted) `keep` offset, i.e. the entry's first byte.
+fn skip_entry<R: Read>(
+    s: &mut Scanner,
+    r: &mut R,
+    mut keep: usize,
+    longs: &mut Vec<(usize, usize)>,
+) -> Result<usize, ScanError> {
+    longs.clear();
+    let mut depth: usize = 0;
+    let mut i = s.pos;
+    loop {
+        if i >= s.buf.len() {
+            s.pos = i;
+            let k = keep;
+            if !s.fill(r, k)? {
+                return Err(ScanError::Truncated(0, 0));
+            }
+            keep = 0;
+            i = s.pos;
+            continue;
+        }
+        match s.buf[i] {
+            b'"' => {
+                let start = i + 1;
+                let mut j = start;
+                loop {
+                    match memchr::memchr2(b'"', b'\\', &s.buf[j..]) {
+                        Some(off) if s.buf[j + off] == b'"' => {
+                            j += off;
+                            break;
+                        }
+                        Some(off) if j + off + 1 < s.buf.len() => j += off + 2,
+                        _ => {
+                            // Need more bytes; keep the whole entry.
+                            let consumed_j = j;
+                            s.pos = i;
+                            let k = keep;
+                            if !s.fill(r, k)? {
+                                return Err(ScanError::Truncated(0, 0));
+                            }
+                            keep = 0;
+                            // Offsets shift by k.
+                            let shift = k;
+                            i -= shift;
+                            // Resume after the last complete escape pair.
+                            j = consumed_j - shift;
+                        }
+                    }
+                }
+                let (a, z) = (i + 1, j);
+                if z - a > SHORT_STRING {
+                    longs.push((a - keep, z - keep));
+                }
+                i = j + 1;
+                if depth == 0 {
+                    s.pos = i;
+                    return Ok(keep);
+                }
+            }
+            b'{' | b'[' => {
+                depth += 1;
+                i += 1;
+            }
+            b'}' | b']' => {
+                if depth == 0 {
+                    return Err(ScanError::Malformed(s.base as usize + i));
+                }
+                depth -= 1;
+                i += 1;
+                if depth == 0 {
+                    s.pos = i;
+                    return Ok(keep);
+                }
+            }
+            b',' if depth == 0 => {
+                s.pos = i;
+                return Ok(keep);
+            }
+            _ => i += 1,
+        }
+    }
+}
+
+/// The relevance of an entry's bytes, leaving out its long strings. An entry is relevant when
+/// it carries an OAuth marker, failed (status 0 or ≥ 400), has no `url` (so that it is reported as
+/// malformed), or presents a token not presented by an earlier entry.
+fn judge(entry: &[u8], longs: &[(usize, usize)], seen: &mut Seen) -> bool {
+    let mut v = Verdict::default();
+    let mut presented: Vec<u64> = Vec::new();
+    let mut check = |seg: &[u8], v: &mut Verdict| {
+        if !v.marker {
+            for m in MATCHER.find_iter(seg) {
+                if m.pattern().as_usize() < PRESENTATION.len() {
+                    let tok = &seg[m.end()..];
+                    let n = tok
+                        .iter()
+                        .take(8192)
+                        .position(|b| !(b.is_ascii_alphanumeric() || b"-._~+/=".contains(b)))
+                        .unwrap_or(tok.len().min(8192));
+                    if n >= 8 {
+                        use std::hash::{BuildHasher, BuildHasherDefault};
+                        let h = BuildHasherDefault::<std::collections::hash_map::DefaultHasher>::default().hash_one(&tok[..n]);
+                        presented.push(h);
+                    }
+                } else {
+                    v.marker = true;
+                    break;
+                }
+            }
+        }
+        if !v.has_url && memchr::memmem::find(seg, b"\"url\"").is_some() {
+            v.has_url = true;
+        }
+        for at in memchr::memmem::find_iter(seg, b"\"status\"") {
+            let rest = &seg[at + 8..];
+            let rest = rest
+                .iter()
+                .position(|b| !b.is_ascii_whitespace() && *b != b':')
+                .map_or(&rest[..0], |p| &rest[p..]);
+            let digits: Vec<u8> = rest
+                .iter()
+                .copied()
+                .take_while(|b| b.is_ascii_digit() || *b == b'.')
+                .collect();
+            if let Some(n) = std::str::from_utf8(&digits)
+                .ok()
+                .and_then(|d| d.parse::<f64>().ok())
+            {
+                if !(100.0..400.0).contains(&n) {
+                    v.failed_status = true;
+                }
+            }
+        }
+    };
+    let mut from = 0;
+    for &(a, z) in longs {
+        check(&entry[from..a.min(entry.len())], &mut v);
+        from = z.min(entry.len());
+    }
+    check(&entry[from..], &mut v);
+    if v.relevant() {
+        for h in presented {
+            seen.tokens.insert(h);
+        }
+        return true;
+    }
+    // A successful call presenting a token: keep the first one per token.
+    let mut new = false;
+    for h in presented {
+        new |= seen.tokens.insert(h);
+    }
+    new
+}
+
+/// Whether one entry (its raw JSON bytes) is worth turning into an exchange.
+pub fn entry_is_relevant(bytes: &[u8], seen: &mut Seen) -> bool {
+    let start = bytes
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(0);
+    let mut s = Scanner {
+        buf: bytes[start..].to_vec(),
+        pos: 0,
+        eof: true,
+        base: 0,
+        line: 1,
+        counted: 0,
+        line_start: 0,
+    };
+    let mut empty: &[u8] = &[];
+    let mut longs = Vec::new();
+    match skip_entry(&mut s, &mut empty, 0, &mut longs) {
+        Ok(keep) => judge(&s.buf[keep..s.pos], &longs, seen),
+        Err(_) => true,
+    }
+}
+
+/// Walk a HAR document from a reader, calling `on_entry` for every entry in order.
+pub fn scan_har<R: Read>(mut r: R, on_entry: impl FnMut(RawEntry<'_>)) -> Result<usize, ScanError> {
+    let mut s = Scanner {
+        buf: Vec::with_capacity(READ_CHUNK * 2),
+        pos: 0,
+        eof: false,
+        base: 0,
+        line: 1,
+        counted: 0,
+        line_start: 0,
+    };
+    match walk(&mut s, &mut r, on_entry) {
+        Err(ScanError::Truncated(..)) => {
+            let end = s.buf.len();
+            let line = s.line_at(end);
+            let col = (s.base + end as u64 - s.line_start) as usize + 1;
+            Err(ScanError::Truncated(line, col))
+        }
+        other => other,
+    }
+}
+
+fn walk<R: Read>(
+    s: &mut Scanner,
+    r: &mut R,
+    mut on_entry: impl FnMut(RawEntry<'_>),
+) -> Result<usize, ScanError> {
+    // Skip a BOM.
+    s.fill(r, 0)?;
+    if s.buf.starts_with(&[0xef, 0xbb, 0xbf]) {
+        s.pos = 3;
+    }
+    // Find `"log"` at depth 1, then `"entries"` inside it.
+    expect(s, r, b'{')?;
+    seek_key(s, r, b"log")?;
+    expect(s, r, b'{')?;
+    seek_key(s, r, b"entries")?;
+    expect(s, r, b'[')?;
+    let mut index = 0;
+    let mut longs = Vec::new();
+    let mut seen = Seen::default();
+    loop {
+        let here = s.pos;
+        let Some(b) = peek(s, r, here)? else {
+            return Err(ScanError::Truncated(0, 0));
+        };
+        match b {
+            b']' => {
+                s.pos += 1;
+                break;
+            }
+            b',' => {
+                s.pos += 1;
+                continue;
+            }
+            _ => {}
+        }
+        let here = s.pos;
+        let keep = skip_entry(s, r, here, &mut longs)?;
+        let line = s.line_at(keep);
+        let bytes = &s.buf[keep..s.pos];
+        let relevant = judge(bytes, &longs, &mut seen);
+        on_entry(RawEntry {
+            index,
+            line,
+            bytes,
+            relevant,
+        });
+        index += 1;
+        // Let the buffer drop what has been consumed.
+        if s.pos > READ_CHUNK {
+            let p = s.pos;
+            s.line_at(p);
+            s.buf.drain(..p);
+            s.base += p as u64;
+            s.pos = 0;
+            s.counted = 0;
+        }
+    }
+    Ok(index)
+}
+
+fn expect<R: Read>(s: &mut Scanner, r: &mut R, want: u8) -> Result<(), ScanError> {
+    let here = s.pos;
+    match peek(s, r, here)? {
+        Some(b) if b == want => {
+            s.pos += 1;
+            Ok(())
+        }
+        Some(_) => Err(ScanError::NotHar),
+        None => Err(ScanError::Truncated(0, 0)),
+    }
+}
+
+/// Inside an object just opened: skip members until `key`, leaving the position after its colon.
+fn seek_key<R: Read>(s: &mut Scanner, r: &mut R, key: &[u8]) -> Result<(), ScanError> {
+    loop {
+        let here = s.pos;
+        match peek(s, r, here)? {
+            Some(b'"') => {}
+            Some(b',') => {
+                s.pos += 1;
+                continue;
+            }
+            Some(_) => return Err(ScanError::NotHar),
+            None => return Err(ScanError::Truncated(0, 0)),
+        }
+        let here = s.pos;
+        let (a, z) = string(s, r, here)?;
+        let found = &s.buf[a..z] == key;
+        expect(s, r, b':')?;
+        if found {
+            return Ok(());
+        }
+        let mut v = Verdict::default();
+        let here = s.pos;
+        skip_value(s, r, here, &mut v)?;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scan(doc: &str) -> Result<Vec<(usize, String, bool)>, ScanError> {
+        let mut out = Vec::new();
+        scan_har(doc.as_bytes(), |e| {
+            out.push((
+                e.line,
+                String::from_utf8(e.bytes.to_vec()).unwrap(),
+                e.relevant,
+            ))
+        })?;
+        Ok(out)
+    }
+
+    #[test]
+    fn finds_entries_and_relevance() {
+        let doc = r#"{"log":{"version":"1.2","pages":[{"id":"p"}],"entries":[
+  {"request":{"method":"GET","url":"https://cdn.example/a.png"},"response":{"status":200,"content":{"text":"iVBORw0"}}},
+  {"request":{"method":"POST","url":"https://idp.example/t","postData":{"text":"grant_type=client_credentials"}},"response":{"status":200}},
+  {"request":{"method":"GET","url":"https://x.example/missing"},"response":{"status":404}}
+]}}"#;
+        let e = scan(doc).unwrap();
+        assert_eq!(e.len(), 3);
+        assert_eq!(
+            e.iter().map(|x| x.2).collect::<Vec<_>>(),
+            [false, true, true]
+        );
+        assert_eq!(e[1].0, 3);
+        assert!(e[0].1.starts_with("{\"request\"") && e[0].1.ends_with("}}"));
+        let mut seen = Seen::default();
+        for (_, text, rel) in &e {
+            assert_eq!(entry_is_relevant(text.as_bytes(), &mut seen), *rel);
+        }
+    }
+
+    #[test]
+    fn escaped_quotes_and_braces_in_strings_do_not_confuse_it() {
+        let doc =
+            r#"{"log":{"entries":[{"request":{"url":"a\"}]{[\\"},"response":{"status":200}}]}}"#;
+        let e = scan(doc).unwrap();
+        assert_eq!(e.len(), 1);
+    }
+
+    #[test]
+    fn reports_truncation_and_non_har() {
+        assert_eq!(
+            scan(r#"{"log":{"entries":[{"request":{"#).unwrap_err(),
+            ScanError::Truncated(1, 32)
+        );
+        assert_eq!(scan(r#"{"exchanges":[]}"#).unwrap_err(), ScanError::NotHar);
+        assert_eq!(scan(r#"[1,2]"#).unwrap_err(), ScanError::NotHar);
+    }
+
+    #[test]
+    fn small_chunks_give_the_same_result() {
+        struct Slow<'a>(&'a [u8]);
+        impl Read for Slow<'_> {
+            fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+                let n = self.0.len().min(buf.len()).min(7);
+                buf[..n].copy_from_slice(&self.0[..n]);
+                self.0 = &self.0[n..];
+                Ok(n)
+            }
+        }
+        let doc = r#"{"log":{"entries":[{"request":{"url":"https://idp/token?grant_type=x","x":"a\\\\b\"c\\\"d"},"response":{"status":200}},{"request":{"url":"b"},"response":{"status":0}}]}}"#;
+        let mut a = Vec::new();
+        scan_har(Slow(doc.as_bytes()), |e| {
+            a.push((e.index, e.bytes.to_vec(), e.relevant))
+        })
+        .unwrap();
+        let mut b = Vec::new();
+        scan_har(doc.as_bytes(), |e| {
+            b.push((e.index, e.bytes.to_vec(), e.relevant))
+        })
+        .unwrap();
+        assert_eq!(a, b);
+        assert_eq!(a.len(), 2);
+        assert!(a[1].2, "status 0 is relevant");
+    }
+}
+
+#[cfg(test)]
+mod bench {
+    /// `cargo test --release --lib scan_speed -- --ignored --nocapture` with bench-data present.
+    #[test]
+    #[ignore]
+    fn scan_speed() {
+        let path = std::env::var("SCAN_FILE").unwrap_or_else(|_| "bench-data/big-100M.har".into());
+        let f = std::fs::File::open(&path).unwrap();
+        let t = std::time::Instant::now();
+        let (mut n, mut rel) = (0, 0);
+        super::scan_har(f, |e| {
+            n += 1;
+            rel += e.relevant as usize;
+        })
+        .unwrap();
+        eprintln!("{path}: {n} entries, {rel} relevant, {:?}", t.elapsed());
+    }
+}

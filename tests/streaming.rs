@@ -1,0 +1,74 @@
+//! The streaming reader (HAR from a file or pipe, entry by entry) and the in-memory reader give
+//! exactly the same exchanges and the same diagnosis on every fixture.
+
+use oauth_doctor::capture;
+use oauth_doctor::rules::Options;
+use oauth_doctor::{RuleFilter, analyze};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+fn all_fixtures() -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if ["har", "json", "ndjson", "gz", "zhar"]
+                .contains(&p.extension().and_then(|x| x.to_str()).unwrap_or(""))
+            {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+fn summary(l: capture::Loaded) -> (usize, usize, usize, Vec<String>) {
+    let (n, skipped, ignored) = (l.exchanges.len(), l.skipped.len(), l.ignored);
+    let a = analyze(l.exchanges, &Options::default(), &RuleFilter::default());
+    let findings = a
+        .findings
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {} {} {:?} {:?} {} {:?}",
+                f.rank, f.rule, f.category, f.severity, f.anchor, f.confidence, f.evidence
+            )
+        })
+        .collect();
+    (n, skipped, ignored, findings)
+}
+
+#[test]
+fn streaming_and_in_memory_readers_agree_on_every_fixture() {
+    let mut compared = 0;
+    for p in all_fixtures() {
+        let path = p.to_str().unwrap();
+        let streamed = capture::load_path(path);
+        let bytes = std::fs::read(&p).unwrap();
+        let in_memory = capture::load_bytes(Arc::from(path), &bytes);
+        match (streamed, in_memory) {
+            (Ok(a), Ok(b)) => {
+                let lines_a: Vec<_> = a
+                    .exchanges
+                    .iter()
+                    .map(|e| (e.source.entry, e.source.line))
+                    .collect();
+                let lines_b: Vec<_> = b
+                    .exchanges
+                    .iter()
+                    .map(|e| (e.source.entry, e.source.line))
+                    .collect();
+                assert_eq!(lines_a, lines_b, "{path}: entries or lines differ");
+                assert_eq!(summary(a), summary(b), "{path}");
+                compared += 1;
+            }
+            (Err(_), Err(_)) => {}
+            (a, b) => panic!("{path}: streaming {:?} vs in-memory {:?}", a.err(), b.err()),
+        }
+    }
+    assert!(compared > 100, "only {compared} fixtures compared");
+}
