@@ -218,7 +218,7 @@ impl Rule for Bcp002 {
                     Strength::Direct,
                     true,
                     format!(
-                        "the server refused the grant itself (`{code}`): it is disabled for this client or tenant"
+                        "the password grant failed: the server refused the grant itself (`{code}`), it is disabled for this client or tenant"
                     ),
                 )
             } else if code == "interaction_required" || MFA_WORDS.iter().any(|w| desc.contains(w)) {
@@ -227,7 +227,7 @@ impl Rule for Bcp002 {
                     Strength::Direct,
                     true,
                     format!(
-                        "the server requires multi-factor authentication or another interaction (`{code}`), which the password grant cannot perform"
+                        "the password grant failed: the server requires multi-factor authentication or another interaction (`{code}`), which the password grant cannot perform"
                     ),
                 )
             } else if code == "invalid_grant" {
@@ -235,19 +235,25 @@ impl Rule for Bcp002 {
                     Category::Credentials,
                     Strength::Heuristic,
                     false,
-                    "the server rejected the user's credentials (`invalid_grant`): a wrong password, a locked or federated account, or a grant the provider blocks".to_string(),
+                    "the password grant failed: the server rejected the user's credentials (`invalid_grant`), a wrong password, a locked or federated account, or a grant the provider blocks".to_string(),
                 )
             } else {
                 (
                     Category::GrantType,
                     Strength::Absence,
                     false,
-                    "the request failed for another reason; the grant itself is deprecated"
-                        .to_string(),
+                    format!(
+                        "the client uses the deprecated password grant (no MFA, federation or consent); this request failed for another reason (`{}`)",
+                        if code.is_empty() {
+                            "no error code"
+                        } else {
+                            code
+                        }
+                    ),
                 )
             };
             let mut rep = cx
-                .report(e.index, format!("the password grant failed: {why}"))
+                .report(e.index, why)
                 .category(cat)
                 .strength(strength)
                 .text(e.index, "request.body.grant_type", "password");

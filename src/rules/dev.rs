@@ -153,6 +153,8 @@ declare_rule! {
 impl Rule for Dev001 {
     fn check(&self, cx: &mut Context<'_>) {
         let ex = cx.exchanges;
+        // Clients already reported for giving up (one finding per client is enough).
+        let mut gave_up: Vec<Option<String>> = Vec::new();
         for p in pollings(ex) {
             // Polling after a terminal answer or after success.
             let mut stopped_at: Option<(usize, String)> = None;
@@ -182,6 +184,10 @@ impl Rule for Dev001 {
                 continue;
             }
             let client = last.request.param("client_id");
+            if gave_up.contains(&client) {
+                continue;
+            }
+            gave_up.push(client.clone());
             let restarted = ex[last.index + 1..].iter().find(|x| {
                 x.kind == Kind::DeviceAuthorization
                     && (client.is_none() || x.request.param("client_id") == client)

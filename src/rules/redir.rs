@@ -5,7 +5,7 @@
 
 use super::{Context, Rule};
 use crate::declare_rule;
-use crate::diagnosis::Strength;
+use crate::diagnosis::{Category, Strength};
 use crate::model::flow::AuthzResponse;
 use crate::model::{Exchange, Kind, Params};
 use crate::oauth::basic::form_decode;
@@ -263,6 +263,17 @@ struct RedirectRejection {
     explicit: bool,
     /// The error came back to the client in a redirect (`Location`).
     via_location: bool,
+    /// The description or page text, lower-cased.
+    text: String,
+}
+
+impl RedirectRejection {
+    /// The server's text says the redirect URI must use TLS.
+    fn demands_https(&self) -> bool {
+        ["https", "secure scheme", "tls", "ssl"]
+            .iter()
+            .any(|w| self.text.contains(w))
+    }
 }
 
 /// The redirect-URI rejection an authorization (or PAR) exchange got, if any.
@@ -275,12 +286,14 @@ fn redirect_rejection(e: &Exchange) -> Option<RedirectRejection> {
     }) = error_code(e)
     {
         let via_location = at == "response.headers.location";
+        let text = description.clone().unwrap_or_default().to_ascii_lowercase();
         if REDIRECT_CODES.contains(&code.as_str()) {
             return Some(RedirectRejection {
                 at: at.to_string(),
                 what: format!("`{code}`"),
                 explicit: true,
                 via_location,
+                text,
             });
         }
         if let Some(d) = description.filter(|d| text_blames_redirect(d)) {
@@ -289,6 +302,7 @@ fn redirect_rejection(e: &Exchange) -> Option<RedirectRejection> {
                 what: format!("`{code}`: {}", one_line(&d, 140)),
                 explicit: true,
                 via_location,
+                text,
             });
         }
         return None;
@@ -309,10 +323,71 @@ fn redirect_rejection(e: &Exchange) -> Option<RedirectRejection> {
     let explicit = EXPLICIT_PHRASES.iter().any(|p| low.contains(p));
     Some(RedirectRejection {
         at: "response.body".into(),
-        what: format!("a {} page: \"{}\"", r.status, excerpt(&text, 120)),
+        what: format!("a {} page: \"{}\"", r.status, focus_excerpt(&text, 120)),
         explicit,
         via_location: false,
+        text: low,
     })
+}
+
+/// An excerpt of a page starting shortly before the first mention of the redirect URI.
+fn focus_excerpt(text: &str, max: usize) -> String {
+    let low = text.to_ascii_lowercase();
+    let at = EXPLICIT_PHRASES
+        .iter()
+        .chain(REDIRECT_WORDS.iter())
+        .filter_map(|p| low.find(p))
+        .min()
+        .unwrap_or(0);
+    let start = floor_char(text, at.saturating_sub(24));
+    let body = excerpt(&text[start..], max);
+    if start > 0 {
+        format!("…{body}")
+    } else {
+        body
+    }
+}
+
+/// The error description or error page text of a failed exchange, lower-cased.
+fn failure_text(e: &Exchange) -> Option<String> {
+    if !e.failed() {
+        return None;
+    }
+    if let Some(er) = error_code(e) {
+        return Some(
+            format!("{} {}", er.code, er.description.unwrap_or_default()).to_ascii_lowercase(),
+        );
+    }
+    let r = e.response.as_ref()?;
+    let body = r.body.as_deref().unwrap_or("");
+    Some(
+        if r.is_html() {
+            page_text(body)
+        } else {
+            body.to_string()
+        }
+        .to_ascii_lowercase(),
+    )
+}
+
+/// The server's error (code, description or page) is about the redirect URI.
+fn failure_mentions_redirect(e: &Exchange) -> bool {
+    failure_text(e).is_some_and(|t| REDIRECT_WORDS.iter().any(|w| t.contains(w)))
+}
+
+/// An `http` URI on a host that is not a loopback address.
+fn plain_http_remote(uri: &str) -> bool {
+    Url::parse(uri.trim())
+        .is_ok_and(|u| u.scheme() == "http" && u.host_str().is_some_and(|h| !is_loopback(h)))
+}
+
+/// Two loopback URIs that differ only in the host spelling or the port (REDIR004's case).
+fn loopback_variance_only(sent: &str, reg: &str) -> bool {
+    let (Ok(a), Ok(b)) = (Url::parse(sent.trim()), Url::parse(reg)) else {
+        return false;
+    };
+    let lo = |u: &Url| u.host_str().is_some_and(is_loopback);
+    lo(&a) && lo(&b) && a.scheme() == b.scheme() && a.path() == b.path() && a.query() == b.query()
 }
 
 fn one_line(s: &str, max: usize) -> String {
@@ -588,9 +663,20 @@ impl Rule for Redir001 {
             let Some(sent) = e.request.param("redirect_uri") else {
                 continue; // REDIR006
             };
+            // A more specific rule explains the rejection: not absolute or with a fragment
+            // (REDIR002), plain http refused as such (REDIR003).
+            if not_absolute(&sent).is_some() && !is_double_encoded(&sent)
+                || plain_http_remote(&sent) && rej.demands_https()
+            {
+                continue;
+            }
             let client = e.request.param("client_id");
             let good = known_good_uris(cx, client.as_deref(), e.request.host());
+            // A value still percent-encoded after one decode: a double-encoding root cause.
+            let double_encoded = is_double_encoded(&sent);
             let (msg, strength, other) = match closest(&sent, &good) {
+                // Only the loopback port or host spelling differ: REDIR004.
+                Some((_, reg, _)) if loopback_variance_only(&sent, &reg) => continue,
                 Some((i, reg, diff)) => (
                     format!(
                         "the authorization server rejected `redirect_uri` `{sent}` ({}); `{reg}` worked for the same client in exchange {}: they differ in {}",
@@ -639,12 +725,21 @@ impl Rule for Redir001 {
             if rej.explicit {
                 rep = rep.confirmed();
             }
+            if double_encoded {
+                rep = rep.category(Category::ContentTypeEncoding);
+            }
             if let Some((i, reg)) = other {
                 rep = rep.text(i, "request.query.redirect_uri", reg);
             }
             rep.emit();
         }
     }
+}
+
+/// A URI value that is still percent-encoded after the one decode of its parameter
+/// (`https%3A%2F%2F…`).
+fn is_double_encoded(v: &str) -> bool {
+    !v.contains("://") && form_decode(v).contains("://")
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -728,13 +823,28 @@ impl Rule for Redir002 {
             let Some(why) = not_absolute(&ru) else {
                 continue;
             };
-            cx.report(
-                e.index,
-                format!("`redirect_uri` `{ru}` is not an absolute URI without fragment: {why}"),
-            )
-            .strength(Strength::Direct)
-            .text(e.index, "request.query.redirect_uri", ru.clone())
-            .emit();
+            if is_double_encoded(&ru) {
+                continue; // an absolute URI encoded twice: REDIR001 / PARAM
+            }
+            let blamed = failure_mentions_redirect(e);
+            let mut rep = cx
+                .report(
+                    e.index,
+                    format!(
+                        "`redirect_uri` `{ru}` is not an absolute URI without fragment: {why}{}",
+                        if blamed {
+                            "; the server rejected the redirect URI"
+                        } else {
+                            ""
+                        }
+                    ),
+                )
+                .strength(Strength::Direct)
+                .text(e.index, "request.query.redirect_uri", ru.clone());
+            if blamed {
+                rep = rep.confirmed();
+            }
+            rep.emit();
         }
     }
 }
@@ -802,22 +912,32 @@ impl Rule for Redir003 {
                 })
                 .find(|x| x.failed())
                 .unwrap_or(e);
-            let rejected = redirect_rejection(anchor).is_some();
-            cx.report(
-                anchor.index,
-                format!(
-                    "`redirect_uri` `{ru}` uses plain http on the non-loopback host `{}`{}",
-                    u.host_str().unwrap_or(""),
-                    if rejected {
-                        "; the server rejected it"
-                    } else {
-                        ": the authorization response crosses the network unencrypted"
-                    }
-                ),
-            )
-            .strength(Strength::Direct)
-            .text(anchor.index, "request.query.redirect_uri", ru.clone())
-            .emit();
+            let rejection = redirect_rejection(anchor);
+            let rejected = rejection.is_some();
+            let for_tls = rejection
+                .as_ref()
+                .is_some_and(RedirectRejection::demands_https);
+            let mut rep = cx
+                .report(
+                    anchor.index,
+                    format!(
+                        "`redirect_uri` `{ru}` uses plain http on the non-loopback host `{}`{}",
+                        u.host_str().unwrap_or(""),
+                        if for_tls {
+                            "; the server rejected it and requires https"
+                        } else if rejected {
+                            "; the server rejected it"
+                        } else {
+                            ": the authorization response crosses the network unencrypted"
+                        }
+                    ),
+                )
+                .strength(Strength::Direct)
+                .text(anchor.index, "request.query.redirect_uri", ru.clone());
+            if for_tls {
+                rep = rep.confirmed();
+            }
+            rep.emit();
         }
     }
 }
@@ -919,6 +1039,16 @@ impl Rule for Redir004 {
                         Some((i, reg)),
                     )
                 }
+                // Without a URI that worked, only a loopback URI with nothing else suspicious
+                // (a trailing slash, a query…) points at the port or host spelling.
+                None if uri_suspects(&ru).iter().any(|s| {
+                    !(s.contains("localhost")
+                        || s.contains("loopback")
+                        || s.starts_with("the port"))
+                }) =>
+                {
+                    continue;
+                }
                 None => (
                     format!(
                         "loopback `redirect_uri` `{ru}` was rejected ({}): the server compares {} literally{}",
@@ -945,6 +1075,9 @@ impl Rule for Redir004 {
             );
             if let Some((i, reg)) = other {
                 rep = rep.text(i, "request.query.redirect_uri", reg);
+            }
+            if rej.explicit {
+                rep = rep.confirmed();
             }
             rep.emit();
         }
@@ -1470,6 +1603,18 @@ fn has_escapes(s: &str) -> bool {
         .any(|w| w[0] == b'%' && w[1].is_ascii_hexdigit() && w[2].is_ascii_hexdigit())
 }
 
+/// A value replaced by whoever shared the capture (`...`, `REDACTED`, `<state>`, `xxxx`).
+fn is_placeholder(v: &str) -> bool {
+    let t = v.trim();
+    let low = t.to_ascii_lowercase();
+    t.chars()
+        .all(|c| matches!(c, '.' | '*' | '…' | 'x' | 'X' | '-' | '_'))
+        || low.contains("redacted")
+        || low.contains("...")
+        || t.starts_with('<') && t.ends_with('>')
+        || t.starts_with('{') && t.ends_with('}')
+}
+
 /// The callback handler complained about `state`.
 fn says_state_error(e: &Exchange) -> bool {
     let Some(r) = &e.response else { return false };
@@ -1509,6 +1654,14 @@ impl Rule for Redir009 {
                 "response.headers.location.state"
             };
             let got = c.params.get("state");
+            if got.is_some_and(is_placeholder) || is_placeholder(&sent) {
+                continue; // an anonymised capture
+            }
+            // An encoding difference is a `content_type_encoding` root cause (DESIGN.md).
+            let encoding = got.is_some_and(|g| {
+                g != sent && fully_decoded(g) == fully_decoded(&sent)
+                    || g == sent && has_escapes(&sent)
+            });
             let (msg, strength) = match got {
                 None => (
                     format!(
@@ -1529,13 +1682,22 @@ impl Rule for Redir009 {
                         Strength::Heuristic,
                     )
                 }
-                Some(g) if fully_decoded(g) == fully_decoded(&sent) => (
-                    format!(
-                        "`state` came back as `{g}` but was sent as `{sent}` (exchange {}): one side added or removed a URL-encoding step",
-                        latest.number()
-                    ),
-                    Strength::Recomputed,
-                ),
+                Some(g) if fully_decoded(g) == fully_decoded(&sent) => {
+                    let how = if form_decode(g) == sent {
+                        "the server (or a proxy) URL-encoded it once more on the way back"
+                    } else if form_decode(&sent) == g {
+                        "the value lost one URL-encoding level on the way back"
+                    } else {
+                        "an extra URL-encoding or decoding step changed it"
+                    };
+                    (
+                        format!(
+                            "`state` came back as `{g}` but was sent as `{sent}` (exchange {}): {how}",
+                            latest.number()
+                        ),
+                        Strength::Recomputed,
+                    )
+                }
                 Some(g) => {
                     let earlier = before.iter().rev().find(|e| {
                         e.index != latest.index
@@ -1571,6 +1733,9 @@ impl Rule for Redir009 {
                 .strength(strength)
                 .text(latest.index, "request.query.state", sent.clone())
                 .text(anchor, at, got.unwrap_or("(absent)"));
+            if encoding {
+                rep = rep.category(Category::ContentTypeEncoding);
+            }
             if refused {
                 rep = rep.text(
                     anchor,
@@ -1720,7 +1885,19 @@ impl Rule for Redir010 {
             if !(refused || explained) {
                 continue;
             }
-            let names: Vec<String> = missing
+            let explains = |ss: &Option<String>| match ss.as_deref() {
+                None | Some("lax") => cross_site_post,
+                Some("strict") => true,
+                _ => false,
+            };
+            // The cookies the SameSite rules explain first; the others only as a count.
+            let shown: Vec<&&(String, Option<String>, usize)> = if explained {
+                missing.iter().filter(|(_, ss, _)| explains(ss)).collect()
+            } else {
+                missing.iter().collect()
+            };
+            let others = missing.len() - shown.len();
+            let mut names: Vec<String> = shown
                 .iter()
                 .map(|(n, ss, _)| match ss.as_deref() {
                     Some("unknown") => format!("`{n}`"),
@@ -1728,6 +1905,9 @@ impl Rule for Redir010 {
                     None => format!("`{n}` (no SameSite attribute: Lax)"),
                 })
                 .collect();
+            if others > 0 {
+                names.push(format!("{others} other cookie(s)"));
+            }
             let why = if explained && cross_site_post {
                 "the callback is a cross-site POST (form_post), on which browsers do not send `SameSite=Lax` or `Strict` cookies (Lax is the default)"
             } else if explained {
@@ -1735,7 +1915,7 @@ impl Rule for Redir010 {
             } else {
                 "the browser did not send them back"
             };
-            let (ni, set_at) = (missing[0].0.clone(), missing[0].2);
+            let (ni, set_at) = (shown[0].0.clone(), shown[0].2);
             cx.report(
                 ri,
                 format!(
@@ -2069,7 +2249,7 @@ mod tests {
     }
 
     #[test]
-    fn redir001_and_004_compare_with_a_uri_that_worked() {
+    fn redir004_compares_with_a_loopback_uri_that_worked() {
         let good = "client_id=cli&response_type=code&redirect_uri=http%3A%2F%2F127.0.0.1%3A8400%2Fcb&state=a";
         let bad = "client_id=cli&response_type=code&redirect_uri=http%3A%2F%2Flocalhost%3A51234%2Fcb&state=b";
         let f = run(vec![
@@ -2088,10 +2268,10 @@ mod tests {
                 Some(r#"{"error":"redirect_uri_mismatch"}"#),
             ),
         ]);
-        let r = find(&f, "REDIR001");
-        assert_eq!(r.strength, crate::diagnosis::Strength::Recomputed);
-        assert!(r.message.contains("loopback host"), "{}", r.message);
+        // Only the loopback port and host spelling differ: REDIR004 explains it, not REDIR001.
+        assert!(!fired(&f, "REDIR001"), "{}", summary(&f));
         let l = find(&f, "REDIR004");
+        assert_eq!(l.strength, crate::diagnosis::Strength::Recomputed);
         assert!(
             l.message.contains("port `51234` instead of `8400`"),
             "{}",
