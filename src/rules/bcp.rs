@@ -369,7 +369,7 @@ declare_rule! {
     pub struct Bcp004 {
         code: "BCP004",
         name: "plain-http-endpoint",
-        title: "OAuth endpoint over plain HTTP",
+        title: "oauth endpoint called over plain http",
         category: EndpointUrl,
         severity: Error,
         kind: Lint,
@@ -932,7 +932,10 @@ declare_rule! {
     /// ## What it does
     /// Follows the callback URL that carried an authorization `code` and flags later requests
     /// to another origin whose `Referer` header still contains that code, naming whether the
-    /// callback page set a `Referrer-Policy` or redirected to a clean URL.
+    /// callback page set a `Referrer-Policy` or redirected to a clean URL. (The catalogue also
+    /// lists a callback response without `Referrer-Policy` that does not redirect; alone that
+    /// is not flagged, because current browsers default to `strict-origin-when-cross-origin`,
+    /// which sends only the origin cross-site — the leak has to be seen in the capture.)
     ///
     /// ## Why it fails
     /// A callback page that renders at the URL with `?code=…&state=…` leaks both to every

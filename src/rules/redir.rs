@@ -1603,6 +1603,26 @@ fn has_escapes(s: &str) -> bool {
         .any(|w| w[0] == b'%' && w[1].is_ascii_hexdigit() && w[2].is_ascii_hexdigit())
 }
 
+/// The callback's error page names a cause other than `state`.
+fn names_other_cause(e: &Exchange) -> bool {
+    let Some(r) = &e.response else { return false };
+    let body = r.body.as_deref().unwrap_or("").to_ascii_lowercase();
+    [
+        "invalid_grant",
+        "invalid_client",
+        "pkce",
+        "code_verifier",
+        "code verifier",
+        "access_denied",
+        "nonce",
+        "unauthorized_client",
+        "invalid_scope",
+        "server_error",
+    ]
+    .iter()
+    .any(|w| body.contains(w))
+}
+
 /// A value replaced by whoever shared the capture (`...`, `REDACTED`, `<state>`, `xxxx`).
 fn is_placeholder(v: &str) -> bool {
     let t = v.trim();
@@ -1646,8 +1666,11 @@ impl Rule for Redir009 {
             };
             let anchor = c.anchor();
             let cb = &ex[anchor];
+            // The client refused the callback, and not for a reason it names itself (a failed
+            // code exchange, a PKCE error).
             let refused = c.request.is_some()
-                && (cb.status().is_some_and(|s| s >= 400) || says_state_error(cb));
+                && (says_state_error(cb)
+                    || cb.status().is_some_and(|s| s >= 400) && !names_other_cause(cb));
             let at = if c.request.is_some() {
                 "request.query.state"
             } else {
@@ -1897,7 +1920,7 @@ impl Rule for Redir010 {
                 missing.iter().collect()
             };
             let others = missing.len() - shown.len();
-            let mut names: Vec<String> = shown
+            let names: Vec<String> = shown
                 .iter()
                 .map(|(n, ss, _)| match ss.as_deref() {
                     Some("unknown") => format!("`{n}`"),
@@ -1905,8 +1928,9 @@ impl Rule for Redir010 {
                     None => format!("`{n}` (no SameSite attribute: Lax)"),
                 })
                 .collect();
+            let mut listed = names.join(", ");
             if others > 0 {
-                names.push(format!("{others} other cookie(s)"));
+                listed.push_str(&format!(" and {others} other cookie(s)"));
             }
             let why = if explained && cross_site_post {
                 "the callback is a cross-site POST (form_post), on which browsers do not send `SameSite=Lax` or `Strict` cookies (Lax is the default)"
@@ -1922,7 +1946,7 @@ impl Rule for Redir010 {
                     "the callback `{} {}` arrived without the cookie(s) {} that `{origin}` had before the login: {why}{}",
                     cb.request.method,
                     c.endpoint,
-                    names.join(", "),
+                    listed,
                     if refused {
                         format!("; the callback answered {}", cb.status().unwrap_or(0))
                     } else {
@@ -1935,7 +1959,15 @@ impl Rule for Redir010 {
             } else {
                 Strength::Heuristic
             })
-            .text(set_at, "cookie", ni)
+            .text(
+                set_at,
+                if set_cookies(&ex[set_at]).iter().any(|(n, _, _)| *n == ni) {
+                    "response.headers.set-cookie"
+                } else {
+                    "request.headers.cookie"
+                },
+                ni.clone(),
+            )
             .text(
                 ri,
                 "request.headers.cookie",
