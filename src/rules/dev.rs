@@ -771,55 +771,58 @@ impl Rule for Dev007 {
                 .text(e.index, at, value)
                 .emit();
         }
-        // A device authorization request sent to the token endpoint.
-        let device_flow = da_endpoint.is_some() || ex.iter().any(is_poll);
-        if device_flow {
+        // A device authorization request sent to the token endpoint: a public client (client_id
+        // in the body, no client authentication) posting only client parameters, no grant, to
+        // the token endpoint of a server that has a device authorization endpoint, and using no
+        // other grant in the capture. Indistinguishable in general from a request that forgot
+        // its `grant_type` (GRANT001), hence only a suspicion.
+        if let Some(da) = &da_endpoint {
             for e in ex {
                 let r = &e.request;
-                let to_token = e.kind == Kind::Token
-                    || token_endpoint
-                        .as_deref()
-                        .is_some_and(|t| strip_slash(t) == strip_slash(&r.endpoint()));
+                let to_token = token_endpoint
+                    .as_deref()
+                    .is_some_and(|t| strip_slash(t) == strip_slash(&r.endpoint()));
+                let public = r.param("client_id").is_some_and(|c| !c.is_empty())
+                    && r.authorization().is_none()
+                    && r.param("client_secret").is_none()
+                    && r.param("client_assertion").is_none();
+                let only_client_params = r
+                    .form
+                    .iter()
+                    .all(|(k, _)| matches!(k, "client_id" | "scope" | "audience" | "resource"));
                 if !to_token
                     || r.method != "POST"
-                    || r.param("grant_type").is_some()
-                    || [
-                        "code",
-                        "refresh_token",
-                        "device_code",
-                        "assertion",
-                        "subject_token",
-                    ]
-                    .iter()
-                    .any(|p| r.param(p).is_some())
-                    || client_of(e).is_none()
+                    || !public
+                    || r.form.is_empty()
+                    || !only_client_params
                     || !e.failed()
                 {
                     continue;
                 }
-                let mut rep = cx
-                    .report(
-                        e.index,
-                        format!(
-                            "a request with only client parameters (no `grant_type`) went to the token endpoint `{}`{}: a device authorization request sent to the wrong endpoint",
-                            r.endpoint(),
-                            da_endpoint
-                                .as_deref()
-                                .map(|d| format!(" while the metadata announces `device_authorization_endpoint` `{d}`"))
-                                .unwrap_or_default()
-                        ),
-                    )
-                    .category(Category::EndpointUrl)
-                    .strength(if da_endpoint.is_some() {
-                        Strength::Direct
-                    } else {
-                        Strength::Heuristic
-                    })
-                    .text(e.index, "request.url", r.endpoint());
-                if let Some(d) = &da_endpoint {
-                    rep = rep.text(e.index, "metadata.device_authorization_endpoint", d.clone());
+                let client = r.param("client_id");
+                let other_grants = ex.iter().any(|x| {
+                    x.index != e.index
+                        && x.kind == Kind::Token
+                        && x.request.param("grant_type").is_some()
+                        && !is_poll(x)
+                        && x.request.param("client_id") == client
+                });
+                if other_grants {
+                    continue;
                 }
-                rep.emit();
+                cx.report(
+                    e.index,
+                    format!(
+                        "public client `{}` posted only client parameters (no `grant_type`) to the token endpoint `{}` while the metadata announces `device_authorization_endpoint` `{da}`: a device authorization request sent to the wrong endpoint",
+                        client.as_deref().unwrap_or(""),
+                        r.endpoint()
+                    ),
+                )
+                .category(Category::EndpointUrl)
+                .strength(Strength::Heuristic)
+                .text(e.index, "request.url", r.endpoint())
+                .text(e.index, "metadata.device_authorization_endpoint", da.clone())
+                .emit();
             }
         }
         // Polls by another client than the one the device code was issued to.
@@ -1127,5 +1130,48 @@ mod flow_tests {
         assert!(find(&f, "DEV008").message.contains("`verification_url`"));
         let f = run(vec![da(0.0, DAR)]);
         assert!(!fired(&f, "DEV008"));
+    }
+    #[test]
+    fn dev007_device_request_to_the_token_endpoint() {
+        let md = r#"{"issuer":"https://idp.example.com","token_endpoint":"https://idp.example.com/oauth2/token","device_authorization_endpoint":"https://idp.example.com/oauth2/device_authorization"}"#;
+        let discovery = x(
+            0.0,
+            "GET",
+            "https://idp.example.com/.well-known/openid-configuration",
+            &[],
+            None,
+            200,
+            &[],
+            Some(md),
+        );
+        let f = run(vec![
+            discovery.clone(),
+            x(
+                1.0,
+                "POST",
+                TOKEN,
+                &[],
+                Some("client_id=tv&scope=openid"),
+                400,
+                &[],
+                Some(r#"{"error":"unsupported_grant_type"}"#),
+            ),
+        ]);
+        assert_eq!(find(&f, "DEV007").category.as_str(), "endpoint_url");
+        // A confidential client that forgot its grant_type is GRANT001's, not this.
+        let f = run(vec![
+            discovery,
+            x(
+                1.0,
+                "POST",
+                TOKEN,
+                &[("Authorization", "Basic d2ViOnMzY3JldA==")],
+                Some("scope=api"),
+                400,
+                &[],
+                Some(r#"{"error":"invalid_request"}"#),
+            ),
+        ]);
+        assert!(!fired(&f, "DEV007"), "{}", summary(&f));
     }
 }
