@@ -890,6 +890,12 @@ impl Rule for Bcp009 {
                     "the authorization request (exchange {}) sent a `code_challenge` but the token request has no `code_verifier`, and the server issued tokens",
                     az.number()
                 )),
+                // An unknown method cannot be recomputed (PKCE's own rules report it).
+                (Some(_), Some(_))
+                    if !(method.eq_ignore_ascii_case("S256") || method == "plain") =>
+                {
+                    None
+                }
                 (Some(ch), Some(v)) => {
                     let computed = if method.eq_ignore_ascii_case("S256") {
                         pkce::s256(v)

@@ -452,9 +452,19 @@ impl Rule for Dev004 {
     fn check(&self, cx: &mut Context<'_>) {
         let ex = cx.exchanges;
         for p in pollings(ex) {
-            let issued = p
-                .authorization
-                .and_then(|a| a.started_at.or_else(|| a.judged_at()));
+            // The code lives from the device authorization response on.
+            let issued = p.authorization.and_then(|a| match a.started_at {
+                Some(t) => Some(
+                    a.duration_ms
+                        .filter(|d| d.is_finite() && *d > 0.0)
+                        .and_then(|d| {
+                            t.checked_add(jiff::SignedDuration::from_millis(d as i64))
+                                .ok()
+                        })
+                        .unwrap_or(t),
+                ),
+                None => a.judged_at(),
+            });
             let deadline = match (issued, p.expires_in) {
                 (Some(t), Some(e)) => Some((t, e)),
                 _ => None,
