@@ -129,8 +129,8 @@ declare_rule! {
     /// in `error_description` and `error_codes`, Google reasons, GitHub `error` in a 200 form
     /// body, Facebook `code`/`error_subcode`, Slack `ok:false`, Okta `errorCode`, Cognito
     /// `__type`, … — and matches it against the knowledge base of documented provider errors.
-    /// The finding takes the entry's root-cause category, explanation, fix and documentation
-    /// link.
+    /// The finding takes the entry's root-cause category, title, fix and documentation link
+    /// (`oauth-doctor explain CODE` prints the entry's full meaning and source).
     ///
     /// ## Why it fails
     /// The standard `error` value alone often names the wrong cause: Entra's `invalid_grant`
