@@ -263,6 +263,9 @@ const SUPPRESSION: &[(&str, &[&str])] = &[
     ("JWT005", &["JWT004", "JWT006", "STAT009", "PARAM015"]),
     ("DPOP010", &["DPOP009", "DPOP011"]),
     ("GRANT007", &["GRANT003"]),
+    ("PKCE001", &["REDIR009", "GRANT005"]),
+    ("PROV001", &["STAT002", "STAT016"]),
+    ("PROV004", &["STAT013"]),
     ("PARAM004", &["GRANT001"]),
 ];
 
@@ -323,9 +326,39 @@ pub fn rank(mut findings: Vec<Finding>, exchanges: &[Exchange]) -> Vec<Finding> 
     for f in &mut findings {
         score(f, exchanges);
     }
-    // Suppression: a root cause absorbs its symptoms on the same exchange or flow chain.
     let n = findings.len();
     let mut absorbed_by: Vec<Option<usize>> = vec![None; n];
+    // The fallback restating an error code gives way to any specific finding on the same
+    // exchange, whatever their scores: the specific rule names the cause, the fallback only the
+    // class. The failure stays a failure: the specific finding takes the fallback's severity.
+    for j in 0..n {
+        if findings[j].rule != FALLBACK_RULE {
+            continue;
+        }
+        let best = (0..n)
+            .filter(|&i| {
+                let f = &findings[i];
+                f.rule != FALLBACK_RULE
+                    && !f.latent
+                    && f.anchor.is_some()
+                    && f.anchor == findings[j].anchor
+                    && (f.strength >= Strength::Direct || f.score >= findings[j].score)
+            })
+            .max_by(|&a, &b| {
+                findings[a]
+                    .score
+                    .partial_cmp(&findings[b].score)
+                    .unwrap_or(std::cmp::Ordering::Equal)
+                    .then(b.cmp(&a))
+            });
+        if let Some(i) = best {
+            absorbed_by[j] = Some(i);
+            if findings[i].severity < findings[j].severity {
+                findings[i].severity = findings[j].severity;
+            }
+        }
+    }
+    // Suppression: a root cause absorbs its symptoms on the same exchange or flow chain.
     let order = sorted_indices(&findings, exchanges);
     for (pos, &i) in order.iter().enumerate() {
         if absorbed_by[i].is_some() {
@@ -444,6 +477,12 @@ fn score(f: &mut Finding, ex: &[Exchange]) {
     };
     if f.latent && f.severity == Severity::Error {
         f.severity = Severity::Warning;
+    }
+    if !f.latent && f.kind == RuleKind::Lint && !f.confirmed && signal < 1.0 {
+        // Lint never outranks a diagnosis (RULES.md §3.1.5) unless the server's code names it.
+        f.score = f.strength.value() * 0.4 * f.severity.weight();
+        f.confidence = (f.score.clamp(0.0, 1.0) * 100.0).round() / 100.0;
+        return;
     }
     if f.latent && f.kind == RuleKind::Diag {
         // A diagnostic rule on a succeeded exchange: contradicted by the server.

@@ -278,6 +278,16 @@ impl Response {
     }
 }
 
+/// A `Location` that points at an interactive login page.
+pub fn looks_like_login(loc: &str) -> bool {
+    let l = loc.to_ascii_lowercase();
+    [
+        "login", "signin", "sign-in", "sign_in", "/sso", "/saml", "logon",
+    ]
+    .iter()
+    .any(|w| l.contains(w))
+}
+
 /// Parse an HTTP date (`Sun, 29 Nov 2026 10:00:00 GMT`, RFC 9110 IMF-fixdate).
 pub fn parse_http_date(s: &str) -> Option<Timestamp> {
     jiff::fmt::rfc2822::parse(s.trim())
@@ -344,6 +354,9 @@ impl Exchange {
                     || r.status >= 400
                     || crate::oauth::errors::error_code(self).is_some()
                     || (self.kind.is_back_channel() && r.is_redirect())
+                    || (matches!(self.kind, Kind::Resource | Kind::Userinfo)
+                        && r.is_redirect()
+                        && looks_like_login(r.location().unwrap_or("")))
             }
         }
     }

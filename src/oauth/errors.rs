@@ -218,6 +218,7 @@ pub fn fallback_category(
         "invalid_target" => AudienceIssuer,
         "invalid_token" => by_desc.unwrap_or(TokenExpiry),
         "expired_token" => TokenExpiry,
+        "authorization_pending" => Other,
         "slow_down" => RateLimit,
         "server_error" | "temporarily_unavailable" => ServerError,
         "login_required" | "interaction_required" | "account_selection_required" => AccountState,

@@ -425,7 +425,7 @@ impl Rule for Stat006 {
             let code_says = err
                 .as_ref()
                 .is_some_and(|x| x.code == "server_error" || x.code == "temporarily_unavailable");
-            if !(r.status >= 500 || code_says) {
+            if !(r.status >= 500 || code_says) || matches!(e.kind, Kind::Other | Kind::Preflight) {
                 continue;
             }
             let gateway = matches!(r.status, 502 | 504) && r.is_html();
@@ -499,7 +499,25 @@ declare_rule! {
 impl Rule for Stat007 {
     fn check(&self, cx: &mut Context<'_>) {
         for (e, r) in responses(cx.exchanges) {
-            if !matches!(e.kind, Kind::Resource | Kind::Userinfo) || r.status != 401 {
+            if !matches!(e.kind, Kind::Resource | Kind::Userinfo) {
+                continue;
+            }
+            if r.is_redirect() && crate::model::looks_like_login(r.location().unwrap_or("")) {
+                cx.report(
+                    e.index,
+                    format!(
+                        "`{}` answered {} with a redirect to a login page (`{}`): a cookie-session web route, not a bearer-token API",
+                        e.request.endpoint(),
+                        r.status,
+                        r.location().unwrap_or("")
+                    ),
+                )
+                .text(e.index, "response.status", status_text(e))
+                .text(e.index, "response.headers.location", r.location().unwrap_or(""))
+                .emit();
+                continue;
+            }
+            if r.status != 401 {
                 continue;
             }
             let ch = challenges(r);
@@ -590,10 +608,52 @@ impl Rule for Stat008 {
             }
             let (scheme, _) = e.request.authorization().unwrap_or(("", ""));
             cx.report(e.index, format!(
-                "the request sent `Authorization: {scheme} …` but the server answered as if no credentials arrived{}",
+                "the request sent `Authorization: {scheme} …` but the server answered as if no credentials arrived{}: something in front of the API dropped the header",
                 if says_missing { " (its body says the credential is missing)" } else { " (challenge without `error`)" }
             ))
+            .category(Category::ServerError)
             .text(e.index, "response.headers.www-authenticate", r.headers.get("www-authenticate").unwrap_or("(none)"))
+            .emit();
+        }
+        // A redirect to another host: clients drop `Authorization` when they follow it.
+        for (e, r) in responses(cx.exchanges) {
+            if e.request.authorization().is_none() || !r.is_redirect() {
+                continue;
+            }
+            let Some(loc) = r.location() else { continue };
+            let Some(target) = e.request.parsed.as_ref().and_then(|u| u.join(loc).ok()) else {
+                continue;
+            };
+            if target.host_str() == e.request.host() {
+                continue;
+            }
+            let target_s = target
+                .as_str()
+                .split(['?', '#'])
+                .next()
+                .unwrap_or("")
+                .to_string();
+            let follow = cx.exchanges[e.index + 1..]
+                .iter()
+                .find(|x| x.request.endpoint() == target_s && x.request.authorization().is_none());
+            let Some(f) = follow else { continue };
+            if !f.status().is_some_and(|s| s == 401 || s == 403) {
+                continue;
+            }
+            cx.report(
+                f.index,
+                format!(
+                    "`{}` redirected to another host (`{}`); the client followed without `Authorization` (clients drop credentials on cross-host redirects) and got {}",
+                    e.request.endpoint(),
+                    target_s,
+                    f.status().unwrap_or(0)
+                ),
+            )
+            .category(Category::EndpointUrl)
+            .strength(Strength::Recomputed)
+            .text(e.index, "response.headers.location", loc)
+            .text(f.index, "response.status", status_text(f))
+            .fix("call the final URL directly (update the API base URL) instead of following a redirect that drops the token")
             .emit();
         }
     }
@@ -1065,10 +1125,13 @@ impl Rule for Stat015 {
             if !too_big {
                 continue;
             }
+            let url_problem =
+                r.status == 414 || (url_len > 8000 && auth_len <= 8000 && cookie_len <= 8000);
             cx.report(e.index, format!(
                 "the server answered {} to a request with a {url_len}-byte URL, {auth_len}-byte Authorization header and {cookie_len} bytes of cookies",
                 r.status
             ))
+            .category(if url_problem { Category::Parameters } else { Category::Other })
             .text(e.index, "response.status", status_text(e))
             .emit();
         }
@@ -1117,6 +1180,16 @@ impl Rule for Stat016 {
             }
             let grant = e.request.param("grant_type");
             if let Some(err) = error_code(e) {
+                // Intermediate device-flow answers followed by another poll are expected.
+                if matches!(err.code.as_str(), "authorization_pending" | "slow_down") {
+                    let dc = e.request.param("device_code");
+                    let polled_again = cx.exchanges[e.index + 1..]
+                        .iter()
+                        .any(|x| x.kind == Kind::Token && x.request.param("device_code") == dc);
+                    if polled_again {
+                        continue;
+                    }
+                }
                 let cat = errors::fallback_category(
                     &err.code,
                     e.kind,
