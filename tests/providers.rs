@@ -127,6 +127,7 @@ fn exchange(
         source: Provenance {
             file: Arc::from("synthetic"),
             entry: 0,
+            line: None,
         },
         started_at: None,
         duration_ms: None,

@@ -1105,7 +1105,7 @@ declare_rule! {
     pub struct Stat015 {
         code: "STAT015",
         name: "request-too-large",
-        title: "URI or headers too large",
+        title: "request URI or headers too large",
         category: Parameters,
         severity: Error,
         kind: Diag,
