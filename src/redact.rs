@@ -108,7 +108,7 @@ pub fn secrets_of(e: &Exchange, out: &mut BTreeSet<String>) {
         params(&Params::parse(f), &mut add);
     }
     if let Some(j) = &r.json {
-        json_secrets(j, &mut add, 0);
+        json_secrets(j, &mut add, 0, true);
     }
     for (name, value) in r.headers.iter() {
         header_secrets(name, value, &mut add);
@@ -122,7 +122,9 @@ pub fn secrets_of(e: &Exchange, out: &mut BTreeSet<String>) {
         }
         params(&resp.form, &mut add);
         if let Some(j) = &resp.json {
-            json_secrets(j, &mut add, 0);
+            // Response bodies carry no authorization codes, but error objects have a `code`
+            // member (Graph, Google APIs) that must stay readable.
+            json_secrets(j, &mut add, 0, false);
         }
         if let Some(b) = &resp.body {
             jwt_like(b, &mut add);
@@ -172,7 +174,7 @@ fn header_secrets(name: &str, value: &str, add: &mut dyn FnMut(&str)) {
     }
 }
 
-fn json_secrets(v: &serde_json::Value, add: &mut dyn FnMut(&str), depth: usize) {
+fn json_secrets(v: &serde_json::Value, add: &mut dyn FnMut(&str), depth: usize, with_code: bool) {
     if depth > 16 {
         return;
     }
@@ -180,7 +182,9 @@ fn json_secrets(v: &serde_json::Value, add: &mut dyn FnMut(&str), depth: usize) 
         serde_json::Value::Object(o) => {
             for (k, val) in o {
                 if let serde_json::Value::String(s) = val {
-                    if SECRET_PARAMS.contains(&k.as_str())
+                    let code = k == "code";
+                    if (code && with_code)
+                        || (!code && SECRET_PARAMS.contains(&k.as_str()))
                         || k.ends_with("_token")
                         || k.ends_with("secret")
                     {
@@ -188,11 +192,13 @@ fn json_secrets(v: &serde_json::Value, add: &mut dyn FnMut(&str), depth: usize) 
                     }
                     jwt_like(s, add);
                 } else {
-                    json_secrets(val, add, depth + 1);
+                    json_secrets(val, add, depth + 1, with_code);
                 }
             }
         }
-        serde_json::Value::Array(a) => a.iter().for_each(|x| json_secrets(x, add, depth + 1)),
+        serde_json::Value::Array(a) => a
+            .iter()
+            .for_each(|x| json_secrets(x, add, depth + 1, with_code)),
         _ => {}
     }
 }
