@@ -72,3 +72,42 @@ fn streaming_and_in_memory_readers_agree_on_every_fixture() {
     }
     assert!(compared > 100, "only {compared} fixtures compared");
 }
+
+#[test]
+fn the_two_thread_mapped_reader_agrees_on_a_large_capture() {
+    // A real capture padded with unrelated entries to more than the mapped-reader threshold.
+    let src =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/corpus/op-pkce-wrong-verifier.har");
+    let mut doc: serde_json::Value = serde_json::from_slice(&std::fs::read(src).unwrap()).unwrap();
+    let entries = doc["log"]["entries"].as_array_mut().unwrap();
+    let filler = serde_json::json!({
+        "startedDateTime": "2026-11-29T02:54:00.000Z", "time": 3,
+        "request": {"method": "GET", "url": "https://cdn.example.net/img.png", "headers": [{"name": "accept", "value": "image/*"}]},
+        "response": {"status": 200, "headers": [], "content": {"mimeType": "image/png", "encoding": "base64", "text": "iVBORw0KGgo".repeat(1200)}}
+    });
+    let mut padded = Vec::new();
+    for (i, e) in entries.drain(..).enumerate() {
+        for _ in 0..60 {
+            padded.push(filler.clone());
+        }
+        let _ = i;
+        padded.push(e);
+    }
+    *entries = padded;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("large.har");
+    std::fs::write(&path, serde_json::to_vec_pretty(&doc).unwrap()).unwrap();
+    assert!(std::fs::metadata(&path).unwrap().len() > 5 << 20);
+    let p = path.to_str().unwrap();
+    let mapped = capture::load_path(p).unwrap();
+    let in_memory = capture::load_bytes(Arc::from(p), &std::fs::read(&path).unwrap()).unwrap();
+    let lines = |l: &capture::Loaded| {
+        l.exchanges
+            .iter()
+            .map(|e| (e.source.entry, e.source.line))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(lines(&mapped), lines(&in_memory));
+    assert!(mapped.ignored >= 500);
+    assert_eq!(summary(mapped), summary(in_memory));
+}

@@ -91,16 +91,163 @@ pub fn load_path(path: &str) -> Result<Loaded, CaptureError> {
             file: path.to_string(),
         });
     }
+    // Large plain HAR files are memory-mapped and analysed by two threads: one finds the
+    // entries, the other judges and parses them. Everything else goes through a reader.
+    if meta.len() >= PARALLEL_MIN {
+        // SAFETY: the map is only read. A file truncated while mapped raises SIGBUS, which the
+        // README documents (do not analyse a capture that is still being written).
+        if let Ok(map) = unsafe { memmap2::Mmap::map(&file) } {
+            let head = &map[..map.len().min(1 << 16)];
+            if detect::compression(head).is_none() && detect::looks_like_har(head) {
+                let creator = detect::har_creator(head);
+                let mut loaded = stream_har_mapped(name.clone(), &map, creator)?;
+                loaded.sanitized = entry::detect_sanitized(&loaded);
+                return Ok(loaded);
+            }
+        }
+    }
     load_reader(name.clone(), Box::new(file), Some(meta.len()))
 }
+
+/// Files at least this large take the two-thread memory-mapped path.
+const PARALLEL_MIN: u64 = 4 << 20;
+
+/// Scan a memory-mapped HAR on this thread while a second thread judges and parses entries.
+fn stream_har_mapped(
+    name: Arc<str>,
+    map: &memmap2::Mmap,
+    creator: Option<String>,
+) -> Result<Loaded, CaptureError> {
+    type Job = (usize, usize, usize, Vec<(usize, usize)>);
+    let bytes: &[u8] = map;
+    let bar_owned = progress_bar(Some(bytes.len() as u64));
+    let bar = &bar_owned;
+    let (result, loaded) = std::thread::scope(|sc| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Job>(4096);
+        let worker_name = name.clone();
+        let worker = sc.spawn(move || {
+            let mut loaded = Loaded {
+                format: Some(Format::Har),
+                creator,
+                ..Loaded::default()
+            };
+            let mut seen = scan::Seen::default();
+            let (mut line, mut counted, mut released) = (1usize, 0usize, 0usize);
+            for (index, off, len, longs) in rx {
+                let entry = &bytes[off..off + len];
+                line += scan::count_newlines(&bytes[counted..off]);
+                counted = off;
+                let relevant = scan::judge(entry, &longs, &mut seen);
+                entry::push_scanned(
+                    &mut loaded,
+                    &worker_name,
+                    scan::RawEntry {
+                        index,
+                        offset: off as u64,
+                        line,
+                        bytes: entry,
+                        relevant,
+                        longs: &longs,
+                    },
+                );
+                // Give back pages already analysed, so resident memory stays flat.
+                if off - released >= RELEASE_STEP {
+                    if let Some(b) = bar {
+                        b.set_position(off as u64);
+                    }
+                    let page = off & !(PAGE - 1);
+                    if page > released {
+                        // SAFETY: a read-only file mapping; pages dropped here are re-read
+                        // from the page cache if touched again, nothing is lost.
+                        let _ = unsafe {
+                            map.unchecked_advise_range(
+                                memmap2::UncheckedAdvice::DontNeed,
+                                released,
+                                page - released,
+                            )
+                        };
+                        released = page;
+                    }
+                }
+            }
+            loaded
+        });
+        let result = scan::scan_har_with(bytes, false, |raw| {
+            let _ = tx.send((
+                raw.index,
+                raw.offset as usize,
+                raw.bytes.len(),
+                raw.longs.to_vec(),
+            ));
+        });
+        drop(tx);
+        (result, worker.join())
+    });
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    let mut loaded = match loaded {
+        Ok(l) => l,
+        Err(_) => {
+            return Err(CaptureError::NotCapture {
+                file: name.to_string(),
+                what: "internal error while reading entries".into(),
+            });
+        }
+    };
+    match result {
+        Ok(_) => Ok(loaded),
+        Err(scan::ScanError::Truncated(..)) => {
+            let line = scan::count_newlines(bytes) + 1;
+            let column =
+                bytes.len() - bytes.iter().rposition(|b| *b == b'\n').map_or(0, |p| p + 1) + 1;
+            Err(CaptureError::Json {
+                file: name.to_string(),
+                line,
+                column,
+                msg: format!(
+                    "truncated: the input ends inside `log.entries` after {} complete entr(ies)",
+                    loaded.exchanges.len() + loaded.skipped.len() + loaded.ignored
+                ),
+            })
+        }
+        Err(scan::ScanError::Malformed(offset)) => Err(CaptureError::NotJson {
+            file: name.to_string(),
+            what: "malformed JSON inside `log.entries`".into(),
+            offset,
+        }),
+        Err(scan::ScanError::NotHar) => Err(CaptureError::NotCapture {
+            file: name.to_string(),
+            what: "a `log` object without an `entries` array".into(),
+        }),
+        Err(scan::ScanError::Io(msg)) => {
+            loaded.exchanges.clear();
+            Err(CaptureError::Io {
+                file: name.to_string(),
+                error: std::io::Error::other(msg),
+            })
+        }
+    }
+}
+
+const PAGE: usize = 4096;
+const RELEASE_STEP: usize = 64 << 20;
 
 /// Inputs larger than this get a progress bar (when stderr is a terminal).
 const PROGRESS_MIN: u64 = 8 << 20;
 
 fn progress(reader: Box<dyn Read>, len: Option<u64>) -> Box<dyn Read> {
+    match progress_bar(len) {
+        Some(bar) => Box::new(ClearOnDrop(bar.wrap_read(reader))),
+        None => reader,
+    }
+}
+
+/// A progress bar on stderr for large inputs, only when stderr is a terminal.
+fn progress_bar(len: Option<u64>) -> Option<indicatif::ProgressBar> {
     use std::io::IsTerminal;
     if !std::io::stderr().is_terminal() || len.is_some_and(|l| l < PROGRESS_MIN) {
-        return reader;
+        return None;
     }
     let bar = match len {
         Some(l) => indicatif::ProgressBar::new(l).with_style(
@@ -115,7 +262,7 @@ fn progress(reader: Box<dyn Read>, len: Option<u64>) -> Box<dyn Read> {
         ),
     };
     bar.set_draw_target(indicatif::ProgressDrawTarget::stderr_with_hz(4));
-    Box::new(ClearOnDrop(bar.wrap_read(reader)))
+    Some(bar)
 }
 
 /// Clears the progress bar when reading is done.

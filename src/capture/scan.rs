@@ -11,8 +11,9 @@ use aho_corasick::AhoCorasick;
 use std::io::Read;
 use std::sync::LazyLock;
 
-/// Strings longer than this are bodies the pre-filter does not search (images, bundles, pages).
-pub const SHORT_STRING: usize = 16 * 1024;
+/// Strings longer than this are bodies the pre-filter does not search (images, bundles, pages,
+/// API payloads); an OAuth exchange is recognised by its URL, headers, form body or status.
+pub const SHORT_STRING: usize = 2 * 1024;
 
 const READ_CHUNK: usize = 4 << 20;
 
@@ -62,8 +63,36 @@ const MARKERS: &[&str] = &[
 ];
 
 static MATCHER: LazyLock<AhoCorasick> = LazyLock::new(|| {
-    AhoCorasick::new(PRESENTATION.iter().chain(MARKERS)).expect("static marker set builds")
+    AhoCorasick::builder()
+        .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+        .build(PRESENTATION.iter().chain(MARKERS))
+        .expect("static marker set builds")
 });
+
+/// A SIMD (Teddy) searcher over the same patterns, when the CPU supports it.
+static PACKED: LazyLock<Option<aho_corasick::packed::Searcher>> = LazyLock::new(|| {
+    let mut b = aho_corasick::packed::Config::new()
+        .match_kind(aho_corasick::packed::MatchKind::LeftmostFirst)
+        .builder();
+    for p in PRESENTATION.iter().chain(MARKERS) {
+        b.add(p);
+    }
+    b.build()
+});
+
+/// Leftmost-first matches: (pattern index, end offset).
+fn markers(seg: &[u8]) -> Vec<(usize, usize)> {
+    match PACKED.as_ref() {
+        Some(p) if seg.len() >= p.minimum_len() => p
+            .find_iter(seg)
+            .map(|m| (m.pattern().as_usize(), m.end()))
+            .collect(),
+        _ => MATCHER
+            .find_iter(seg)
+            .map(|m| (m.pattern().as_usize(), m.end()))
+            .collect(),
+    }
+}
 
 /// What the loader remembers across entries to drop repeated successful API calls.
 #[derive(Default)]
@@ -86,16 +115,26 @@ pub enum ScanError {
 /// One entry found by the scanner.
 pub struct RawEntry<'a> {
     pub index: usize,
+    /// Absolute byte offset of the entry's first byte in the (decompressed) input.
+    pub offset: u64,
     /// 1-based line of the entry's first byte.
     pub line: usize,
     pub bytes: &'a [u8],
+    /// Whether the entry passed the relevance filter (only when judged by the scanner).
     pub relevant: bool,
+    /// Long strings inside the entry (offsets relative to `bytes`).
+    pub longs: &'a [(usize, usize)],
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Frame {
     Object,
     Array,
+}
+
+/// Number of `\n` bytes (a plain loop the compiler vectorises; faster than iterating matches).
+pub fn count_newlines(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|&&b| b == b'\n').count()
 }
 
 /// Streaming state.
@@ -111,6 +150,8 @@ struct Scanner {
     counted: usize,
     /// Absolute offset of the first byte of the current line.
     line_start: u64,
+    /// Count lines while scanning (off when another thread counts them).
+    count_lines: bool,
 }
 
 impl Scanner {
@@ -122,21 +163,16 @@ impl Scanner {
             self.buf.drain(..keep_from);
             self.base += keep_from as u64;
             self.pos -= keep_from;
-            self.counted -= keep_from;
+            self.counted = self.counted.saturating_sub(keep_from);
         }
         if self.eof {
             return Ok(false);
         }
-        let old = self.buf.len();
-        self.buf.resize(old + READ_CHUNK, 0);
-        let n = loop {
-            match r.read(&mut self.buf[old..]) {
-                Ok(n) => break n,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(ScanError::Io(e.to_string())),
-            }
-        };
-        self.buf.truncate(old + n);
+        // `read_to_end` on a `Take` fills spare capacity without zeroing it first.
+        let n = r
+            .take(READ_CHUNK as u64)
+            .read_to_end(&mut self.buf)
+            .map_err(|e| ScanError::Io(e.to_string()))?;
         if n == 0 {
             self.eof = true;
         }
@@ -144,9 +180,9 @@ impl Scanner {
     }
 
     fn count_to(&mut self, at: usize) {
-        if at > self.counted {
+        if at > self.counted && self.count_lines {
             let range = &self.buf[self.counted..at];
-            self.line += memchr::memchr_iter(b'\n', range).count();
+            self.line += count_newlines(range);
             if let Some(p) = memchr::memrchr(b'\n', range) {
                 self.line_start = self.base + (self.counted + p + 1) as u64;
             }
@@ -380,10 +416,16 @@ fn skip_entry<R: Read>(
     longs: &mut Vec<(usize, usize)>,
 ) -> Result<usize, ScanError> {
     longs.clear();
+    // Only `"`, `{` and `}` matter to find where an object ends: arrays nest inside it, and
+    // everything else between strings is punctuation, whitespace or scalars.
+    if s.buf.get(s.pos) != Some(&b'{') {
+        return skip_scalar_entry(s, r, keep);
+    }
     let mut depth: usize = 0;
     let mut i = s.pos;
     loop {
-        if i >= s.buf.len() {
+        let next = memchr::memchr3(b'"', b'{', b'}', &s.buf[i..]).map(|off| i + off);
+        let Some(at) = next else {
             s.pos = i;
             let k = keep;
             if !s.fill(r, k)? {
@@ -392,7 +434,8 @@ fn skip_entry<R: Read>(
             keep = 0;
             i = s.pos;
             continue;
-        }
+        };
+        i = at;
         match s.buf[i] {
             b'"' => {
                 let start = i + 1;
@@ -405,7 +448,6 @@ fn skip_entry<R: Read>(
                         }
                         Some(off) if j + off + 1 < s.buf.len() => j += off + 2,
                         _ => {
-                            // Need more bytes; keep the whole entry.
                             let consumed_j = j;
                             s.pos = i;
                             let k = keep;
@@ -413,11 +455,9 @@ fn skip_entry<R: Read>(
                                 return Err(ScanError::Truncated(0, 0));
                             }
                             keep = 0;
-                            // Offsets shift by k.
-                            let shift = k;
-                            i -= shift;
+                            i -= k;
                             // Resume after the last complete escape pair.
-                            j = consumed_j - shift;
+                            j = consumed_j - k;
                         }
                     }
                 }
@@ -426,19 +466,12 @@ fn skip_entry<R: Read>(
                     longs.push((a - keep, z - keep));
                 }
                 i = j + 1;
-                if depth == 0 {
-                    s.pos = i;
-                    return Ok(keep);
-                }
             }
-            b'{' | b'[' => {
+            b'{' => {
                 depth += 1;
                 i += 1;
             }
-            b'}' | b']' => {
-                if depth == 0 {
-                    return Err(ScanError::Malformed(s.base as usize + i));
-                }
+            _ => {
                 depth -= 1;
                 i += 1;
                 if depth == 0 {
@@ -446,26 +479,41 @@ fn skip_entry<R: Read>(
                     return Ok(keep);
                 }
             }
-            b',' if depth == 0 => {
-                s.pos = i;
-                return Ok(keep);
-            }
-            _ => i += 1,
         }
     }
+}
+
+/// An entry that is not an object (`null`, a number, a string): skip to the next `,` or `]`.
+fn skip_scalar_entry<R: Read>(s: &mut Scanner, r: &mut R, keep: usize) -> Result<usize, ScanError> {
+    if s.buf.get(s.pos) == Some(&b'"') {
+        let before = s.base;
+        string(s, r, keep)?;
+        return Ok(keep - (s.base - before) as usize);
+    }
+    if matches!(s.buf.get(s.pos), Some(b'[')) {
+        let mut v = Verdict::default();
+        return skip_value(s, r, keep, &mut v);
+    }
+    let before = s.base;
+    scalar(s, r, keep)?;
+    Ok(keep - (s.base - before) as usize)
 }
 
 /// The relevance of an entry's bytes, leaving out its long strings. An entry is relevant when
 /// it carries an OAuth marker, failed (status 0 or ≥ 400), has no `url` (so that it is reported as
 /// malformed), or presents a token not presented by an earlier entry.
-fn judge(entry: &[u8], longs: &[(usize, usize)], seen: &mut Seen) -> bool {
+pub fn judge(entry: &[u8], longs: &[(usize, usize)], seen: &mut Seen) -> bool {
     let mut v = Verdict::default();
     let mut presented: Vec<u64> = Vec::new();
     let mut check = |seg: &[u8], v: &mut Verdict| {
         if !v.marker {
-            for m in MATCHER.find_iter(seg) {
-                if m.pattern().as_usize() < PRESENTATION.len() {
-                    let tok = &seg[m.end()..];
+            for (pattern, end) in markers(seg) {
+                if pattern >= PRESENTATION.len() {
+                    v.marker = true;
+                    break;
+                }
+                {
+                    let tok = &seg[end..];
                     let n = tok
                         .iter()
                         .take(8192)
@@ -476,9 +524,6 @@ fn judge(entry: &[u8], longs: &[(usize, usize)], seen: &mut Seen) -> bool {
                         let h = BuildHasherDefault::<std::collections::hash_map::DefaultHasher>::default().hash_one(&tok[..n]);
                         presented.push(h);
                     }
-                } else {
-                    v.marker = true;
-                    break;
                 }
             }
         }
@@ -540,6 +585,7 @@ pub fn entry_is_relevant(bytes: &[u8], seen: &mut Seen) -> bool {
         line: 1,
         counted: 0,
         line_start: 0,
+        count_lines: true,
     };
     let mut empty: &[u8] = &[];
     let mut longs = Vec::new();
@@ -550,7 +596,17 @@ pub fn entry_is_relevant(bytes: &[u8], seen: &mut Seen) -> bool {
 }
 
 /// Walk a HAR document from a reader, calling `on_entry` for every entry in order.
-pub fn scan_har<R: Read>(mut r: R, on_entry: impl FnMut(RawEntry<'_>)) -> Result<usize, ScanError> {
+pub fn scan_har<R: Read>(r: R, on_entry: impl FnMut(RawEntry<'_>)) -> Result<usize, ScanError> {
+    scan_har_with(r, true, on_entry)
+}
+
+/// [`scan_har`]; with `judge_here` false the scanner neither counts lines nor judges relevance
+/// (`line` is 0 and `relevant` false): a second thread does both on the same bytes.
+pub fn scan_har_with<R: Read>(
+    mut r: R,
+    judge_here: bool,
+    on_entry: impl FnMut(RawEntry<'_>),
+) -> Result<usize, ScanError> {
     let mut s = Scanner {
         buf: Vec::with_capacity(READ_CHUNK * 2),
         pos: 0,
@@ -559,6 +615,7 @@ pub fn scan_har<R: Read>(mut r: R, on_entry: impl FnMut(RawEntry<'_>)) -> Result
         line: 1,
         counted: 0,
         line_start: 0,
+        count_lines: judge_here,
     };
     match walk(&mut s, &mut r, on_entry) {
         Err(ScanError::Truncated(..)) => {
@@ -610,12 +667,15 @@ fn walk<R: Read>(
         let keep = skip_entry(s, r, here, &mut longs)?;
         let line = s.line_at(keep);
         let bytes = &s.buf[keep..s.pos];
-        let relevant = judge(bytes, &longs, &mut seen);
+        let offset = s.base + keep as u64;
+        let relevant = s.count_lines && judge(bytes, &longs, &mut seen);
         on_entry(RawEntry {
             index,
+            offset,
             line,
             bytes,
             relevant,
+            longs: &longs,
         });
         index += 1;
         // Let the buffer drop what has been consumed.
