@@ -781,15 +781,50 @@ impl Rule for Disc005 {
             if bad.is_empty() {
                 continue;
             }
+            // Most useful first: the endpoints every client calls.
+            let weight = |f: &str| match f {
+                "token_endpoint" => 0,
+                "jwks_uri" => 1,
+                "authorization_endpoint" => 2,
+                "userinfo_endpoint" => 3,
+                _ => 4,
+            };
+            bad.sort_by_key(|(f, _, _)| weight(f));
+            // One clause per advertised origin.
+            let mut by_origin: Vec<(String, &'static str, Vec<&str>)> = Vec::new();
+            for (f, u, why) in &bad {
+                let o = url::Url::parse(u)
+                    .map(|x| x.origin().ascii_serialization())
+                    .unwrap_or_else(|_| u.clone());
+                match by_origin
+                    .iter_mut()
+                    .find(|(bo, bw, _)| *bo == o && bw == why)
+                {
+                    Some((_, _, fs)) => fs.push(f),
+                    None => by_origin.push((o, why, vec![f])),
+                }
+            }
             let mut rep = cx
                 .report(
                     anchor,
                     format!(
-                        "the metadata fetched from `{fetch_host}` advertises {}",
-                        bad.iter()
-                            .map(|(f, u, why)| format!("`{f}` `{u}` ({why})"))
+                        "the metadata fetched from `{fetch_host}` advertises {}{}",
+                        by_origin
+                            .iter()
+                            .map(|(o, why, fs)| format!(
+                                "`{o}` ({why}) for {}",
+                                fs.iter()
+                                    .map(|f| format!("`{f}`"))
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            ))
                             .collect::<Vec<_>>()
-                            .join(", ")
+                            .join("; "),
+                        if anchor != e.index {
+                            format!("; exchange {} failed reaching it", anchor + 1)
+                        } else {
+                            String::new()
+                        }
                     ),
                 )
                 .strength(Strength::Direct);
@@ -1148,7 +1183,9 @@ declare_rule! {
     /// ## Why it fails
     /// The URL was guessed from another endpoint's shape (`/oauth2/introspect` next to
     /// `/oauth2/token`) or copied from another provider's documentation; servers that do not
-    /// offer the feature do not advertise it.
+    /// offer the feature do not advertise it. When a resource server's failure is caused by
+    /// the 404 (it introspects while handling the call and says so), the finding explains that
+    /// failure and is an error rather than the catalogue's warning.
     ///
     /// ## Example
     /// `POST https://idp.example.com/oauth2/revoke` → `404`, while the metadata has no
@@ -1163,7 +1200,7 @@ declare_rule! {
     pub struct Disc008 {
         code: "DISC008",
         name: "endpoint-not-advertised",
-        title: "client calls an endpoint the as does not advertise",
+        title: "client calls an endpoint the authorization server does not advertise",
         category: EndpointUrl,
         severity: Warning,
         kind: Diag,
@@ -1401,5 +1438,72 @@ impl Rule for Disc009 {
             }
             rep.emit();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::jwt::tests::{fired, run};
+    use serde_json::json;
+
+    #[test]
+    fn well_known_urls_give_back_their_issuer() {
+        let oidc = WellKnown::parse(
+            "https://login.example.org/realms/acme/.well-known/openid-configuration",
+        )
+        .unwrap();
+        assert_eq!(oidc.issuer(), "https://login.example.org/realms/acme");
+        let oauth =
+            WellKnown::parse("https://as.example/.well-known/oauth-authorization-server/tenant1")
+                .unwrap();
+        assert_eq!(oauth.issuer(), "https://as.example/tenant1");
+        assert!(WellKnown::parse("https://as.example/token").is_none());
+    }
+
+    #[test]
+    fn internal_hosts() {
+        for h in [
+            "keycloak",
+            "10.12.0.7",
+            "192.168.1.4",
+            "auth.svc.cluster.local",
+            "idp.internal",
+            "localhost",
+        ] {
+            assert!(is_internal(h), "{h}");
+        }
+        for h in ["login.example.org", "8.8.8.8"] {
+            assert!(!is_internal(h), "{h}");
+        }
+    }
+
+    #[test]
+    fn a_404_on_the_appended_oauth_form_names_both_standard_urls() {
+        let f = run(json!([{
+            "started_at": "2026-11-29T10:00:00Z",
+            "request": { "method": "GET", "url": "https://login.example.org/realms/acme/.well-known/oauth-authorization-server" },
+            "response": { "status": 404, "headers": [] }
+        }]));
+        let x = fired(&f, "DISC002").expect("DISC002");
+        assert!(x.message.contains(
+            "https://login.example.org/.well-known/oauth-authorization-server/realms/acme"
+        ));
+        assert!(
+            x.message
+                .contains("https://login.example.org/realms/acme/.well-known/openid-configuration")
+        );
+    }
+
+    #[test]
+    fn issuer_with_another_port_is_disc001() {
+        let f = run(json!([{
+            "started_at": "2026-11-29T10:00:00Z",
+            "request": { "method": "GET", "url": "https://login.example.org/realms/acme/.well-known/openid-configuration" },
+            "response": { "status": 200, "headers": [["Content-Type", "application/json"]],
+                "body": json!({"issuer":"https://login.example.org:8443/realms/acme","token_endpoint":"https://login.example.org:8443/realms/acme/token"}).to_string() }
+        }]));
+        let x = fired(&f, "DISC001").expect("DISC001");
+        assert!(x.message.contains("port"), "{}", x.message);
     }
 }

@@ -169,7 +169,7 @@ declare_rule! {
     pub struct Dpop001 {
         code: "DPOP001",
         name: "as-requires-dpop-nonce",
-        title: "as requires a dpop nonce",
+        title: "authorization server requires a dpop nonce",
         category: Parameters,
         severity: Info,
         kind: Diag,
@@ -202,7 +202,7 @@ declare_rule! {
     pub struct Dpop002 {
         code: "DPOP002",
         name: "rs-requires-dpop-nonce",
-        title: "rs requires a dpop nonce",
+        title: "resource server requires a dpop nonce",
         category: Parameters,
         severity: Info,
         kind: Diag,
@@ -709,10 +709,10 @@ impl Rule for Dpop006 {
                     "the DPoP proof sent to `{}` has no `iat`",
                     e.request.endpoint()
                 ),
-                Some(iat) if (iat - now).abs() > leeway => format!(
+                Some(iat) if iat.saturating_sub(now).saturating_abs() > leeway => format!(
                     "the DPoP proof sent to `{}` was issued {} {} the server's time (`iat` {iat}, server time {now}, leeway {leeway} s)",
                     e.request.endpoint(),
-                    span(iat - now),
+                    span(iat.saturating_sub(now)),
                     if iat > now { "after" } else { "before" }
                 ),
                 Some(_) => continue,
@@ -1021,7 +1021,7 @@ declare_rule! {
     pub struct Dpop009 {
         code: "DPOP009",
         name: "dpop-ath-mismatch",
-        title: "ath missing or wrong at rs",
+        title: "ath missing or wrong at the resource server",
         category: Parameters,
         severity: Error,
         kind: Diag,
@@ -1265,7 +1265,7 @@ impl Rule for Dpop011 {
                     expected = Some((
                         jkt.0,
                         format!(
-                            "`cnf.jkt` of the introspection response (exchange {})",
+                            "`cnf.jkt` of the introspection response in exchange {}",
                             jkt.1 + 1
                         ),
                         jkt.1,
@@ -1276,7 +1276,7 @@ impl Rule for Dpop011 {
                         expected = Some((
                             k,
                             format!(
-                                "the key of the proof that obtained the token (exchange {})",
+                                "the key of the proof that obtained the token in exchange {}",
                                 t.number()
                             ),
                             t.index,
@@ -1296,7 +1296,7 @@ impl Rule for Dpop011 {
                             expected = Some((
                                 k,
                                 format!(
-                                    "the key of the proof that obtained the refresh token (exchange {})",
+                                    "the key of the proof that obtained the refresh token in exchange {}",
                                     t.number()
                                 ),
                                 t.index,
@@ -1351,7 +1351,10 @@ declare_rule! {
     /// ## Why it fails
     /// A server that does not support or has not enabled DPoP for the client ignores the proof
     /// (RFC 9449 §5, §5.1). A client that assumes binding then sends `Authorization: DPoP` with
-    /// a bearer token, or the resource server expects a bound token and gets none.
+    /// a bearer token, or the resource server expects a bound token and gets none. When a
+    /// later call with that token fails, the finding explains it and is an error (the
+    /// catalogue's warning covers the unbound token alone); the root cause is then the client
+    /// ignoring the returned `token_type`, hence the `parameters` category.
     ///
     /// ## Example
     /// `POST /token` with a `DPoP` header → `200 {"token_type":"Bearer",…}`.
@@ -1365,7 +1368,7 @@ declare_rule! {
     pub struct Dpop012 {
         code: "DPOP012",
         name: "dpop-not-bound",
-        title: "as issued bearer although dpop was sent",
+        title: "authorization server issued bearer although dpop was sent",
         category: Parameters,
         severity: Warning,
         kind: Diag,
@@ -1551,5 +1554,51 @@ mod tests {
             None
         );
         assert_eq!(thumbprint(&serde_json::json!({"kty": "weird"})), None);
+    }
+}
+
+#[cfg(test)]
+mod flow_tests {
+    use super::*;
+    use crate::rules::jwt::tests::{b64, fired, run};
+    use serde_json::json;
+
+    fn proof(claims: Value) -> String {
+        let jwk = json!({"kty":"EC","crv":"P-256","x":"WKn-ZIGevcwGIyyrzFoZNBdaq9_TsqzGl96oc0CWuis","y":"y77t-RvAHRKTsSGdIYUfweuOvwrvDD-Q3Hv5J0fSKbE"});
+        format!(
+            "{}.{}.c2ln",
+            b64(&json!({"typ":"dpop+jwt","alg":"ES256","jwk":jwk})),
+            b64(&claims)
+        )
+    }
+
+    #[test]
+    fn htu_with_the_query_is_dpop004() {
+        let p = proof(
+            json!({"jti":"j1","htm":"GET","htu":"https://api.example/v1/orders?status=open","iat":1_795_950_000}),
+        );
+        let f = run(json!([{
+            "started_at": "2026-11-29T10:00:00Z",
+            "request": { "method": "GET", "url": "https://api.example/v1/orders?status=open",
+                "headers": [["Authorization", "DPoP tok"], ["DPoP", p]] },
+            "response": { "status": 401, "headers": [["WWW-Authenticate", "DPoP error=\"invalid_dpop_proof\""]] }
+        }]));
+        let x = fired(&f, "DPOP004").expect("DPOP004");
+        assert!(x.message.contains("query"), "{}", x.message);
+        assert_eq!(x.strength, Strength::Recomputed);
+    }
+
+    #[test]
+    fn ath_is_recomputed() {
+        let p = proof(
+            json!({"jti":"j1","htm":"GET","htu":"https://api.example/v1/orders","iat":1_795_950_000,"ath":"wrong"}),
+        );
+        let f = run(json!([{
+            "started_at": "2026-11-29T10:00:00Z",
+            "request": { "method": "GET", "url": "https://api.example/v1/orders",
+                "headers": [["Authorization", "DPoP tok"], ["DPoP", p]] },
+            "response": { "status": 401, "headers": [["WWW-Authenticate", "DPoP error=\"invalid_dpop_proof\""]] }
+        }]));
+        assert!(fired(&f, "DPOP009").is_some());
     }
 }

@@ -211,13 +211,17 @@ pub(super) fn token_groups(cx: &Context<'_>) -> Vec<Group> {
     all.extend(front_channel_tokens(cx));
     all.sort_by_key(|s| s.exchange);
     let mut groups: Vec<Group> = Vec::new();
+    let mut by_value: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     for s in all {
-        match groups.iter_mut().find(|g| g.value == s.value) {
-            Some(g) => g.occ.push(s),
-            None => groups.push(Group {
-                value: s.value.clone(),
-                occ: vec![s],
-            }),
+        match by_value.get(&s.value) {
+            Some(&i) => groups[i].occ.push(s),
+            None => {
+                by_value.insert(s.value.clone(), groups.len());
+                groups.push(Group {
+                    value: s.value.clone(),
+                    occ: vec![s],
+                });
+            }
         }
     }
     groups
@@ -1207,7 +1211,9 @@ declare_rule! {
     /// RFC 9068 access tokens carry `typ: at+jwt` so that an ID token or another JWT cannot be
     /// passed off as an access token. Resource servers that enforce explicit typing reject
     /// tokens from authorization servers that still issue `typ: JWT`. Without a word about the
-    /// type in the server's answer the rule stays quiet: most servers accept `typ: JWT`.
+    /// type in the server's answer the rule stays quiet: most servers accept `typ: JWT`. The
+    /// catalogue's severity is a warning ("may break at strict servers"); when the server's
+    /// answer shows the check failed this call, the finding is reported as an error.
     ///
     /// ## Example
     /// Header `{"alg":"RS256","typ":"JWT"}` → `401 invalid_token` "unexpected typ JWT header
@@ -1484,8 +1490,21 @@ declare_rule! {
     }
 }
 
+/// Tokens issued by token responses in the capture: (exchange, value).
+fn issued_tokens(cx: &Context<'_>) -> Vec<(usize, String)> {
+    cx.exchanges
+        .iter()
+        .filter_map(|e| e.response.as_ref().map(|r| (e.index, r)))
+        .flat_map(|(i, r)| {
+            ["access_token", "id_token", "refresh_token"]
+                .iter()
+                .filter_map(move |f| r.field(f).map(|v| (i, v.to_string())))
+        })
+        .collect()
+}
+
 /// Why a JWT-looking value is malformed, and whether the proof is byte-exact.
-fn malformation(cx: &Context<'_>, v: &str) -> Option<(String, Strength)> {
+fn malformation(issued: &[(usize, String)], v: &str) -> Option<(String, Strength)> {
     let t = v.trim();
     if (t.starts_with('"') && t.ends_with('"') && t.len() > 1)
         || (t.starts_with('\'') && t.ends_with('\'') && t.len() > 1)
@@ -1505,20 +1524,17 @@ fn malformation(cx: &Context<'_>, v: &str) -> Option<(String, Strength)> {
     if parts.len() == 5 {
         return None; // a JWE
     }
-    // A prefix of a token issued in the capture: truncated.
-    let issued = cx.exchanges.iter().filter_map(|e| {
-        let r = e.response.as_ref()?;
-        ["access_token", "id_token", "refresh_token"]
-            .iter()
-            .filter_map(|f| r.field(f))
-            .find(|full| full.len() > t.len() && full.starts_with(t))
-            .map(|full| (e.index, full.len()))
-    });
-    if let Some((i, full)) = issued.into_iter().next() {
+    // A prefix of a token issued in the capture: truncated (even when the cut falls in the
+    // signature and the rest still parses).
+    if let Some((i, full)) = issued
+        .iter()
+        .find(|(_, full)| full.len() > t.len() && full.starts_with(t))
+    {
         return Some((
             format!(
-                "it is the first {} of the {full} characters of the token issued in exchange {} (truncated)",
+                "it is the first {} of the {} characters of the token issued in exchange {} (truncated)",
                 t.len(),
+                full.len(),
                 i + 1
             ),
             Strength::Recomputed,
@@ -1568,12 +1584,13 @@ fn malformation(cx: &Context<'_>, v: &str) -> Option<(String, Strength)> {
 
 impl Rule for Jwt008 {
     fn check(&self, cx: &mut Context<'_>) {
+        let issued = issued_tokens(cx);
         for g in token_groups(cx) {
             let role = g.role();
             if matches!(role, Role::Refresh | Role::Introspected) {
                 continue;
             }
-            let Some((why, strength)) = malformation(cx, &g.value) else {
+            let Some((why, strength)) = malformation(&issued, &g.value) else {
                 continue;
             };
             let (anchor, outcome) = anchor_of(cx, &g);
@@ -1642,7 +1659,11 @@ declare_rule! {
     /// Access tokens are opaque to clients (RFC 6749 §1.4) and not every authorization server
     /// issues JWTs: reference tokens must be introspected (RFC 7662), and an encrypted token is
     /// meant for its issuer — Auth0, for example, issues an encrypted token for its own UserInfo
-    /// endpoint when the authorization request names no API `audience`.
+    /// endpoint when the authorization request names no API `audience`. The rule fires only on
+    /// a rejected call whose answer says a JWT could not be parsed, so it is reported as an
+    /// error there (the catalogue's warning covers the general risk). An encrypted token is
+    /// filed under `audience_issuer` (it was minted for another audience), an opaque one under
+    /// `other` (the resource server must introspect).
     ///
     /// ## Example
     /// IdentityServer returns a 64-hex-character reference token; the API, configured for JWTs,
@@ -1986,7 +2007,7 @@ declare_rule! {
 
 /// A duration in seconds for humans.
 pub(super) fn span(secs: i64) -> String {
-    let s = secs.abs();
+    let s = secs.unsigned_abs();
     if s < 120 {
         format!("{s} s")
     } else if s < 7200 {
@@ -2006,19 +2027,19 @@ impl Rule for Jwt012 {
             let exp = d.claim_time("exp");
             let iat = d.claim_time("iat");
             let (why, strength) = match (exp, iat) {
-                (Some(exp), _) if exp < now - leeway => (
+                (Some(exp), _) if exp < now.saturating_sub(leeway) => (
                     format!(
                         "it expired {} before the token response (`exp` {exp}, server time {now}{})",
-                        span(now - exp),
-                        iat.map(|i| format!(", `iat` {} earlier", span(now - i)))
+                        span(now.saturating_sub(exp)),
+                        iat.map(|i| format!(", `iat` {} earlier", span(now.saturating_sub(i))))
                             .unwrap_or_default()
                     ),
                     Strength::Recomputed,
                 ),
-                (_, Some(iat)) if now - iat > 600 + leeway => (
+                (_, Some(iat)) if now.saturating_sub(iat) > leeway.saturating_add(600) => (
                     format!(
                         "it was issued {} before the token response (`iat` {iat}, server time {now})",
-                        span(now - iat)
+                        span(now.saturating_sub(iat))
                     ),
                     Strength::Heuristic,
                 ),
@@ -2246,13 +2267,13 @@ impl Rule for Jwt014 {
                 ),
                 Some(at) => {
                     let Some(now) = now_secs(cx, t) else { continue };
-                    if now - at <= max_age + leeway {
+                    if now.saturating_sub(at) <= max_age.saturating_add(leeway) {
                         continue;
                     }
                     (
                         format!(
                             "the user authenticated {} before the token response (`auth_time` {at}), more than `max_age` {max_age} s: the server reused an old session",
-                            span(now - at)
+                            span(now.saturating_sub(at))
                         ),
                         Category::AccountState,
                     )
@@ -2482,5 +2503,175 @@ impl Rule for Jwt015 {
             .secret(first.exchange, first.at.clone(), g.value.clone())
             .emit();
         }
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::diagnosis::Finding;
+    use base64::Engine;
+    use serde_json::json;
+
+    pub(crate) fn b64(v: &Value) -> String {
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string())
+    }
+
+    /// A compact JWS with a dummy signature.
+    pub(crate) fn jwt(h: Value, c: Value) -> String {
+        format!("{}.{}.c2lnbmF0dXJl", b64(&h), b64(&c))
+    }
+
+    /// Run the whole pipeline over dump-format exchanges.
+    pub(crate) fn run(exchanges: Value) -> Vec<Finding> {
+        let bytes = serde_json::to_vec(&json!({ "exchanges": exchanges })).unwrap();
+        let loaded = crate::capture::load_bytes(std::sync::Arc::from("test"), &bytes).unwrap();
+        crate::analyze(
+            loaded.exchanges,
+            &crate::rules::Options::default(),
+            &crate::RuleFilter::default(),
+        )
+        .findings
+    }
+
+    pub(crate) fn fired<'a>(f: &'a [Finding], code: &str) -> Option<&'a Finding> {
+        f.iter()
+            .find(|x| x.rule == code || x.consequences.contains(&code))
+    }
+
+    fn token_exchange(body: Value) -> Value {
+        json!({
+            "started_at": "2026-11-29T10:00:00Z",
+            "request": { "method": "POST", "url": "https://idp.example/oauth2/token",
+                "headers": [["Content-Type", "application/x-www-form-urlencoded"]],
+                "body": "grant_type=client_credentials&client_id=svc&client_secret=s3cr3t" },
+            "response": { "status": 200,
+                "headers": [["Content-Type", "application/json"], ["Date", "Sun, 29 Nov 2026 10:00:00 GMT"]],
+                "body": body.to_string() }
+        })
+    }
+
+    fn api_call(token: &str, status: u16, www: &str) -> Value {
+        json!({
+            "started_at": "2026-11-29T10:00:05Z",
+            "request": { "method": "GET", "url": "https://api.example/v1/orders",
+                "headers": [["Authorization", format!("Bearer {token}")]] },
+            "response": { "status": status,
+                "headers": [["WWW-Authenticate", www], ["Date", "Sun, 29 Nov 2026 10:00:05 GMT"]] }
+        })
+    }
+
+    #[test]
+    fn id_token_sent_to_an_api_is_jwt005() {
+        let idt = jwt(
+            json!({"alg":"RS256","typ":"JWT"}),
+            json!({"iss":"https://idp.example","aud":"svc","nonce":"n1","exp":1_900_000_000}),
+        );
+        let f = run(json!([
+            token_exchange(
+                json!({"access_token":"opaque-at","token_type":"Bearer","id_token":idt})
+            ),
+            api_call(
+                &idt,
+                401,
+                r#"Bearer error="invalid_token", error_description="jwt audience invalid""#
+            ),
+        ]));
+        let x = fired(&f, "JWT005").expect("JWT005");
+        assert_eq!(x.category, Category::AudienceIssuer);
+        assert_eq!(x.strength, Strength::Recomputed);
+        assert!(!x.message.contains(&idt), "the token must not be printed");
+        assert!(fired(&f, "JWT004").is_none() || f[0].rule == "JWT005");
+    }
+
+    #[test]
+    fn truncated_access_token_is_jwt008_with_the_cut() {
+        let at = jwt(
+            json!({"alg":"RS256","typ":"at+jwt","kid":"k1"}),
+            json!({"iss":"https://idp.example","aud":"https://api.example","sub":"svc","scope":"orders.read orders.write inventory.read","exp":1_900_000_000,"jti":"abcdefghijklmnopqrstuvwxyz"}),
+        );
+        let cut = &at[..at.find('.').unwrap() + 20];
+        let f = run(json!([
+            token_exchange(json!({"access_token":at,"token_type":"Bearer","expires_in":3600})),
+            api_call(
+                cut,
+                401,
+                r#"Bearer error="invalid_token", error_description="jwt malformed""#
+            ),
+        ]));
+        let x = fired(&f, "JWT008").expect("JWT008");
+        assert_eq!(x.rank, 1);
+        assert_eq!(x.category, Category::Parameters);
+        assert!(x.message.contains("truncated"), "{}", x.message);
+    }
+
+    #[test]
+    fn alg_none_is_reported_and_a_signed_token_is_not() {
+        let unsigned = format!(
+            "{}.{}.",
+            b64(&json!({"alg":"none"})),
+            b64(&json!({"iss":"https://idp.example","aud":"https://api.example"}))
+        );
+        let f = run(json!([api_call(
+            &unsigned,
+            401,
+            r#"Bearer error="invalid_token", error_description="unsigned token""#
+        )]));
+        assert_eq!(f[0].rule, "JWT001");
+        let signed = jwt(
+            json!({"alg":"RS256"}),
+            json!({"iss":"https://idp.example","aud":"https://api.example"}),
+        );
+        let f = run(json!([api_call(&signed, 200, "")]));
+        assert!(fired(&f, "JWT001").is_none());
+    }
+
+    #[test]
+    fn issuer_variants_are_named() {
+        assert_eq!(
+            issuer_diff(
+                "https://idp.example/realms/a",
+                "https://idp.example/realms/a/"
+            ),
+            Some("only a trailing `/` differs")
+        );
+        assert_eq!(
+            issuer_diff(
+                "https://login.example.org/realms/acme",
+                "https://keycloak.svc.cluster.local:8443/realms/acme"
+            ),
+            Some("same path on another host (internal vs public host name)")
+        );
+        assert_eq!(
+            issuer_diff(
+                "https://login.microsoftonline.com/4b2e9c71-3f0d-4a8e-9d55-6c1e2f7a8b90/v2.0",
+                "https://sts.windows.net/4b2e9c71-3f0d-4a8e-9d55-6c1e2f7a8b90/"
+            ),
+            Some("the v1 and v2 issuer forms of the same Entra tenant")
+        );
+        assert_eq!(issuer_diff("https://a.example", "https://a.example"), None);
+    }
+
+    #[test]
+    fn published_private_key_material_is_an_error_lint() {
+        let f = run(json!([{
+            "started_at": "2026-11-29T10:00:00Z",
+            "request": { "method": "GET", "url": "https://idp.example/oauth2/jwks" },
+            "response": { "status": 200, "headers": [["Content-Type", "application/json"]],
+                "body": json!({"keys":[{"kty":"EC","crv":"P-256","kid":"k1","x":"eA","y":"eQ","d":"c2VjcmV0"}]}).to_string() }
+        }]));
+        let x = fired(&f, "JWT015").expect("JWT015");
+        assert!(x.message.contains("`d`"));
+        assert!(
+            !x.message.contains("c2VjcmV0"),
+            "private values are never printed"
+        );
+    }
+
+    #[test]
+    fn spans_read_like_a_person_wrote_them() {
+        assert_eq!(span(45), "45 s");
+        assert_eq!(span(-300), "5 min");
+        assert_eq!(span(7200), "2 h");
     }
 }
