@@ -886,6 +886,13 @@ impl Rule for Jwt003 {
                 continue;
             }
             let a = &cx.exchanges[anchor];
+            // A completely different issuer may just be another authorization server of the
+            // capture; it counts only when the failing side names the issuer.
+            if diff == "different issuer"
+                && !(is_failure(a) && server_says(a, &[], &["iss", "issuer"]))
+            {
+                continue;
+            }
             let md_ex = issuers
                 .iter()
                 .find(|(_, i)| resolve(i) == expected)
@@ -1064,43 +1071,29 @@ impl Rule for Jwt004 {
                             .join(", ")
                     )
                 };
-                let (why, strength) = if e.kind == Kind::Userinfo {
+                // What the token's audience shows; the server naming the audience makes it a
+                // direct observation, otherwise an API identifier need not be its URL.
+                let why = if e.kind == Kind::Userinfo {
                     if !mentions {
                         continue;
                     }
-                    (
-                        "the UserInfo endpoint says the audience is wrong".to_string(),
-                        Strength::Heuristic,
-                    )
+                    "the UserInfo endpoint says the audience is wrong".to_string()
                 } else if !url_auds.is_empty() && url_auds.len() == aud.len() {
-                    (
-                        format!("none of its audiences is the API at `{origin}`"),
-                        Strength::Direct,
-                    )
+                    format!("none of its audiences is the API at `{origin}`")
                 } else if client.is_some_and(|c| aud.contains(&c)) {
-                    (
-                        "its audience is the client itself, not an API".to_string(),
-                        Strength::Heuristic,
-                    )
+                    "its audience is the client itself, not an API".to_string()
                 } else if aud == ["account"] {
-                    (
-                        "`account` is Keycloak's default audience (no audience mapper for the API)"
-                            .to_string(),
-                        if mentions {
-                            Strength::Direct
-                        } else {
-                            Strength::Heuristic
-                        },
-                    )
+                    "`account` is Keycloak's default audience (no audience mapper for the API)"
+                        .to_string()
                 } else if mentions {
-                    (
-                        format!(
-                            "the server rejects the audience and none of them names `{origin}`"
-                        ),
-                        Strength::Heuristic,
-                    )
+                    format!("the server rejects the audience and none of them names `{origin}`")
                 } else {
                     continue;
+                };
+                let strength = if mentions {
+                    Strength::Direct
+                } else {
+                    Strength::Heuristic
                 };
                 let confirmed = mentions || server_says(e, &["invalid_token"], &[]);
                 let mut rep = cx
@@ -1692,8 +1685,15 @@ impl Rule for Jwt009 {
         for g in token_groups(cx) {
             let v = g.value.trim();
             let parts = v.split('.').count();
-            let jwe = parts == 5;
-            let opaque = parts == 1 && !v.starts_with("eyJ");
+            // A well-formed credential (RFC 6750 b64token); a quoted or split value is a
+            // malformed header (PARAM013 / JWT008), not an opaque token.
+            let b64token = !v.is_empty()
+                && v.trim_end_matches('=').bytes().all(|c| {
+                    c.is_ascii_alphanumeric()
+                        || matches!(c, b'-' | b'.' | b'_' | b'~' | b'+' | b'/')
+                });
+            let jwe = parts == 5 && b64token;
+            let opaque = parts == 1 && !v.starts_with("eyJ") && b64token;
             if !(jwe || opaque) {
                 continue;
             }
