@@ -71,11 +71,32 @@ impl WellKnown {
 
 /// Exchanges that fetch a discovery document (by URL or by content).
 fn discovery_exchanges(ex: &[Exchange]) -> impl Iterator<Item = &Exchange> {
+    // A key set under the well-known path (IdentityServer's
+    // `/.well-known/openid-configuration/jwks`) is not a discovery document.
     ex.iter().filter(|e| {
-        e.kind == Kind::Discovery
+        (e.kind == Kind::Discovery
             || e.request.path().contains(OIDC_WK)
-            || e.request.path().contains(OAUTH_WK)
+            || e.request.path().contains(OAUTH_WK))
+            && !is_key_set(e)
     })
+}
+
+/// A key set, whatever its URL: a JWK Set body, or a JWKS-shaped path.
+fn is_key_set(e: &Exchange) -> bool {
+    if e.kind == Kind::Jwks {
+        return true;
+    }
+    let path = e.request.path().to_ascii_lowercase();
+    if ["/jwks", "/jwks.json", "/keys", "/certs"]
+        .iter()
+        .any(|s| path.ends_with(s))
+    {
+        return true;
+    }
+    e.response
+        .as_ref()
+        .and_then(|r| r.json.as_ref())
+        .is_some_and(|j| j.get("keys").is_some_and(Value::is_array) && j.get("issuer").is_none())
 }
 
 fn trim_slash(s: &str) -> &str {

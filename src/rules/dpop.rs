@@ -240,11 +240,10 @@ fn nonce_challenges(cx: &mut Context<'_>, at_as: bool) {
         if next.is_some_and(|n| error_is(n, "use_dpop_nonce")) {
             // Judged at the last challenge of the run.
             let n = next.unwrap_or(e);
-            if dpop_nonce(n).is_some() && dpop_nonce(n) != nonce {
-                // A new nonce: the next challenge is judged on its own.
-            } else if run < 2 {
+            if dpop_nonce(n).is_none() || dpop_nonce(n) == nonce {
                 continue;
             }
+            // A new nonce: this challenge is judged on its own retry.
         }
         let next_nonce = next
             .and_then(proof_of)

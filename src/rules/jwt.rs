@@ -414,15 +414,23 @@ impl KeySet<'_> {
 
 /// Every successfully fetched key set, in capture order.
 pub(super) fn key_sets<'a>(cx: &Context<'a>) -> Vec<KeySet<'a>> {
+    // Classified as JWKS, or a JWK Set body under another URL (IdentityServer serves its keys
+    // under `/.well-known/openid-configuration/jwks`).
     cx.exchanges
         .iter()
-        .filter(|e| e.kind == Kind::Jwks)
         .filter_map(|e| {
             let r = e.response.as_ref()?;
             if !r.is_success() {
                 return None;
             }
-            let keys = r.json.as_ref()?.get("keys")?.as_array()?;
+            let j = r.json.as_ref()?;
+            let keys = j.get("keys")?.as_array()?;
+            let jwk_set = j.get("issuer").is_none()
+                && !keys.is_empty()
+                && keys.iter().all(|k| k.get("kty").is_some());
+            if e.kind != Kind::Jwks && !jwk_set {
+                return None;
+            }
             Some(KeySet {
                 exchange: e.index,
                 url: e.request.endpoint(),
