@@ -132,13 +132,14 @@ fn dpop_token(e: &Exchange) -> Option<&str> {
 }
 
 /// The token-endpoint exchange whose successful response carried `field` = `value`.
-fn issuing_exchange<'a>(ex: &'a [Exchange], field: &str, value: &str) -> Option<&'a Exchange> {
-    ex.iter().find(|e| {
-        e.kind == Kind::Token
-            && e.response
-                .as_ref()
-                .is_some_and(|r| r.is_success() && r.field(field) == Some(value))
-    })
+fn issuing_exchange<'a>(cx: &Context<'a>, field: &str, value: &str) -> Option<&'a Exchange> {
+    let ex: &'a [Exchange] = cx.exchanges;
+    let e = ex.get(cx.index.issued_by(value)?)?;
+    (e.kind == Kind::Token
+        && e.response
+            .as_ref()
+            .is_some_and(|r| r.is_success() && r.field(field) == Some(value)))
+    .then_some(e)
 }
 
 // ------------------------------------------------------------------------------------------
@@ -392,6 +393,10 @@ declare_rule! {
 impl Rule for Dpop003 {
     fn check(&self, cx: &mut Context<'_>) {
         let ex = cx.exchanges;
+        let nonces: Vec<(&Exchange, &str)> = ex
+            .iter()
+            .filter_map(|x| dpop_nonce(x).map(|n| (x, n)))
+            .collect();
         for p in proofs(ex) {
             let Some(sent) = p.claim_str("nonce") else {
                 continue;
@@ -401,9 +406,10 @@ impl Rule for Dpop003 {
                 continue;
             }
             let o = origin(e);
-            let earlier: Vec<(&Exchange, &str)> = ex[..e.index]
+            let earlier: Vec<(&Exchange, &str)> = nonces
                 .iter()
-                .filter_map(|x| dpop_nonce(x).map(|n| (x, n)))
+                .take_while(|(x, _)| x.index < e.index)
+                .copied()
                 .collect();
             let latest_here = earlier.iter().rev().find(|(x, _)| origin(x) == o);
             if latest_here.is_some_and(|(_, n)| *n == sent) {
@@ -787,6 +793,17 @@ impl Rule for Dpop007 {
     fn check(&self, cx: &mut Context<'_>) {
         let ex = cx.exchanges;
         let all = proofs(ex);
+        // First proof of each value and of each jti.
+        let mut first_raw: std::collections::HashMap<&str, usize> =
+            std::collections::HashMap::new();
+        let mut first_jti: std::collections::HashMap<&str, usize> =
+            std::collections::HashMap::new();
+        for (i, p) in all.iter().enumerate() {
+            first_raw.entry(p.raw.as_str()).or_insert(i);
+            if let Some(j) = p.claim_str("jti") {
+                first_jti.entry(j).or_insert(i);
+            }
+        }
         for (i, p) in all.iter().enumerate() {
             let e = &ex[p.exchange];
             if p.jwt.is_none() || !relevant(e) {
@@ -799,10 +816,13 @@ impl Rule for Dpop007 {
                     e.request.endpoint()
                 ),
                 Some(j) => {
-                    let Some(prev) = all[..i]
-                        .iter()
-                        .find(|q| q.raw == p.raw || q.claim_str("jti") == Some(j))
-                    else {
+                    let earliest = [first_raw.get(p.raw.as_str()), first_jti.get(j)]
+                        .into_iter()
+                        .flatten()
+                        .copied()
+                        .filter(|&k| k < i)
+                        .min();
+                    let Some(prev) = earliest.and_then(|k| all.get(k)) else {
                         continue;
                     };
                     format!(
@@ -1133,7 +1153,7 @@ impl Rule for Dpop010 {
             if !scheme.eq_ignore_ascii_case("bearer") || token.is_empty() {
                 continue;
             }
-            let issued = issuing_exchange(ex, "access_token", token).filter(|t| {
+            let issued = issuing_exchange(cx, "access_token", token).filter(|t| {
                 t.response
                     .as_ref()
                     .and_then(|r| r.field("token_type"))
@@ -1270,7 +1290,7 @@ impl Rule for Dpop011 {
                         jkt.1,
                         Strength::Recomputed,
                     ));
-                } else if let Some(t) = issuing_exchange(ex, "access_token", token) {
+                } else if let Some(t) = issuing_exchange(cx, "access_token", token) {
                     if let Some(k) = proof_thumbprint(t) {
                         expected = Some((
                             k,
@@ -1290,7 +1310,7 @@ impl Rule for Dpop011 {
                     && e.request.form.get("client_secret").is_none()
                     && e.request.form.get("client_assertion").is_none();
                 if let (true, Some(rt)) = (public, e.request.form.get("refresh_token")) {
-                    if let Some(t) = issuing_exchange(ex, "refresh_token", rt) {
+                    if let Some(t) = issuing_exchange(cx, "refresh_token", rt) {
                         if let Some(k) = proof_thumbprint(t) {
                             expected = Some((
                                 k,
