@@ -1072,12 +1072,44 @@ impl Rule for Dpop009 {
                         let t = r.field("access_token")?;
                         (t != token && b64_sha256(t.as_bytes()) == a).then_some(x.index)
                     });
+                    // Common slips: hashing the whole header value, or hex instead of base64url.
+                    let header = e.request.headers.get("authorization").unwrap_or("").trim();
+                    let whole = [
+                        header.to_string(),
+                        format!("DPoP {token}"),
+                        format!("Bearer {token}"),
+                    ]
+                    .iter()
+                    .any(|v| b64_sha256(v.as_bytes()) == a);
+                    let hex: String = sha2::Sha256::digest(token.as_bytes())
+                        .iter()
+                        .map(|b| format!("{b:02x}"))
+                        .collect();
+                    let std_b64 = base64::engine::general_purpose::STANDARD
+                        .encode(sha2::Sha256::digest(token.as_bytes()));
                     match other {
                         Some(i) => format!(
                             "the DPoP proof's `ath` is the hash of the access token issued in exchange {}, not of the token sent to `{}`",
                             i + 1,
                             e.request.endpoint()
                         ),
+                        None if whole => format!(
+                            "the DPoP proof's `ath` was computed over the whole `Authorization` value (scheme included), not over the access token sent to `{}`",
+                            e.request.endpoint()
+                        ),
+                        None if a.eq_ignore_ascii_case(&hex)
+                            || a == std_b64
+                            || a == std_b64.trim_end_matches('=') =>
+                        {
+                            format!(
+                                "the DPoP proof's `ath` is the SHA-256 of the token in the wrong encoding ({}), base64url without padding is required",
+                                if a.eq_ignore_ascii_case(&hex) {
+                                    "hex"
+                                } else {
+                                    "standard base64"
+                                }
+                            )
+                        }
                         None => format!(
                             "the DPoP proof's `ath` is not the SHA-256 of the access token sent to `{}`",
                             e.request.endpoint()
