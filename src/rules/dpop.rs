@@ -479,7 +479,9 @@ declare_rule! {
     /// The server checks that the proof was made for this very URL (RFC 9449 §4.3 step 9).
     /// Clients put the full URL with its query in `htu`, reuse a proof made for another
     /// endpoint, or sign the internal URL; servers behind proxies compare with the URL they
-    /// see, not the public one.
+    /// see, not the public one. RFC 9449 §4.3 says the comparison ignores query and fragment
+    /// without saying whether that applies to a query written *into* `htu`; §4.2 defines `htu`
+    /// without them and most servers reject it, so a query in `htu` is reported.
     ///
     /// ## Example
     /// `GET https://api.example.com/v1/orders?status=open` with a proof whose `htu` is
@@ -673,7 +675,8 @@ declare_rule! {
     /// ## Why it fails
     /// Servers accept proofs only within a short window around their own clock (RFC 9449 §4.3
     /// step 11, §11.1) to limit replay. A client clock that is off, or proofs created ahead of
-    /// time and sent later, are rejected.
+    /// time and sent later, are rejected. The window is server-defined; the rule uses the
+    /// leeway (`--leeway`) as its estimate.
     ///
     /// ## Example
     /// Server `Date: 10:00:00`, proof `iat` 09:54:30 → `401 invalid_dpop_proof` "iat too old".

@@ -661,7 +661,9 @@ declare_rule! {
     /// A validator looks the signing key up by `kid`. When the issuer rotated its keys after the
     /// validator cached the key set, the new `kid` is unknown and every new token is rejected
     /// until the cache expires. It also happens when the validator reads the key set of another
-    /// issuer (another tenant, staging instead of production).
+    /// issuer (another tenant, staging instead of production). "Latest" is the last key set of
+    /// the whole capture: a validator that refetches on the unknown `kid` and then accepts the
+    /// token is healthy, and the rule stays quiet.
     ///
     /// ## Example
     /// The API fetched `https://idp.example.com/oauth2/jwks` at start-up (only `kid: idp-2026-08`);
@@ -1467,7 +1469,8 @@ declare_rule! {
     /// ## Why it fails
     /// Every JWT library parses the compact form strictly. Tokens get truncated by storage
     /// (`VARCHAR(255)`), cookies (4 KB) and header limits; hand-rolled encoders use the wrong
-    /// base64 alphabet; config loaders keep quotes.
+    /// base64 alphabet; config loaders keep quotes. The category follows the token: a malformed
+    /// client assertion is a `credentials` problem, any other token a `parameters` one.
     ///
     /// ## Example
     /// A 900-character access token stored in a 255-character column and sent as
@@ -1990,7 +1993,9 @@ declare_rule! {
     /// A client validates a freshly received ID token immediately (OIDC Core §3.1.3.7 steps 9
     /// and 10). An ID token that is already expired when the token response arrives was minted
     /// by a node whose clock is behind (or is a cached token re-sent as fresh); the client
-    /// rejects the login.
+    /// rejects the login. Filed under `clock_skew`: a token minted for this very response cannot
+    /// have expired unless the issuer's clock (or cache) is wrong. An ID token re-sent unchanged
+    /// on refresh is not judged as a new login.
     ///
     /// ## Example
     /// Token response `Date: 10:05:00`; ID token `iat` 09:00:00, `exp` 10:00:00 → "JWT expired".
@@ -2100,7 +2105,9 @@ declare_rule! {
     /// ## Why it fails
     /// `at_hash` binds the access token to the ID token of the same response (OIDC Core
     /// §3.1.3.8, §3.2.2.9). A mismatch means the access token was replaced or altered in transit
-    /// (a token-translating gateway, a proxy), or tokens from two responses were mixed.
+    /// (a token-translating gateway, a proxy), or tokens from two responses were mixed. The
+    /// catalogue leaves the hash for EdDSA open ("implementations vary"): SHA-512 (the OpenID
+    /// Foundation's reading for Ed25519) and SHA-256 are both accepted.
     ///
     /// ## Example
     /// `id_token.at_hash: 77QmUPtjPfzWtF2AnpK9RQ`, left half of SHA-256 of the returned access
@@ -2230,7 +2237,8 @@ declare_rule! {
     /// `max_age` asks for a recent authentication (payments, admin actions). If the server
     /// reuses an older session, the client must reject the login (OIDC Core §3.1.3.7 step 13);
     /// if `auth_time` is missing the client cannot check and rejects too (the server must send
-    /// it whenever `max_age` is used).
+    /// it whenever `max_age` is used). A stale session is filed under `account_state` (the user
+    /// must sign in again); a missing `auth_time` under `other` (a server defect).
     ///
     /// ## Example
     /// `max_age=300`; `auth_time` two hours before the token response → "too much time has
