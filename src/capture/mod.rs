@@ -6,6 +6,7 @@
 mod decode;
 pub mod detect;
 mod entry;
+pub mod live;
 
 use crate::model::Exchange;
 use std::io::Read;
