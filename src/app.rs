@@ -128,6 +128,7 @@ fn check(args: CheckArgs, verbosity: i8, out: &mut dyn Write) -> Result<i32> {
         );
     }
     let mut live_checks = Vec::new();
+    let mut discovery_failed = None;
     let loaded = if live_mode {
         let cfg = live_config(&args)?;
         let quiet = verbosity < 0;
@@ -162,6 +163,7 @@ fn check(args: CheckArgs, verbosity: i8, out: &mut dyn Write) -> Result<i32> {
             );
         }
         live_checks = outcome.token_checks;
+        discovery_failed = outcome.discovery_failed;
         capture::Loaded {
             exchanges: outcome.exchanges,
             ..Default::default()
@@ -185,8 +187,26 @@ fn check(args: CheckArgs, verbosity: i8, out: &mut dyn Write) -> Result<i32> {
         min_confidence,
     };
     let mut analysis = analyze(loaded.exchanges, &options, &filter);
-    if !live_checks.is_empty() {
-        add_live_findings(&mut analysis, &live_checks, &filter);
+    if live_mode {
+        add_live_findings(
+            &mut analysis,
+            &live_checks,
+            discovery_failed.as_ref(),
+            &filter,
+        );
+        if let Some((i, tried)) = &discovery_failed {
+            if !analysis
+                .findings
+                .iter()
+                .any(|f| f.severity >= Severity::Error)
+            {
+                bail!(
+                    "the issuer's metadata could not be used ({}); tried {}",
+                    live_status(&analysis.exchanges[*i]),
+                    tried.join(", ")
+                );
+            }
+        }
     }
     let redactor = Redactor::new(&analysis.exchanges, args.show_secrets);
     let inputs: Vec<String> = if live_mode {
@@ -225,34 +245,126 @@ fn check(args: CheckArgs, verbosity: i8, out: &mut dyn Write) -> Result<i32> {
 /// Token signature problems found in live mode become findings of the registered rule that
 /// names them (JWT001 unsigned, JWT002 key not found or signature wrong) — only when that rule
 /// exists, so live mode never invents codes. Others stay as the notes printed on stderr.
+fn live_status(e: &crate::model::Exchange) -> String {
+    match &e.response {
+        Some(r) if r.status == 0 => r
+            .transport_error
+            .clone()
+            .unwrap_or_else(|| "no response".into()),
+        Some(r) => format!(
+            "`{} {}` answered {}{}",
+            e.request.method,
+            e.request.url,
+            r.status,
+            if r.is_html() {
+                " with an HTML page"
+            } else if r.json.is_none() {
+                ", not JSON"
+            } else {
+                ""
+            }
+        ),
+        None => "no response".into(),
+    }
+}
+
+/// The first of `codes` that is registered and allowed, unless it already fired on `anchor`.
+fn live_rule(
+    codes: &[&'static str],
+    anchor: usize,
+    analysis: &crate::Analysis,
+    filter: &crate::RuleFilter,
+) -> Option<&'static crate::rules::Meta> {
+    let code = codes
+        .iter()
+        .find(|c| registry::find(c).is_some() && filter.allows(c))?;
+    if analysis
+        .findings
+        .iter()
+        .any(|f| codes.contains(&f.rule) && f.anchor == Some(anchor))
+    {
+        return None;
+    }
+    registry::find(code).map(|r| r.meta())
+}
+
+fn live_finding(
+    m: &'static crate::rules::Meta,
+    anchor: usize,
+    message: String,
+    evidence: Vec<crate::diagnosis::Evidence>,
+) -> crate::diagnosis::Finding {
+    crate::diagnosis::Finding {
+        rule: m.code,
+        category: m.category,
+        severity: m.severity,
+        confidence: 0.0,
+        title: m.title.to_string(),
+        message,
+        evidence,
+        fix: m.fix.to_string(),
+        provider: None,
+        references: m.references.iter().map(|s| s.to_string()).collect(),
+        anchor: Some(anchor),
+        strength: crate::diagnosis::Strength::Direct,
+        kind: m.kind,
+        confirmed: false,
+        consequences: Vec::new(),
+        latent: false,
+        rank: 0,
+        score: 0.0,
+    }
+}
+
 fn add_live_findings(
     analysis: &mut crate::Analysis,
     checks: &[live::TokenCheck],
+    discovery_failed: Option<&(usize, Vec<String>)>,
     filter: &crate::RuleFilter,
 ) {
-    use crate::diagnosis::{Evidence, Finding, Strength, Value};
+    use crate::diagnosis::{Evidence, Strength, Value};
     use crate::oauth::jwks::Verification;
-    let mut added = false;
+    let mut added = Vec::new();
+    if let Some((i, tried)) = discovery_failed {
+        let e = &analysis.exchanges[*i];
+        let status = e.status().unwrap_or(0);
+        let codes: &[&'static str] = match status {
+            0 => &[],
+            404 => &["DISC002", "STAT003"],
+            _ => &["DISC003"],
+        };
+        if let Some(m) = live_rule(codes, *i, analysis, filter) {
+            added.push(live_finding(
+                m,
+                *i,
+                format!(
+                    "no usable metadata for the issuer: {}; tried {}",
+                    live_status(e),
+                    tried
+                        .iter()
+                        .map(|t| format!("`{t}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                vec![Evidence {
+                    exchange: *i,
+                    at: "response.status".into(),
+                    value: Value::Text(status.to_string()),
+                }],
+            ));
+        }
+    }
     for c in checks {
-        let code = match &c.verification {
-            Verification::Unsigned => "JWT001",
+        let codes: &[&'static str] = match &c.verification {
+            Verification::Unsigned => &["JWT001"],
             Verification::KidNotFound { .. }
             | Verification::BadSignature { .. }
-            | Verification::NoSuitableKey { .. } => "JWT002",
+            | Verification::NoSuitableKey { .. } => &["JWT002"],
             _ => continue,
         };
-        let Some(rule) = registry::find(code) else {
+        let Some(m) = live_rule(codes, c.exchange, analysis, filter) else {
             continue;
         };
-        if !filter.allows(code)
-            || analysis
-                .findings
-                .iter()
-                .any(|f| f.rule == code && f.anchor == Some(c.exchange))
-        {
-            continue;
-        }
-        let m = rule.meta();
         let kid = match &c.verification {
             Verification::KidNotFound { kid, .. } => Some(kid.clone()),
             Verification::BadSignature { kid, .. } => kid.clone(),
@@ -277,35 +389,23 @@ fn add_live_findings(
                 value: Value::Text(k),
             });
         }
-        analysis.findings.push(Finding {
-            rule: m.code,
-            category: m.category,
-            severity: m.severity,
-            confidence: 0.0,
-            title: m.title.to_string(),
-            message: format!(
+        let mut f = live_finding(
+            m,
+            c.exchange,
+            format!(
                 "the `{}` returned by the token endpoint, checked with the keys from {}: {}",
                 c.field,
                 c.keys_from,
                 c.verification.describe()
             ),
             evidence,
-            fix: m.fix.to_string(),
-            provider: None,
-            references: m.references.iter().map(|s| s.to_string()).collect(),
-            anchor: Some(c.exchange),
-            strength: Strength::Recomputed,
-            kind: m.kind,
-            confirmed: false,
-            consequences: Vec::new(),
-            latent: false,
-            rank: 0,
-            score: 0.0,
-        });
-        added = true;
+        );
+        f.strength = Strength::Recomputed;
+        added.push(f);
     }
-    if added {
-        let findings = std::mem::take(&mut analysis.findings);
+    if !added.is_empty() {
+        let mut findings = std::mem::take(&mut analysis.findings);
+        findings.extend(added);
         let mut ranked = crate::diagnosis::rank(findings, &analysis.exchanges);
         if filter.min_confidence > 0.0 {
             ranked.retain(|f| f.confidence >= filter.min_confidence);

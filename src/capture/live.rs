@@ -407,6 +407,8 @@ pub struct LiveConfig {
 pub struct Outcome {
     pub exchanges: Vec<Exchange>,
     pub token_checks: Vec<TokenCheck>,
+    /// Discovery gave no usable metadata: the recorded failing exchange and every URL tried.
+    pub discovery_failed: Option<(usize, Vec<String>)>,
 }
 
 /// The signature check of one token returned by the server.
@@ -464,6 +466,8 @@ pub struct Http {
     direct: Option<reqwest::blocking::Client>,
     proxied: Option<reqwest::blocking::Client>,
     pub exchanges: Vec<Exchange>,
+    /// The metadata URLs the last discovery tried.
+    pub tried: Vec<String>,
 }
 
 impl Http {
@@ -475,6 +479,7 @@ impl Http {
             direct: None,
             proxied: None,
             exchanges: Vec::new(),
+            tried: Vec::new(),
         }
     }
 
@@ -924,7 +929,9 @@ pub fn discover(
     progress: &mut dyn Progress,
 ) -> Result<Option<Value>, LiveError> {
     let mut first_failure: Option<Exchange> = None;
+    http.tried.clear();
     for url in metadata_urls(issuer) {
+        http.tried.push(url.to_string());
         let i = http.get_json(&url)?;
         let r = http.response(i);
         progress.say(false, &format!("GET {url} → {}", status_line(r)));
@@ -1016,6 +1023,7 @@ pub fn run(cfg: &LiveConfig, progress: &mut dyn Progress) -> Result<Outcome, Liv
         let u = parse_url("--authorize-url", u)?;
         http.record_request_only("GET", &u);
     }
+    let mut discovery_failed = None;
     if let Some(iss) = &cfg.issuer {
         let iss = parse_url("--issuer", iss)?;
         plan.metadata = discover(&mut http, &iss, progress)?;
@@ -1024,10 +1032,16 @@ pub fn run(cfg: &LiveConfig, progress: &mut dyn Progress) -> Result<Outcome, Liv
                 true,
                 "no usable metadata from the issuer: diagnosing the discovery request",
             );
+            discovery_failed = http
+                .exchanges
+                .len()
+                .checked_sub(1)
+                .map(|i| (i, http.tried.clone()));
             if cfg.token_url.is_none() {
                 return Ok(Outcome {
                     exchanges: http.exchanges,
                     token_checks: Vec::new(),
+                    discovery_failed,
                 });
             }
         }
@@ -1056,6 +1070,7 @@ pub fn run(cfg: &LiveConfig, progress: &mut dyn Progress) -> Result<Outcome, Liv
                     return Ok(Outcome {
                         exchanges: http.exchanges,
                         token_checks: Vec::new(),
+                        discovery_failed,
                     });
                 }
             }
@@ -1118,6 +1133,7 @@ pub fn run(cfg: &LiveConfig, progress: &mut dyn Progress) -> Result<Outcome, Liv
     Ok(Outcome {
         exchanges: http.exchanges,
         token_checks: checks,
+        discovery_failed,
     })
 }
 
