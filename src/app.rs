@@ -129,6 +129,7 @@ fn check(args: CheckArgs, verbosity: i8, out: &mut dyn Write) -> Result<i32> {
     }
     let mut live_checks = Vec::new();
     let mut discovery_failed = None;
+    let mut token_exchange = None;
     let loaded = if live_mode {
         let cfg = live_config(&args)?;
         let quiet = verbosity < 0;
@@ -164,6 +165,7 @@ fn check(args: CheckArgs, verbosity: i8, out: &mut dyn Write) -> Result<i32> {
         }
         live_checks = outcome.token_checks;
         discovery_failed = outcome.discovery_failed;
+        token_exchange = outcome.token_exchange;
         capture::Loaded {
             exchanges: outcome.exchanges,
             ..Default::default()
@@ -192,6 +194,7 @@ fn check(args: CheckArgs, verbosity: i8, out: &mut dyn Write) -> Result<i32> {
             &mut analysis,
             &live_checks,
             discovery_failed.as_ref(),
+            token_exchange,
             &filter,
         );
         if let Some((i, tried)) = &discovery_failed {
@@ -320,6 +323,7 @@ fn add_live_findings(
     analysis: &mut crate::Analysis,
     checks: &[live::TokenCheck],
     discovery_failed: Option<&(usize, Vec<String>)>,
+    token_exchange: Option<usize>,
     filter: &crate::RuleFilter,
 ) {
     use crate::diagnosis::{Evidence, Strength, Value};
@@ -350,6 +354,26 @@ fn add_live_findings(
                     exchange: *i,
                     at: "response.status".into(),
                     value: Value::Text(status.to_string()),
+                }],
+            ));
+        }
+    }
+    // A token response cut at the body cap cannot be the token JSON the client expects.
+    if let Some(i) = token_exchange {
+        let e = &analysis.exchanges[i];
+        let truncated = e
+            .response
+            .as_ref()
+            .and_then(|r| r.headers.get(live::TRUNCATED_HEADER).map(str::to_string));
+        if let (Some(note), Some(m)) = (truncated, live_rule(&["PARAM012"], i, analysis, filter)) {
+            added.push(live_finding(
+                m,
+                i,
+                format!("the token response is not a token response: {note}"),
+                vec![Evidence {
+                    exchange: i,
+                    at: format!("response.headers.{}", live::TRUNCATED_HEADER),
+                    value: Value::Text(note),
                 }],
             ));
         }

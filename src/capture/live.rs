@@ -406,6 +406,8 @@ pub struct LiveConfig {
 #[derive(Debug, Default)]
 pub struct Outcome {
     pub exchanges: Vec<Exchange>,
+    /// The exchange of the (last) token request, when one was made.
+    pub token_exchange: Option<usize>,
     pub token_checks: Vec<TokenCheck>,
     /// Discovery gave no usable metadata: the recorded failing exchange and every URL tried.
     pub discovery_failed: Option<(usize, Vec<String>)>,
@@ -1040,6 +1042,7 @@ pub fn run(cfg: &LiveConfig, progress: &mut dyn Progress) -> Result<Outcome, Liv
             if cfg.token_url.is_none() {
                 return Ok(Outcome {
                     exchanges: http.exchanges,
+                    token_exchange: None,
                     token_checks: Vec::new(),
                     discovery_failed,
                 });
@@ -1069,6 +1072,7 @@ pub fn run(cfg: &LiveConfig, progress: &mut dyn Progress) -> Result<Outcome, Liv
                 None => {
                     return Ok(Outcome {
                         exchanges: http.exchanges,
+                        token_exchange: None,
                         token_checks: Vec::new(),
                         discovery_failed,
                     });
@@ -1132,6 +1136,7 @@ pub fn run(cfg: &LiveConfig, progress: &mut dyn Progress) -> Result<Outcome, Liv
     }
     Ok(Outcome {
         exchanges: http.exchanges,
+        token_exchange,
         token_checks: checks,
         discovery_failed,
     })
@@ -1284,6 +1289,15 @@ fn send_token(
             status_line(http.response(i))
         ),
     );
+    if http.response(i).headers.contains(TRUNCATED_HEADER) {
+        progress.say(
+            true,
+            &format!(
+                "warning: the token response was larger than {} bytes and was cut there; a token endpoint never answers that much (a wrong URL, a proxy page or a download?)",
+                plan.cfg.net.max_body
+            ),
+        );
+    }
     Ok(i)
 }
 
