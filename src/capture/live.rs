@@ -461,12 +461,12 @@ pub fn parse_url(what: &str, s: &str) -> Result<Url, LiveError> {
     Ok(u)
 }
 
-/// The HTTP side: two clients (direct for loopback, with the environment's proxies otherwise),
-/// built on first use, and the recorder.
+/// The HTTP side: clients (direct for loopback, with the environment's proxies otherwise; with
+/// the system's roots only for https), built on first use, and the recorder.
 pub struct Http {
     net: NetConfig,
-    direct: Option<reqwest::blocking::Client>,
-    proxied: Option<reqwest::blocking::Client>,
+    /// Built on first use: (loopback, http), (loopback, https), (remote, http), (remote, https).
+    clients: [Option<reqwest::blocking::Client>; 4],
     pub exchanges: Vec<Exchange>,
     /// The metadata URLs the last discovery tried.
     pub tried: Vec<String>,
@@ -478,8 +478,7 @@ impl Http {
         let _ = rustls::crypto::ring::default_provider().install_default();
         Http {
             net,
-            direct: None,
-            proxied: None,
+            clients: Default::default(),
             exchanges: Vec::new(),
             tried: Vec::new(),
         }
@@ -487,10 +486,12 @@ impl Http {
 
     fn client(&mut self, url: &Url) -> Result<&reqwest::blocking::Client, LiveError> {
         let loopback = is_loopback(url);
-        let slot = if loopback {
-            &mut self.direct
-        } else {
-            &mut self.proxied
+        let tls = url.scheme() == "https";
+        let slot = match (loopback, tls) {
+            (true, false) => &mut self.clients[0],
+            (true, true) => &mut self.clients[1],
+            (false, false) => &mut self.clients[2],
+            (false, true) => &mut self.clients[3],
         };
         if slot.is_none() {
             let mut b = reqwest::blocking::Client::builder()
@@ -499,6 +500,11 @@ impl Http {
                 .timeout(self.net.timeout);
             if loopback {
                 b = b.no_proxy();
+            }
+            if !(tls || self.net.insecure || self.net.identity_pem.is_some()) {
+                // Plain http never verifies a certificate (redirects are not followed): skip
+                // loading the system's root store, which costs milliseconds per run.
+                b = b.tls_certs_only(Vec::new());
             }
             if self.net.insecure {
                 b = b.danger_accept_invalid_certs(true);
