@@ -130,6 +130,7 @@ fn check(args: CheckArgs, verbosity: i8, out: &mut dyn Write) -> Result<i32> {
     let mut live_checks = Vec::new();
     let mut discovery_failed = None;
     let mut token_exchange = None;
+    let mut issuer_mismatch = None;
     let loaded = if live_mode {
         let cfg = live_config(&args)?;
         let quiet = verbosity < 0;
@@ -166,6 +167,7 @@ fn check(args: CheckArgs, verbosity: i8, out: &mut dyn Write) -> Result<i32> {
         live_checks = outcome.token_checks;
         discovery_failed = outcome.discovery_failed;
         token_exchange = outcome.token_exchange;
+        issuer_mismatch = outcome.issuer_mismatch;
         capture::Loaded {
             exchanges: outcome.exchanges,
             ..Default::default()
@@ -195,6 +197,7 @@ fn check(args: CheckArgs, verbosity: i8, out: &mut dyn Write) -> Result<i32> {
             &live_checks,
             discovery_failed.as_ref(),
             token_exchange,
+            issuer_mismatch.as_ref(),
             &filter,
         );
         if let Some((i, tried)) = &discovery_failed {
@@ -324,6 +327,7 @@ fn add_live_findings(
     checks: &[live::TokenCheck],
     discovery_failed: Option<&(usize, Vec<String>)>,
     token_exchange: Option<usize>,
+    issuer_mismatch: Option<&(usize, String, String)>,
     filter: &crate::RuleFilter,
 ) {
     use crate::diagnosis::{Evidence, Strength, Value};
@@ -355,6 +359,27 @@ fn add_live_findings(
                     at: "response.status".into(),
                     value: Value::Text(status.to_string()),
                 }],
+            ));
+        }
+    }
+    if let Some((i, given, published)) = issuer_mismatch {
+        if let Some(m) = live_rule(&["DISC001"], *i, analysis, filter) {
+            added.push(live_finding(
+                m,
+                *i,
+                format!("the metadata's issuer is `{published}`, the configured issuer `{given}`"),
+                vec![
+                    Evidence {
+                        exchange: *i,
+                        at: "response.body.issuer".into(),
+                        value: Value::Text(published.clone()),
+                    },
+                    Evidence {
+                        exchange: *i,
+                        at: "--issuer".into(),
+                        value: Value::Text(given.clone()),
+                    },
+                ],
             ));
         }
     }

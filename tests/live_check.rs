@@ -626,3 +626,36 @@ fn wrong_issuer_is_diagnosed_not_crashed() {
     assert_eq!(r.code, 1, "{r}");
     assert_category(&r, "endpoint_url", &[], "endpoint_url");
 }
+
+#[test]
+fn an_issuer_that_differs_from_the_metadata_by_a_slash_is_called_out() {
+    let Some(server) = LiveServer::shared() else {
+        return;
+    };
+    let r = run(
+        &[
+            "check",
+            "--issuer",
+            &format!("{}/", server.issuer),
+            "--format",
+            "json",
+            "--grant-type",
+            "client_credentials",
+            "--client-id",
+            clients::CONF_BASIC.0,
+            "--client-secret-env",
+            "OD_SECRET",
+        ],
+        &[("OD_SECRET", clients::CONF_BASIC.1)],
+    );
+    assert!(
+        r.stderr.contains(&format!(
+            "the metadata's issuer is `{}`, not `{}/`",
+            server.issuer, server.issuer
+        )),
+        "{r}"
+    );
+    if doctor::registered(&["DISC001"]) {
+        assert!(r.findings().iter().any(|f| f["rule"] == "DISC001"), "{r}");
+    }
+}

@@ -411,6 +411,9 @@ pub struct Outcome {
     pub token_checks: Vec<TokenCheck>,
     /// Discovery gave no usable metadata: the recorded failing exchange and every URL tried.
     pub discovery_failed: Option<(usize, Vec<String>)>,
+    /// The metadata's `issuer` is not exactly the `--issuer` given: (discovery exchange,
+    /// configured, published). Only live mode knows the configured string.
+    pub issuer_mismatch: Option<(usize, String, String)>,
 }
 
 /// The signature check of one token returned by the server.
@@ -1032,9 +1035,25 @@ pub fn run(cfg: &LiveConfig, progress: &mut dyn Progress) -> Result<Outcome, Liv
         http.record_request_only("GET", &u);
     }
     let mut discovery_failed = None;
-    if let Some(iss) = &cfg.issuer {
-        let iss = parse_url("--issuer", iss)?;
+    let mut issuer_mismatch = None;
+    if let Some(given) = &cfg.issuer {
+        let iss = parse_url("--issuer", given)?;
         plan.metadata = discover(&mut http, &iss, progress)?;
+        let published = plan.meta_str("issuer").map(str::to_string);
+        if let Some(published) = published.filter(|p| p != given.trim()) {
+            progress.say(
+                true,
+                &format!(
+                    "warning: the metadata's issuer is `{published}`, not `{}` as given: validators compare issuers exactly (OIDC Discovery §4.3); configure `{published}`",
+                    given.trim()
+                ),
+            );
+            issuer_mismatch = Some((
+                http.exchanges.len() - 1,
+                given.trim().to_string(),
+                published,
+            ));
+        }
         if plan.metadata.is_none() {
             progress.say(
                 true,
@@ -1051,6 +1070,7 @@ pub fn run(cfg: &LiveConfig, progress: &mut dyn Progress) -> Result<Outcome, Liv
                     token_exchange: None,
                     token_checks: Vec::new(),
                     discovery_failed,
+                    issuer_mismatch: None,
                 });
             }
         }
@@ -1081,6 +1101,7 @@ pub fn run(cfg: &LiveConfig, progress: &mut dyn Progress) -> Result<Outcome, Liv
                         token_exchange: None,
                         token_checks: Vec::new(),
                         discovery_failed,
+                        issuer_mismatch: None,
                     });
                 }
             }
@@ -1145,6 +1166,7 @@ pub fn run(cfg: &LiveConfig, progress: &mut dyn Progress) -> Result<Outcome, Liv
         token_exchange,
         token_checks: checks,
         discovery_failed,
+        issuer_mismatch,
     })
 }
 
