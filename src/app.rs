@@ -521,6 +521,9 @@ fn live_config(args: &CheckArgs) -> Result<LiveConfig> {
     if l.issuer.is_none() && l.token_url.is_none() {
         bail!("live mode needs --issuer URL (metadata discovery) or --token-url URL");
     }
+    if l.userinfo && l.issuer.is_none() {
+        bail!("--userinfo needs --issuer (the userinfo endpoint comes from the metadata)");
+    }
     let mut net = net_config(&args.net)?;
     if let (Some(cert), Some(key)) = (&l.client_cert, &l.client_key) {
         let mut pem = std::fs::read(cert)

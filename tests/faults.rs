@@ -395,3 +395,11 @@ fn bad_live_arguments_are_exit_2_with_a_message() {
         assert!(r.stderr.contains(words), "{args:?}: `{words}`\n{r}");
     }
 }
+
+#[test]
+fn https_to_a_plain_http_port_says_so() {
+    let server = fake_server::start(|_, _| json("200 OK", TOKEN_OK));
+    let url = server.url("/token").replace("http://", "https://");
+    let r = cc(&url, &[]);
+    assert_stat_diagnosis(&r, "does not speak TLS");
+}

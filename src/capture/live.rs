@@ -707,8 +707,22 @@ fn describe_error(e: &reqwest::Error, connect_timeout: Duration, timeout: Durati
         || all.contains("tls")
         || all.contains("handshake")
         || all.contains("ssl")
+        || all.contains("corrupt message")
     {
-        "TLS handshake failed".to_string()
+        let why = if all.contains("unknownissuer") || all.contains("causedasendentity") {
+            ": the server's certificate is self-signed or from a CA this machine does not trust (add that CA with --cacert FILE)"
+        } else if all.contains("notvalidforname") {
+            ": the server's certificate is not valid for this host name"
+        } else if all.contains("expired") {
+            ": the server's certificate has expired (or this machine's clock is wrong)"
+        } else if all.contains("certificaterequired") || all.contains("badcertificate") {
+            ": the server wants a client certificate it accepts (--client-cert and --client-key)"
+        } else if all.contains("invalidcontenttype") || all.contains("corrupt message") {
+            ": the server does not speak TLS on this port (http:// instead of https://?)"
+        } else {
+            ""
+        };
+        format!("TLS handshake failed{why}")
     } else if all.contains("connection reset") || all.contains("connection closed") {
         "the server closed the connection".to_string()
     } else if e.is_connect() {
