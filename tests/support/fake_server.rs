@@ -129,6 +129,11 @@ fn handle<S: Read + Write>(mut s: S, handler: &Handler, seen: &Mutex<Vec<Seen>>)
             Ok(0) | Err(_) => return,
             Ok(n) => buf.extend_from_slice(&chunk[..n]),
         }
+        if !buf[0].is_ascii_uppercase() {
+            // Not HTTP (a TLS ClientHello on a plain port): answer like a real server does.
+            let _ = s.write_all(b"HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n");
+            return;
+        }
         if buf.len() > 1 << 20 {
             return;
         }
