@@ -129,7 +129,6 @@ fn check(args: CheckArgs, verbosity: i8, out: &mut dyn Write) -> Result<i32> {
     }
     let mut live_checks = Vec::new();
     let mut discovery_failed = None;
-    let mut token_exchange = None;
     let mut issuer_mismatch = None;
     let loaded = if live_mode {
         let cfg = live_config(&args)?;
@@ -166,7 +165,6 @@ fn check(args: CheckArgs, verbosity: i8, out: &mut dyn Write) -> Result<i32> {
         }
         live_checks = outcome.token_checks;
         discovery_failed = outcome.discovery_failed;
-        token_exchange = outcome.token_exchange;
         issuer_mismatch = outcome.issuer_mismatch;
         capture::Loaded {
             exchanges: outcome.exchanges,
@@ -195,8 +193,6 @@ fn check(args: CheckArgs, verbosity: i8, out: &mut dyn Write) -> Result<i32> {
         add_live_findings(
             &mut analysis,
             &live_checks,
-            discovery_failed.as_ref(),
-            token_exchange,
             issuer_mismatch.as_ref(),
             &filter,
         );
@@ -248,9 +244,12 @@ fn check(args: CheckArgs, verbosity: i8, out: &mut dyn Write) -> Result<i32> {
     Ok(if failing { EXIT_FINDINGS } else { EXIT_OK })
 }
 
-/// Token signature problems found in live mode become findings of the registered rule that
-/// names them (JWT001 unsigned, JWT002 key not found or signature wrong) — only when that rule
-/// exists, so live mode never invents codes. Others stay as the notes printed on stderr.
+/// What only live mode knows becomes a finding of the registered rule that names it — only when
+/// that rule exists, so live mode never invents codes: token signatures checked with the JWKS
+/// (JWT001 unsigned, JWT002 key not found or signature wrong; a saved capture loses the
+/// signatures) and an `--issuer` that is not exactly the metadata's (DISC001; the configured
+/// string is not in the capture). Everything a capture shows is left to the rules, so a saved
+/// capture gets the same diagnosis.
 fn live_status(e: &crate::model::Exchange) -> String {
     match &e.response {
         Some(r) if r.status == 0 => r
@@ -325,43 +324,12 @@ fn live_finding(
 fn add_live_findings(
     analysis: &mut crate::Analysis,
     checks: &[live::TokenCheck],
-    discovery_failed: Option<&(usize, Vec<String>)>,
-    token_exchange: Option<usize>,
     issuer_mismatch: Option<&(usize, String, String)>,
     filter: &crate::RuleFilter,
 ) {
     use crate::diagnosis::{Evidence, Strength, Value};
     use crate::oauth::jwks::Verification;
     let mut added = Vec::new();
-    if let Some((i, tried)) = discovery_failed {
-        let e = &analysis.exchanges[*i];
-        let status = e.status().unwrap_or(0);
-        let codes: &[&'static str] = match status {
-            0 => &[],
-            404 => &["DISC002", "STAT003"],
-            _ => &["DISC003"],
-        };
-        if let Some(m) = live_rule(codes, *i, analysis, filter) {
-            added.push(live_finding(
-                m,
-                *i,
-                format!(
-                    "no usable metadata for the issuer: {}; tried {}",
-                    live_status(e),
-                    tried
-                        .iter()
-                        .map(|t| format!("`{t}`"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-                vec![Evidence {
-                    exchange: *i,
-                    at: "response.status".into(),
-                    value: Value::Text(status.to_string()),
-                }],
-            ));
-        }
-    }
     if let Some((i, given, published)) = issuer_mismatch {
         if let Some(m) = live_rule(&["DISC001"], *i, analysis, filter) {
             added.push(live_finding(
@@ -380,26 +348,6 @@ fn add_live_findings(
                         value: Value::Text(given.clone()),
                     },
                 ],
-            ));
-        }
-    }
-    // A token response cut at the body cap cannot be the token JSON the client expects.
-    if let Some(i) = token_exchange {
-        let e = &analysis.exchanges[i];
-        let truncated = e
-            .response
-            .as_ref()
-            .and_then(|r| r.headers.get(live::TRUNCATED_HEADER).map(str::to_string));
-        if let (Some(note), Some(m)) = (truncated, live_rule(&["PARAM012"], i, analysis, filter)) {
-            added.push(live_finding(
-                m,
-                i,
-                format!("the token response is not a token response: {note}"),
-                vec![Evidence {
-                    exchange: i,
-                    at: format!("response.headers.{}", live::TRUNCATED_HEADER),
-                    value: Value::Text(note),
-                }],
             ));
         }
     }

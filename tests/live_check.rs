@@ -623,8 +623,20 @@ fn wrong_issuer_is_diagnosed_not_crashed() {
         ],
         &[("OD_SECRET", "s")],
     );
-    assert_eq!(r.code, 1, "{r}");
-    assert_category(&r, "endpoint_url", &[], "endpoint_url");
+    // The recorded 404 on the metadata URL is the discovery rules' to judge (DISC002); until
+    // they are registered, live mode says plainly that it could not do its job.
+    if doctor::registered(&["DISC002"]) {
+        assert_eq!(r.code, 1, "{r}");
+        assert_category(&r, "endpoint_url", &[], "endpoint_url");
+    } else {
+        assert_eq!(r.code, 2, "{r}");
+        assert!(
+            r.stderr
+                .contains("the issuer's metadata could not be used (`GET "),
+            "{r}"
+        );
+        assert!(r.stderr.contains("answered 404"), "{r}");
+    }
 }
 
 #[test]

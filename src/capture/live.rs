@@ -1102,6 +1102,20 @@ pub fn run(cfg: &LiveConfig, progress: &mut dyn Progress) -> Result<Outcome, Liv
     if plan.auth.is_empty() {
         plan.auth = vec![default_auth(cfg, plan.metadata.as_ref())];
     }
+    if let (Some(t), Some(iss)) = (&plan.token_url, &cfg.issuer) {
+        let iss_host = Url::parse(iss.trim())
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_string));
+        if t.host_str() != iss_host.as_deref() && cfg.token_url.is_none() {
+            progress.say(
+                false,
+                &format!(
+                    "the metadata puts the token endpoint on another host: {}",
+                    t.host_str().unwrap_or("")
+                ),
+            );
+        }
+    }
 
     let mut token_exchange = None;
     if let Some(grant) = &cfg.grant {
