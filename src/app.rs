@@ -1,9 +1,14 @@
 //! Commands: turns parsed arguments into a validated configuration, runs the library and writes
 //! results to stdout. Returns the exit status; errors go back to `main`, which prints them.
 
-use crate::cli::{CheckArgs, Cli, ColorWhen, Command, FailOn, ListFormat};
+use crate::capture::live::{self, AuthMethod, Grant, LiveConfig, NetConfig};
+use crate::cli::{
+    AuthMethodArg, BodyFormat, CheckArgs, Cli, ColorWhen, Command, FailOn, InspectArgs, ListFormat,
+    NetArgs,
+};
 use crate::diagnosis::Severity;
 use crate::redact::Redactor;
+use crate::redact::Secret;
 use crate::report::{self, Report};
 use crate::rules::{Options, registry};
 use crate::{RuleFilter, analyze, capture, explain};
@@ -31,7 +36,8 @@ pub fn run(cli: Cli) -> Result<i32> {
         0
     };
     let code = match cli.command {
-        Command::Check(args) => check(args, verbosity, &mut out)?,
+        Command::Check(args) => check(*args, verbosity, &mut out)?,
+        Command::Inspect(args) => inspect(*args, &mut out)?,
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             // Generate into memory: clap_complete panics on write errors (a closed pipe).
@@ -105,7 +111,68 @@ fn check(args: CheckArgs, verbosity: i8, out: &mut dyn Write) -> Result<i32> {
             );
         }
     }
-    let loaded = capture::load_all(&args.inputs)?;
+    let live_mode = args.live.requested();
+    if live_mode && !args.inputs.is_empty() {
+        bail!(
+            "live mode (--issuer, --token-url, --grant-type) replaces INPUT: give one or the other"
+        );
+    }
+    if !live_mode && args.inputs.is_empty() {
+        bail!(
+            "nothing to check: give a capture file (or - for stdin), or live-mode options such as --issuer URL --grant-type TYPE --client-id ID (see --help)"
+        );
+    }
+    if !live_mode && args.live.save_capture.is_some() {
+        bail!(
+            "--save-capture records a live exchange: it needs live mode (--issuer or --token-url)"
+        );
+    }
+    let mut live_checks = Vec::new();
+    let mut discovery_failed = None;
+    let mut issuer_mismatch = None;
+    let loaded = if live_mode {
+        let cfg = live_config(&args)?;
+        let quiet = verbosity < 0;
+        let mut say = |important: bool, msg: &str| {
+            if important || !quiet {
+                eprintln!("oauth-doctor: {msg}");
+            }
+        };
+        let outcome = live::run(&cfg, &mut say)?;
+        if let Some(path) = &args.live.save_capture {
+            let doc = live::to_dump(&outcome.exchanges, args.show_secrets);
+            let text = serde_json::to_string_pretty(&doc)?;
+            std::fs::write(path, text + "\n")
+                .with_context(|| format!("writing --save-capture {}", path.display()))?;
+            say(
+                false,
+                &format!(
+                    "saved {} exchange{} to {}{}",
+                    outcome.exchanges.len(),
+                    if outcome.exchanges.len() == 1 {
+                        ""
+                    } else {
+                        "s"
+                    },
+                    path.display(),
+                    if args.show_secrets {
+                        " (with secrets in clear: --show-secrets)"
+                    } else {
+                        " (secrets fingerprinted)"
+                    }
+                ),
+            );
+        }
+        live_checks = outcome.token_checks;
+        discovery_failed = outcome.discovery_failed;
+        issuer_mismatch = outcome.issuer_mismatch;
+        capture::Loaded {
+            exchanges: outcome.exchanges,
+            ..Default::default()
+        }
+    } else {
+        capture::load_all(&args.inputs)?
+    };
     let options = Options {
         leeway,
         now,
@@ -121,19 +188,43 @@ fn check(args: CheckArgs, verbosity: i8, out: &mut dyn Write) -> Result<i32> {
         levels: file.rules.clone(),
         min_confidence,
     };
-    let analysis = analyze(loaded.exchanges, &options, &filter);
-    let redactor = Redactor::new(&analysis.exchanges, args.show_secrets);
-    let inputs: Vec<String> = args
-        .inputs
-        .iter()
-        .map(|i| {
-            if i == "-" {
-                "<stdin>".to_string()
-            } else {
-                i.clone()
+    let mut analysis = analyze(loaded.exchanges, &options, &filter);
+    if live_mode {
+        add_live_findings(
+            &mut analysis,
+            &live_checks,
+            issuer_mismatch.as_ref(),
+            &filter,
+        );
+        if let Some((i, tried)) = &discovery_failed {
+            if !analysis
+                .findings
+                .iter()
+                .any(|f| f.severity >= Severity::Error)
+            {
+                bail!(
+                    "the issuer's metadata could not be used ({}); tried {}",
+                    live_status(&analysis.exchanges[*i]),
+                    tried.join(", ")
+                );
             }
-        })
-        .collect();
+        }
+    }
+    let redactor = Redactor::new(&analysis.exchanges, args.show_secrets);
+    let inputs: Vec<String> = if live_mode {
+        vec![live::SOURCE_NAME.to_string()]
+    } else {
+        args.inputs
+            .iter()
+            .map(|i| {
+                if i == "-" {
+                    "<stdin>".to_string()
+                } else {
+                    i.clone()
+                }
+            })
+            .collect()
+    };
     let rep = Report {
         findings: &analysis.findings,
         exchanges: &analysis.exchanges,
@@ -152,6 +243,501 @@ fn check(args: CheckArgs, verbosity: i8, out: &mut dyn Write) -> Result<i32> {
     };
     let failing = threshold.is_some_and(|t| analysis.findings.iter().any(|f| f.severity >= t));
     Ok(if failing { EXIT_FINDINGS } else { EXIT_OK })
+}
+
+/// What only live mode knows becomes a finding of the registered rule that names it — only when
+/// that rule exists, so live mode never invents codes: token signatures checked with the JWKS
+/// (JWT001 unsigned, JWT002 key not found or signature wrong; a saved capture loses the
+/// signatures) and an `--issuer` that is not exactly the metadata's (DISC001; the configured
+/// string is not in the capture). Everything a capture shows is left to the rules, so a saved
+/// capture gets the same diagnosis.
+fn live_status(e: &crate::model::Exchange) -> String {
+    match &e.response {
+        Some(r) if r.status == 0 => r
+            .transport_error
+            .clone()
+            .unwrap_or_else(|| "no response".into()),
+        Some(r) => format!(
+            "`{} {}` answered {}{}",
+            e.request.method,
+            e.request.url,
+            r.status,
+            if r.is_html() {
+                " with an HTML page"
+            } else if r.json.is_none() {
+                ", not JSON"
+            } else {
+                ""
+            }
+        ),
+        None => "no response".into(),
+    }
+}
+
+/// The first of `codes` that is registered and allowed, unless it already fired on `anchor`.
+fn live_rule(
+    codes: &[&'static str],
+    anchor: usize,
+    analysis: &crate::Analysis,
+    filter: &crate::RuleFilter,
+) -> Option<&'static crate::rules::Meta> {
+    let code = codes
+        .iter()
+        .find(|c| registry::find(c).is_some() && filter.allows(c))?;
+    if analysis
+        .findings
+        .iter()
+        .any(|f| codes.contains(&f.rule) && f.anchor == Some(anchor))
+    {
+        return None;
+    }
+    registry::find(code).map(|r| r.meta())
+}
+
+fn live_finding(
+    m: &'static crate::rules::Meta,
+    anchor: usize,
+    message: String,
+    evidence: Vec<crate::diagnosis::Evidence>,
+) -> crate::diagnosis::Finding {
+    crate::diagnosis::Finding {
+        rule: m.code,
+        category: m.category,
+        severity: m.severity,
+        confidence: 0.0,
+        title: m.title.to_string(),
+        message,
+        evidence,
+        fix: m.fix.to_string(),
+        provider: None,
+        references: m.references.iter().map(|s| s.to_string()).collect(),
+        anchor: Some(anchor),
+        strength: crate::diagnosis::Strength::Direct,
+        kind: m.kind,
+        confirmed: false,
+        consequences: Vec::new(),
+        latent: false,
+        rank: 0,
+        score: 0.0,
+    }
+}
+
+fn add_live_findings(
+    analysis: &mut crate::Analysis,
+    checks: &[live::TokenCheck],
+    issuer_mismatch: Option<&(usize, String, String)>,
+    filter: &crate::RuleFilter,
+) {
+    use crate::diagnosis::{Evidence, Strength, Value};
+    use crate::oauth::jwks::Verification;
+    let mut added = Vec::new();
+    if let Some((i, given, published)) = issuer_mismatch {
+        if let Some(m) = live_rule(&["DISC001"], *i, analysis, filter) {
+            added.push(live_finding(
+                m,
+                *i,
+                format!("the metadata's issuer is `{published}`, the configured issuer `{given}`"),
+                vec![
+                    Evidence {
+                        exchange: *i,
+                        at: "response.body.issuer".into(),
+                        value: Value::Text(published.clone()),
+                    },
+                    Evidence {
+                        exchange: *i,
+                        at: "--issuer".into(),
+                        value: Value::Text(given.clone()),
+                    },
+                ],
+            ));
+        }
+    }
+    for c in checks {
+        let codes: &[&'static str] = match &c.verification {
+            Verification::Unsigned => &["JWT001"],
+            Verification::KidNotFound { .. }
+            | Verification::BadSignature { .. }
+            | Verification::NoSuitableKey { .. } => &["JWT002"],
+            _ => continue,
+        };
+        let Some(m) = live_rule(codes, c.exchange, analysis, filter) else {
+            continue;
+        };
+        let kid = match &c.verification {
+            Verification::KidNotFound { kid, .. } => Some(kid.clone()),
+            Verification::BadSignature { kid, .. } => kid.clone(),
+            _ => None,
+        };
+        let mut evidence = vec![Evidence {
+            exchange: c.exchange,
+            at: format!("response.body.{}", c.field),
+            value: Value::Secret(
+                analysis.exchanges[c.exchange]
+                    .response
+                    .as_ref()
+                    .and_then(|r| r.field(c.field))
+                    .unwrap_or("")
+                    .to_string(),
+            ),
+        }];
+        if let Some(k) = kid {
+            evidence.push(Evidence {
+                exchange: c.exchange,
+                at: format!("{}.header.kid", c.field),
+                value: Value::Text(k),
+            });
+        }
+        let mut f = live_finding(
+            m,
+            c.exchange,
+            format!(
+                "the `{}` returned by the token endpoint, checked with the keys from {}: {}",
+                c.field,
+                c.keys_from,
+                c.verification.describe()
+            ),
+            evidence,
+        );
+        f.strength = Strength::Recomputed;
+        added.push(f);
+    }
+    if !added.is_empty() {
+        let mut findings = std::mem::take(&mut analysis.findings);
+        findings.extend(added);
+        let mut ranked = crate::diagnosis::rank(findings, &analysis.exchanges);
+        if filter.min_confidence > 0.0 {
+            ranked.retain(|f| f.confidence >= filter.min_confidence);
+        }
+        for (i, f) in ranked.iter_mut().enumerate() {
+            f.rank = i + 1;
+        }
+        analysis.findings = ranked;
+    }
+}
+
+fn env_secret(flag: &str, var: &str) -> Result<Secret> {
+    match std::env::var(var) {
+        Ok(v) if !v.is_empty() => Ok(Secret::new(v)),
+        Ok(_) => bail!("{flag} {var}: the environment variable is empty"),
+        Err(std::env::VarError::NotPresent) => {
+            bail!("{flag} {var}: the environment variable is not set")
+        }
+        Err(std::env::VarError::NotUnicode(_)) => {
+            bail!("{flag} {var}: the environment variable is not valid UTF-8")
+        }
+    }
+}
+
+fn file_secret(flag: &str, path: &std::path::Path) -> Result<Secret> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("{flag} {}: cannot read", path.display()))?;
+    let v = text
+        .strip_suffix("\r\n")
+        .or_else(|| text.strip_suffix('\n'))
+        .unwrap_or(&text);
+    if v.is_empty() {
+        bail!("{flag} {}: the file is empty", path.display());
+    }
+    Ok(Secret::new(v))
+}
+
+fn net_config(net: &NetArgs) -> Result<NetConfig> {
+    let secs = |flag: &str, v: f64| -> Result<std::time::Duration> {
+        if !(v > 0.0 && v <= 3600.0) {
+            bail!("{flag} must be between 0 and 3600 seconds");
+        }
+        Ok(std::time::Duration::from_secs_f64(v))
+    };
+    let ca_pem = match &net.cacert {
+        Some(p) => Some(
+            std::fs::read(p).with_context(|| format!("--cacert {}: cannot read", p.display()))?,
+        ),
+        None => None,
+    };
+    Ok(NetConfig {
+        connect_timeout: secs("--connect-timeout", net.connect_timeout)?,
+        timeout: secs("--timeout", net.timeout)?,
+        insecure: net.insecure,
+        ca_pem,
+        identity_pem: None,
+        max_body: live::DEFAULT_MAX_BODY,
+    })
+}
+
+/// Turn the live-mode arguments into a validated [`LiveConfig`] (secrets read here).
+fn live_config(args: &CheckArgs) -> Result<LiveConfig> {
+    let l = &args.live;
+    if l.issuer.is_none() && l.token_url.is_none() {
+        bail!("live mode needs --issuer URL (metadata discovery) or --token-url URL");
+    }
+    if l.userinfo && l.issuer.is_none() {
+        bail!("--userinfo needs --issuer (the userinfo endpoint comes from the metadata)");
+    }
+    let mut net = net_config(&args.net)?;
+    if let (Some(cert), Some(key)) = (&l.client_cert, &l.client_key) {
+        let mut pem = std::fs::read(cert)
+            .with_context(|| format!("--client-cert {}: cannot read", cert.display()))?;
+        pem.push(b'\n');
+        pem.extend(
+            std::fs::read(key)
+                .with_context(|| format!("--client-key {}: cannot read", key.display()))?,
+        );
+        net.identity_pem = Some(pem);
+    }
+    let client_secret = match (&l.client_secret_env, &l.client_secret_file) {
+        (Some(v), _) => Some(env_secret("--client-secret-env", v)?),
+        (None, Some(f)) => Some(file_secret("--client-secret-file", f)?),
+        (None, None) => None,
+    };
+    let private_key = match &l.private_key {
+        Some(p) => {
+            let bytes = std::fs::read(p)
+                .with_context(|| format!("--private-key {}: cannot read", p.display()))?;
+            Some(live::SigningKey::load(&p.display().to_string(), &bytes)?)
+        }
+        None => None,
+    };
+    let signing_alg = match &l.signing_alg {
+        Some(a) => Some(a.parse::<jsonwebtoken::Algorithm>().map_err(|_| {
+            anyhow::anyhow!(
+                "--signing-alg `{a}`: not one of RS256 RS384 RS512 PS256 PS384 PS512 ES256 ES384 EdDSA HS256 HS384 HS512"
+            )
+        })?),
+        None => None,
+    };
+    let grant = match l.grant_type.as_deref() {
+        None if l.access_token_env.is_some() => {
+            if !l.userinfo {
+                bail!("--access-token-env without --grant-type is for --userinfo");
+            }
+            None
+        }
+        None => bail!(
+            "--grant-type is required in live mode (client_credentials, authorization_code, refresh_token, password, device_code, jwt-bearer, token-exchange)"
+        ),
+        Some(g) => Some(parse_grant(g, l)?),
+    };
+    let need_id = !l.auth_method.is_empty()
+        || client_secret.is_some()
+        || private_key.is_some()
+        || grant.is_some();
+    if need_id && l.client_id.is_none() && grant.is_some() {
+        bail!("--client-id is required in live mode");
+    }
+    let mut extra = Vec::new();
+    for e in &l.extra {
+        let Some((k, v)) = e.split_once('=') else {
+            bail!("--extra `{e}`: expected NAME=VALUE");
+        };
+        if k.is_empty() {
+            bail!("--extra `{e}`: the parameter name is empty");
+        }
+        if crate::redact::SECRET_PARAMS.contains(&k) && !v.is_empty() {
+            bail!(
+                "--extra {k}=…: `{k}` is a secret and must not be given on the command line; use the dedicated option (environment variable or file)"
+            );
+        }
+        extra.push((k.to_string(), v.to_string()));
+    }
+    let jwks_file = match &l.jwks {
+        Some(j) if !j.starts_with("http://") && !j.starts_with("https://") => Some((
+            j.clone(),
+            std::fs::read_to_string(j).with_context(|| format!("--jwks {j}: cannot read"))?,
+        )),
+        _ => None,
+    };
+    let access_token = match &l.access_token_env {
+        Some(v) => Some(env_secret("--access-token-env", v)?),
+        None => None,
+    };
+    Ok(LiveConfig {
+        issuer: l.issuer.clone(),
+        token_url: l.token_url.clone(),
+        device_authorization_url: l.device_authorization_url.clone(),
+        jwks_url: l.jwks.clone().filter(|_| jwks_file.is_none()),
+        jwks_file,
+        grant,
+        authorize_url: l.authorize_url.clone(),
+        client_id: l.client_id.clone(),
+        auth_methods: l
+            .auth_method
+            .iter()
+            .map(|m| match m {
+                AuthMethodArg::ClientSecretBasic => AuthMethod::ClientSecretBasic,
+                AuthMethodArg::ClientSecretPost => AuthMethod::ClientSecretPost,
+                AuthMethodArg::ClientSecretJwt => AuthMethod::ClientSecretJwt,
+                AuthMethodArg::PrivateKeyJwt => AuthMethod::PrivateKeyJwt,
+                AuthMethodArg::TlsClientAuth => AuthMethod::TlsClientAuth,
+                AuthMethodArg::None => AuthMethod::None,
+            })
+            .collect(),
+        client_secret,
+        private_key,
+        key_id: l.key_id.clone(),
+        signing_alg,
+        assertion_audience: l.assertion_audience.clone(),
+        scope: l.scope.clone(),
+        audience: l.audience.clone(),
+        resource: l.resource.clone(),
+        extra,
+        omit: l.omit.clone(),
+        json_body: l.body_format == BodyFormat::Json,
+        userinfo: l.userinfo,
+        access_token,
+        allow_insecure_http: l.allow_insecure_http,
+        net,
+    })
+}
+
+fn parse_grant(g: &str, l: &crate::cli::LiveArgs) -> Result<Grant> {
+    Ok(match g {
+        "client_credentials" => Grant::ClientCredentials,
+        "authorization_code" | "code" => {
+            let Some(code) = &l.code else {
+                bail!("--grant-type authorization_code needs --code");
+            };
+            Grant::AuthorizationCode {
+                code: Secret::new(code.clone()),
+                redirect_uri: l.redirect_uri.clone(),
+                code_verifier: l.code_verifier.clone().map(Secret::new),
+            }
+        }
+        "refresh_token" => {
+            let Some(v) = &l.refresh_token_env else {
+                bail!("--grant-type refresh_token needs --refresh-token-env VAR");
+            };
+            Grant::RefreshToken {
+                refresh_token: env_secret("--refresh-token-env", v)?,
+            }
+        }
+        "password" => {
+            let (Some(u), Some(p)) = (&l.username, &l.password_env) else {
+                bail!("--grant-type password needs --username and --password-env VAR");
+            };
+            Grant::Password {
+                username: u.clone(),
+                password: env_secret("--password-env", p)?,
+            }
+        }
+        "device_code" | "device" | live::GRANT_DEVICE_CODE => Grant::DeviceCode,
+        "jwt-bearer" | "jwt_bearer" | live::GRANT_JWT_BEARER => {
+            let Some(f) = &l.assertion_file else {
+                bail!("--grant-type jwt-bearer needs --assertion-file FILE");
+            };
+            Grant::JwtBearer {
+                assertion: file_secret("--assertion-file", f)?,
+            }
+        }
+        "token-exchange" | "token_exchange" | live::GRANT_TOKEN_EXCHANGE => {
+            let Some(v) = &l.subject_token_env else {
+                bail!("--grant-type token-exchange needs --subject-token-env VAR");
+            };
+            let actor = match &l.actor_token_env {
+                Some(a) => Some((
+                    env_secret("--actor-token-env", a)?,
+                    live::token_type_urn(l.actor_token_type.as_deref().unwrap_or("access_token")),
+                )),
+                None => None,
+            };
+            Grant::TokenExchange {
+                subject_token: env_secret("--subject-token-env", v)?,
+                subject_token_type: live::token_type_urn(
+                    l.subject_token_type.as_deref().unwrap_or("access_token"),
+                ),
+                actor_token: actor,
+                requested_token_type: l.requested_token_type.as_deref().map(live::token_type_urn),
+            }
+        }
+        other => Grant::Other(other.to_string()),
+    })
+}
+
+fn inspect(args: InspectArgs, out: &mut dyn Write) -> Result<i32> {
+    use crate::inspect::{Expect, Keys};
+    use std::io::Read;
+    let raw = match (&args.token, &args.token_env) {
+        (_, Some(v)) => env_secret("--token-env", v)?.expose().to_string(),
+        (Some(t), None) if t != "-" => t.clone(),
+        _ => {
+            let mut s = String::new();
+            std::io::stdin()
+                .lock()
+                .take(crate::oauth::jwt::MAX_JWT_LEN as u64 + 1)
+                .read_to_string(&mut s)
+                .context("reading the token from stdin")?;
+            s
+        }
+    };
+    if args.leeway < 0 {
+        bail!("--leeway must be zero or more seconds");
+    }
+    let now = match &args.now {
+        Some(s) => crate::model::parse_timestamp(s).with_context(|| {
+            format!("--now `{s}` is not an RFC 3339 timestamp (e.g. 2026-11-29T10:00:00Z)")
+        })?,
+        None => jiff::Timestamp::now(),
+    };
+    // Decode first: a token that is not a JWT is unusable input whatever the keys.
+    crate::oauth::jwt::decode(&crate::inspect::normalise(&raw))
+        .map_err(|e| anyhow::anyhow!(crate::inspect::InspectError::NotJwt(e)))?;
+    let net = net_config(&args.net)?;
+    let keys = if let Some(var) = &args.hmac_secret_env {
+        let secret = env_secret("--hmac-secret-env", var)?;
+        Keys::Set {
+            origin: format!("the secret in ${var}"),
+            keys: crate::oauth::jwks::KeySet::from_hmac_secret(secret.expose().as_bytes())
+                .ok_or_else(|| "the secret is not a usable HMAC key".to_string()),
+        }
+    } else if let Some(j) = &args.jwks {
+        if j.starts_with("http://") || j.starts_with("https://") {
+            let url = live::parse_url("--jwks", j)?;
+            Keys::Set {
+                origin: url.to_string(),
+                keys: live::fetch_text(&net, &url).and_then(|t| {
+                    crate::oauth::jwks::parse(&t).map_err(|e| format!("the document {e}"))
+                }),
+            }
+        } else {
+            let text =
+                std::fs::read_to_string(j).with_context(|| format!("--jwks {j}: cannot read"))?;
+            Keys::Set {
+                origin: j.clone(),
+                keys: crate::oauth::jwks::parse(&text).map_err(|e| format!("the file {e}")),
+            }
+        }
+    } else if let Some(iss) = &args.issuer {
+        let url = live::parse_url("--issuer", iss)?;
+        match live::discover_jwks_uri(&net, &url) {
+            Ok(jwks) => Keys::Set {
+                origin: jwks.to_string(),
+                keys: live::fetch_text(&net, &jwks).and_then(|t| {
+                    crate::oauth::jwks::parse(&t).map_err(|e| format!("the document {e}"))
+                }),
+            },
+            Err(e) => Keys::Set {
+                origin: format!("issuer {iss}"),
+                keys: Err(e),
+            },
+        }
+    } else {
+        Keys::None
+    };
+    let expect = Expect {
+        now,
+        leeway: args.leeway,
+        issuer: args.issuer.clone(),
+        audience: args.audience.clone(),
+    };
+    let result = crate::inspect::inspect(&raw, &keys, &expect)?;
+    match args.format {
+        ListFormat::Json => crate::inspect::render_json(&result, out)?,
+        ListFormat::Text => crate::inspect::render_text(&result, now, out)?,
+    }
+    Ok(if result.failed() {
+        EXIT_FINDINGS
+    } else {
+        EXIT_OK
+    })
 }
 
 fn rules(format: ListFormat, out: &mut dyn Write) -> Result<i32> {

@@ -11,6 +11,7 @@ pub mod cli;
 pub mod config;
 pub mod diagnosis;
 pub mod explain;
+pub mod inspect;
 pub mod model;
 pub mod oauth;
 pub mod providers;

@@ -6,6 +6,7 @@
 mod decode;
 pub mod detect;
 mod entry;
+pub mod live;
 pub mod scan;
 
 use crate::model::Exchange;

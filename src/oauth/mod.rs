@@ -3,6 +3,7 @@
 
 pub mod basic;
 pub mod errors;
+pub mod jwks;
 pub mod jwt;
 pub mod pkce;
 pub mod www_auth;

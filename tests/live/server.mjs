@@ -103,6 +103,15 @@ const clients = [
     scope: OIDC_SCOPES,
   },
   {
+    // like public-pkce, but its access tokens live 2 s (expiry tests at userinfo).
+    client_id: 'short-lived',
+    token_endpoint_auth_method: 'none',
+    grant_types: ['authorization_code'],
+    response_types: ['code'],
+    redirect_uris: [REDIRECT],
+    scope: OIDC_SCOPES,
+  },
+  {
     client_id: 'cc-only',
     client_secret: 'cc-only-secret',
     token_endpoint_auth_method: 'client_secret_basic',
@@ -212,8 +221,11 @@ const configuration = {
     return client.grantTypeAllowed('refresh_token');
   },
   rotateRefreshToken: true,
+  // oidc-provider honours expiry with 15 s of tolerance by default; 1 s keeps the short
+  // lifetimes below testable without long waits (every client here shares this machine's clock).
+  clockTolerance: 1,
   ttl: {
-    AccessToken: 60,
+    AccessToken: (ctx, token, client) => (client?.clientId === 'short-lived' ? 2 : 60),
     AuthorizationCode: 30,
     ClientCredentials: 60,
     DeviceCode: 60,

@@ -44,6 +44,8 @@ pub mod clients {
     pub const CONF_POST: (&str, &str) = ("conf-post", "conf-post-secret");
     pub const CONF_SPECIAL: (&str, &str) = ("conf-special", "s3cr%t+with/special:chars=");
     pub const PUBLIC_PKCE: &str = "public-pkce";
+    /// Public PKCE client whose opaque access tokens (for userinfo) live 2 s.
+    pub const SHORT_LIVED: &str = "short-lived";
     pub const DEVICE_CLIENT: &str = "device-client";
     pub const CC_ONLY: (&str, &str) = ("cc-only", "cc-only-secret");
     pub const JWT_CLIENT: (&str, &str) = (
@@ -289,6 +291,20 @@ impl LiveServer {
         pkce: Option<(&str, &str)>,
         extra: &[(&str, &str)],
     ) -> Result<String, String> {
+        self.authorization_code_and_url(client_id, redirect_uri, scope, pkce, extra)
+            .map(|(code, _)| code)
+    }
+
+    /// Like [`LiveServer::authorization_code`], also returning the authorization request URL
+    /// the browser started from (for `oauth-doctor check --authorize-url`).
+    pub fn authorization_code_and_url(
+        &self,
+        client_id: &str,
+        redirect_uri: &str,
+        scope: &str,
+        pkce: Option<(&str, &str)>,
+        extra: &[(&str, &str)],
+    ) -> Result<(String, String), String> {
         let mut params: Vec<(String, String)> = vec![
             ("response_type".into(), "code".into()),
             ("client_id".into(), client_id.into()),
@@ -320,6 +336,7 @@ impl LiveServer {
         let mut url = Url::parse(&self.endpoint("authorization_endpoint"))
             .map_err(|e| format!("authorization_endpoint: {e}"))?;
         url.query_pairs_mut().extend_pairs(params.iter());
+        let start_url = url.to_string();
         let target = Url::parse(redirect_uri).map_err(|e| format!("redirect_uri: {e}"))?;
 
         let mut browser = Browser::new(self);
@@ -330,6 +347,7 @@ impl LiveServer {
                 if same_endpoint(loc, &target) {
                     let q: Vec<(String, String)> = loc.query_pairs().into_owned().collect();
                     return code_from_params(&q, &state)
+                        .map(|c| (c, start_url.clone()))
                         .map_err(|e| self.err(format!("{e} (redirect: {loc})")));
                 }
                 req = Req::get(loc.clone());
@@ -348,6 +366,7 @@ impl LiveServer {
             // response_mode=form_post: the provider answers with an auto-submitting form.
             if let Some(f) = forms.iter().find(|f| same_endpoint(&f.action, &target)) {
                 return code_from_params(&f.fields, &state)
+                    .map(|c| (c, start_url.clone()))
                     .map_err(|e| self.err(format!("{e} (form_post to {})", f.action)));
             }
             req = next_interaction(&forms, &login).ok_or_else(|| {
@@ -661,6 +680,16 @@ fn set_field(fields: &mut Vec<(String, String)>, name: &str, value: &str) {
         Some(slot) => slot.1 = value.to_owned(),
         None => fields.push((name.to_owned(), value.to_owned())),
     }
+}
+
+/// A fresh PKCE pair: (code_verifier, S256 code_challenge).
+pub fn pkce_pair() -> (String, String) {
+    use base64::Engine as _;
+    use sha2::Digest as _;
+    let verifier = format!("{}{}{}", random_token(), random_token(), random_token());
+    let challenge = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .encode(sha2::Sha256::digest(verifier.as_bytes()));
+    (verifier, challenge)
 }
 
 fn random_token() -> String {
