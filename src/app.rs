@@ -315,6 +315,7 @@ fn live_finding(
         strength: crate::diagnosis::Strength::Direct,
         kind: m.kind,
         confirmed: false,
+        client_side: false,
         consequences: Vec::new(),
         latent: false,
         rank: 0,

@@ -187,6 +187,9 @@ pub struct Finding {
     pub kind: RuleKind,
     /// The server confirmed this very cause (a provider code, a rule-specific signal).
     pub confirmed: bool,
+    /// The server's answer was well-formed HTTP but a correct client must reject it (metadata
+    /// with another issuer, an HTML page instead of metadata): the exchange counts as failed.
+    pub client_side: bool,
     /// Lower-ranked findings this one explains (rule codes), attached by ranking.
     pub consequences: Vec<&'static str>,
     /// Found on an exchange that succeeded: a latent problem, not the cause of a failure.
@@ -233,6 +236,10 @@ impl Verdict {
 /// exchange replaces it.
 pub const FALLBACK_RULE: &str = "STAT016";
 
+/// Rules that restate what the server said (an error code, a 200 carrying an error, an
+/// `invalid_token` challenge): any specific finding on the same exchange replaces them.
+pub const RESTATING_RULES: &[&str] = &["STAT016", "STAT009", "STAT002"];
+
 /// Family order for tie-breaking (RULES.md §3.2).
 fn family_rank(code: &str) -> usize {
     const ORDER: [&str; 13] = [
@@ -266,6 +273,8 @@ const SUPPRESSION: &[(&str, &[&str])] = &[
     ("PKCE001", &["REDIR009", "GRANT005"]),
     ("PROV001", &["STAT002", "STAT016"]),
     ("PROV004", &["STAT013"]),
+    ("DISC008", &["STAT006"]),
+    ("STAT017", &["STAT012", "EXP", "JWT"]),
     ("PARAM004", &["GRANT001"]),
 ];
 
@@ -299,7 +308,7 @@ pub fn status_candidates(kind: Kind, status: u16) -> &'static [&'static str] {
         (_, 429) => &["STAT005", "DEV003", "DEV002"],
         (Token, 500) => &["PARAM001", "CRED001", "PKCE004", "PARAM016", "STAT006"],
         (_, 500..=599) => &["STAT006", "STAT015"],
-        (_, 0) => &["STAT012"],
+        (_, 0) => &["STAT017", "STAT012"],
         (Authorize, 200 | 400) => &[
             "STAT013", "REDIR001", "REDIR002", "REDIR006", "PARAM016", "PARAM008", "PARAM009",
         ],
@@ -332,13 +341,13 @@ pub fn rank(mut findings: Vec<Finding>, exchanges: &[Exchange]) -> Vec<Finding> 
     // exchange, whatever their scores: the specific rule names the cause, the fallback only the
     // class. The failure stays a failure: the specific finding takes the fallback's severity.
     for j in 0..n {
-        if findings[j].rule != FALLBACK_RULE {
+        if !RESTATING_RULES.contains(&findings[j].rule) {
             continue;
         }
         let best = (0..n)
             .filter(|&i| {
                 let f = &findings[i];
-                f.rule != FALLBACK_RULE
+                !RESTATING_RULES.contains(&f.rule)
                     && !f.latent
                     && f.anchor.is_some()
                     && f.anchor == findings[j].anchor
@@ -353,6 +362,33 @@ pub fn rank(mut findings: Vec<Finding>, exchanges: &[Exchange]) -> Vec<Finding> 
             });
         if let Some(i) = best {
             absorbed_by[j] = Some(i);
+            if findings[i].severity < findings[j].severity {
+                findings[i].severity = findings[j].severity;
+            }
+        }
+    }
+    // The root-cause table (RULES.md §3.3) applies whatever the scores: the root takes the
+    // symptom's place when the symptom scored higher.
+    for j in 0..n {
+        if absorbed_by[j].is_some() {
+            continue;
+        }
+        let root = (0..n).find(|&i| {
+            let (r, s) = (&findings[i], &findings[j]);
+            i != j
+                && absorbed_by[i].is_none()
+                && !r.latent
+                && suppresses(r.rule, s.rule)
+                && !suppresses(s.rule, r.rule)
+                && r.anchor.is_some()
+                && (r.anchor == s.anchor || (s.anchor > r.anchor && !s.latent))
+        });
+        if let Some(i) = root {
+            absorbed_by[j] = Some(i);
+            if findings[j].score > findings[i].score {
+                findings[i].score = findings[j].score;
+                findings[i].confidence = findings[j].confidence;
+            }
             if findings[i].severity < findings[j].severity {
                 findings[i].severity = findings[j].severity;
             }
@@ -431,7 +467,7 @@ fn sorted_indices(findings: &[Finding], _ex: &[Exchange]) -> Vec<usize> {
 
 fn score(f: &mut Finding, ex: &[Exchange]) {
     let anchor = f.anchor.and_then(|i| ex.get(i));
-    let failed = anchor.is_some_and(Exchange::failed);
+    let failed = anchor.is_some_and(Exchange::failed) || (anchor.is_some() && f.client_side);
     let (signal, keyword_bonus, chain_bonus) = match anchor {
         Some(e) if failed => {
             let err = errors::error_code(e);

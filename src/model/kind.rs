@@ -154,9 +154,15 @@ pub fn classify(
     let path = req.path().to_ascii_lowercase();
     let resp_json = resp.and_then(|r| r.json.as_ref());
 
-    if path.contains("/.well-known/openid-configuration")
-        || path.contains("/.well-known/oauth-authorization-server")
-        || resp_json.is_some_and(is_metadata_doc)
+    let jwks_shaped = resp_json.is_some_and(|j| {
+        j.get("keys")
+            .and_then(|k| k.as_array())
+            .is_some_and(|a| !a.is_empty() && a.iter().all(|x| x.get("kty").is_some()))
+    });
+    if !jwks_shaped
+        && (path.contains("/.well-known/openid-configuration")
+            || path.contains("/.well-known/oauth-authorization-server")
+            || resp_json.is_some_and(is_metadata_doc))
     {
         return Kind::Discovery;
     }

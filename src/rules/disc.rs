@@ -310,6 +310,7 @@ impl Rule for Disc001 {
                 ),
             )
             .strength(Strength::Recomputed)
+            .client_rejects()
             .text(e.index, "request.url", e.request.endpoint())
             .text(e.index, "response.body.issuer", published)
             .emit();
@@ -551,6 +552,7 @@ impl Rule for Disc003 {
             )
             .severity(severity)
             .strength(Strength::Direct)
+            .client_rejects()
             .confirmed()
             .text(e.index, "response.status", status.to_string())
             .text(

@@ -166,6 +166,7 @@ impl<'a> Context<'a> {
             strength: Strength::Direct,
             kind: meta.kind,
             confirmed: false,
+            client_side: false,
             consequences: Vec::new(),
             latent: false,
             rank: 0,
@@ -215,6 +216,12 @@ impl Report<'_, '_> {
     /// The server itself confirmed this cause (a specific provider code or signal).
     pub fn confirmed(mut self) -> Self {
         self.finding.confirmed = true;
+        self
+    }
+    /// The server's answer was well-formed, but a correct client must reject it: the exchange
+    /// counts as a failure for ranking.
+    pub fn client_rejects(mut self) -> Self {
+        self.finding.client_side = true;
         self
     }
     /// Plain-text evidence.

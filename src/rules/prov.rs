@@ -46,7 +46,8 @@ fn weigh(m: &Match, page: bool) -> (Strength, bool) {
     } else if restates_rfc && !m.by_contains && page {
         (Strength::Direct, true)
     } else if restates_rfc && !m.by_contains {
-        (Strength::Heuristic, false)
+        // No more than the bare code: the generic, grant-aware reading (STAT016) decides.
+        (Strength::Absence, false)
     } else if restates_rfc && m.signature.category == Category::GrantType {
         (Strength::Direct, true)
     } else {
@@ -91,9 +92,22 @@ fn report_matches(
         }
     );
     let (strength, confirmed) = weigh(m, x.page);
+    // An entry that only restates a bare RFC code knows no more than the code: take the
+    // grant-aware reading of it (refresh → expired or revoked, code → redeemed or expired).
+    let category = if strength == Strength::Absence {
+        let err = errors::error_code(e);
+        errors::fallback_category(
+            &m.code,
+            e.kind,
+            e.request.param("grant_type").as_deref(),
+            err.as_ref().and_then(|x| x.description.as_deref()),
+        )
+    } else {
+        sig.category
+    };
     let mut rep = cx
         .report(e.index, message)
-        .category(sig.category)
+        .category(category)
         .title(sig.title.clone())
         .fix(sig.fix.clone())
         .strength(strength)
