@@ -252,3 +252,443 @@ fn quiet_and_verbose_change_the_amount_of_text() {
     assert!(verbose.lines().count() > normal.lines().count());
     assert!(verbose.contains("exchanges:"));
 }
+
+// ---------------------------------------------------------------------------------------------
+// Every format of every real-world capture, checked against its published schema with a real
+// validator: the JSON report against docs/diagnosis-v1.schema.json, SARIF against the SARIF 2.1.0
+// schema and JUnit against Jenkins' junit-10.xsd (both vendored in tests/schemas/, see its
+// README), GitHub annotations against the workflow-command grammar.
+
+fn repo_root() -> &'static std::path::Path {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Every capture in fixtures/corpus/ (HAR, dump or NDJSON), sorted.
+fn corpus() -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(repo_root().join("fixtures/corpus"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| {
+            [".har", ".har.gz", ".json", ".ndjson", ".zhar"]
+                .iter()
+                .any(|x| n.ends_with(x))
+        })
+        .map(|n| format!("fixtures/corpus/{n}"))
+        .collect();
+    v.sort();
+    assert!(v.len() >= 50, "fixtures/corpus/ has {} captures", v.len());
+    v
+}
+
+type Outputs = Vec<(String, i32, String)>;
+
+/// `check CAPTURE --format FORMAT` for every capture of the corpus (capture, exit status,
+/// stdout), computed once per format per test binary.
+fn corpus_outputs(format: &str) -> std::sync::Arc<Outputs> {
+    use std::sync::{Arc, OnceLock};
+    static CACHE: [OnceLock<Arc<Outputs>>; 4] = [const { OnceLock::new() }; 4];
+    let slot = ["json", "sarif", "junit", "github"]
+        .iter()
+        .position(|f| *f == format)
+        .expect("a cached format");
+    CACHE[slot]
+        .get_or_init(|| Arc::new(run_corpus(format)))
+        .clone()
+}
+
+/// Run the corpus two captures at a time.
+fn run_corpus(format: &str) -> Outputs {
+    let captures = corpus();
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let results = std::sync::Mutex::new(Vec::new());
+    std::thread::scope(|s| {
+        for _ in 0..2 {
+            s.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(c) = captures.get(i) else { break };
+                    let (code, out) = output(c, format);
+                    assert!(code == 0 || code == 1, "{c} --format {format}: exit {code}");
+                    results.lock().unwrap().push((c.clone(), code, out));
+                }
+            });
+        }
+    });
+    let mut v = results.into_inner().unwrap();
+    v.sort();
+    v
+}
+
+fn json_validator(schema_path: &str) -> jsonschema::Validator {
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(repo_root().join(schema_path)).unwrap())
+            .unwrap();
+    jsonschema::options()
+        .should_validate_formats(true)
+        .build(&schema)
+        .unwrap_or_else(|e| panic!("{schema_path} is not a valid schema: {e}"))
+}
+
+fn violations(validator: &jsonschema::Validator, doc: &serde_json::Value) -> Vec<String> {
+    validator
+        .iter_errors(doc)
+        .map(|e| format!("{}: {e}", e.instance_path()))
+        .collect()
+}
+
+#[test]
+fn json_report_of_every_corpus_capture_matches_the_published_schema() {
+    let validator = json_validator("docs/diagnosis-v1.schema.json");
+    let mut problems = Vec::new();
+    for (capture, code, text) in corpus_outputs("json").iter() {
+        let code = *code;
+        let doc: serde_json::Value =
+            serde_json::from_str(text).unwrap_or_else(|e| panic!("{capture}: {e}"));
+        for v in violations(&validator, &doc) {
+            problems.push(format!("{capture}: {v}"));
+        }
+        // What a JSON Schema cannot say: ranks are 1..n in order, and the exit status follows
+        // the verdict (default --fail-on error).
+        let ranks: Vec<u64> = doc["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|f| f["rank"].as_u64())
+            .collect();
+        let want: Vec<u64> = (1..=ranks.len() as u64).collect();
+        if ranks != want {
+            problems.push(format!("{capture}: ranks {ranks:?}"));
+        }
+        if (doc["verdict"] == "fail") != (code == 1) {
+            problems.push(format!(
+                "{capture}: verdict {} but exit {code}",
+                doc["verdict"]
+            ));
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "--format json output violates docs/diagnosis-v1.schema.json:\n  {}",
+        problems.join("\n  ")
+    );
+}
+
+#[test]
+fn the_json_schema_rejects_what_the_contract_forbids_and_allows_new_fields() {
+    let validator = json_validator("docs/diagnosis-v1.schema.json");
+    let (_, text) = output("fixtures/corpus/azure-7000215-secret-id.har", "json");
+    let good: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert!(violations(&validator, &good).is_empty());
+    let mutate = |f: &dyn Fn(&mut serde_json::Value)| {
+        let mut d = good.clone();
+        f(&mut d);
+        d
+    };
+    // New fields may be added (DESIGN.md), at every level.
+    let extended = mutate(&|d| {
+        d["new_top_level"] = serde_json::json!(1);
+        d["findings"][0]["new_field"] = serde_json::json!("x");
+        d["findings"][0]["evidence"][0]["new_field"] = serde_json::json!(true);
+    });
+    assert!(violations(&validator, &extended).is_empty());
+    let bad: Vec<(&str, serde_json::Value)> = vec![
+        (
+            "schema",
+            mutate(&|d| d["schema"] = "oauth-doctor/diagnosis/v2".into()),
+        ),
+        ("verdict", mutate(&|d| d["verdict"] = "failed".into())),
+        (
+            "verdict pass with an error",
+            mutate(&|d| d["verdict"] = "pass".into()),
+        ),
+        (
+            "category",
+            mutate(&|d| d["findings"][0]["category"] = "secret".into()),
+        ),
+        (
+            "severity",
+            mutate(&|d| d["findings"][0]["severity"] = "fatal".into()),
+        ),
+        (
+            "confidence",
+            mutate(&|d| d["findings"][0]["confidence"] = 1.5.into()),
+        ),
+        (
+            "rule",
+            mutate(&|d| d["findings"][0]["rule"] = "XYZ001".into()),
+        ),
+        ("rank", mutate(&|d| d["findings"][0]["rank"] = 0.into())),
+        (
+            "evidence exchange",
+            mutate(&|d| d["findings"][0]["evidence"][0]["exchange"] = 0.into()),
+        ),
+        (
+            "missing fix",
+            mutate(&|d| {
+                d["findings"][0].as_object_mut().unwrap().remove("fix");
+            }),
+        ),
+        (
+            "missing findings",
+            mutate(&|d| {
+                d.as_object_mut().unwrap().remove("findings");
+            }),
+        ),
+    ];
+    for (what, doc) in bad {
+        assert!(
+            !violations(&validator, &doc).is_empty(),
+            "the schema accepts a document with a bad {what}"
+        );
+    }
+}
+
+/// SARIF 2.1.0 errata 01 requires a region to say where it starts; the vendored SDK copy of the
+/// schema lacks that one constraint (tests/schemas/README.md).
+fn regions_without_a_start(v: &serde_json::Value, at: &str, out: &mut Vec<String>) {
+    match v {
+        serde_json::Value::Object(m) => {
+            for (k, x) in m {
+                let here = format!("{at}/{k}");
+                if (k == "region" || k == "contextRegion")
+                    && !["startLine", "charOffset", "byteOffset"]
+                        .iter()
+                        .any(|s| x.get(s).is_some())
+                {
+                    out.push(here.clone());
+                }
+                regions_without_a_start(x, &here, out);
+            }
+        }
+        serde_json::Value::Array(a) => {
+            for (i, x) in a.iter().enumerate() {
+                regions_without_a_start(x, &format!("{at}/{i}"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[test]
+fn sarif_of_every_corpus_capture_matches_the_sarif_2_1_0_schema() {
+    let validator = json_validator("tests/schemas/sarif-schema-2.1.0.json");
+    let mut problems = Vec::new();
+    let sarif = corpus_outputs("sarif");
+    for (capture, _, text) in sarif.iter() {
+        let doc: serde_json::Value =
+            serde_json::from_str(text).unwrap_or_else(|e| panic!("{capture}: {e}"));
+        for v in violations(&validator, &doc) {
+            problems.push(format!("{capture}: {v}"));
+        }
+        let mut regions = Vec::new();
+        regions_without_a_start(&doc, "", &mut regions);
+        for r in regions {
+            problems.push(format!(
+                "{capture}: {r}: a region needs startLine, charOffset or byteOffset"
+            ));
+        }
+        // Every result's rule is described, and its location is the capture file.
+        let run = &doc["runs"][0];
+        let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
+        for r in run["results"].as_array().unwrap() {
+            let idx = r["ruleIndex"].as_u64().unwrap() as usize;
+            if rules.get(idx).map(|x| &x["id"]) != Some(&r["ruleId"]) {
+                problems.push(format!("{capture}: ruleIndex {idx} is not {}", r["ruleId"]));
+            }
+            for loc in r["locations"].as_array().unwrap() {
+                let uri = &loc["physicalLocation"]["artifactLocation"]["uri"];
+                if uri != capture {
+                    problems.push(format!("{capture}: location uri {uri}"));
+                }
+            }
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "--format sarif output violates SARIF 2.1.0:\n  {}",
+        problems.join("\n  ")
+    );
+    // The validator does reject what SARIF forbids.
+    let mut doc: serde_json::Value = serde_json::from_str(&sarif[0].2).unwrap();
+    doc["version"] = "2.2.0".into();
+    doc["runs"][0]["tool"]["driver"]
+        .as_object_mut()
+        .unwrap()
+        .remove("name");
+    assert_eq!(violations(&validator, &doc).len(), 2);
+}
+
+/// Run tests/schemas/validate_junit.py; None when Python or `xmlschema` is missing.
+fn validate_junit(files: &[std::path::PathBuf]) -> Option<(i32, String)> {
+    let out = std::process::Command::new("python3")
+        .arg(repo_root().join("tests/schemas/validate_junit.py"))
+        .arg(repo_root().join("tests/schemas/junit-10.xsd"))
+        .args(files)
+        .output()
+        .ok()?;
+    let code = out.status.code().unwrap_or(-1);
+    if code == 3 {
+        return None;
+    }
+    Some((
+        code,
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    ))
+}
+
+fn skip_or_fail(what: &str) {
+    let msg = format!(
+        "{what}: Python 3 with `xmlschema` is needed (python3 -m pip install xmlschema==4.3.2 elementpath==5.1.4; .ci/run does it)"
+    );
+    assert!(std::env::var_os("CI").is_none(), "{msg}");
+    eprintln!("skipped: {msg}");
+}
+
+#[test]
+fn junit_of_every_corpus_capture_matches_the_jenkins_junit_xsd() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut files = Vec::new();
+    for (capture, _, xml) in corpus_outputs("junit").iter() {
+        let name = capture.replace('/', "_") + ".xml";
+        let path = dir.path().join(name);
+        std::fs::write(&path, xml).unwrap();
+        files.push(path);
+    }
+    let Some((code, report)) = validate_junit(&files) else {
+        skip_or_fail("JUnit XSD validation");
+        return;
+    };
+    assert_eq!(
+        code, 0,
+        "--format junit output violates junit-10.xsd:\n{report}"
+    );
+    // The validator does reject what the schema forbids: a test case without a name.
+    let bad = dir.path().join("bad.xml");
+    std::fs::write(
+        &bad,
+        r#"<testsuites><testsuite name="s" tests="1" failures="0" errors="0"><testcase classname="c"/></testsuite></testsuites>"#,
+    )
+    .unwrap();
+    let (code, report) = validate_junit(&[bad]).unwrap();
+    assert_eq!(code, 1, "{report}");
+}
+
+/// Undo workflow-command escaping of a message (`%25`, `%0D`, `%0A`) or a property value (also
+/// `%3A`, `%2C`); None when a `%` starts no known escape.
+fn unescape(s: &str, property: bool) -> Option<String> {
+    let mut out = String::new();
+    let mut rest = s;
+    while let Some(i) = rest.find('%') {
+        out.push_str(&rest[..i]);
+        let esc = rest.get(i..i + 3)?;
+        out.push(match esc {
+            "%25" => '%',
+            "%0D" => '\r',
+            "%0A" => '\n',
+            "%3A" if property => ':',
+            "%2C" if property => ',',
+            _ => return None,
+        });
+        rest = &rest[i + 3..];
+    }
+    out.push_str(rest);
+    Some(out)
+}
+
+#[test]
+fn github_annotations_of_every_corpus_capture_follow_the_workflow_command_grammar() {
+    // ::(error|warning|notice)[ key=value(,key=value)*]::message — keys from the documented set,
+    // values and message escaped, one command per line; each annotation says what the JSON
+    // finding of the same rank says.
+    let mut problems = Vec::new();
+    let jsons = corpus_outputs("json");
+    for ((capture, _, text), (_, _, json)) in corpus_outputs("github").iter().zip(jsons.iter()) {
+        let findings: Vec<serde_json::Value> = serde_json::from_str::<serde_json::Value>(json)
+            .unwrap()["findings"]
+            .as_array()
+            .unwrap()
+            .clone();
+        let lines: Vec<&str> = text.lines().collect();
+        if lines.len() != findings.len() {
+            problems.push(format!(
+                "{capture}: {} annotations for {} findings",
+                lines.len(),
+                findings.len()
+            ));
+            continue;
+        }
+        let capture_lines = std::fs::read_to_string(repo_root().join(capture))
+            .map(|t| t.lines().count())
+            .unwrap_or(usize::MAX);
+        for (line, f) in lines.iter().zip(&findings) {
+            let mut bad = |why: &str| problems.push(format!("{capture}: {why}: {line}"));
+            let Some(rest) = line.strip_prefix("::") else {
+                bad("does not start with ::");
+                continue;
+            };
+            let Some((command, message)) = rest.split_once("::") else {
+                bad("no :: before the message");
+                continue;
+            };
+            let (level, props) = command.split_once(' ').unwrap_or((command, ""));
+            let want_level = match f["severity"].as_str().unwrap() {
+                "error" => "error",
+                "warning" => "warning",
+                _ => "notice",
+            };
+            if level != want_level {
+                bad("level does not match the finding's severity");
+            }
+            let mut title = None;
+            for p in props.split(',').filter(|p| !p.is_empty()) {
+                let Some((k, v)) = p.split_once('=') else {
+                    bad("property without =");
+                    continue;
+                };
+                if !["title", "file", "col", "endColumn", "line", "endLine"].contains(&k) {
+                    bad("unknown property");
+                }
+                let Some(v) = unescape(v, true) else {
+                    bad("bad escape in a property");
+                    continue;
+                };
+                match k {
+                    "file" if v != *capture => bad("file is not the capture"),
+                    "line" => match v.parse::<usize>() {
+                        Ok(n) if n >= 1 && n <= capture_lines => {}
+                        _ => bad("line is not a line of the capture"),
+                    },
+                    "title" => title = Some(v),
+                    _ => {}
+                }
+            }
+            let want_title = format!(
+                "{} {}",
+                f["rule"].as_str().unwrap(),
+                f["title"].as_str().unwrap()
+            );
+            if title.as_deref() != Some(want_title.as_str()) {
+                bad("title is not `RULE title`");
+            }
+            match unescape(message, false) {
+                Some(m) => {
+                    if !m.starts_with(f["message"].as_str().unwrap())
+                        || !m.contains(&format!("fix: {}", f["fix"].as_str().unwrap()))
+                    {
+                        bad("message is not the finding's message and fix");
+                    }
+                }
+                None => bad("bad escape in the message"),
+            }
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "--format github output breaks the workflow-command grammar:\n  {}",
+        problems.join("\n  ")
+    );
+}
