@@ -5,8 +5,8 @@
 //! machine's clock), with `--leeway` tolerance.
 
 use super::grant::{
-    done_ms, earlier_redemption, err_of, human, is_code_redemption, is_placeholder, is_refresh,
-    is_token_request, issuer_exchange, refresh_conflict, sent_ms, succeeded,
+    ReportExt, done_ms, earlier_redemption, err_of, human, is_code_redemption, is_placeholder,
+    is_refresh, is_token_request, issuer_exchange, refresh_conflict, sent_ms, signal_is, succeeded,
 };
 use super::{Context, Rule};
 use crate::declare_rule;
@@ -1047,6 +1047,9 @@ impl Rule for Exp009 {
                         .next()
                 };
                 let Some(anchor) = anchor else { continue };
+                let says_request = ex
+                    .get(anchor)
+                    .is_some_and(|x| signal_is(&err_of(x), &["invalid_request"]));
                 cx.report(
                     anchor,
                     format!(
@@ -1057,6 +1060,7 @@ impl Rule for Exp009 {
                     ),
                 )
                 .strength(Strength::Recomputed)
+                .confirmed_if(says_request)
                 .text(p.index, "response.body.expires_in", life.to_string())
                 .text(az.index, "request.query.request_uri", uri)
                 .emit();

@@ -53,6 +53,26 @@ pub(super) fn human(secs: i64) -> String {
     }
 }
 
+/// Small conveniences on the report builder.
+pub(super) trait ReportExt: Sized {
+    /// Mark the finding as confirmed by the server when `c` holds.
+    fn confirmed_if(self, c: bool) -> Self;
+}
+
+impl ReportExt for super::Report<'_, '_> {
+    fn confirmed_if(self, c: bool) -> Self {
+        if c { self.confirmed() } else { self }
+    }
+}
+
+/// The server's error code is one of the catalogue's "corroborating server signal" values for
+/// the rule. RULES.md §3.2 gives such a rule full server signal (C_signal 1.0) even when §2.10
+/// does not list it under that code; a finding marks it with `confirmed()`.
+pub(super) fn signal_is(err: &Option<ServerError>, codes: &[&str]) -> bool {
+    err.as_ref()
+        .is_some_and(|x| codes.contains(&x.code.as_str()))
+}
+
 /// The server error of an exchange, if any.
 pub(super) fn err_of(e: &Exchange) -> Option<ServerError> {
     error_code(e)
@@ -539,7 +559,7 @@ impl Rule for Grant001 {
                     if let Some(x) = &err {
                         rep = rep.text(e.index, x.at, x.code.clone());
                     }
-                    if names_grant {
+                    if names_grant || signal_is(&err, &["invalid_request"]) {
                         rep = rep.confirmed();
                     }
                     rep.emit();
@@ -564,7 +584,7 @@ impl Rule for Grant001 {
                     if let Some(x) = &err {
                         rep = rep.text(e.index, x.at, x.code.clone());
                     }
-                    if names_grant {
+                    if names_grant || signal_is(&err, &["invalid_request"]) {
                         rep = rep.confirmed();
                     }
                     rep.emit();
@@ -1744,7 +1764,11 @@ impl Rule for Grant011 {
             if let Some(x) = without.last() {
                 rep = rep.text(x.index, "response.body.refresh_token", "(absent)");
             }
-            if let Some(x) = err_of(e) {
+            let err = err_of(e);
+            if signal_is(&err, &["invalid_request"]) {
+                rep = rep.confirmed();
+            }
+            if let Some(x) = err {
                 rep = rep.text(e.index, x.at, x.code);
             }
             rep.emit();
@@ -1819,6 +1843,7 @@ impl Rule for Grant012 {
                 )
                 .severity(Severity::Error)
                 .strength(Strength::Recomputed)
+                .confirmed_if(matches!(e.status(), Some(401 | 403)))
                 .secret(e.index, "request.headers.authorization", t)
                 .text(x.index, "request.body.grant_type", "client_credentials")
                 .emit();

@@ -4,7 +4,10 @@
 //! object). Verifiers are secrets: findings describe them (length, character classes) and
 //! attach them only as fingerprinted evidence.
 
-use super::grant::{Link, authorize_of, az_param, err_of, is_code_redemption, is_token_request};
+use super::grant::{
+    Link, ReportExt, authorize_of, az_param, err_of, is_code_redemption, is_token_request,
+    signal_is,
+};
 use super::{Context, Rule};
 use crate::declare_rule;
 use crate::diagnosis::{Severity, Strength};
@@ -256,7 +259,7 @@ impl Rule for Pkce001 {
             let what = if method.as_deref() == Some("plain") {
                 "the verifier".to_string()
             } else {
-                format!("S256 of the verifier is `{computed}`")
+                format!("the S256 of the verifier is `{computed}`")
             };
             cx.report(
                 e.index,
@@ -470,6 +473,7 @@ impl Rule for Pkce004 {
                 format!("the `code_verifier` has {}", problems.join(" and ")),
             )
             .strength(Strength::Direct)
+            .confirmed_if(signal_is(&err_of(e), &["invalid_grant"]))
             .secret(e.index, "request.body.code_verifier", v)
             .emit();
         }
@@ -575,7 +579,9 @@ impl Rule for Pkce005 {
                     "request.query.code_challenge_method",
                     method.unwrap_or_else(|| "(absent)".into()),
                 );
-            if err.is_some_and(|(_, _, d)| d.to_ascii_lowercase().contains("code_challenge")) {
+            if err.is_some_and(|(_, c, d)| {
+                c == "invalid_request" || d.to_ascii_lowercase().contains("code_challenge")
+            }) {
                 rep = rep.confirmed();
             }
             rep.emit();
@@ -726,8 +732,9 @@ impl Rule for Pkce007 {
                 )
                 .strength(Strength::Direct)
                 .text(az.index, "request.query.code_challenge_method", m);
-            if err.is_some_and(|(_, _, d)| d.to_ascii_lowercase().contains("code_challenge_method"))
-            {
+            if err.is_some_and(|(_, c, d)| {
+                c == "invalid_request" || d.to_ascii_lowercase().contains("code_challenge_method")
+            }) {
                 rep = rep.confirmed();
             }
             rep.emit();
