@@ -10,7 +10,7 @@ use super::grant::{
 };
 use super::{Context, Rule};
 use crate::declare_rule;
-use crate::diagnosis::{Severity, Strength};
+use crate::diagnosis::{Category, Severity, Strength};
 use crate::model::{Exchange, Kind};
 use crate::oauth::errors::ServerError;
 use crate::oauth::jwt;
@@ -313,8 +313,17 @@ impl Rule for Exp002 {
 
 /// Where a response's `Date` lies outside the interval the exchange took on the capture clock
 /// (1 s tolerance for the header's resolution): positive = the server is ahead. Milliseconds.
+/// Only OAuth exchanges count, and never a response served from a cache (`Age`, 304): its
+/// `Date` is the origin's time of first delivery.
 fn clock_offset_ms(e: &Exchange) -> Option<i64> {
-    let date = e.response.as_ref()?.date()?.as_millisecond();
+    let r = e.response.as_ref()?;
+    if matches!(e.kind, Kind::Other | Kind::Preflight)
+        || r.status == 304
+        || r.headers.get("age").is_some_and(|a| a.trim() != "0")
+    {
+        return None;
+    }
+    let date = r.date()?.as_millisecond();
     let (lo, hi) = (sent_ms(e)? - 1000, done_ms(e)? + 1000);
     Some(if date < lo {
         date - lo
@@ -339,7 +348,10 @@ fn carries_time_bound_token(e: &Exchange) -> bool {
 declare_rule! {
     /// ## What it does
     /// Compares every response's `Date` header with the capture's own timestamps for that
-    /// exchange (the client's clock), per server host. When every response of a host is more
+    /// exchange (the client's clock), per server host. Only OAuth exchanges count (not page
+    /// assets), and responses served from a cache (`Age`, 304) are skipped: their `Date` is the
+    /// time of first delivery. When other servers agree with the capture's clock, the odd server
+    /// is blamed instead of the client. When every response of a host is more
     /// than 30 s off in the same direction, reports the skew once: as an error when it exceeds
     /// 120 s and a failed exchange on that host is time-related (its error mentions expiry,
     /// `iat`, `nbf` or the clock, or it carries a JWT or DPoP proof), otherwise as a warning.
@@ -387,6 +399,12 @@ impl Rule for Exp003 {
         }
         // Hosts whose every response is more than 30 s off in one direction, grouped by sign.
         let mut groups: BTreeMap<bool, Vec<(String, i64, Vec<usize>)>> = BTreeMap::new();
+        // Hosts whose clock agrees with the capture's: then the skewed server is the odd one out.
+        let agreeing: Vec<String> = by_host
+            .iter()
+            .filter(|(_, s)| s.iter().all(|(_, o)| o.abs() <= 5_000))
+            .map(|(h, _)| h.clone())
+            .collect();
         for (host, samples) in by_host {
             let ahead = samples.iter().all(|(_, o)| *o > 30_000);
             let behind = samples.iter().all(|(_, o)| *o < -30_000);
@@ -434,11 +452,22 @@ impl Rule for Exp003 {
                 .collect::<Vec<_>>()
                 .join(", ");
             let n = members.len();
+            let whose = if agreeing.is_empty() {
+                format!(
+                    "the clock of the machine that made the capture (the client) is {} by about that much",
+                    if ahead { "slow" } else { "fast" }
+                )
+            } else {
+                format!(
+                    "other servers (`{}`) agree with the capture, so the clock of {names} is {}",
+                    agreeing.join("`, `"),
+                    if ahead { "fast" } else { "slow" }
+                )
+            };
             let mut msg = format!(
-                "the server `Date` of {n} response(s) from {names} is {} {} the capture's clock: the client machine's clock is {} by about that much",
+                "the `Date` header of {n} response(s) from {names} is {} {} the capture's timestamps: {whose}",
                 human(skew_s),
                 if ahead { "ahead of" } else { "behind" },
-                if ahead { "slow" } else { "fast" }
             );
             if let Some(e) = time_failure {
                 msg.push_str(&format!(
@@ -633,7 +662,22 @@ impl Rule for Exp005 {
             if refresh_conflict(ex, e).is_some() {
                 continue;
             }
+            // The server named another cause (client, DPoP binding, scope…).
+            let desc = err
+                .description
+                .as_deref()
+                .unwrap_or("")
+                .to_ascii_lowercase();
+            let other_cause = desc.contains("dpop")
+                || crate::oauth::errors::keyword_category(&desc)
+                    .is_some_and(|c| !matches!(c, Category::TokenExpiry | Category::GrantType));
+            if other_cause {
+                continue;
+            }
             let issuer = issuer_exchange(ex, idx, &rt);
+            if issuer.is_some_and(|x| dpop_key_changed(x, e)) {
+                continue; // DPOP011: the refresh token is bound to another key
+            }
             // The grant was revoked because its code was redeemed twice (GRANT003).
             if issuer.is_some_and(|x| {
                 is_code_redemption(x)
@@ -705,6 +749,17 @@ impl Rule for Exp005 {
             rep.emit();
         }
     }
+}
+
+/// The public key (`jwk` header) of a request's DPoP proof.
+fn dpop_key(e: &Exchange) -> Option<Value> {
+    let proof = e.request.headers.get("dpop")?;
+    jwt::decode(proof).ok()?.header.get("jwk").cloned()
+}
+
+/// Both requests carry DPoP proofs, signed with different keys.
+fn dpop_key_changed(a: &Exchange, b: &Exchange) -> bool {
+    matches!((dpop_key(a), dpop_key(b)), (Some(x), Some(y)) if x != y)
 }
 
 // ---------------------------------------------------------------------------------------------

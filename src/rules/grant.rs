@@ -9,7 +9,7 @@ use crate::declare_rule;
 use crate::diagnosis::{Category, Severity, Strength};
 use crate::model::flow::{AuthzResponse, Index};
 use crate::model::{Exchange, Kind, Params};
-use crate::oauth::basic::{basic_credentials, form_decode};
+use crate::oauth::basic::basic_credentials;
 use crate::oauth::errors::{ServerError, error_code};
 use crate::oauth::jwt;
 use serde_json::Value;
@@ -533,8 +533,13 @@ impl Rule for Grant001 {
             }
             match grant_of(e) {
                 None => {
-                    if e.request.form.is_empty() && e.request.json.is_some() {
-                        continue; // a JSON body: PARAM001
+                    let body = e.request.body.as_deref().unwrap_or("").trim();
+                    let media = e.request.headers.media_type();
+                    let not_form = media
+                        .as_deref()
+                        .is_some_and(|m| m != "application/x-www-form-urlencoded" && !m.is_empty());
+                    if (e.request.form.is_empty() && !body.is_empty()) || not_form {
+                        continue; // the body is JSON, multipart or unreadable: PARAM001
                     }
                     let code = err.as_ref().map(|x| x.code.as_str());
                     let about_it = names_grant
@@ -674,6 +679,14 @@ impl Rule for Grant002 {
                 (!names.contains(&g.as_str())).then(|| (*i, names.join(" ")))
             });
             let form_body = e.request.form.has("grant_type");
+            let blames_client = err
+                .as_ref()
+                .and_then(|x| x.description.as_deref())
+                .and_then(crate::oauth::errors::keyword_category)
+                == Some(Category::Credentials);
+            if blames_client {
+                continue; // `unauthorized_client` for bad client credentials (Keycloak): CRED
+            }
             let (msg, strength, confirmed) = if code == Some("unauthorized_client") {
                 (
                     format!(
@@ -851,15 +864,50 @@ impl Rule for Grant003 {
 // GRANT004
 // ---------------------------------------------------------------------------------------------
 
+/// One `application/x-www-form-urlencoded` decoding pass over a whole value (`+` → space,
+/// `%XX` → byte), without splitting at `&` or `=`.
+pub(super) fn decode_once(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'+' => out.push(b' '),
+            b'%' => {
+                let hex = |c: u8| (c as char).to_digit(16);
+                match (
+                    b.get(i + 1).copied().and_then(hex),
+                    b.get(i + 2).copied().and_then(hex),
+                ) {
+                    (Some(h), Some(l)) => {
+                        out.push((h * 16 + l) as u8);
+                        i += 2;
+                    }
+                    _ => out.push(b'%'),
+                }
+            }
+            c => out.push(c),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 /// How two redirect URIs differ, in words, and which root cause that points to.
 pub(super) fn describe_uri_diff(az: &str, tok: &str) -> (String, Category) {
-    if form_decode(tok) == az && tok != az {
+    if az.len() > tok.len() && az.starts_with(tok) && az[tok.len()..].starts_with('&') {
+        return (
+            "the token request's value stops at the `&` of its own query: it was not form-encoded, so that `&` split the body and the rest became a separate parameter".to_string(),
+            Category::ContentTypeEncoding,
+        );
+    }
+    if decode_once(tok) == az && tok != az {
         return (
             "the token request's value is URL-encoded twice (`%253A`, `%252F`): the client encoded an already encoded value".to_string(),
             Category::ContentTypeEncoding,
         );
     }
-    if form_decode(az) == tok && tok != az {
+    if decode_once(az) == tok && tok != az {
         return (
             "the authorization request's value was URL-encoded twice".to_string(),
             Category::ContentTypeEncoding,
@@ -1179,8 +1227,10 @@ impl Rule for Grant006 {
         let ex = cx.exchanges;
         let idx = cx.index;
         for e in ex.iter().filter(|e| is_code_redemption(e) && e.failed()) {
-            if e.status() == Some(404) {
-                continue; // no endpoint at that URL: STAT003
+            // The server must have looked the code up and refused it (an OAuth error); a 404, a
+            // redirect or a 405 is about the URL itself (STAT003, STAT001, STAT004).
+            if err_of(e).is_none() || e.status() == Some(404) {
+                continue;
             }
             let Some((az, link, _)) = authorize_of(ex, idx, e) else {
                 continue;
@@ -1197,6 +1247,14 @@ impl Rule for Grant006 {
                 if same_endpoint(te, &tok_url) || alias.is_some_and(|a| same_endpoint(a, &tok_url))
                 {
                     continue;
+                }
+                let strip = |u: &str| {
+                    u.split_once("://")
+                        .map(|(_, r)| r.to_string())
+                        .unwrap_or_default()
+                };
+                if same_endpoint(&strip(te), &strip(&tok_url)) {
+                    continue; // only the scheme differs: BCP004 / STAT001
                 }
                 let issuer = doc.get("issuer").and_then(Value::as_str).unwrap_or("");
                 let other = metadata_announcing(idx, "token_endpoint", &tok_url)
@@ -1260,7 +1318,7 @@ fn code_alteration(delivered: &str, sent: &str) -> Option<(String, Category)> {
     if delivered == sent || delivered.is_empty() || sent.is_empty() {
         return None;
     }
-    if has_percent_escape(sent) && form_decode(sent) == delivered {
+    if has_percent_escape(sent) && decode_once(sent) == delivered {
         return Some((
             "the token request's code is still percent-encoded (encoded twice: `%25…` on the wire): the callback passed the raw query value to a form encoder".to_string(),
             Category::ContentTypeEncoding,
@@ -2770,6 +2828,23 @@ mod tests {
         let f = c.run();
         assert_eq!(of(&f, "GRANT015").len(), 1);
         assert_eq!(top(&f).unwrap().category, Category::GrantType);
+    }
+
+    #[test]
+    fn uri_diffs() {
+        assert_eq!(decode_once("a%2Fb+c&d=e"), "a/b c&d=e");
+        assert_eq!(decode_once("100%"), "100%");
+        let (how, cat) =
+            describe_uri_diff("https://a.example/cb?t=1&r=2", "https://a.example/cb?t=1");
+        assert!(how.contains("`&`"), "{how}");
+        assert_eq!(cat, Category::ContentTypeEncoding);
+        let (how, cat) = describe_uri_diff("https://a.example/cb", "http://a.example/cb");
+        assert!(how.contains("scheme"), "{how}");
+        assert_eq!(cat, Category::RedirectUri);
+        assert_eq!(
+            describe_uri_diff("https://a.example/cb", "https%3A%2F%2Fa.example%2Fcb").1,
+            Category::ContentTypeEncoding
+        );
     }
 
     #[test]
