@@ -5,8 +5,8 @@
 //! machine's clock), with `--leeway` tolerance.
 
 use super::grant::{
-    ReportExt, done_ms, earlier_redemption, err_of, human, is_code_redemption, is_placeholder,
-    is_refresh, is_token_request, issuer_exchange, refresh_conflict, sent_ms, signal_is, succeeded,
+    Lookup, ReportExt, done_ms, err_of, human, is_code_redemption, is_placeholder, is_refresh,
+    is_token_request, sent_ms, signal_is, succeeded,
 };
 use super::{Context, Rule};
 use crate::declare_rule;
@@ -15,7 +15,7 @@ use crate::model::{Exchange, Kind};
 use crate::oauth::errors::ServerError;
 use crate::oauth::jwt;
 use serde_json::Value;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// The rules of this family.
 pub static RULES: &[&dyn Rule] = &[
@@ -138,7 +138,12 @@ declare_rule! {
 type Ev = (usize, &'static str, String);
 
 /// Why a presented access token was expired at the time of `e`: (message, evidence).
-fn expired_at_use(cx: &Context<'_>, e: &Exchange, token: &str) -> Option<(String, Vec<Ev>)> {
+fn expired_at_use(
+    cx: &Context<'_>,
+    lk: &Lookup<'_>,
+    e: &Exchange,
+    token: &str,
+) -> Option<(String, Vec<Ev>)> {
     let leeway = cx.options.leeway;
     let now = cx.judged_at(e)?.as_second();
     if let Ok(d) = jwt::decode(token) {
@@ -161,7 +166,7 @@ fn expired_at_use(cx: &Context<'_>, e: &Exchange, token: &str) -> Option<(String
             return None;
         }
     }
-    let x = issuer_exchange(cx.exchanges, cx.index, token)?;
+    let x = lk.issuer(token)?;
     let life = number_field(x, "expires_in")?;
     let age = match cx.options.now {
         Some(n) => n.as_second() - cx.judged_at(x)?.as_second(),
@@ -183,11 +188,12 @@ fn expired_at_use(cx: &Context<'_>, e: &Exchange, token: &str) -> Option<(String
 impl Rule for Exp001 {
     fn check(&self, cx: &mut Context<'_>) {
         let ex = cx.exchanges;
+        let lk = Lookup::new(ex, cx.index);
         for e in ex.iter().filter(|e| token_refused(e)) {
             let Some(t) = e.request.presented_token() else {
                 continue;
             };
-            let Some((msg, ev)) = expired_at_use(cx, e, &t) else {
+            let Some((msg, ev)) = expired_at_use(cx, &lk, e, &t) else {
                 continue;
             };
             let mut rep = cx
@@ -546,11 +552,12 @@ impl Rule for Exp004 {
     fn check(&self, cx: &mut Context<'_>) {
         let ex = cx.exchanges;
         let idx = cx.index;
+        let lk = Lookup::new(ex, idx);
         for e in ex.iter().filter(|e| is_code_redemption(e) && e.failed()) {
             let Some(code) = e.request.param("code") else {
                 continue;
             };
-            let Some(a) = idx.authz_response_for_code(&code) else {
+            let Some(a) = lk.azr_for_code(&code) else {
                 continue;
             };
             let Some(src) = ex.get(a.exchange) else {
@@ -647,6 +654,8 @@ impl Rule for Exp005 {
     fn check(&self, cx: &mut Context<'_>) {
         let ex = cx.exchanges;
         let idx = cx.index;
+        let lk = Lookup::new(ex, idx);
+        let revocations = revocations(ex);
         for e in ex.iter().filter(|e| is_refresh(e)) {
             let Some(err) = err_of(e) else { continue };
             if err.code != "invalid_grant" {
@@ -659,7 +668,7 @@ impl Rule for Exp005 {
             else {
                 continue;
             };
-            if refresh_conflict(ex, e).is_some() {
+            if lk.refresh_conflict(e).is_some() {
                 continue;
             }
             // The server named another cause (client, DPoP binding, scope…).
@@ -674,28 +683,27 @@ impl Rule for Exp005 {
             if other_cause {
                 continue;
             }
-            let issuer = issuer_exchange(ex, idx, &rt);
+            let issuer = lk.issuer(&rt);
             if issuer.is_some_and(|x| dpop_key_changed(x, e)) {
                 continue; // DPOP011: the refresh token is bound to another key
             }
             // The grant was revoked because its code was redeemed twice (GRANT003).
             if issuer.is_some_and(|x| {
                 is_code_redemption(x)
-                    && ex.iter().any(|j| {
-                        j.index > x.index
-                            && is_code_redemption(j)
-                            && j.failed()
-                            && earlier_redemption(ex, j).is_some_and(|i| i.index == x.index)
+                    && x.request.param("code").is_some_and(|c| {
+                        lk.redemptions_of(&c).any(|j| {
+                            j.index > x.index
+                                && j.failed()
+                                && lk.earlier_redemption(j).is_some_and(|i| i.index == x.index)
+                        })
                     })
             }) {
                 continue;
             }
-            let revoked = ex.iter().find(|r| {
-                r.kind == Kind::Revocation
-                    && r.index < e.index
-                    && r.request.param("token").as_deref() == Some(rt.as_str())
-                    && r.response.as_ref().is_some_and(|x| x.is_success())
-            });
+            let revoked = revocations
+                .get(rt.as_str())
+                .filter(|&&r| r < e.index)
+                .map(|&r| &ex[r]);
             let mut strength = Strength::Heuristic;
             let mut msg = "the refresh token was rejected with `invalid_grant` and the capture shows no rotation, race or replay".to_string();
             let mut ev: Vec<Ev> = Vec::new();
@@ -749,6 +757,19 @@ impl Rule for Exp005 {
             rep.emit();
         }
     }
+}
+
+/// Tokens revoked by a successful revocation request: token → first such exchange.
+fn revocations(ex: &[Exchange]) -> HashMap<String, usize> {
+    let mut m = HashMap::new();
+    for r in ex.iter().filter(|r| {
+        r.kind == Kind::Revocation && r.response.as_ref().is_some_and(|x| x.is_success())
+    }) {
+        if let Some(t) = r.request.param("token") {
+            m.entry(t).or_insert(r.index);
+        }
+    }
+    m
 }
 
 /// The public key (`jwk` header) of a request's DPoP proof.
@@ -868,11 +889,23 @@ impl Rule for Exp007 {
     fn check(&self, cx: &mut Context<'_>) {
         let ex = cx.exchanges;
         let idx = cx.index;
+        let lk = Lookup::new(ex, idx);
+        let revocations = revocations(ex);
+        let mut cc_by_client: HashMap<String, Vec<usize>> = HashMap::new();
+        for y in ex.iter().filter(|y| {
+            is_token_request(y)
+                && succeeded(y)
+                && super::grant::grant_of(y).as_deref() == Some("client_credentials")
+        }) {
+            if let Some((c, _)) = super::grant::token_identity(y) {
+                cc_by_client.entry(c).or_default().push(y.index);
+            }
+        }
         for e in ex.iter().filter(|e| token_refused(e)) {
             let Some(a) = e.request.presented_token() else {
                 continue;
             };
-            let Some(x) = issuer_exchange(ex, idx, &a) else {
+            let Some(x) = lk.issuer(&a) else {
                 continue;
             };
             // Follow the grant forward from X: refreshes using a token of the chain.
@@ -883,8 +916,24 @@ impl Rule for Exp007 {
                 .map(|s| vec![s.to_string()])
                 .unwrap_or_default();
             let client = super::grant::token_identity(x).map(|(c, _)| c);
+            let x_cc = super::grant::grant_of(x).as_deref() == Some("client_credentials");
+            // Candidates: the exchanges correlated with X (its refresh chain), and the other
+            // client_credentials token requests of the same client.
+            let mut cand: Vec<usize> = idx
+                .flow_of
+                .get(x.index)
+                .and_then(|f| idx.flows.get(*f))
+                .map(|f| f.exchanges.clone())
+                .unwrap_or_default();
+            if x_cc {
+                if let Some(c) = &client {
+                    cand.extend(cc_by_client.get(c).into_iter().flatten());
+                }
+            }
+            cand.sort_unstable();
+            cand.dedup();
             let mut newer: Option<&Exchange> = None;
-            for y in ex.iter().filter(|y| {
+            for y in cand.into_iter().map(|i| &ex[i]).filter(|y| {
                 y.index > x.index && y.index < e.index && is_token_request(y) && succeeded(y)
             }) {
                 let same_grant = y
@@ -909,12 +958,11 @@ impl Rule for Exp007 {
                 }
             }
             let Some(y) = newer else { continue };
-            let revoked = ex.iter().find(|r| {
-                r.kind == Kind::Revocation
-                    && r.index < e.index
-                    && r.request.param("token").as_deref() == Some(a.as_str())
-            });
-            let why = match (revoked, expired_at_use(cx, e, &a)) {
+            let revoked = revocations
+                .get(a.as_str())
+                .filter(|&&r| r < e.index)
+                .map(|&r| &ex[r]);
+            let why = match (revoked, expired_at_use(cx, &lk, e, &a)) {
                 (Some(r), _) => format!("it was revoked by exchange #{}", r.number()),
                 (None, Some((m, _))) => m,
                 (None, None) => continue,
@@ -974,6 +1022,7 @@ declare_rule! {
 impl Rule for Exp008 {
     fn check(&self, cx: &mut Context<'_>) {
         let ex = cx.exchanges;
+        let revocations = revocations(ex);
         let leeway = cx.options.leeway;
         for i in ex.iter().filter(|e| e.kind == Kind::Introspection) {
             let inactive = i
@@ -1001,11 +1050,11 @@ impl Rule for Exp008 {
                         .unwrap_or(i64::MAX)
                 });
             let mut why = String::new();
-            if let Some(r) = ex.iter().find(|r| {
-                r.kind == Kind::Revocation
-                    && r.index < i.index
-                    && r.request.param("token").as_deref() == Some(t.as_str())
-            }) {
+            if let Some(r) = revocations
+                .get(t.as_str())
+                .filter(|&&r| r < i.index)
+                .map(|&r| &ex[r])
+            {
                 why = format!("; exchange #{} revoked it", r.number());
             } else if let (Ok(d), Some(now)) = (jwt::decode(&t), cx.judged_at(i)) {
                 if let Some(exp) = d.claim_time("exp").filter(|x| now.as_second() > x + leeway) {

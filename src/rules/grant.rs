@@ -13,7 +13,8 @@ use crate::oauth::basic::basic_credentials;
 use crate::oauth::errors::{ServerError, error_code};
 use crate::oauth::jwt;
 use serde_json::Value;
-use std::collections::BTreeSet;
+use std::cell::OnceCell;
+use std::collections::{BTreeSet, HashMap};
 
 /// The rules of this family.
 pub static RULES: &[&dyn Rule] = &[
@@ -133,77 +134,343 @@ pub(super) enum Link {
     Client,
 }
 
-/// The authorization request a code redemption belongs to, and how sure the link is.
-pub(super) fn authorize_of<'a>(
-    ex: &'a [Exchange],
-    idx: &'a Index,
-    tok: &Exchange,
-) -> Option<(&'a Exchange, Link, Option<&'a AuthzResponse>)> {
-    if let Some(code) = tok.request.param("code") {
-        if let Some(a) = idx.authz_response_for_code(&code) {
-            let upto = a.exchange.min(ex.len().saturating_sub(1));
-            if let Some(state) = a.params.get("state") {
-                let hit = ex[..=upto].iter().rev().find(|e| {
-                    matches!(e.kind, Kind::Authorize | Kind::Par)
-                        && az_param(ex, e, "state").as_deref() == Some(state)
-                });
-                if let Some(az) = hit {
-                    return Some((authorize_request(ex, az), Link::Code, Some(a)));
+/// Lazily built indexes over one capture, so that rules stay linear on captures with many
+/// thousands of exchanges. Each map is built on first use.
+pub(super) struct Lookup<'a> {
+    pub ex: &'a [Exchange],
+    pub idx: &'a Index,
+    azr_by_code: OnceCell<HashMap<&'a str, usize>>,
+    azr_by_state: OnceCell<HashMap<&'a str, Vec<usize>>>,
+    azr_at: OnceCell<HashMap<usize, usize>>,
+    par_by_uri: OnceCell<HashMap<&'a str, usize>>,
+    az_by_uri: OnceCell<HashMap<&'a str, usize>>,
+    az_by_state: OnceCell<HashMap<String, Vec<usize>>>,
+    az_by_client: OnceCell<HashMap<String, Vec<usize>>>,
+    az_list: OnceCell<Vec<usize>>,
+    az_by_challenge: OnceCell<HashMap<String, Vec<usize>>>,
+    redemptions: OnceCell<HashMap<String, Vec<usize>>>,
+    refreshes: OnceCell<HashMap<String, Vec<usize>>>,
+    issued: OnceCell<HashMap<&'a str, usize>>,
+}
+
+impl<'a> Lookup<'a> {
+    pub fn new(ex: &'a [Exchange], idx: &'a Index) -> Lookup<'a> {
+        Lookup {
+            ex,
+            idx,
+            azr_by_code: OnceCell::new(),
+            azr_by_state: OnceCell::new(),
+            azr_at: OnceCell::new(),
+            par_by_uri: OnceCell::new(),
+            az_by_uri: OnceCell::new(),
+            az_by_state: OnceCell::new(),
+            az_by_client: OnceCell::new(),
+            az_list: OnceCell::new(),
+            az_by_challenge: OnceCell::new(),
+            redemptions: OnceCell::new(),
+            refreshes: OnceCell::new(),
+            issued: OnceCell::new(),
+        }
+    }
+
+    /// The authorization response that delivered `code` (the first one).
+    pub fn azr_for_code(&self, code: &str) -> Option<&'a AuthzResponse> {
+        let m = self.azr_by_code.get_or_init(|| {
+            let mut m = HashMap::new();
+            for (i, a) in self.idx.authz_responses.iter().enumerate() {
+                if let Some(c) = a.params.get("code") {
+                    m.entry(c).or_insert(i);
                 }
             }
-            if let Some(az) = ex[..=upto].iter().rev().find(|e| e.kind == Kind::Authorize) {
-                return Some((az, Link::Code, Some(a)));
+            m
+        });
+        m.get(code).map(|&i| &self.idx.authz_responses[i])
+    }
+
+    /// The authorization response answering an authorization request: in its own
+    /// `Location`, or a later one with the same `state`.
+    pub fn azr_of(&self, az: &Exchange) -> Option<&'a AuthzResponse> {
+        let at = self.azr_at.get_or_init(|| {
+            let mut m = HashMap::new();
+            for (i, a) in self.idx.authz_responses.iter().enumerate() {
+                m.entry(a.exchange).or_insert(i);
+            }
+            m
+        });
+        if let Some(&i) = at.get(&az.index) {
+            return Some(&self.idx.authz_responses[i]);
+        }
+        let state = self.az_param(az, "state")?;
+        let by_state = self.azr_by_state.get_or_init(|| {
+            let mut m: HashMap<&str, Vec<usize>> = HashMap::new();
+            for (i, a) in self.idx.authz_responses.iter().enumerate() {
+                if let Some(s) = a.params.get("state") {
+                    m.entry(s).or_default().push(i);
+                }
+            }
+            m
+        });
+        by_state
+            .get(state.as_str())?
+            .iter()
+            .map(|&i| &self.idx.authz_responses[i])
+            .find(|a| a.exchange >= az.index)
+    }
+
+    /// The PAR exchange whose `request_uri` an authorization request uses.
+    pub fn par_of(&self, az: &Exchange) -> Option<&'a Exchange> {
+        let uri = az.request.query.get("request_uri")?;
+        let m = self.par_by_uri.get_or_init(|| {
+            let mut m = HashMap::new();
+            for p in self.ex.iter().filter(|p| p.kind == Kind::Par) {
+                if let Some(u) = p.response.as_ref().and_then(|r| r.field("request_uri")) {
+                    m.entry(u).or_insert(p.index);
+                }
+            }
+            m
+        });
+        m.get(uri).map(|&i| &self.ex[i])
+    }
+
+    /// A parameter of an authorization request wherever it travelled: the query, the pushed
+    /// request (PAR) or the request object (`request=` JWT, read without verification).
+    pub fn az_param(&self, az: &Exchange, name: &str) -> Option<String> {
+        if az.kind == Kind::Par {
+            return az.request.param(name);
+        }
+        if let Some(v) = az.request.query.get(name) {
+            return Some(v.to_string());
+        }
+        if let Some(p) = self.par_of(az) {
+            if let Some(v) = p.request.param(name) {
+                return Some(v);
             }
         }
-    }
-    idx.authorize_for_token(ex, tok)
-        .map(|az| (az, Link::Client, None))
-}
-
-/// A PAR exchange stands for the authorization request that used its `request_uri`.
-fn authorize_request<'a>(ex: &'a [Exchange], e: &'a Exchange) -> &'a Exchange {
-    if e.kind != Kind::Par {
-        return e;
-    }
-    let uri = e.response.as_ref().and_then(|r| r.field("request_uri"));
-    uri.and_then(|u| {
-        ex.iter()
-            .find(|a| a.kind == Kind::Authorize && a.request.query.get("request_uri") == Some(u))
-    })
-    .unwrap_or(e)
-}
-
-/// The PAR exchange whose `request_uri` an authorization request uses.
-pub(super) fn par_of<'a>(ex: &'a [Exchange], az: &Exchange) -> Option<&'a Exchange> {
-    let uri = az.request.query.get("request_uri")?;
-    ex.iter().find(|p| {
-        p.kind == Kind::Par
-            && p.response
-                .as_ref()
-                .and_then(|r| r.field("request_uri"))
-                .is_some_and(|u| u == uri)
-    })
-}
-
-/// A parameter of an authorization request wherever it travelled: the query, the pushed
-/// request (PAR) or the request object (`request=` JWT, read without verification).
-pub(super) fn az_param(ex: &[Exchange], az: &Exchange, name: &str) -> Option<String> {
-    if az.kind == Kind::Par {
-        return az.request.param(name);
-    }
-    if let Some(v) = az.request.query.get(name) {
-        return Some(v.to_string());
-    }
-    if let Some(p) = par_of(ex, az) {
-        if let Some(v) = p.request.param(name) {
-            return Some(v);
+        let ro = az.request.query.get("request")?;
+        let d = jwt::decode(ro).ok()?;
+        match d.claims.get(name)? {
+            Value::String(s) => Some(s.clone()),
+            other => Some(other.to_string()),
         }
     }
-    let ro = az.request.query.get("request")?;
-    let d = jwt::decode(ro).ok()?;
-    match d.claims.get(name)? {
-        Value::String(s) => Some(s.clone()),
-        other => Some(other.to_string()),
+
+    /// A PAR exchange stands for the authorization request that used its `request_uri`.
+    fn authorize_request(&self, e: &'a Exchange) -> &'a Exchange {
+        if e.kind != Kind::Par {
+            return e;
+        }
+        let m = self.az_by_uri.get_or_init(|| {
+            let mut m = HashMap::new();
+            for a in self.ex.iter().filter(|a| a.kind == Kind::Authorize) {
+                if let Some(u) = a.request.query.get("request_uri") {
+                    m.entry(u).or_insert(a.index);
+                }
+            }
+            m
+        });
+        e.response
+            .as_ref()
+            .and_then(|r| r.field("request_uri"))
+            .and_then(|u| m.get(u))
+            .map(|&i| &self.ex[i])
+            .unwrap_or(e)
+    }
+
+    fn az_list(&self) -> &Vec<usize> {
+        self.az_list.get_or_init(|| {
+            self.ex
+                .iter()
+                .filter(|e| e.kind == Kind::Authorize)
+                .map(|e| e.index)
+                .collect()
+        })
+    }
+
+    /// The authorization requests (and PAR requests) carrying a state, by state.
+    fn az_by_state(&self) -> &HashMap<String, Vec<usize>> {
+        self.az_by_state.get_or_init(|| {
+            let mut m: HashMap<String, Vec<usize>> = HashMap::new();
+            for e in self
+                .ex
+                .iter()
+                .filter(|e| matches!(e.kind, Kind::Authorize | Kind::Par))
+            {
+                if let Some(s) = self.az_param(e, "state") {
+                    m.entry(s).or_default().push(e.index);
+                }
+            }
+            m
+        })
+    }
+
+    /// The authorization request a code redemption belongs to, and how sure the link is:
+    /// by code → authorization response → `state`, else the latest earlier authorization
+    /// request of the same client.
+    pub fn authorize_of(
+        &self,
+        tok: &Exchange,
+    ) -> Option<(&'a Exchange, Link, Option<&'a AuthzResponse>)> {
+        let ex = self.ex;
+        if let Some(code) = tok.request.param("code") {
+            if let Some(a) = self.azr_for_code(&code) {
+                if let Some(state) = a.params.get("state") {
+                    let hit = self
+                        .az_by_state()
+                        .get(state)
+                        .and_then(|l| l.iter().rev().find(|&&i| i <= a.exchange));
+                    if let Some(&i) = hit {
+                        return Some((self.authorize_request(&ex[i]), Link::Code, Some(a)));
+                    }
+                }
+                let list = self.az_list();
+                let n = list.partition_point(|&i| i <= a.exchange);
+                if n > 0 {
+                    return Some((&ex[list[n - 1]], Link::Code, Some(a)));
+                }
+            }
+        }
+        let candidates: &[usize] = match crate::model::flow::token_client_id(tok) {
+            Some(c) => {
+                let m = self.az_by_client.get_or_init(|| {
+                    let mut m: HashMap<String, Vec<usize>> = HashMap::new();
+                    for &i in self.az_list() {
+                        if let Some(c) = ex[i].request.param("client_id") {
+                            m.entry(c).or_default().push(i);
+                        }
+                    }
+                    m
+                });
+                m.get(&c).map(Vec::as_slice).unwrap_or(&[])
+            }
+            None => self.az_list(),
+        };
+        let n = candidates.partition_point(|&i| i < tok.index);
+        (n > 0).then(|| (&ex[candidates[n - 1]], Link::Client, None))
+    }
+
+    /// Another authorization request (not `except`) whose `code_challenge` is `ch`.
+    pub fn az_with_challenge(&self, ch: &str, except: usize) -> Option<&'a Exchange> {
+        let m = self.az_by_challenge.get_or_init(|| {
+            let mut m: HashMap<String, Vec<usize>> = HashMap::new();
+            for e in self
+                .ex
+                .iter()
+                .filter(|e| matches!(e.kind, Kind::Authorize | Kind::Par))
+            {
+                if let Some(c) = self.az_param(e, "code_challenge") {
+                    m.entry(c).or_default().push(e.index);
+                }
+            }
+            m
+        });
+        m.get(ch)?
+            .iter()
+            .find(|&&i| i != except)
+            .map(|&i| &self.ex[i])
+    }
+
+    /// Code redemptions by code, in capture order.
+    fn redemptions(&self) -> &HashMap<String, Vec<usize>> {
+        self.redemptions.get_or_init(|| {
+            let mut m: HashMap<String, Vec<usize>> = HashMap::new();
+            for e in self.ex.iter().filter(|e| is_code_redemption(e)) {
+                if let Some(c) = e.request.param("code").filter(|c| !c.is_empty()) {
+                    m.entry(c).or_default().push(e.index);
+                }
+            }
+            m
+        })
+    }
+
+    /// The code redemptions that sent `code`, in capture order.
+    pub fn redemptions_of(&self, code: &str) -> impl Iterator<Item = &'a Exchange> + '_ {
+        self.redemptions()
+            .get(code)
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.ex[i])
+    }
+
+    /// The token request that redeemed the code an authorization request produced.
+    pub fn redemption_of(&self, az: &Exchange) -> Option<&'a Exchange> {
+        let code = self.azr_of(az)?.params.get("code")?;
+        self.redemptions_of(code).next()
+    }
+
+    /// The earlier code redemption that consumed the same code, for a failed redemption.
+    pub fn earlier_redemption(&self, j: &Exchange) -> Option<&'a Exchange> {
+        let code = j.request.param("code").filter(|c| !c.is_empty())?;
+        self.redemptions_of(&code).find(|i| {
+            i.index < j.index
+                && sent_ms(i).zip(sent_ms(j)).is_none_or(|(a, b)| a <= b)
+                && match &i.response {
+                    None => true,
+                    Some(r) => succeeded(i) || r.status == 0 || r.status >= 500,
+                }
+        })
+    }
+
+    /// For a refresh request, the other refresh request that consumed (rotated) the same
+    /// token.
+    pub fn refresh_conflict(&self, j: &Exchange) -> Option<(usize, RefreshConflict)> {
+        let t = j
+            .request
+            .param("refresh_token")
+            .filter(|t| !is_placeholder(t))?;
+        let (sj, dj) = (sent_ms(j)?, done_ms(j)?);
+        let m = self.refreshes.get_or_init(|| {
+            let mut m: HashMap<String, Vec<usize>> = HashMap::new();
+            for e in self.ex.iter().filter(|e| is_refresh(e)) {
+                if let Some(t) = e.request.param("refresh_token") {
+                    m.entry(t).or_default().push(e.index);
+                }
+            }
+            m
+        });
+        let mut found = None;
+        for i in m.get(&t)?.iter().map(|&i| &self.ex[i]) {
+            if i.index == j.index || !succeeded(i) {
+                continue;
+            }
+            let rotated = issued_refresh(i).is_some_and(|n| n != t);
+            if !rotated {
+                continue;
+            }
+            let (Some(si), Some(di)) = (sent_ms(i), done_ms(i)) else {
+                continue;
+            };
+            let overlap = sj <= di + 1000 && si <= dj + 1000;
+            if overlap {
+                return Some((i.index, RefreshConflict::Race));
+            }
+            if sj > di && found.is_none() {
+                found = Some((i.index, RefreshConflict::Rotated));
+            }
+        }
+        found
+    }
+
+    /// The token-endpoint exchange whose successful response issued `value` (any token type).
+    pub fn issuer(&self, value: &str) -> Option<&'a Exchange> {
+        let m = self.issued.get_or_init(|| {
+            let mut m = HashMap::new();
+            for e in self
+                .ex
+                .iter()
+                .filter(|e| is_token_request(e) && succeeded(e))
+            {
+                let Some(r) = e.response.as_ref() else {
+                    continue;
+                };
+                for f in ["access_token", "refresh_token", "id_token"] {
+                    if let Some(v) = r.field(f).filter(|v| !v.is_empty()) {
+                        m.entry(v).or_insert(e.index);
+                    }
+                }
+            }
+            m
+        });
+        m.get(value).map(|&i| &self.ex[i])
     }
 }
 
@@ -286,74 +553,13 @@ pub(super) enum RefreshConflict {
     Race,
 }
 
-/// For a refresh request, the other refresh request that consumed (rotated) the same token.
-pub(super) fn refresh_conflict(ex: &[Exchange], j: &Exchange) -> Option<(usize, RefreshConflict)> {
-    let t = j
-        .request
-        .param("refresh_token")
-        .filter(|t| !is_placeholder(t))?;
-    let (sj, dj) = (sent_ms(j)?, done_ms(j)?);
-    let mut found = None;
-    for i in ex.iter().filter(|i| i.index != j.index && is_refresh(i)) {
-        if i.request.param("refresh_token").as_deref() != Some(t.as_str()) || !succeeded(i) {
-            continue;
-        }
-        let rotated = issued_refresh(i).is_some_and(|n| n != t);
-        if !rotated {
-            continue;
-        }
-        let (Some(si), Some(di)) = (sent_ms(i), done_ms(i)) else {
-            continue;
-        };
-        let overlap = sj <= di + 1000 && si <= dj + 1000;
-        if overlap {
-            return Some((i.index, RefreshConflict::Race));
-        }
-        if sj > di && found.is_none() {
-            found = Some((i.index, RefreshConflict::Rotated));
-        }
-    }
-    found
-}
-
-/// The earlier code redemption that consumed the same code, for a failed redemption.
-pub(super) fn earlier_redemption<'a>(ex: &'a [Exchange], j: &Exchange) -> Option<&'a Exchange> {
-    let code = j.request.param("code").filter(|c| !c.is_empty())?;
-    ex.iter().find(|i| {
-        i.index != j.index
-            && is_code_redemption(i)
-            && i.request.param("code").as_deref() == Some(code.as_str())
-            && sent_ms(i).zip(sent_ms(j)).is_none_or(|(a, b)| a <= b)
-            && i.index < j.index
-            && match &i.response {
-                None => true,
-                Some(r) => succeeded(i) || r.status == 0 || r.status >= 500,
-            }
-    })
-}
-
-/// The token-endpoint exchange whose response issued `value` (any token type).
-pub(super) fn issuer_exchange<'a>(
-    ex: &'a [Exchange],
-    idx: &Index,
-    value: &str,
-) -> Option<&'a Exchange> {
-    idx.issued_by(value).and_then(|i| ex.get(i)).or_else(|| {
-        ex.iter().find(|e| {
-            is_token_request(e)
-                && succeeded(e)
-                && e.response.as_ref().is_some_and(|r| {
-                    ["access_token", "refresh_token", "id_token"]
-                        .iter()
-                        .any(|f| r.field(f) == Some(value))
-                })
-        })
-    })
-}
-
 /// The first discovery document that announces `field` = `url` (trailing slash and case of
 /// scheme/host ignored), with the exchange that fetched it.
-fn metadata_announcing<'a>(idx: &'a Index, field: &str, url: &str) -> Option<&'a (usize, Value)> {
+pub(super) fn metadata_announcing<'a>(
+    idx: &'a Index,
+    field: &str,
+    url: &str,
+) -> Option<&'a (usize, Value)> {
     idx.metadata.iter().find(|(_, d)| {
         d.get(field)
             .and_then(Value::as_str)
@@ -673,11 +879,12 @@ impl Rule for Grant002 {
             let client = token_identity(e)
                 .map(|(c, _)| format!(" for client `{c}`"))
                 .unwrap_or_default();
-            let listed = idx.metadata.iter().find_map(|(i, d)| {
-                let list = d.get("grant_types_supported")?.as_array()?;
-                let names: Vec<&str> = list.iter().filter_map(Value::as_str).collect();
-                (!names.contains(&g.as_str())).then(|| (*i, names.join(" ")))
-            });
+            let listed = metadata_announcing(idx, "token_endpoint", &e.request.endpoint())
+                .and_then(|(i, d)| {
+                    let list = d.get("grant_types_supported")?.as_array()?;
+                    let names: Vec<&str> = list.iter().filter_map(Value::as_str).collect();
+                    (!names.contains(&g.as_str())).then(|| (*i, names.join(" ")))
+                });
             let form_body = e.request.form.has("grant_type");
             let blames_client = err
                 .as_ref()
@@ -814,8 +1021,9 @@ declare_rule! {
 impl Rule for Grant003 {
     fn check(&self, cx: &mut Context<'_>) {
         let ex = cx.exchanges;
+        let lk = Lookup::new(ex, cx.index);
         for j in ex.iter().filter(|e| is_code_redemption(e) && e.failed()) {
-            let Some(i) = earlier_redemption(ex, j) else {
+            let Some(i) = lk.earlier_redemption(j) else {
                 continue;
             };
             let Some(code) = j.request.param("code") else {
@@ -1019,11 +1227,12 @@ impl Rule for Grant004 {
     fn check(&self, cx: &mut Context<'_>) {
         let ex = cx.exchanges;
         let idx = cx.index;
+        let lk = Lookup::new(ex, idx);
         for e in ex.iter().filter(|e| is_code_redemption(e) && e.failed()) {
-            let Some((az, link, _)) = authorize_of(ex, idx, e) else {
+            let Some((az, link, _)) = lk.authorize_of(e) else {
                 continue;
             };
-            let Some(az_rd) = az_param(ex, az, "redirect_uri") else {
+            let Some(az_rd) = lk.az_param(az, "redirect_uri") else {
                 continue;
             };
             let tok_rd = e.request.param("redirect_uri").filter(|v| !v.is_empty());
@@ -1108,11 +1317,12 @@ impl Rule for Grant005 {
     fn check(&self, cx: &mut Context<'_>) {
         let ex = cx.exchanges;
         let idx = cx.index;
+        let lk = Lookup::new(ex, idx);
         for e in ex.iter().filter(|e| is_code_redemption(e) && e.failed()) {
-            let Some((az, Link::Code, _)) = authorize_of(ex, idx, e) else {
+            let Some((az, Link::Code, _)) = lk.authorize_of(e) else {
                 continue;
             };
-            let Some(az_client) = az_param(ex, az, "client_id") else {
+            let Some(az_client) = lk.az_param(az, "client_id") else {
                 continue;
             };
             let Some((who, at)) = token_identity(e) else {
@@ -1226,13 +1436,14 @@ impl Rule for Grant006 {
     fn check(&self, cx: &mut Context<'_>) {
         let ex = cx.exchanges;
         let idx = cx.index;
+        let lk = Lookup::new(ex, idx);
         for e in ex.iter().filter(|e| is_code_redemption(e) && e.failed()) {
             // The server must have looked the code up and refused it (an OAuth error); a 404, a
             // redirect or a 405 is about the URL itself (STAT003, STAT001, STAT004).
             if err_of(e).is_none() || e.status() == Some(404) {
                 continue;
             }
-            let Some((az, link, _)) = authorize_of(ex, idx, e) else {
+            let Some((az, link, _)) = lk.authorize_of(e) else {
                 continue;
             };
             let az_url = az.request.endpoint();
@@ -1403,6 +1614,7 @@ impl Rule for Grant007 {
     fn check(&self, cx: &mut Context<'_>) {
         let ex = cx.exchanges;
         let idx = cx.index;
+        let lk = Lookup::new(ex, idx);
         let redeemed: BTreeSet<String> = ex
             .iter()
             .filter(|e| is_code_redemption(e))
@@ -1412,7 +1624,7 @@ impl Rule for Grant007 {
             let Some(sent) = e.request.param("code") else {
                 continue;
             };
-            if idx.authz_response_for_code(&sent).is_some() {
+            if lk.azr_for_code(&sent).is_some() {
                 continue;
             }
             let found = idx.authz_responses.iter().find_map(|a| {
@@ -1531,8 +1743,9 @@ declare_rule! {
 
 fn report_refresh_conflict(cx: &mut Context<'_>, want: RefreshConflict) {
     let ex = cx.exchanges;
+    let lk = Lookup::new(ex, cx.index);
     for j in ex.iter().filter(|e| is_refresh(e) && e.failed()) {
-        let Some((i, kind)) = refresh_conflict(ex, j) else {
+        let Some((i, kind)) = lk.refresh_conflict(j) else {
             continue;
         };
         if kind != want {
@@ -1602,11 +1815,7 @@ impl Rule for Grant009 {
 /// The scope originally granted with a refresh token: the issuing response's `scope`, else
 /// what the issuing request (or its authorization request) asked for. (scope, exchange, where,
 /// from the response).
-fn granted_scope(
-    ex: &[Exchange],
-    idx: &Index,
-    x: &Exchange,
-) -> Option<(String, usize, &'static str, bool)> {
+fn granted_scope(lk: &Lookup<'_>, x: &Exchange) -> Option<(String, usize, &'static str, bool)> {
     if let Some(s) = x.response.as_ref().and_then(|r| r.field("scope")) {
         return Some((s.to_string(), x.index, "response.body.scope", true));
     }
@@ -1614,8 +1823,10 @@ fn granted_scope(
         return Some((s, x.index, "request.body.scope", false));
     }
     if is_code_redemption(x) {
-        let (az, _, _) = authorize_of(ex, idx, x)?;
-        return az_param(ex, az, "scope").map(|s| (s, az.index, "request.query.scope", false));
+        let (az, _, _) = lk.authorize_of(x)?;
+        return lk
+            .az_param(az, "scope")
+            .map(|s| (s, az.index, "request.query.scope", false));
     }
     None
 }
@@ -1657,6 +1868,7 @@ impl Rule for Grant010 {
     fn check(&self, cx: &mut Context<'_>) {
         let ex = cx.exchanges;
         let idx = cx.index;
+        let lk = Lookup::new(ex, idx);
         for e in ex.iter().filter(|e| is_refresh(e) && e.failed()) {
             let Some(req) = e.request.param("scope").filter(|s| !s.trim().is_empty()) else {
                 continue;
@@ -1664,10 +1876,10 @@ impl Rule for Grant010 {
             let Some(rt) = e.request.param("refresh_token") else {
                 continue;
             };
-            let Some(x) = issuer_exchange(ex, idx, &rt) else {
+            let Some(x) = lk.issuer(&rt) else {
                 continue;
             };
-            let Some((granted, gi, gat, from_response)) = granted_scope(ex, idx, x) else {
+            let Some((granted, gi, gat, from_response)) = granted_scope(&lk, x) else {
                 continue;
             };
             let g = scope_set(&granted);
@@ -1751,6 +1963,7 @@ impl Rule for Grant011 {
     fn check(&self, cx: &mut Context<'_>) {
         let ex = cx.exchanges;
         let idx = cx.index;
+        let lk = Lookup::new(ex, idx);
         for e in ex.iter().filter(|e| is_refresh(e) && e.failed()) {
             let value = e.request.param("refresh_token");
             // The value is described, not quoted: the redactor treats every refresh_token
@@ -1791,13 +2004,13 @@ impl Rule for Grant011 {
                 .iter()
                 .rev()
                 .find(|x| is_code_redemption(x))
-                .and_then(|x| authorize_of(ex, idx, x))
+                .and_then(|x| lk.authorize_of(x))
                 .map(|(a, _, _)| a);
             let mut scope_ev = None;
             if let Some(a) = az {
-                if let Some(scope) = az_param(ex, a, "scope") {
+                if let Some(scope) = lk.az_param(a, "scope") {
                     if !scope_set(&scope).contains("offline_access")
-                        && az_param(ex, a, "access_type").as_deref() != Some("offline")
+                        && lk.az_param(a, "access_type").as_deref() != Some("offline")
                     {
                         why.push_str(&format!(
                             "; the authorization request (exchange #{}) asked for `{scope}` without `offline_access`",
@@ -1879,6 +2092,8 @@ impl Rule for Grant012 {
     fn check(&self, cx: &mut Context<'_>) {
         let ex = cx.exchanges;
         let idx = cx.index;
+        let lk = Lookup::new(ex, idx);
+        let successes_by_client: OnceCell<HashMap<String, Vec<usize>>> = OnceCell::new();
         for e in ex.iter().filter(|e| e.failed()) {
             let userinfo = e.kind == Kind::Userinfo
                 || metadata_announcing(idx, "userinfo_endpoint", &e.request.endpoint()).is_some();
@@ -1886,7 +2101,7 @@ impl Rule for Grant012 {
                 let Some(t) = e.request.presented_token() else {
                     continue;
                 };
-                let Some(x) = issuer_exchange(ex, idx, &t) else {
+                let Some(x) = lk.issuer(&t) else {
                     continue;
                 };
                 if grant_of(x).as_deref() != Some("client_credentials") {
@@ -1917,20 +2132,28 @@ impl Rule for Grant012 {
             else {
                 continue;
             };
-            if issuer_exchange(ex, idx, &rt).is_some() {
+            if lk.issuer(&rt).is_some() {
                 continue;
             }
             let client = token_identity(e).map(|(c, _)| c);
             if client.is_none() {
                 continue;
             }
-            let mine: Vec<&Exchange> = ex
-                .iter()
-                .filter(|x| {
-                    is_token_request(x)
-                        && succeeded(x)
-                        && token_identity(x).map(|(c, _)| c) == client
-                })
+            let by_client = successes_by_client.get_or_init(|| {
+                let mut m: HashMap<String, Vec<usize>> = HashMap::new();
+                for x in ex.iter().filter(|x| is_token_request(x) && succeeded(x)) {
+                    if let Some((c, _)) = token_identity(x) {
+                        m.entry(c).or_default().push(x.index);
+                    }
+                }
+                m
+            });
+            let mine: Vec<&Exchange> = client
+                .as_ref()
+                .and_then(|c| by_client.get(c))
+                .into_iter()
+                .flatten()
+                .map(|&i| &ex[i])
                 .collect();
             if mine.is_empty()
                 || !mine
@@ -2273,28 +2496,27 @@ impl Rule for Grant015 {
     fn check(&self, cx: &mut Context<'_>) {
         let ex = cx.exchanges;
         let idx = cx.index;
-        let supported: Option<(usize, Vec<String>)> = idx.metadata.iter().find_map(|(i, d)| {
-            let list = d.get("response_types_supported")?.as_array()?;
-            Some((
-                *i,
-                list.iter()
-                    .filter_map(Value::as_str)
-                    .map(str::to_string)
-                    .collect(),
-            ))
-        });
+        let lk = Lookup::new(ex, idx);
         for az in ex.iter().filter(|e| e.kind == Kind::Authorize) {
-            let Some(rt) = az_param(ex, az, "response_type") else {
+            let Some(rt) = lk.az_param(az, "response_type") else {
                 continue;
             };
+            // The metadata of this authorization server (the document announcing this endpoint).
+            let supported: Option<(usize, Vec<String>)> =
+                metadata_announcing(idx, "authorization_endpoint", &az.request.endpoint())
+                    .and_then(|(i, d)| {
+                        let list = d.get("response_types_supported")?.as_array()?;
+                        Some((
+                            *i,
+                            list.iter()
+                                .filter_map(Value::as_str)
+                                .map(str::to_string)
+                                .collect(),
+                        ))
+                    });
             // The authorization response of this request: in its own Location, or a later one
             // with the same state.
-            let state = az_param(ex, az, "state");
-            let azr = idx.authz_responses.iter().find(|a| {
-                a.exchange >= az.index
-                    && (a.exchange == az.index
-                        || (state.is_some() && a.params.get("state") == state.as_deref()))
-            });
+            let azr = lk.azr_of(az);
             let azr_err = azr.and_then(|a| a.params.get("error").map(|c| (a, c)));
             let desc = azr
                 .and_then(|a| a.params.get("error_description"))

@@ -5,13 +5,12 @@
 //! attach them only as fingerprinted evidence.
 
 use super::grant::{
-    Link, ReportExt, authorize_of, az_param, err_of, is_code_redemption, is_token_request,
+    Link, Lookup, ReportExt, err_of, is_code_redemption, is_token_request, metadata_announcing,
     signal_is,
 };
 use super::{Context, Rule};
 use crate::declare_rule;
 use crate::diagnosis::{Severity, Strength};
-use crate::model::flow::{AuthzResponse, Index};
 use crate::model::{Exchange, Kind};
 use crate::oauth::basic::basic_credentials;
 use crate::oauth::pkce::{is_unreserved, s256, verifier_is_valid};
@@ -44,20 +43,9 @@ fn authorization_requests(ex: &[Exchange]) -> impl Iterator<Item = &Exchange> {
     })
 }
 
-/// The authorization response answering an authorization request: in its own `Location`, or a
-/// later one with the same `state`.
-fn azr_of<'a>(ex: &[Exchange], idx: &'a Index, az: &Exchange) -> Option<&'a AuthzResponse> {
-    let state = az_param(ex, az, "state");
-    idx.authz_responses.iter().find(|a| {
-        a.exchange >= az.index
-            && (a.exchange == az.index
-                || (state.is_some() && a.params.get("state") == state.as_deref()))
-    })
-}
-
 /// The error an authorization request ended in: (exchange carrying it, code, description).
-fn az_error(ex: &[Exchange], idx: &Index, az: &Exchange) -> Option<(usize, String, String)> {
-    if let Some(a) = azr_of(ex, idx, az) {
+fn az_error(lk: &Lookup<'_>, az: &Exchange) -> Option<(usize, String, String)> {
+    if let Some(a) = lk.azr_of(az) {
         if let Some(c) = a.params.get("error") {
             return Some((
                 a.exchange,
@@ -83,13 +71,6 @@ fn az_error(ex: &[Exchange], idx: &Index, az: &Exchange) -> Option<(usize, Strin
         ));
     }
     None
-}
-
-/// The token request that redeemed the code this authorization request produced.
-fn redemption_of<'a>(ex: &'a [Exchange], idx: &Index, az: &Exchange) -> Option<&'a Exchange> {
-    let code = azr_of(ex, idx, az)?.params.get("code")?;
-    ex.iter()
-        .find(|e| is_code_redemption(e) && e.request.param("code").as_deref() == Some(code))
 }
 
 fn mentions_pkce(text: &str) -> bool {
@@ -222,17 +203,18 @@ impl Rule for Pkce001 {
     fn check(&self, cx: &mut Context<'_>) {
         let ex = cx.exchanges;
         let idx = cx.index;
+        let lk = Lookup::new(ex, idx);
         for e in ex.iter().filter(|e| is_code_redemption(e) && e.failed()) {
             let Some(v) = e.request.param("code_verifier").filter(|v| !v.is_empty()) else {
                 continue;
             };
-            let Some((az, link, _)) = authorize_of(ex, idx, e) else {
+            let Some((az, link, _)) = lk.authorize_of(e) else {
                 continue;
             };
-            let Some(ch) = az_param(ex, az, "code_challenge").filter(|c| !c.is_empty()) else {
+            let Some(ch) = lk.az_param(az, "code_challenge").filter(|c| !c.is_empty()) else {
                 continue;
             };
-            let method = az_param(ex, az, "code_challenge_method");
+            let method = lk.az_param(az, "code_challenge_method");
             let computed = s256(&v);
             let matches = match method.as_deref() {
                 Some("S256") => computed == ch,
@@ -243,10 +225,9 @@ impl Rule for Pkce001 {
             if matches {
                 continue;
             }
-            let other = authorization_requests(ex).find(|o| {
-                o.index != az.index
-                    && az_param(ex, o, "code_challenge").is_some_and(|c| c == computed || c == v)
-            });
+            let other = lk
+                .az_with_challenge(&computed, az.index)
+                .or_else(|| lk.az_with_challenge(&v, az.index));
             let cause = match other {
                 Some(o) => format!(
                     "it matches the challenge of another authorization request (exchange #{}): parallel logins or tabs share one stored verifier",
@@ -316,6 +297,7 @@ impl Rule for Pkce002 {
     fn check(&self, cx: &mut Context<'_>) {
         let ex = cx.exchanges;
         let idx = cx.index;
+        let lk = Lookup::new(ex, idx);
         for e in ex.iter().filter(|e| is_code_redemption(e) && e.failed()) {
             if e.request
                 .param("code_verifier")
@@ -323,10 +305,10 @@ impl Rule for Pkce002 {
             {
                 continue;
             }
-            let Some((az, link, _)) = authorize_of(ex, idx, e) else {
+            let Some((az, link, _)) = lk.authorize_of(e) else {
                 continue;
             };
-            let Some(ch) = az_param(ex, az, "code_challenge").filter(|c| !c.is_empty()) else {
+            let Some(ch) = lk.az_param(az, "code_challenge").filter(|c| !c.is_empty()) else {
                 continue;
             };
             let sent = match e.request.param("code_verifier") {
@@ -386,14 +368,15 @@ impl Rule for Pkce003 {
     fn check(&self, cx: &mut Context<'_>) {
         let ex = cx.exchanges;
         let idx = cx.index;
+        let lk = Lookup::new(ex, idx);
         for e in ex.iter().filter(|e| is_code_redemption(e) && e.failed()) {
             let Some(v) = e.request.param("code_verifier").filter(|v| !v.is_empty()) else {
                 continue;
             };
-            let Some((az, Link::Code, _)) = authorize_of(ex, idx, e) else {
+            let Some((az, Link::Code, _)) = lk.authorize_of(e) else {
                 continue;
             };
-            if az_param(ex, az, "code_challenge").is_some() {
+            if lk.az_param(az, "code_challenge").is_some() {
                 continue;
             }
             cx.report(
@@ -520,11 +503,12 @@ impl Rule for Pkce005 {
     fn check(&self, cx: &mut Context<'_>) {
         let ex = cx.exchanges;
         let idx = cx.index;
+        let lk = Lookup::new(ex, idx);
         for az in authorization_requests(ex) {
-            let Some(ch) = az_param(ex, az, "code_challenge").filter(|c| !c.is_empty()) else {
+            let Some(ch) = lk.az_param(az, "code_challenge").filter(|c| !c.is_empty()) else {
                 continue;
             };
-            let method = az_param(ex, az, "code_challenge_method");
+            let method = lk.az_param(az, "code_challenge_method");
             let n = ch.chars().count();
             let problem = match method.as_deref() {
                 Some("S256") => {
@@ -560,15 +544,11 @@ impl Rule for Pkce005 {
             let Some(problem) = problem else { continue };
             // Anchor on the failure it caused: the authorization error, else a failed
             // redemption of the code (the challenge can never match), else the request itself.
-            let err = az_error(ex, idx, az);
+            let err = az_error(&lk, az);
             let anchor = err
                 .as_ref()
                 .map(|(i, _, _)| *i)
-                .or_else(|| {
-                    redemption_of(ex, idx, az)
-                        .filter(|t| t.failed())
-                        .map(|t| t.index)
-                })
+                .or_else(|| lk.redemption_of(az).filter(|t| t.failed()).map(|t| t.index))
                 .unwrap_or(az.index);
             let mut rep = cx
                 .report(anchor, format!("the `code_challenge` {problem}"))
@@ -627,14 +607,15 @@ impl Rule for Pkce006 {
     fn check(&self, cx: &mut Context<'_>) {
         let ex = cx.exchanges;
         let idx = cx.index;
+        let lk = Lookup::new(ex, idx);
         for az in authorization_requests(ex) {
-            let Some(ch) = az_param(ex, az, "code_challenge").filter(|c| !c.is_empty()) else {
+            let Some(ch) = lk.az_param(az, "code_challenge").filter(|c| !c.is_empty()) else {
                 continue;
             };
-            if az_param(ex, az, "code_challenge_method").is_some() {
+            if lk.az_param(az, "code_challenge_method").is_some() {
                 continue;
             }
-            if let Some(tok) = redemption_of(ex, idx, az) {
+            if let Some(tok) = lk.redemption_of(az) {
                 let Some(v) = tok.request.param("code_verifier").filter(|v| !v.is_empty()) else {
                     continue;
                 };
@@ -655,7 +636,7 @@ impl Rule for Pkce006 {
                 .emit();
                 continue;
             }
-            if let Some((i, code, desc)) = az_error(ex, idx, az) {
+            if let Some((i, code, desc)) = az_error(&lk, az) {
                 if desc.to_ascii_lowercase().contains("code_challenge_method") {
                     cx.report(
                         i,
@@ -708,8 +689,9 @@ impl Rule for Pkce007 {
     fn check(&self, cx: &mut Context<'_>) {
         let ex = cx.exchanges;
         let idx = cx.index;
+        let lk = Lookup::new(ex, idx);
         for az in authorization_requests(ex) {
-            let Some(m) = az_param(ex, az, "code_challenge_method") else {
+            let Some(m) = lk.az_param(az, "code_challenge_method") else {
                 continue;
             };
             if m == "S256" || m == "plain" {
@@ -723,7 +705,7 @@ impl Rule for Pkce007 {
             } else {
                 "; only `S256` and `plain` are defined"
             };
-            let err = az_error(ex, idx, az);
+            let err = az_error(&lk, az);
             let anchor = err.as_ref().map(|(i, _, _)| *i).unwrap_or(az.index);
             let mut rep = cx
                 .report(
@@ -781,12 +763,13 @@ impl Rule for Pkce008 {
     fn check(&self, cx: &mut Context<'_>) {
         let ex = cx.exchanges;
         let idx = cx.index;
+        let lk = Lookup::new(ex, idx);
         for az in authorization_requests(ex) {
-            let Some(ch) = az_param(ex, az, "code_challenge").filter(|c| !c.is_empty()) else {
+            let Some(ch) = lk.az_param(az, "code_challenge").filter(|c| !c.is_empty()) else {
                 continue;
             };
-            let method = az_param(ex, az, "code_challenge_method");
-            let tok = redemption_of(ex, idx, az);
+            let method = lk.az_param(az, "code_challenge_method");
+            let tok = lk.redemption_of(az);
             let equal = tok
                 .and_then(|t| t.request.param("code_verifier"))
                 .is_some_and(|v| v == ch);
@@ -794,12 +777,14 @@ impl Rule for Pkce008 {
             if !(declared_plain || (method.is_none() && equal)) {
                 continue;
             }
-            let err = az_error(ex, idx, az);
-            let md_lacks_plain = idx.metadata.iter().any(|(_, d)| {
-                d.get("code_challenge_methods_supported")
-                    .and_then(Value::as_array)
-                    .is_some_and(|a| !a.iter().any(|m| m.as_str() == Some("plain")))
-            });
+            let err = az_error(&lk, az);
+            let md_lacks_plain =
+                metadata_announcing(idx, "authorization_endpoint", &az.request.endpoint())
+                    .is_some_and(|(_, d)| {
+                        d.get("code_challenge_methods_supported")
+                            .and_then(Value::as_array)
+                            .is_some_and(|a| !a.iter().any(|m| m.as_str() == Some("plain")))
+                    });
             let refused = err.as_ref().filter(|(_, _, desc)| {
                 desc.to_ascii_lowercase().contains("code_challenge_method") || md_lacks_plain
             });
@@ -881,25 +866,26 @@ impl Rule for Pkce009 {
     fn check(&self, cx: &mut Context<'_>) {
         let ex = cx.exchanges;
         let idx = cx.index;
+        let lk = Lookup::new(ex, idx);
         for az in authorization_requests(ex) {
-            let Some(rt) = az_param(ex, az, "response_type") else {
+            let Some(rt) = lk.az_param(az, "response_type") else {
                 continue;
             };
             if !rt.split_whitespace().any(|t| t == "code") {
                 continue;
             }
-            if az_param(ex, az, "code_challenge").is_some() {
+            if lk.az_param(az, "code_challenge").is_some() {
                 continue;
             }
-            let err = az_error(ex, idx, az);
+            let err = az_error(&lk, az);
             let demanded = err.as_ref().filter(|(_, _, desc)| mentions_pkce(desc));
             if err.is_some() && demanded.is_none() {
                 // The request failed for another reason; PKCE is not what broke it.
                 continue;
             }
-            let tok = redemption_of(ex, idx, az);
+            let tok = lk.redemption_of(az);
             let public = tok.is_some_and(unauthenticated);
-            let client = az_param(ex, az, "client_id").unwrap_or_default();
+            let client = lk.az_param(az, "client_id").unwrap_or_default();
             let (anchor, msg) = match (&demanded, tok) {
                 (Some((i, code, _)), _) => (
                     *i,
