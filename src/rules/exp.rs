@@ -5,8 +5,8 @@
 //! machine's clock), with `--leeway` tolerance.
 
 use super::grant::{
-    Lookup, ReportExt, done_ms, err_of, human, is_code_redemption, is_placeholder, is_refresh,
-    is_token_request, sent_ms, signal_is, succeeded,
+    Lookup, ReportExt, alias_signal, done_ms, err_of, human, is_code_redemption, is_placeholder,
+    is_refresh, is_token_request, sent_ms, signal_is, succeeded,
 };
 use super::{Context, Rule};
 use crate::declare_rule;
@@ -198,6 +198,7 @@ impl Rule for Exp001 {
             };
             let mut rep = cx
                 .report(e.index, msg)
+                .confirmed_if(alias_signal(&ex[e.index], &["invalid_token"]))
                 .strength(Strength::Recomputed)
                 .secret(e.index, "request.headers.authorization", t);
             for (i, at, v) in ev {
@@ -297,6 +298,7 @@ impl Rule for Exp002 {
                         at(now)
                     ),
                 )
+.confirmed_if(alias_signal(&ex[e.index], &["invalid_token"]))
                 .strength(Strength::Recomputed)
                 .secret(e.index, at_, t)
                 .text(e.index, format!("{at_}.{claim}"), v.to_string())
@@ -572,7 +574,7 @@ impl Rule for Exp004 {
                 continue;
             };
             let gap = (s - d) / 1000;
-            let invalid_grant = err_of(e).is_some_and(|x| x.code == "invalid_grant");
+            let invalid_grant = signal_is(e, &["invalid_grant"]);
             let strength = if gap > 600 {
                 Strength::Recomputed
             } else if gap > 60 && invalid_grant {
@@ -594,6 +596,7 @@ impl Rule for Exp004 {
                         a.exchange + 1
                     ),
                 )
+.confirmed_if(alias_signal(&ex[e.index], &["invalid_grant"]))
                 .strength(strength)
                 .text(
                     a.exchange,
@@ -658,7 +661,7 @@ impl Rule for Exp005 {
         let revocations = revocations(ex);
         for e in ex.iter().filter(|e| is_refresh(e)) {
             let Some(err) = err_of(e) else { continue };
-            if err.code != "invalid_grant" {
+            if !signal_is(e, &["invalid_grant"]) {
                 continue;
             }
             let Some(rt) = e
@@ -744,6 +747,7 @@ impl Rule for Exp005 {
             }
             let mut rep = cx
                 .report(e.index, msg)
+                .confirmed_if(alias_signal(&ex[e.index], &["invalid_grant"]))
                 .strength(strength)
                 .secret(e.index, "request.body.refresh_token", rt.clone())
                 .text(e.index, err.at, err.code.clone());
@@ -975,6 +979,7 @@ impl Rule for Exp007 {
                     y.number()
                 ),
             )
+.confirmed_if(alias_signal(&ex[e.index], &["invalid_token"]))
             .strength(Strength::Recomputed)
             .secret(e.index, "request.headers.authorization", a)
             .text(y.index, "response.body.access_token", "(a newer token)")
@@ -1075,6 +1080,7 @@ impl Rule for Exp008 {
                     i.number()
                 ),
             )
+.confirmed_if(alias_signal(&ex[anchor_ix], &["invalid_token"]))
             .strength(Strength::Direct)
             .secret(i.index, "request.body.token", t)
             .text(i.index, "response.body.active", "false")
@@ -1109,7 +1115,7 @@ declare_rule! {
     pub struct Exp009 {
         code: "EXP009",
         name: "par-request-uri-expired",
-        title: "PAR request_uri expired before use",
+        title: "pushed request_uri expired before use",
         category: TokenExpiry,
         severity: Error,
         kind: Diag,
@@ -1153,7 +1159,7 @@ impl Rule for Exp009 {
                 let Some(anchor) = anchor else { continue };
                 let says_request = ex
                     .get(anchor)
-                    .is_some_and(|x| signal_is(&err_of(x), &["invalid_request"]));
+                    .is_some_and(|x| signal_is(x, &["invalid_request"]));
                 cx.report(
                     anchor,
                     format!(

@@ -10,11 +10,12 @@ use crate::diagnosis::{Category, Severity, Strength};
 use crate::model::flow::{AuthzResponse, Index};
 use crate::model::{Exchange, Kind, Params};
 use crate::oauth::basic::basic_credentials;
-use crate::oauth::errors::{ServerError, error_code};
+use crate::oauth::errors::{ServerError, error_code, standard};
 use crate::oauth::jwt;
 use serde_json::Value;
 use std::cell::OnceCell;
 use std::collections::{BTreeSet, HashMap};
+use std::sync::OnceLock;
 
 /// The rules of this family.
 pub static RULES: &[&dyn Rule] = &[
@@ -66,12 +67,75 @@ impl ReportExt for super::Report<'_, '_> {
     }
 }
 
-/// The server's error code is one of the catalogue's "corroborating server signal" values for
-/// the rule. RULES.md §3.2 gives such a rule full server signal (C_signal 1.0) even when §2.10
-/// does not list it under that code; a finding marks it with `confirmed()`.
-pub(super) fn signal_is(err: &Option<ServerError>, codes: &[&str]) -> bool {
-    err.as_ref()
-        .is_some_and(|x| codes.contains(&x.code.as_str()))
+/// Provider error codes that stand for a standard OAuth error (`bad_verification_code` at
+/// GitHub is `invalid_grant`), read from the provider knowledge base `signatures.json`:
+/// (provider, lower-case code) → standard code. RULES.md §2.10 asks for this normalisation
+/// before ranking; the rules use it to recognise their server signal.
+fn provider_aliases() -> &'static HashMap<(String, String), String> {
+    static ALIASES: OnceLock<HashMap<(String, String), String>> = OnceLock::new();
+    ALIASES.get_or_init(|| {
+        let mut m = HashMap::new();
+        let doc: Value =
+            serde_json::from_str(include_str!("../providers/signatures.json")).unwrap_or_default();
+        for e in doc
+            .get("entries")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let (Some(p), Some(c), Some(err)) = (
+                e.get("provider").and_then(Value::as_str),
+                e.get("code").and_then(Value::as_str),
+                e.get("error").and_then(Value::as_str),
+            ) else {
+                continue;
+            };
+            if e.get("contains").is_some_and(|v| !v.is_null()) || standard(c).is_some() {
+                continue;
+            }
+            m.entry((p.to_string(), c.to_ascii_lowercase()))
+                .or_insert_with(|| err.to_string());
+        }
+        m
+    })
+}
+
+/// The standard OAuth error code of an exchange's error: itself when standard, else what the
+/// provider's own code stands for.
+pub(super) fn standard_code(e: &Exchange) -> Option<String> {
+    let x = err_of(e)?;
+    if standard(&x.code).is_some() {
+        return Some(x.code);
+    }
+    let code = x.code.to_ascii_lowercase();
+    if let Some(p) = e.provider {
+        return provider_aliases().get(&(p.to_string(), code)).cloned();
+    }
+    // No provider recognised: a code every provider that uses it maps the same way.
+    let mut found: Option<&String> = None;
+    for ((_, c), std) in provider_aliases() {
+        if *c == code {
+            if found.is_some_and(|f| f != std) {
+                return None;
+            }
+            found = Some(std);
+        }
+    }
+    found.cloned()
+}
+
+/// The server's error (normalised to the standard code) is one of the catalogue's
+/// "corroborating server signal" values for the rule. RULES.md §3.2 gives such a rule full
+/// server signal (C_signal 1.0) even when §2.10 does not list it under that code, or when the
+/// provider spells the code its own way; a finding marks it with `confirmed()`.
+pub(super) fn signal_is(e: &Exchange, codes: &[&str]) -> bool {
+    standard_code(e).is_some_and(|c| codes.contains(&c.as_str()))
+}
+
+/// Like [`signal_is`], but only for provider-specific codes (a standard code is already
+/// weighed by the ranking's own index, RULES.md §2.10).
+pub(super) fn alias_signal(e: &Exchange, codes: &[&str]) -> bool {
+    err_of(e).is_some_and(|x| standard(&x.code).is_none()) && signal_is(e, codes)
 }
 
 /// The server error of an exchange, if any.
@@ -747,7 +811,8 @@ impl Rule for Grant001 {
                     if (e.request.form.is_empty() && !body.is_empty()) || not_form {
                         continue; // the body is JSON, multipart or unreadable: PARAM001
                     }
-                    let code = err.as_ref().map(|x| x.code.as_str());
+                    let std = standard_code(e);
+                    let code = std.as_deref().or(err.as_ref().map(|x| x.code.as_str()));
                     let about_it = names_grant
                         || matches!(
                             code,
@@ -764,13 +829,14 @@ impl Rule for Grant001 {
                                 param_names(&e.request.form)
                             ),
                         )
+.confirmed_if(alias_signal(&ex[e.index], &["unsupported_grant_type", "invalid_request"]))
                         .category(Category::Parameters)
                         .strength(Strength::Direct)
                         .text(e.index, "request.body.grant_type", "(absent)");
                     if let Some(x) = &err {
                         rep = rep.text(e.index, x.at, x.code.clone());
                     }
-                    if names_grant || signal_is(&err, &["invalid_request"]) {
+                    if names_grant || signal_is(e, &["invalid_request"]) {
                         rep = rep.confirmed();
                     }
                     rep.emit();
@@ -790,12 +856,16 @@ impl Rule for Grant001 {
                             e.index,
                             format!("`grant_type={g}` is not a defined grant type{hint}"),
                         )
+                        .confirmed_if(alias_signal(
+                            &ex[e.index],
+                            &["unsupported_grant_type", "invalid_request"],
+                        ))
                         .strength(Strength::Direct)
                         .text(e.index, "request.body.grant_type", g.clone());
                     if let Some(x) = &err {
                         rep = rep.text(e.index, x.at, x.code.clone());
                     }
-                    if names_grant || signal_is(&err, &["invalid_request"]) {
+                    if names_grant || signal_is(e, &["invalid_request"]) {
                         rep = rep.confirmed();
                     }
                     rep.emit();
@@ -875,7 +945,8 @@ impl Rule for Grant002 {
                 continue;
             }
             let err = err_of(e);
-            let code = err.as_ref().map(|x| x.code.as_str());
+            let std = standard_code(e);
+            let code = std.as_deref().or(err.as_ref().map(|x| x.code.as_str()));
             let client = token_identity(e)
                 .map(|(c, _)| format!(" for client `{c}`"))
                 .unwrap_or_default();
@@ -933,11 +1004,14 @@ impl Rule for Grant002 {
             } else {
                 continue;
             };
-            let mut rep = cx.report(e.index, msg).strength(strength).text(
-                e.index,
-                "request.body.grant_type",
-                g.clone(),
-            );
+            let mut rep = cx
+                .report(e.index, msg)
+                .confirmed_if(alias_signal(
+                    &ex[e.index],
+                    &["unauthorized_client", "unsupported_grant_type"],
+                ))
+                .strength(strength)
+                .text(e.index, "request.body.grant_type", g.clone());
             if let Some(x) = &err {
                 rep = rep.text(e.index, x.at, x.code.clone());
             }
@@ -1053,6 +1127,7 @@ impl Rule for Grant003 {
                         outcome(i)
                     ),
                 )
+.confirmed_if(alias_signal(&ex[j.index], &["invalid_grant"]))
                 .strength(Strength::Recomputed)
                 .secret(i.index, "request.body.code", code.clone())
                 .secret(j.index, "request.body.code", code)
@@ -1250,6 +1325,7 @@ impl Rule for Grant004 {
                             az.number()
                         ),
                     )
+.confirmed_if(alias_signal(&ex[e.index], &["invalid_grant"]))
                     .strength(if link == Link::Code { Strength::Direct } else { Strength::Heuristic })
                     .text(az.index, "request.query.redirect_uri", az_rd)
                     .text(e.index, "request.body.redirect_uri", "(absent)")
@@ -1264,6 +1340,7 @@ impl Rule for Grant004 {
                             az.number()
                         ),
                     )
+.confirmed_if(alias_signal(&ex[e.index], &["invalid_grant"]))
                     .category(cat)
                     .strength(base)
                     .text(az.index, "request.query.redirect_uri", az_rd)
@@ -1340,6 +1417,7 @@ impl Rule for Grant005 {
                     az.number()
                 ),
             )
+.confirmed_if(alias_signal(&ex[e.index], &["invalid_grant"]))
             .strength(Strength::Recomputed)
             .text(az.index, "request.query.client_id", az_client)
             .text(e.index, at, who)
@@ -1479,6 +1557,7 @@ impl Rule for Grant006 {
                         az.number()
                     ),
                 )
+.confirmed_if(alias_signal(&ex[e.index], &["invalid_grant"]))
                 .strength(if link == Link::Code { Strength::Recomputed } else { Strength::Direct })
                 .text(az.index, "request.url", az_url.clone())
                 .text(*mi, "response.body.token_endpoint", te)
@@ -1505,6 +1584,7 @@ impl Rule for Grant006 {
                     az.number()
                 ),
             )
+.confirmed_if(alias_signal(&ex[e.index], &["invalid_grant"]))
             .strength(if link == Link::Code { Strength::Direct } else { Strength::Heuristic })
             .text(az.index, "request.url", az_url)
             .text(e.index, "request.url", tok_url)
@@ -1648,6 +1728,7 @@ impl Rule for Grant007 {
                             a.exchange + 1
                         ),
                     )
+.confirmed_if(alias_signal(&ex[e.index], &["invalid_grant"]))
                     .category(cat)
                     .strength(Strength::Recomputed)
                     .secret(a.exchange, at, delivered)
@@ -1659,6 +1740,7 @@ impl Rule for Grant007 {
                         e.index,
                         "the code in the token request still contains `%XX` escapes after form decoding: it was most likely URL-encoded twice",
                     )
+.confirmed_if(alias_signal(&ex[e.index], &["invalid_grant"]))
                     .category(Category::ContentTypeEncoding)
                     .strength(Strength::Heuristic)
                     .secret(e.index, "request.body.code", sent)
@@ -1783,6 +1865,7 @@ fn report_refresh_conflict(cx: &mut Context<'_>, want: RefreshConflict) {
         };
         let mut rep = cx
             .report(j.index, msg)
+            .confirmed_if(alias_signal(&ex[j.index], &["invalid_grant"]))
             .strength(Strength::Recomputed)
             .secret(first.index, "request.body.refresh_token", t.clone())
             .secret(j.index, "request.body.refresh_token", t);
@@ -1904,6 +1987,10 @@ impl Rule for Grant010 {
                     gi + 1
                 ),
             )
+            .confirmed_if(alias_signal(
+                &ex[e.index],
+                &["invalid_scope", "invalid_grant"],
+            ))
             .strength(if from_response {
                 Strength::Recomputed
             } else {
@@ -2036,7 +2123,7 @@ impl Rule for Grant011 {
                 rep = rep.text(x.index, "response.body.refresh_token", "(absent)");
             }
             let err = err_of(e);
-            if signal_is(&err, &["invalid_request"]) {
+            if signal_is(e, &["invalid_request"]) {
                 rep = rep.confirmed();
             }
             if let Some(x) = err {
@@ -2347,7 +2434,10 @@ impl Rule for Grant013 {
                     .collect::<Vec<_>>()
                     .join("; ")
             );
-            let mut rep = cx.report(e.index, msg).strength(Strength::Direct);
+            let mut rep = cx
+                .report(e.index, msg)
+                .confirmed_if(alias_signal(&ex[e.index], &["invalid_request"]))
+                .strength(Strength::Direct);
             for (_, at, v, secret) in problems {
                 rep = if secret {
                     rep.secret(e.index, at, v)
@@ -3067,6 +3157,25 @@ mod tests {
             describe_uri_diff("https://a.example/cb", "https%3A%2F%2Fa.example%2Fcb").1,
             Category::ContentTypeEncoding
         );
+    }
+
+    #[test]
+    fn provider_codes_count_as_their_standard_code() {
+        // GitHub answers a reused code with HTTP 200 and `bad_verification_code`.
+        let mut c = Cap::new();
+        let gh = "https://github.com/login/oauth/access_token";
+        c.post(
+            gh,
+            vec![],
+            "client_id=a&client_secret=b&code=c0de",
+            200,
+            r#"{"access_token":"gho_x","token_type":"bearer","scope":"repo"}"#,
+        );
+        c.post(gh, vec![], "client_id=a&client_secret=b&code=c0de", 200,
+            r#"{"error":"bad_verification_code","error_description":"The code passed is incorrect or expired."}"#);
+        let f = c.run();
+        assert_eq!(top(&f).unwrap().rule, "GRANT003");
+        assert!(provider_aliases().values().any(|v| v == "invalid_grant"));
     }
 
     #[test]

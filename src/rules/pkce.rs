@@ -5,8 +5,8 @@
 //! attach them only as fingerprinted evidence.
 
 use super::grant::{
-    Link, Lookup, ReportExt, err_of, is_code_redemption, is_token_request, metadata_announcing,
-    signal_is,
+    Link, Lookup, ReportExt, alias_signal, err_of, is_code_redemption, is_token_request,
+    metadata_announcing, signal_is,
 };
 use super::{Context, Rule};
 use crate::declare_rule;
@@ -250,6 +250,7 @@ impl Rule for Pkce001 {
                     shape(&v)
                 ),
             )
+.confirmed_if(alias_signal(&ex[e.index], &["invalid_grant"]))
             .strength(if link == Link::Code { Strength::Recomputed } else { Strength::Direct })
             .secret(e.index, "request.body.code_verifier", v)
             .text(az.index, "request.query.code_challenge", ch)
@@ -322,6 +323,7 @@ impl Rule for Pkce002 {
                     az.number()
                 ),
             )
+.confirmed_if(alias_signal(&ex[e.index], &["invalid_grant", "invalid_request"]))
             .strength(if link == Link::Code { Strength::Direct } else { Strength::Heuristic })
             .text(az.index, "request.query.code_challenge", ch)
             .text(e.index, "request.body.code_verifier", "(absent)")
@@ -386,6 +388,7 @@ impl Rule for Pkce003 {
                     az.number()
                 ),
             )
+.confirmed_if(alias_signal(&ex[e.index], &["invalid_grant"]))
             .strength(Strength::Direct)
             .secret(e.index, "request.body.code_verifier", v)
             .text(az.index, "request.query.code_challenge", "(absent)")
@@ -455,8 +458,9 @@ impl Rule for Pkce004 {
                 e.index,
                 format!("the `code_verifier` has {}", problems.join(" and ")),
             )
+            .confirmed_if(alias_signal(&ex[e.index], &["invalid_request"]))
             .strength(Strength::Direct)
-            .confirmed_if(signal_is(&err_of(e), &["invalid_grant"]))
+            .confirmed_if(signal_is(e, &["invalid_grant"]))
             .secret(e.index, "request.body.code_verifier", v)
             .emit();
         }
@@ -629,6 +633,7 @@ impl Rule for Pkce006 {
                         az.number()
                     ),
                 )
+.confirmed_if(alias_signal(&ex[tok.index], &["invalid_grant"]))
                 .strength(Strength::Recomputed)
                 .text(az.index, "request.query.code_challenge_method", "(absent)")
                 .text(az.index, "request.query.code_challenge", ch)
@@ -644,6 +649,7 @@ impl Rule for Pkce006 {
                             "the authorization request sent `code_challenge` without `code_challenge_method` and was refused (`{code}`)"
                         ),
                     )
+.confirmed_if(alias_signal(&ex[i], &["invalid_grant"]))
                     .strength(Strength::Direct)
                     .confirmed()
                     .text(az.index, "request.query.code_challenge_method", "(absent)")
