@@ -148,12 +148,12 @@ fn expired_at_use(
     let now = cx.judged_at(e)?.as_second();
     if let Ok(d) = jwt::decode(token) {
         if let Some(exp) = d.claim_time("exp") {
-            if now > exp + leeway {
+            if now > exp.saturating_add(leeway) {
                 return Some((
                     format!(
                         "the access token's `exp` ({}) is {} before this request was judged ({})",
                         at(exp),
-                        human(now - exp),
+                        human(now.saturating_sub(exp)),
                         at(now)
                     ),
                     vec![(
@@ -172,13 +172,13 @@ fn expired_at_use(
         Some(n) => n.as_second() - cx.judged_at(x)?.as_second(),
         None => seconds_between(x, e)?,
     };
-    (age > life + leeway).then(|| {
+    (age > life.saturating_add(leeway)).then(|| {
         (
             format!(
                 "the access token was issued by exchange #{} with `expires_in` {life} and used {} later ({} after it expired)",
                 x.number(),
                 human(age),
-                human(age - life)
+                human(age.saturating_sub(life))
             ),
             vec![(x.index, "response.body.expires_in", life.to_string())],
         )
@@ -285,7 +285,7 @@ impl Rule for Exp002 {
                 let Ok(d) = jwt::decode(&t) else { continue };
                 let hit = ["nbf", "iat"].into_iter().find_map(|c| {
                     d.claim_time(c)
-                        .filter(|v| *v > now + leeway)
+                        .filter(|v| *v > now.saturating_add(leeway))
                         .map(|v| (c, v))
                 });
                 let Some((claim, v)) = hit else { continue };
@@ -294,7 +294,7 @@ impl Rule for Exp002 {
                     format!(
                         "{what}'s `{claim}` ({}) is {} after the server's time for this request ({}): it is not valid yet for this server",
                         at(v),
-                        human(v - now),
+                        human(v.saturating_sub(now)),
                         at(now)
                     ),
                 )
@@ -727,7 +727,7 @@ impl Rule for Exp005 {
                             "the refresh token issued by exchange #{} had `refresh_expires_in` {l} and was used {} later ({} past it)",
                             x.number(),
                             human(a),
-                            human(a - l)
+                            human(a.saturating_sub(l))
                         );
                         ev.push((x.index, "response.body.refresh_expires_in", l.to_string()));
                     }
@@ -1062,10 +1062,13 @@ impl Rule for Exp008 {
             {
                 why = format!("; exchange #{} revoked it", r.number());
             } else if let (Ok(d), Some(now)) = (jwt::decode(&t), cx.judged_at(i)) {
-                if let Some(exp) = d.claim_time("exp").filter(|x| now.as_second() > x + leeway) {
+                if let Some(exp) = d
+                    .claim_time("exp")
+                    .filter(|x| now.as_second() > x.saturating_add(leeway))
+                {
                     why = format!(
                         "; its `exp` passed {} earlier",
-                        human(now.as_second() - exp)
+                        human(now.as_second().saturating_sub(exp))
                     );
                 }
             }
@@ -1166,7 +1169,7 @@ impl Rule for Exp009 {
                         "the `request_uri` pushed in exchange #{} (`expires_in` {life}) was used {} later, {} after it expired",
                         p.number(),
                         human(gap),
-                        human(gap - life)
+                        human(gap.saturating_sub(life))
                     ),
                 )
                 .strength(Strength::Recomputed)
@@ -1253,6 +1256,38 @@ mod tests {
             0,
         );
         assert!(of(&c.run(), "EXP001").is_empty());
+    }
+
+    #[test]
+    fn hostile_times_do_not_panic() {
+        for claims in [
+            r#"{"exp":-9223372036854775808,"nbf":9223372036854775807,"iat":1e300}"#,
+            r#"{"exp":9223372036854775807}"#,
+            r#"{"exp":"soon","nbf":null}"#,
+        ] {
+            let mut c = Cap::new();
+            let t = jwt(claims);
+            c.post(TOK, vec![], "grant_type=client_credentials&client_id=a&client_secret=b", 200,
+                &format!(r#"{{"access_token":"{t}","token_type":"Bearer","expires_in":9223372036854775807}}"#));
+            c.add_full(
+                "GET",
+                "https://api.example.com/v1/x",
+                vec![("Authorization", &format!("Bearer {t}"))],
+                None,
+                401,
+                vec![("WWW-Authenticate", r#"Bearer error="invalid_token""#)],
+                "",
+                0,
+            );
+            c.post(
+                "https://idp.example.com/introspect",
+                vec![],
+                &format!("token={t}"),
+                200,
+                r#"{"active":false}"#,
+            );
+            let _ = c.run();
+        }
     }
 
     #[test]

@@ -34,7 +34,7 @@ pub(super) fn sent_ms(e: &Exchange) -> Option<i64> {
 
 /// Milliseconds since the epoch at which the response was complete (capture clock).
 pub(super) fn done_ms(e: &Exchange) -> Option<i64> {
-    sent_ms(e).map(|s| s + e.duration_ms.unwrap_or(0.0).max(0.0) as i64)
+    sent_ms(e).map(|s| s.saturating_add(e.duration_ms.unwrap_or(0.0).max(0.0) as i64))
 }
 
 /// A duration for people: `45 s`, `12 min 26 s`, `3 h 5 min`, `4 d 2 h`.
