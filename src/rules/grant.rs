@@ -408,8 +408,21 @@ impl<'a> Lookup<'a> {
             }
             None => self.az_list(),
         };
+        // The latest earlier one whose own authorization response (when captured) did not
+        // deliver a different code: that one belongs to another transaction.
+        let code = tok.request.param("code");
         let n = candidates.partition_point(|&i| i < tok.index);
-        (n > 0).then(|| (&ex[candidates[n - 1]], Link::Client, None))
+        candidates[..n]
+            .iter()
+            .rev()
+            .take(64)
+            .map(|&i| &ex[i])
+            .find(|az| {
+                self.azr_of(az)
+                    .and_then(|a| a.params.get("code"))
+                    .is_none_or(|c| code.as_deref().is_none_or(|t| t == c))
+            })
+            .map(|az| (az, Link::Client, None))
     }
 
     /// Another authorization request (not `except`) whose `code_challenge` is `ch`.
