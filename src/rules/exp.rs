@@ -625,6 +625,10 @@ declare_rule! {
     /// value (GRANT011), no replayed authorization code that would have revoked the grant
     /// (GRANT003). Adds what the capture tells about the token: its age since the response that
     /// issued it, a `refresh_expires_in` it exceeded (Keycloak), or a revocation request for it.
+    /// Also quiet when the error description names another cause (client, DPoP binding, scope)
+    /// or the refresh proof uses another DPoP key than the one the token was issued to
+    /// (DPOP011). The catalogue's "long gap since the RT was issued" is reported as evidence,
+    /// not required: revocation can happen seconds after issue.
     ///
     /// ## Why it fails
     /// Refresh tokens expire (absolute or idle lifetime), and servers revoke them on logout,

@@ -2159,7 +2159,9 @@ declare_rule! {
     /// tokens and no refresh token. The UserInfo case is reported with the category
     /// `audience_issuer` (a token meant for machine APIs sent to a user endpoint), the refresh
     /// case with `grant_type`. The catalogue's severity is `warning`, raised to `error` when the
-    /// server rejected the call.
+    /// server rejected the call. The catalogue also names "user-context APIs"; a capture cannot
+    /// tell which APIs need a user, so only the UserInfo endpoint (by classification or by the
+    /// discovery document's `userinfo_endpoint`) is checked.
     ///
     /// ## Why it fails
     /// A client-credentials token represents the client itself: it has no user (RFC 6749 §4.4),

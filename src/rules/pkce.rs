@@ -839,7 +839,8 @@ declare_rule! {
     /// `code_challenge` (query, PAR body and request object checked). A warning in general; an
     /// error when the server refused the request asking for PKCE (its error mentions
     /// `code_challenge` or PKCE) or when the client is public (its token request carries no
-    /// client authentication).
+    /// client authentication). Not reported when the authorization request failed for another
+    /// reason: PKCE is not what broke that flow, and the lint would only add noise to it.
     ///
     /// ## Why it fails
     /// PKCE protects the code against interception and injection; RFC 9700 §2.1.1 requires it
