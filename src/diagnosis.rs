@@ -274,6 +274,8 @@ const SUPPRESSION: &[(&str, &[&str])] = &[
     ("PROV001", &["STAT002", "STAT016"]),
     ("PROV004", &["STAT013"]),
     ("DISC008", &["STAT006"]),
+    ("EXP007", &["EXP001"]),
+    ("EXP004", &["PROV001"]),
     ("STAT017", &["STAT012", "EXP", "JWT"]),
     ("PARAM004", &["GRANT001"]),
 ];

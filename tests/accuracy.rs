@@ -19,36 +19,68 @@ struct Score {
 }
 
 fn run(set: &str) -> Score {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(set);
-    let mut s = Score { n: 0, top1: 0, top3: 0, provider: 0, misses: Vec::new() };
-    for line in std::fs::read_to_string(dir.join("expected.jsonl")).unwrap().lines() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(set);
+    let mut s = Score {
+        n: 0,
+        top1: 0,
+        top3: 0,
+        provider: 0,
+        misses: Vec::new(),
+    };
+    for line in std::fs::read_to_string(dir.join("expected.jsonl"))
+        .unwrap()
+        .lines()
+    {
         if line.trim().is_empty() {
             continue;
         }
         let x: serde_json::Value = serde_json::from_str(line).unwrap();
         let file = x["file"].as_str().unwrap();
-        let accept: Vec<&str> = x["accept"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+        let accept: Vec<&str> = x["accept"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap())
+            .collect();
         let clean = x["clean"].as_bool().unwrap_or(false);
         let want_provider = x["provider"].as_str().unwrap();
         let loaded = capture::load_path(dir.join(file).to_str().unwrap()).unwrap();
-        let a = analyze(loaded.exchanges, &Options::default(), &RuleFilter::default());
+        let a = analyze(
+            loaded.exchanges,
+            &Options::default(),
+            &RuleFilter::default(),
+        );
         s.n += 1;
-        let provider = a.findings.iter().find_map(|f| f.provider.clone()).unwrap_or_else(|| "generic".into());
+        let provider = a
+            .findings
+            .iter()
+            .find_map(|f| f.provider.clone())
+            .unwrap_or_else(|| "generic".into());
         if provider == want_provider {
             s.provider += 1;
         } else {
-            s.misses.push(format!("{file}: provider {provider}, expected {want_provider}"));
+            s.misses.push(format!(
+                "{file}: provider {provider}, expected {want_provider}"
+            ));
         }
         if clean {
             let ok = !a.findings.iter().any(|f| f.severity == Severity::Error);
             s.top1 += ok as usize;
             s.top3 += ok as usize;
             if !ok {
-                s.misses.push(format!("{file}: clean capture with an error finding"));
+                s.misses
+                    .push(format!("{file}: clean capture with an error finding"));
             }
             continue;
         }
-        let cats: Vec<&str> = a.findings.iter().filter(|f| !f.latent).map(|f| f.category.as_str()).collect();
+        let cats: Vec<&str> = a
+            .findings
+            .iter()
+            .filter(|f| !f.latent)
+            .map(|f| f.category.as_str())
+            .collect();
         if cats.first().is_some_and(|c| accept.contains(c)) {
             s.top1 += 1;
         } else {
@@ -59,7 +91,8 @@ fn run(set: &str) -> Score {
                 .take(3)
                 .map(|f| format!("{}:{}", f.rule, f.category))
                 .collect();
-            s.misses.push(format!("{file}: accept {accept:?}, got {got:?}"));
+            s.misses
+                .push(format!("{file}: accept {accept:?}, got {got:?}"));
         }
         if cats.iter().take(3).any(|c| accept.contains(c)) {
             s.top3 += 1;
