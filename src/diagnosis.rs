@@ -265,7 +265,7 @@ const SUPPRESSION: &[(&str, &[&str])] = &[
     ("DISC002", &["STAT003", "JWT003"]),
     ("DISC005", &["STAT003", "JWT003"]),
     ("GRANT009", &["GRANT008", "EXP005"]),
-    ("GRANT003", &["EXP004", "PKCE001", "STAT006"]),
+    ("GRANT003", &["EXP004", "PKCE001", "STAT006", "PROV001"]),
     ("REDIR010", &["REDIR009", "JWT011", "PKCE002", "PKCE001"]),
     ("JWT005", &["JWT004", "JWT006", "STAT009", "PARAM015"]),
     ("DPOP010", &["DPOP009", "DPOP011"]),

@@ -62,9 +62,11 @@ const MARKERS: &[&str] = &[
     "keys\\\"",
 ];
 
+/// The portable matcher, used where the SIMD searcher is unavailable or the text is shorter
+/// than its minimum (a cheap-to-build NFA: small captures start fast).
 static MATCHER: LazyLock<AhoCorasick> = LazyLock::new(|| {
     AhoCorasick::builder()
-        .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+        .match_kind(aho_corasick::MatchKind::LeftmostFirst)
         .build(PRESENTATION.iter().chain(MARKERS))
         .expect("static marker set builds")
 });
