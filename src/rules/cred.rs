@@ -403,6 +403,12 @@ declare_rule! {
     /// symbols break only at strict servers. A secret made only of letters, digits and
     /// `-._~` is the same encoded or not, and is never reported.
     ///
+    /// (Catalogue note: RULES.md lists `+ % & = : / ? # space` and non-ASCII as triggers, but
+    /// form-*decoding* leaves every character except `+` and `%` unchanged, so a raw `/` or `=`
+    /// alone cannot make a decoding server see another secret. This rule uses the others only
+    /// as proof that the value was not encoded, and the exception is a `:` inside the client_id,
+    /// which moves the split point.)
+    ///
     /// ## Example
     /// Secret `Zx+8/Qm…` (base64-looking): the client sends `base64("my-app:Zx+8/Qm…")` and gets
     /// `401 {"error":"invalid_client"}`; one second later the same secret in the body
@@ -512,10 +518,14 @@ impl Rule for Cred001 {
                 if !(failed && (evident || contrast.is_some() || server_says && changes)) {
                     continue;
                 }
-                let mut msg = format!(
-                    "the Basic {part} ({}) was not form-urlencoded before base64",
-                    describe_secret(raw)
-                );
+                let mut msg = if part == "client_id" {
+                    format!("the Basic client_id `{raw}` was not form-urlencoded before base64")
+                } else {
+                    format!(
+                        "the Basic secret ({}) was not form-urlencoded before base64",
+                        describe_secret(raw)
+                    )
+                };
                 if !unencoded.is_empty() {
                     msg.push_str(&format!(
                         ": it holds {} that an encoder would have escaped",
@@ -2351,6 +2361,81 @@ mod tests {
         assert!(d("Basic YVdRNmMyVmpjbVYw").unwrap().contains("twice"));
         // base64url without padding of "id:s?>~" ("aWQ6cz8-fg")
         assert!(d("Basic aWQ6cz8-fg").unwrap().contains("base64url"));
+    }
+
+    fn findings(dump: &str) -> Vec<crate::diagnosis::Finding> {
+        let loaded = crate::capture::load_bytes("test".into(), dump.as_bytes()).unwrap();
+        crate::analyze(
+            loaded.exchanges,
+            &super::super::Options::default(),
+            &crate::RuleFilter::default(),
+        )
+        .findings
+    }
+
+    fn token_call(auth: &str, body: &str, status: u16, resp: &str) -> String {
+        serde_json::json!({
+            "started_at": "2026-11-29T10:00:00Z",
+            "request": {"method": "POST", "url": "https://idp.example/oauth2/token",
+                "headers": [["Content-Type", "application/x-www-form-urlencoded"], ["Authorization", auth]],
+                "body": body},
+            "response": {"status": status, "headers": [["Content-Type", "application/json"],
+                ["Date", "Sun, 29 Nov 2026 10:00:00 GMT"]], "body": resp}
+        })
+        .to_string()
+    }
+
+    #[test]
+    fn cred001_is_proved_by_a_contrast_request() {
+        use base64::Engine;
+        let raw = base64::engine::general_purpose::STANDARD.encode("app:Zx+8/Qm=");
+        let failed = token_call(
+            &format!("Basic {raw}"),
+            "grant_type=client_credentials",
+            401,
+            r#"{"error":"invalid_client"}"#,
+        );
+        let ok = token_call(
+            "",
+            "grant_type=client_credentials&client_id=app&client_secret=Zx%2B8%2FQm%3D",
+            200,
+            r#"{"access_token":"a","token_type":"Bearer","expires_in":60}"#,
+        );
+        let f = findings(&format!("[{failed},{ok}]"));
+        let c = f
+            .iter()
+            .find(|x| x.rule == "CRED001")
+            .expect("CRED001 fires");
+        assert_eq!(c.strength, Strength::Recomputed);
+        assert_eq!(c.rank, 1);
+        assert!(!c.message.contains("Zx+8"), "{}", c.message);
+    }
+
+    #[test]
+    fn cred013_blames_the_clock_when_minted_with_a_slow_clock() {
+        // iat = request time (10:00:00), exp = iat + 300; the server's Date is 10:10:00.
+        let hdr = "eyJhbGciOiJSUzI1NiIsImtpZCI6ImsxIn0";
+        let claims = base64::Engine::encode(
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+            r#"{"iss":"app","sub":"app","aud":"https://idp.example/oauth2/token","jti":"j1","iat":1795946400,"exp":1795946700}"#,
+        );
+        let body = format!(
+            "grant_type=client_credentials&client_id=app&client_assertion_type={}&client_assertion={hdr}.{claims}.c2ln",
+            basic::form_encode(JWT_BEARER_CAT)
+        );
+        let dump = serde_json::json!({
+            "started_at": "2026-11-29T10:00:00Z",
+            "request": {"method": "POST", "url": "https://idp.example/oauth2/token",
+                "headers": [["Content-Type", "application/x-www-form-urlencoded"]], "body": body},
+            "response": {"status": 401, "headers": [["Content-Type", "application/json"],
+                ["Date", "Sun, 29 Nov 2026 10:10:00 GMT"]], "body": r#"{"error":"invalid_client"}"#}
+        });
+        let f = findings(&dump.to_string());
+        let c = f
+            .iter()
+            .find(|x| x.rule == "CRED013")
+            .expect("CRED013 fires");
+        assert_eq!(c.category, Category::ClockSkew, "{}", c.message);
     }
 
     #[test]

@@ -1957,9 +1957,9 @@ declare_rule! {
     /// ## What it does
     /// Explains a rejected UserInfo call (401 or 403) by tracing the presented token back
     /// through the capture: an ID token sent instead of the access token (`audience_issuer`);
-    /// an access token from a `client_credentials` grant, which has no user (`grant_type`); an
-    /// access token whose grant lacks the `openid` scope (`parameters`); a JWT access token whose
-    /// `aud` names another resource, not this server (`audience_issuer`). Without such evidence it
+    /// an access token whose grant lacks the `openid` scope (`parameters`); a JWT access token
+    /// whose `aud` names another resource, not this server (`audience_issuer`). A token from the
+    /// `client_credentials` grant is GRANT012's finding and is left to it. Without such evidence it
     /// stays quiet. (The missing-`openid` case is also PARAM007's, which the catalogue defines
     /// with the same evidence.)
     ///
@@ -2025,26 +2025,12 @@ impl Rule for Param015 {
             let issuer = cx.index.issued_by(&token).map(|i| &ex[i]);
             if let Some(t) = issuer {
                 let grant = t.request.param("grant_type").unwrap_or_default();
-                // 2. a client_credentials token
+                // A `client_credentials` token has no user at all: GRANT012's finding, not a
+                // missing scope.
                 if grant == "client_credentials" {
-                    let mut rep = cx
-                        .report(
-                            e.index,
-                            format!(
-                                "UserInfo was called with an access token from the `client_credentials` grant (exchange #{}), which represents no user{}",
-                                t.number(),
-                                outcome(e)
-                            ),
-                        )
-                        .category(Category::GrantType)
-                        .strength(Strength::Recomputed)
-                        .secret(e.index, "request.headers.authorization", token.clone())
-                        .text(t.index, "request.body.grant_type", "client_credentials");
-                    rep = with_server_signal(rep, e);
-                    rep.emit();
                     continue;
                 }
-                // 3. a grant without openid
+                // 2. a grant without openid
                 let granted = t
                     .response
                     .as_ref()
@@ -2072,7 +2058,7 @@ impl Rule for Param015 {
                     continue;
                 }
             }
-            // 4. a JWT access token for another audience
+            // 3. a JWT access token for another audience
             let Ok(d) = jwt::decode(&token) else { continue };
             let auds = d.audiences();
             if auds.is_empty() {
@@ -2348,6 +2334,85 @@ impl Rule for Param016 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn findings(dump: serde_json::Value) -> Vec<crate::diagnosis::Finding> {
+        let loaded =
+            crate::capture::load_bytes("test".into(), dump.to_string().as_bytes()).unwrap();
+        crate::analyze(
+            loaded.exchanges,
+            &super::super::Options::default(),
+            &crate::RuleFilter::default(),
+        )
+        .findings
+    }
+
+    fn token(ct: &str, body: &str, status: u16, resp: &str) -> serde_json::Value {
+        serde_json::json!({
+            "started_at": "2026-11-29T10:00:00Z",
+            "request": {"method": "POST", "url": "https://idp.example/oauth2/token",
+                "headers": [["Content-Type", ct]], "body": body},
+            "response": {"status": status, "headers": [["Content-Type", "application/json"]],
+                "body": resp}
+        })
+    }
+
+    #[test]
+    fn param001_only_when_the_server_did_not_parse_the_body() {
+        let body = r#"{"grant_type":"client_credentials","client_id":"a","client_secret":"b"}"#;
+        let f = findings(token(
+            "application/json",
+            body,
+            400,
+            r#"{"error":"invalid_request"}"#,
+        ));
+        assert_eq!(f[0].rule, "PARAM001");
+        assert_eq!(f[0].category, Category::ContentTypeEncoding);
+        // A server that answers a grant-level error has parsed the JSON body.
+        let f = findings(token(
+            "application/json",
+            body,
+            403,
+            r#"{"error":"access_denied"}"#,
+        ));
+        assert!(f.iter().all(|x| x.rule != "PARAM001"));
+    }
+
+    #[test]
+    fn param004_reads_placeholders_as_missing() {
+        let f = findings(token(
+            "application/x-www-form-urlencoded",
+            "grant_type=refresh_token&refresh_token=undefined&client_id=a",
+            400,
+            r#"{"error":"invalid_grant"}"#,
+        ));
+        let p = f
+            .iter()
+            .find(|x| x.rule == "PARAM004")
+            .expect("PARAM004 fires");
+        assert_eq!(p.category, Category::Parameters);
+        assert_eq!(p.rank, 1);
+    }
+
+    #[test]
+    fn param016_proves_a_truncated_redirect_uri() {
+        let az = serde_json::json!({
+            "started_at": "2026-11-29T09:59:50Z",
+            "request": {"method": "GET", "url": "https://idp.example/authorize?response_type=code&client_id=a&redirect_uri=https%3A%2F%2Fapp%2Fcb%3Ft%3D1%26r%3Deu&state=s1"},
+            "response": {"status": 302, "headers": [["Location", "https://app/cb?t=1&r=eu&code=c1&state=s1"]]}
+        });
+        let tok = token(
+            "application/x-www-form-urlencoded",
+            "grant_type=authorization_code&code=c1&redirect_uri=https://app/cb?t=1&r=eu&client_id=a",
+            400,
+            r#"{"error":"invalid_grant"}"#,
+        );
+        let f = findings(serde_json::json!([az, tok]));
+        let p = f
+            .iter()
+            .find(|x| x.rule == "PARAM016")
+            .expect("PARAM016 fires");
+        assert_eq!(p.strength, Strength::Recomputed, "{}", p.message);
+    }
 
     #[test]
     fn scope_delimiters() {
