@@ -238,7 +238,7 @@ pub const FALLBACK_RULE: &str = "STAT016";
 
 /// Rules that restate what the server said (an error code, a 200 carrying an error, an
 /// `invalid_token` challenge): any specific finding on the same exchange replaces them.
-pub const RESTATING_RULES: &[&str] = &["STAT016", "STAT009", "STAT002"];
+pub const RESTATING_RULES: &[&str] = &["STAT016", "STAT009", "STAT002", "STAT014"];
 
 /// Family order for tie-breaking (RULES.md §3.2).
 fn family_rank(code: &str) -> usize {
@@ -275,6 +275,9 @@ const SUPPRESSION: &[(&str, &[&str])] = &[
     ("PROV004", &["STAT013"]),
     ("DISC008", &["STAT006"]),
     ("EXP007", &["EXP001"]),
+    ("PARAM016", &["GRANT004", "REDIR001"]),
+    ("PARAM007", &["PARAM015"]),
+    ("PARAM013", &["STAT008", "STAT007"]),
     ("EXP004", &["PROV001"]),
     ("STAT017", &["STAT012", "EXP", "JWT"]),
     ("PARAM004", &["GRANT001"]),
@@ -423,12 +426,18 @@ pub fn rank(mut findings: Vec<Finding>, exchanges: &[Exchange]) -> Vec<Finding> 
     }
     let mut consequences: Vec<Vec<&'static str>> = vec![Vec::new(); n];
     for (j, a) in absorbed_by.iter().enumerate() {
-        if let Some(i) = a {
-            if !consequences[*i].contains(&findings[j].rule)
-                && findings[j].rule != findings[*i].rule
-            {
-                consequences[*i].push(findings[j].rule);
+        let Some(mut i) = *a else { continue };
+        // Follow the chain to the finding that is kept (a root may itself be explained).
+        let mut hops = 0;
+        while let Some(next) = absorbed_by[i] {
+            i = next;
+            hops += 1;
+            if hops > n {
+                break;
             }
+        }
+        if !consequences[i].contains(&findings[j].rule) && findings[j].rule != findings[i].rule {
+            consequences[i].push(findings[j].rule);
         }
     }
     let mut kept: Vec<Finding> = Vec::new();

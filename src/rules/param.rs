@@ -1696,6 +1696,7 @@ impl Rule for Param012 {
             };
             cx.report(e.index, msg)
                 .category(category)
+                .client_rejects()
                 .text(e.index, "response.headers.content-type", ct)
                 .text(e.index, "request.headers.accept", accept)
                 .emit();

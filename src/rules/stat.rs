@@ -174,6 +174,7 @@ impl Rule for Stat002 {
             } else if e.kind == Kind::Token && r.is_html() {
                 cx.report(e.index, format!("the token endpoint answered {} with an HTML page instead of JSON: a login page, a WAF or a wrong URL", r.status))
                     .category(Category::EndpointUrl)
+                    .client_rejects()
                     .text(e.index, "response.headers.content-type", r.headers.get("content-type").unwrap_or(""))
                     .emit();
             }
