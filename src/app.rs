@@ -210,7 +210,12 @@ fn check(args: CheckArgs, verbosity: i8, out: &mut dyn Write) -> Result<i32> {
             }
         }
     }
-    let redactor = Redactor::new(&analysis.exchanges, args.show_secrets);
+    // Formats that list every exchange need every exchange's secrets.
+    let redactor = if args.format == crate::report::Format::Junit || verbosity > 0 {
+        Redactor::new(&analysis.exchanges, args.show_secrets)
+    } else {
+        Redactor::for_findings(&analysis, args.show_secrets)
+    };
     let inputs: Vec<String> = if live_mode {
         vec![live::SOURCE_NAME.to_string()]
     } else {
@@ -405,7 +410,8 @@ fn add_live_findings(
     if !added.is_empty() {
         let mut findings = std::mem::take(&mut analysis.findings);
         findings.extend(added);
-        let mut ranked = crate::diagnosis::rank(findings, &analysis.exchanges);
+        let mut ranked =
+            crate::diagnosis::rank(findings, &analysis.exchanges, &analysis.index.flow_of);
         if filter.min_confidence > 0.0 {
             ranked.retain(|f| f.confidence >= filter.min_confidence);
         }

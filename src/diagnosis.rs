@@ -336,7 +336,13 @@ pub fn status_candidates(kind: Kind, status: u16) -> &'static [&'static str] {
 }
 
 /// Score, suppress and order findings (RULES.md §3). Deterministic.
-pub fn rank(mut findings: Vec<Finding>, exchanges: &[Exchange]) -> Vec<Finding> {
+/// `flow_of[i]` is the flow of exchange `i` (symptoms on later exchanges are attached to a root
+/// cause only within the same flow).
+pub fn rank(mut findings: Vec<Finding>, exchanges: &[Exchange], flow_of: &[usize]) -> Vec<Finding> {
+    let same_flow = |a: Option<usize>, b: Option<usize>| match (a, b) {
+        (Some(a), Some(b)) => flow_of.get(a).is_some_and(|fa| flow_of.get(b) == Some(fa)),
+        _ => false,
+    };
     for f in &mut findings {
         score(f, exchanges);
     }
@@ -386,7 +392,8 @@ pub fn rank(mut findings: Vec<Finding>, exchanges: &[Exchange]) -> Vec<Finding> 
                 && suppresses(r.rule, s.rule)
                 && !suppresses(s.rule, r.rule)
                 && r.anchor.is_some()
-                && (r.anchor == s.anchor || (s.anchor > r.anchor && !s.latent))
+                && (r.anchor == s.anchor
+                    || (s.anchor > r.anchor && !s.latent && same_flow(r.anchor, s.anchor)))
         });
         if let Some(i) = root {
             absorbed_by[j] = Some(i);
@@ -412,7 +419,10 @@ pub fn rank(mut findings: Vec<Finding>, exchanges: &[Exchange]) -> Vec<Finding> 
             let (root, sym) = (&findings[i], &findings[j]);
             let same_anchor = root.anchor.is_some() && root.anchor == sym.anchor;
             let explains = suppresses(root.rule, sym.rule)
-                && (same_anchor || (sym.anchor >= root.anchor && !sym.latent))
+                && (same_anchor
+                    || (sym.anchor >= root.anchor
+                        && !sym.latent
+                        && same_flow(root.anchor, sym.anchor)))
                 || (sym.rule == FALLBACK_RULE
                     && same_anchor
                     && root.rule != FALLBACK_RULE

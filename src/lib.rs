@@ -155,7 +155,7 @@ pub fn analyze(mut exchanges: Vec<Exchange>, options: &Options, filter: &RuleFil
             _ => {}
         }
     }
-    let mut findings = diagnosis::rank(findings, &exchanges);
+    let mut findings = diagnosis::rank(findings, &exchanges, &index.flow_of);
     if filter.min_confidence > 0.0 {
         findings.retain(|f| f.confidence >= filter.min_confidence);
         for (i, f) in findings.iter_mut().enumerate() {

@@ -240,6 +240,35 @@ impl Redactor {
         Redactor::from_secrets(set, show)
     }
 
+    /// A redactor that knows the secrets of the exchanges a report can mention: those the
+    /// findings point at and every exchange of their flows. Printers only show values from
+    /// these, so large captures do not pay for secrets no output can contain.
+    pub fn for_findings(analysis: &crate::Analysis, show: bool) -> Redactor {
+        let mut wanted = std::collections::BTreeSet::new();
+        for f in &analysis.findings {
+            wanted.extend(f.anchor);
+            wanted.extend(f.evidence.iter().map(|e| e.exchange));
+        }
+        let flows: std::collections::BTreeSet<usize> = wanted
+            .iter()
+            .filter_map(|i| analysis.index.flow_of.get(*i).copied())
+            .collect();
+        for fl in flows {
+            if let Some(flow) = analysis.index.flows.get(fl) {
+                wanted.extend(flow.exchanges.iter().copied());
+            }
+        }
+        let mut set = BTreeSet::new();
+        if !show {
+            for i in wanted {
+                if let Some(e) = analysis.exchanges.get(i) {
+                    secrets_of(e, &mut set);
+                }
+            }
+        }
+        Redactor::from_secrets(set, show)
+    }
+
     pub fn from_secrets(set: BTreeSet<String>, show: bool) -> Redactor {
         let mut all = BTreeSet::new();
         for s in set {

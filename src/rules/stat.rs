@@ -882,6 +882,15 @@ impl Rule for Stat012 {
             if !(r.status == 0 || preflight_failed) {
                 continue;
             }
+            // Only OAuth calls: a blocked analytics beacon or image is not the user's problem,
+            // nor is a request an extension blocked on purpose.
+            if e.kind == Kind::Other
+                || r.transport_error
+                    .as_deref()
+                    .is_some_and(|x| x.contains("BLOCKED_BY_CLIENT"))
+            {
+                continue;
+            }
             // A connection-level failure outside a browser is STAT017's.
             if r.status == 0
                 && r.transport_error.is_some()
