@@ -426,7 +426,7 @@ fn body_from_params(params: Raw<'_>) -> Option<String> {
     Some(parts.join("&"))
 }
 
-fn parse_entry(name: &Arc<str>, i: usize, v: &RawValue) -> Result<Exchange, String> {
+pub(super) fn parse_entry(name: &Arc<str>, i: usize, v: &RawValue) -> Result<Exchange, String> {
     let e: RawEntry<'_> =
         serde_json::from_str(v.get()).map_err(|e| format!("not an entry object ({e})"))?;
     let req: RawRequest<'_> = match e.request {

@@ -6,7 +6,14 @@
 mod decode;
 pub mod detect;
 mod entry;
+pub mod rewrite;
 pub mod scan;
+
+/// Documents that are not HAR (dumps, NDJSON) are read whole, up to this size.
+pub(crate) const MAX_DOCUMENT: u64 = 512 << 20;
+
+/// Never inflate a compressed input beyond this (zip bombs).
+pub(crate) const MAX_INFLATED: u64 = decode::MAX_INFLATED;
 
 use crate::model::Exchange;
 use std::io::Read;

@@ -88,6 +88,8 @@ pub struct RawEntry<'a> {
     pub index: usize,
     /// 1-based line of the entry's first byte.
     pub line: usize,
+    /// Byte offset of the entry's first byte in the (decompressed) input.
+    pub offset: u64,
     pub bytes: &'a [u8],
     pub relevant: bool,
 }
@@ -614,6 +616,7 @@ fn walk<R: Read>(
         on_entry(RawEntry {
             index,
             line,
+            offset: s.base + keep as u64,
             bytes,
             relevant,
         });
