@@ -323,7 +323,13 @@ pub struct Redactor {
     known: Vec<String>,
     all: std::collections::HashSet<String>,
     matcher: Option<AhoCorasick>,
+    /// Patterns too long for the automaton (a 10 MB token would cost gigabytes of automaton
+    /// states), searched one by one; (pattern, secret index).
+    long: Vec<(memchr::memmem::Finder<'static>, usize)>,
 }
+
+/// Patterns longer than this are searched with `memmem` instead of the automaton.
+const MAX_AUTOMATON_PATTERN: usize = 4096;
 
 impl Redactor {
     /// A redactor that knows every secret of these exchanges. With `show`, it prints everything.
@@ -345,6 +351,11 @@ impl Redactor {
         };
         let mut patterns: std::collections::BTreeMap<String, usize> = Default::default();
         for (i, s) in known.iter().enumerate() {
+            if s.len() > MAX_AUTOMATON_PATTERN {
+                // Huge values (a 10 MB token) are searched as they are only.
+                patterns.entry(s.clone()).or_insert(i);
+                continue;
+            }
             // The same value as it appears percent- or form-encoded in URLs and bodies.
             let enc = crate::oauth::basic::form_encode(s);
             let pct: String = url::form_urlencoded::byte_serialize(s.as_bytes())
@@ -361,7 +372,10 @@ impl Redactor {
                 }
             }
         }
-        let mut pairs: Vec<(String, usize)> = patterns.into_iter().collect();
+        type Patterns = Vec<(String, usize)>;
+        let (long, mut pairs): (Patterns, Patterns) = patterns
+            .into_iter()
+            .partition(|(p, _)| p.len() > MAX_AUTOMATON_PATTERN);
         pairs.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.0.cmp(&b.0)));
         let (secrets, original): (Vec<String>, Vec<usize>) = pairs.into_iter().unzip();
         let matcher = if secrets.is_empty() || show {
@@ -379,6 +393,10 @@ impl Redactor {
             known,
             all,
             matcher,
+            long: long
+                .into_iter()
+                .map(|(p, i)| (memchr::memmem::Finder::new(p.as_bytes()).into_owned(), i))
+                .collect(),
         }
     }
 
@@ -419,6 +437,15 @@ impl Redactor {
             for mat in m.find_iter(text) {
                 let orig = self.original[mat.pattern().as_usize()];
                 ranges.push((mat.start(), mat.end(), Some(orig)));
+            }
+        }
+        for (finder, orig) in &self.long {
+            let n = finder.needle().len();
+            if text.len() < n {
+                continue;
+            }
+            for at in finder.find_iter(text.as_bytes()) {
+                ranges.push((at, at + n, Some(*orig)));
             }
         }
         for (a, z) in structural_secrets(text) {

@@ -222,6 +222,9 @@ fn redact_har(name: &str, path: &Path, out: &mut dyn Write) -> Result<Summary, C
     let mut learn = Rewriter::new(BTreeSet::new());
     let f = std::fs::File::open(path).map_err(io)?;
     scan::scan_har(f, |raw| {
+        if raw.oversized {
+            return;
+        }
         if raw.relevant {
             if let Ok(e) = std::str::from_utf8(raw.bytes)
                 .map_err(|e| e.to_string())
@@ -262,6 +265,14 @@ fn redact_har(name: &str, path: &Path, out: &mut dyn Write) -> Result<Summary, C
             return;
         }
         summary.entries += 1;
+        if raw.oversized {
+            // Not held in memory: copied with the text between entries, in chunks, with
+            // free-text scrubbing only.
+            *rw.counts
+                .entry("oversized entry, scrubbed as text".into())
+                .or_default() += 1;
+            return;
+        }
         let res = (|| -> std::io::Result<()> {
             copy_gap(&mut gaps, &mut w, copied, raw.offset, &mut rw)?;
             let text = String::from_utf8_lossy(raw.bytes);

@@ -16,6 +16,13 @@ pub const SHORT_STRING: usize = 16 * 1024;
 
 const READ_CHUNK: usize = 4 << 20;
 
+/// Entries larger than this are not kept in memory: the scanner skips to their end and
+/// reports them as oversized (a 1 GB download must not cost 1 GB of memory).
+pub const MAX_ENTRY: usize = 64 << 20;
+
+/// Strings outside entries longer than this are skipped without being kept.
+const MAX_KEPT_STRING: usize = 1 << 20;
+
 /// Byte patterns that make an entry worth parsing (searched in the escaped JSON text of short
 /// strings): OAuth parameters, token and error members, auth schemes, well-known paths.
 /// Markers that only show a token being presented (an API call with a bearer token). Such an
@@ -92,6 +99,8 @@ pub struct RawEntry<'a> {
     pub offset: u64,
     pub bytes: &'a [u8],
     pub relevant: bool,
+    /// The entry is larger than [`MAX_ENTRY`]: `bytes` holds only its end.
+    pub oversized: bool,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -113,6 +122,8 @@ struct Scanner {
     counted: usize,
     /// Absolute offset of the first byte of the current line.
     line_start: u64,
+    /// The entry being skipped grew beyond [`MAX_ENTRY`]: its bytes are no longer kept.
+    oversized: bool,
 }
 
 impl Scanner {
@@ -129,16 +140,14 @@ impl Scanner {
         if self.eof {
             return Ok(false);
         }
-        let old = self.buf.len();
-        self.buf.resize(old + READ_CHUNK, 0);
-        let n = loop {
-            match r.read(&mut self.buf[old..]) {
-                Ok(n) => break n,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(ScanError::Io(e.to_string())),
-            }
-        };
-        self.buf.truncate(old + n);
+        // `read_to_end` on a `Take` fills the spare capacity without zeroing it first
+        // (resizing the buffer by a whole chunk before every read of a pipe's 64 KiB made
+        // reading stdin quadratic in a debug build).
+        let n = r
+            .by_ref()
+            .take(READ_CHUNK as u64)
+            .read_to_end(&mut self.buf)
+            .map_err(|e| ScanError::Io(e.to_string()))?;
         if n == 0 {
             self.eof = true;
         }
@@ -190,13 +199,16 @@ fn string<R: Read>(
     debug_assert_eq!(s.buf[s.pos], b'"');
     let mut start = s.pos + 1;
     let mut i = start;
+    // A long string is not kept: its content is not needed (keys are short, markers are only
+    // searched in short strings), so it is dropped as it is read and reported as empty.
+    let mut dropped = false;
     loop {
         match memchr::memchr2(b'"', b'\\', &s.buf[i..]) {
             Some(off) => {
                 let j = i + off;
                 if s.buf[j] == b'"' {
                     s.pos = j + 1;
-                    return Ok((start, j));
+                    return Ok(if dropped { (j, j) } else { (start, j) });
                 }
                 // An escape: skip the backslash and the escaped byte.
                 if j + 1 < s.buf.len() {
@@ -207,12 +219,16 @@ fn string<R: Read>(
             }
             None => i = s.buf.len(),
         }
-        let k = keep.min(start - 1);
-        keep -= k;
+        dropped |= i - start > MAX_KEPT_STRING;
+        let k = if dropped { i } else { keep.min(start - 1) };
+        if dropped {
+            s.pos = i;
+        }
+        keep = keep.saturating_sub(k);
         if !s.fill(r, k)? {
             return Err(ScanError::Truncated(0, 0));
         }
-        start -= k;
+        start = start.saturating_sub(k);
         i -= k;
     }
 }
@@ -280,7 +296,7 @@ fn skip_value<R: Read>(
         let Some(b) = peek(s, r, keep)? else {
             return Err(ScanError::Truncated(0, 0));
         };
-        keep -= (s.base - before) as usize;
+        keep = keep.saturating_sub((s.base - before) as usize);
         match b {
             b'{' => {
                 s.pos += 1;
@@ -322,7 +338,7 @@ fn skip_value<R: Read>(
             b'"' => {
                 let before = s.base;
                 let (a, z) = string(s, r, keep)?;
-                keep -= (s.base - before) as usize;
+                keep = keep.saturating_sub((s.base - before) as usize);
                 let text = &s.buf[a..z];
                 if expect_key {
                     let depth = keys.len();
@@ -351,7 +367,7 @@ fn skip_value<R: Read>(
             _ => {
                 let before = s.base;
                 let (a, z) = scalar(s, r, keep)?;
-                keep -= (s.base - before) as usize;
+                keep = keep.saturating_sub((s.base - before) as usize);
                 if last_key_status {
                     let t = &s.buf[a..z];
                     let n: u32 = std::str::from_utf8(t)
@@ -382,12 +398,14 @@ fn skip_entry<R: Read>(
     longs: &mut Vec<(usize, usize)>,
 ) -> Result<usize, ScanError> {
     longs.clear();
+    s.oversized = false;
     let mut depth: usize = 0;
     let mut i = s.pos;
     loop {
         if i >= s.buf.len() {
             s.pos = i;
-            let k = keep;
+            s.oversized |= s.buf.len() - keep > MAX_ENTRY;
+            let k = if s.oversized { i } else { keep };
             if !s.fill(r, k)? {
                 return Err(ScanError::Truncated(0, 0));
             }
@@ -406,25 +424,32 @@ fn skip_entry<R: Read>(
                             break;
                         }
                         Some(off) if j + off + 1 < s.buf.len() => j += off + 2,
-                        _ => {
-                            // Need more bytes; keep the whole entry.
-                            let consumed_j = j;
-                            s.pos = i;
-                            let k = keep;
+                        found => {
+                            // Need more bytes; keep the whole entry. Resume at the trailing
+                            // backslash, or after everything searched (searching a long
+                            // string again from its start after every read was quadratic).
+                            let consumed_j = match found {
+                                Some(off) => j + off,
+                                None => s.buf.len(),
+                            };
+                            s.oversized |= s.buf.len() - keep > MAX_ENTRY;
+                            // An oversized entry drops everything read so far.
+                            let k = if s.oversized { consumed_j } else { keep };
+                            s.pos = if s.oversized { consumed_j } else { i };
                             if !s.fill(r, k)? {
                                 return Err(ScanError::Truncated(0, 0));
                             }
                             keep = 0;
                             // Offsets shift by k.
                             let shift = k;
-                            i -= shift;
+                            i = i.saturating_sub(shift);
                             // Resume after the last complete escape pair.
                             j = consumed_j - shift;
                         }
                     }
                 }
                 let (a, z) = (i + 1, j);
-                if z - a > SHORT_STRING {
+                if z - a > SHORT_STRING && !s.oversized {
                     longs.push((a - keep, z - keep));
                 }
                 i = j + 1;
@@ -542,6 +567,7 @@ pub fn entry_is_relevant(bytes: &[u8], seen: &mut Seen) -> bool {
         line: 1,
         counted: 0,
         line_start: 0,
+        oversized: false,
     };
     let mut empty: &[u8] = &[];
     let mut longs = Vec::new();
@@ -561,6 +587,7 @@ pub fn scan_har<R: Read>(mut r: R, on_entry: impl FnMut(RawEntry<'_>)) -> Result
         line: 1,
         counted: 0,
         line_start: 0,
+        oversized: false,
     };
     match walk(&mut s, &mut r, on_entry) {
         Err(ScanError::Truncated(..)) => {
@@ -609,16 +636,19 @@ fn walk<R: Read>(
             _ => {}
         }
         let here = s.pos;
+        let line = s.line_at(here);
+        let offset = s.base + here as u64;
         let keep = skip_entry(s, r, here, &mut longs)?;
-        let line = s.line_at(keep);
         let bytes = &s.buf[keep..s.pos];
-        let relevant = judge(bytes, &longs, &mut seen);
+        let oversized = s.oversized;
+        let relevant = !oversized && judge(bytes, &longs, &mut seen);
         on_entry(RawEntry {
             index,
             line,
-            offset: s.base + keep as u64,
+            offset,
             bytes,
             relevant,
+            oversized,
         });
         index += 1;
         // Let the buffer drop what has been consumed.
