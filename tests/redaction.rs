@@ -748,21 +748,23 @@ fn redacted(path: &Path) -> Vec<u8> {
     out
 }
 
-/// Top (non-latent) category and rule of a loaded capture.
-fn top(loaded: capture::Loaded) -> (usize, Option<(String, String)>) {
-    let n = loaded.exchanges.len();
+/// Every finding of a loaded capture: (rule, category, latent), in rank order.
+fn findings(loaded: capture::Loaded) -> Vec<(String, String, bool)> {
     let a = analyze(
         loaded.exchanges,
         &Options::default(),
         &RuleFilter::default(),
     );
-    (
-        n,
-        a.findings
-            .iter()
-            .find(|f| !f.latent)
-            .map(|f| (f.category.as_str().to_string(), f.rule.to_string())),
-    )
+    a.findings
+        .iter()
+        .map(|f| {
+            (
+                f.rule.to_string(),
+                f.category.as_str().to_string(),
+                f.latent,
+            )
+        })
+        .collect()
 }
 
 /// Whether a redacted capture still holds a secret. A JWT keeps its header and claims (DESIGN:
@@ -784,7 +786,6 @@ fn holds(text: &str, secret: &str) -> bool {
             .is_some_and(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
     })
 }
-
 /// A Basic credential of a public client (`client_id:` with an empty secret) holds no secret:
 /// `redact` keeps it so that the rules still see the empty password.
 fn holds_no_secret(s: &str) -> bool {
@@ -796,9 +797,12 @@ fn holds_no_secret(s: &str) -> bool {
         .is_some_and(|d| d.ends_with(':') && d.matches(':').count() == 1)
 }
 
-/// Fixtures whose diagnosis needs a value that redaction removes; each names the rule that
-/// must learn to say so (see the report of the `trust` branch). Empty when the rules say so.
-const NEEDS_CLEAR_VALUE: &[&str] = &[];
+/// Rules that recompute with a value `redact` removes and do not yet recognise a redaction
+/// placeholder ([`oauth_doctor::redact::is_redacted`]), so they misfire on a redacted capture.
+/// BCP009 recomputes S256 of the `code_verifier` and reports "server does not enforce PKCE"
+/// (latent) on every redacted PKCE flow; its owner adds, in the `(Some(ch), Some(v))` arm,
+/// `_ if crate::redact::is_redacted(v) => None`. Empty this list when that lands.
+const PENDING_REDACTION_HINT: &[&str] = &["BCP009"];
 
 #[test]
 fn redacted_fixtures_hold_no_secret_and_keep_their_diagnosis() {
@@ -839,9 +843,14 @@ fn redacted_fixtures_hold_no_secret_and_keep_their_diagnosis() {
         {
             problems.push(format!("{name}: redacted capture has other entries"));
         }
-        let (a, b) = (top(original), top(again));
-        if a != b && !NEEDS_CLEAR_VALUE.contains(&name.as_str()) {
-            problems.push(format!("{name}: diagnosis {a:?} became {b:?}"));
+        let keep = |v: Vec<(String, String, bool)>| -> Vec<(String, String, bool)> {
+            v.into_iter()
+                .filter(|f| !PENDING_REDACTION_HINT.contains(&f.0.as_str()))
+                .collect()
+        };
+        let (a, b) = (keep(findings(original)), keep(findings(again)));
+        if a != b {
+            problems.push(format!("{name}: findings {a:?} became {b:?}"));
         }
         // Redacting twice changes nothing.
         let mut twice = Vec::new();
@@ -871,4 +880,75 @@ fn redacted_fixtures_hold_no_secret_and_keep_their_diagnosis() {
         problems.len(),
         problems.join("\n")
     );
+}
+
+#[test]
+fn redact_command_reads_stdin_or_a_file_and_reports_on_stderr() {
+    let file = "fixtures/corpus/op-wrong-client-secret-basic.har";
+    let bin = || {
+        let mut c = assert_cmd::Command::cargo_bin("oauth-doctor").unwrap();
+        c.current_dir(env!("CARGO_MANIFEST_DIR"));
+        c
+    };
+    let piped = bin()
+        .args(["redact"])
+        .pipe_stdin(file)
+        .unwrap()
+        .output()
+        .unwrap();
+    assert_eq!(piped.status.code(), Some(0));
+    let summary = String::from_utf8_lossy(&piped.stderr);
+    assert!(
+        summary.starts_with("redacted ") && summary.contains("(HAR) → stdout"),
+        "{summary}"
+    );
+    assert!(summary.contains("basic client secret"), "{summary}");
+    let out = std::env::temp_dir().join(format!(
+        "oauth-doctor-redact-cli-{}.har",
+        std::process::id()
+    ));
+    let to_file = bin()
+        .args(["redact", file, "-o", out.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(to_file.status.code(), Some(0));
+    assert_eq!(
+        std::fs::read(&out).unwrap(),
+        piped.stdout,
+        "file and stdin give the same capture"
+    );
+    // `check` on the redacted file: same top diagnosis, no secret.
+    let check = |p: &str| {
+        let o = bin()
+            .args(["check", p, "--format", "json"])
+            .output()
+            .unwrap();
+        let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+        (
+            o.status.code(),
+            v["findings"][0]["rule"].clone(),
+            v["findings"][0]["category"].clone(),
+        )
+    };
+    assert_eq!(check(file), check(out.to_str().unwrap()));
+    // Never over the input; bad input is exit 2 with one line and no output file.
+    let same = bin()
+        .args(["redact", out.to_str().unwrap(), "-o", out.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(same.status.code(), Some(2));
+    let _ = std::fs::remove_file(&out);
+    let bad = bin()
+        .args(["redact", "-", "-o", out.to_str().unwrap()])
+        .write_stdin(&b"{\"log\":{\"entries\":[{\"request\":"[..])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("<stdin>") && err.contains("line 1"), "{err}");
+    assert!(!out.exists(), "no half-written capture is left behind");
+    // `-q` keeps stderr quiet.
+    let quiet = bin().args(["redact", file, "-q"]).output().unwrap();
+    assert!(quiet.stderr.is_empty());
 }
