@@ -73,6 +73,31 @@ pub fn placeholder(s: &str) -> String {
     format!("{PLACEHOLDER_PREFIX}{n}c-{}", sha_prefix(s))
 }
 
+/// A [`placeholder`] that keeps the shape rules check without the value: the original length
+/// (padded with `0`) and the characters outside RFC 3986's unreserved set, each once, in order
+/// of appearance (`+`, `/`, `=`, `%`, a space…). For PKCE verifiers (length 43–128, unreserved
+/// alphabet) and client secrets (characters Basic credentials must form-encode), so that a
+/// redacted capture keeps those diagnoses. Equal values get equal placeholders.
+pub fn shaped_placeholder(s: &str) -> String {
+    // Surrounding quotes stay where they were.
+    for q in ['"', '\''] {
+        if s.len() >= 3 && s.starts_with(q) && s.ends_with(q) {
+            return format!("{q}{}{q}", shaped_placeholder(&s[1..s.len() - 1]));
+        }
+    }
+    let base = placeholder(s);
+    let mut extra = String::new();
+    for c in s.chars() {
+        let unreserved = c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_' | '~');
+        if !unreserved && !extra.contains(c) {
+            extra.push(c);
+        }
+    }
+    let n = s.chars().count();
+    let pad = n.saturating_sub(base.len() + extra.chars().count());
+    format!("{base}{}{extra}", "0".repeat(pad))
+}
+
 /// The start of every [`placeholder`].
 pub const PLACEHOLDER_PREFIX: &str = "REDACTED-";
 
@@ -85,10 +110,16 @@ pub fn is_redacted(v: &str) -> bool {
     let one = |t: &str| {
         t.strip_prefix(PLACEHOLDER_PREFIX).is_some_and(|rest| {
             rest.split_once("c-").is_some_and(|(n, h)| {
+                // 8 hex digits, then the padding and characters of a shaped placeholder.
+                let tail = h.get(8..).unwrap_or("");
+                let tail = tail.trim_start_matches('0');
                 !n.is_empty()
                     && n.bytes().all(|b| b.is_ascii_digit())
-                    && h.len() == 8
-                    && h.bytes().all(|b| b.is_ascii_hexdigit())
+                    && h.len() >= 8
+                    && h.as_bytes()[..8].iter().all(|b| b.is_ascii_hexdigit())
+                    && tail
+                        .chars()
+                        .all(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_' | '~')))
             })
         })
     };

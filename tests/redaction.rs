@@ -798,11 +798,10 @@ fn holds_no_secret(s: &str) -> bool {
 }
 
 /// Rules that recompute with a value `redact` removes and do not yet recognise a redaction
-/// placeholder ([`oauth_doctor::redact::is_redacted`]), so they misfire on a redacted capture.
-/// BCP009 recomputes S256 of the `code_verifier` and reports "server does not enforce PKCE"
-/// (latent) on every redacted PKCE flow; its owner adds, in the `(Some(ch), Some(v))` arm,
-/// `_ if crate::redact::is_redacted(v) => None`. Empty this list when that lands.
-const PENDING_REDACTION_HINT: &[&str] = &["BCP009"];
+/// placeholder ([`oauth_doctor::redact::is_redacted`]), so they would misfire on a redacted
+/// capture. Empty: PKCE challenges are rewritten with their verifiers, and placeholders of
+/// verifiers, client secrets and codes keep length and special characters.
+const PENDING_REDACTION_HINT: &[&str] = &[];
 
 #[test]
 fn redacted_fixtures_hold_no_secret_and_keep_their_diagnosis() {

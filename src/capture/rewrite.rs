@@ -15,7 +15,9 @@
 
 use super::scan;
 use super::{CaptureError, detect};
-use crate::redact::{self, Redactor, SECRET_HEADERS, is_redacted, is_sentinel, placeholder};
+use crate::redact::{
+    self, Redactor, SECRET_HEADERS, is_redacted, is_sentinel, placeholder, shaped_placeholder,
+};
 use base64::Engine;
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
@@ -169,8 +171,11 @@ fn redact_plain(name: &str, path: &Path, out: &mut dyn Write) -> Result<Summary,
     for e in &loaded.exchanges {
         redact::secrets_of(e, &mut known);
     }
-    let mut rw = Rewriter::new(known);
     let text = String::from_utf8_lossy(detect::strip_bom(&bytes));
+    let mut learn = Rewriter::new(BTreeSet::new());
+    let _ = learn.document(&text);
+    known.extend(std::mem::take(&mut learn.learned));
+    let mut rw = Rewriter::new(known).with_verifiers(&learn.verifiers);
     let mut summary = Summary {
         format: loaded.format.map(|f| f.as_str()).unwrap_or("dump"),
         entries: loaded.exchanges.len() + loaded.skipped.len() + loaded.ignored,
@@ -250,7 +255,7 @@ fn redact_har(name: &str, path: &Path, out: &mut dyn Write) -> Result<Summary, C
     .map_err(|e| scan_error(name, e))?;
     known.extend(std::mem::take(&mut learn.learned));
     // Pass 2: rewrite every entry, copy what lies between them.
-    let mut rw = Rewriter::new(known);
+    let mut rw = Rewriter::new(known).with_verifiers(&learn.verifiers);
     let mut gaps = std::fs::File::open(path).map_err(io)?;
     let mut w = BufWriter::with_capacity(1 << 16, out);
     let mut copied: u64 = 0;
@@ -340,6 +345,11 @@ struct Rewriter {
     learned: BTreeSet<String>,
     /// Pass 1 on an unrelated entry: leave bodies alone.
     skip_bodies: bool,
+    /// PKCE verifiers seen (pass 1), for [`Rewriter::challenges`].
+    verifiers: BTreeSet<String>,
+    /// S256 challenge of a verifier → S256 challenge of its placeholder: a verifier that
+    /// matched its challenge still matches it after redaction, a wrong one still does not.
+    challenges: BTreeMap<String, String>,
 }
 
 /// Paths deeper than this are free text (no HAR or dump field of interest is deeper).
@@ -352,7 +362,26 @@ impl Rewriter {
             counts: BTreeMap::new(),
             learned: BTreeSet::new(),
             skip_bodies: false,
+            verifiers: BTreeSet::new(),
+            challenges: BTreeMap::new(),
         }
+    }
+
+    /// Take over what a learning pass found about PKCE.
+    fn with_verifiers(mut self, verifiers: &BTreeSet<String>) -> Rewriter {
+        for v in verifiers {
+            let c = crate::oauth::pkce::s256(v);
+            self.challenges
+                .insert(c, crate::oauth::pkce::s256(&shaped_placeholder(v)));
+            // `plain`: the challenge is the verifier itself.
+            self.challenges.insert(v.clone(), shaped_placeholder(v));
+        }
+        self
+    }
+
+    /// A `code_challenge` value as it must read after redaction.
+    fn challenge(&self, c: &str) -> Option<String> {
+        self.challenges.get(c.trim()).cloned()
     }
 
     fn total(&self) -> usize {
@@ -515,11 +544,29 @@ impl Rewriter {
         if t.is_empty() || is_sentinel(t) || is_redacted(t) {
             return v.to_string();
         }
+        // A quoted value keeps its quotes (`Bearer "…"` is a diagnosis of its own).
+        for q in ['"', '\''] {
+            if t.len() >= 3 && t.starts_with(q) && t.ends_with(q) {
+                let inner = self.secret(&t[1..t.len() - 1], kind);
+                return v.replace(t, &format!("{q}{inner}{q}"));
+            }
+        }
         if let Some(stripped) = self.strip_jwt(t) {
             return v.replace(t, &stripped);
         }
         self.count(kind, t);
-        v.replace(t, &placeholder(t))
+        // Shape checks (verifier length and alphabet, characters a secret must encode, a
+        // code's length or encoding) keep working on these.
+        let shaped = matches!(kind, "code_verifier" | "client_secret" | "code");
+        if kind == "code_verifier" {
+            self.verifiers.insert(t.to_string());
+        }
+        let p = if shaped {
+            shaped_placeholder(t)
+        } else {
+            placeholder(t)
+        };
+        v.replace(t, &p)
     }
 
     /// `header.claims.REDACTED-…` for a JWS; `None` when `v` is not one.
@@ -562,7 +609,15 @@ impl Rewriter {
         for r in replaced {
             self.count(kind, &r);
         }
-        self.jwts_in(&out)
+        let mut out = self.jwts_in(&out);
+        if !self.challenges.is_empty() {
+            for (c, new) in &self.challenges {
+                if out.contains(c.as_str()) {
+                    out = out.replace(c.as_str(), new);
+                }
+            }
+        }
+        out
     }
 
     /// Strip the signature of every JWT-looking run in free text.
@@ -635,6 +690,12 @@ impl Rewriter {
                         } else {
                             out.push_str(&crate::oauth::basic::form_encode(&new));
                         }
+                    } else if let Some(c) = (name == "code_challenge")
+                        .then(|| self.challenge(&crate::oauth::basic::form_decode(v)))
+                        .flatten()
+                    {
+                        self.count("code_challenge", v);
+                        out.push_str(&crate::oauth::basic::form_encode(&c));
                     } else {
                         out.push_str(&self.free_text(v, "free text"));
                     }
@@ -647,6 +708,12 @@ impl Rewriter {
 
     /// A decoded parameter value (`queryString[]`, `postData.params[]`).
     fn param(&mut self, name: &str, v: &str, is_request: bool) -> String {
+        if name == "code_challenge" {
+            if let Some(c) = self.challenge(v) {
+                self.count("code_challenge", v);
+                return c;
+            }
+        }
         if secret_param(name, is_request) {
             self.secret(v, name)
         } else {
@@ -678,18 +745,41 @@ impl Rewriter {
                                 self.learned.insert(cred.to_string());
                                 self.learned
                                     .insert(crate::oauth::basic::form_decode(&secret));
-                                let new = format!("{id}:{}", placeholder(&secret));
-                                format!(
-                                    "{scheme} {}",
+                                let new = format!("{id}:{}", shaped_placeholder(&secret));
+                                // The same alphabet and padding as sent (base64url without
+                                // padding is a diagnosis of its own).
+                                let url = cred.contains(['-', '_']);
+                                let enc = if url {
+                                    base64::engine::general_purpose::URL_SAFE.encode(new)
+                                } else {
                                     base64::engine::general_purpose::STANDARD.encode(new)
-                                )
+                                };
+                                let enc = if cred.ends_with('=') {
+                                    enc
+                                } else {
+                                    enc.trim_end_matches('=').to_string()
+                                };
+                                format!("{scheme} {enc}")
                             }
                             Some(_) => v.to_string(),
+                            // `Basic Basic …`: the inner scheme stays readable.
+                            None if cred.split_whitespace().count() > 1 => {
+                                let inner = self.header(name, cred);
+                                format!("{scheme} {inner}")
+                            }
                             None => format!("{scheme} {}", self.secret(cred, "authorization")),
                         }
                     }
                     Some((scheme, cred)) => {
-                        format!("{scheme} {}", self.secret(cred.trim(), "authorization"))
+                        // Only the last word is the credential (`Bearer Bearer …` stays
+                        // readable as such).
+                        let cred = cred.trim();
+                        match cred.rsplit_once(char::is_whitespace) {
+                            Some((lead, last)) => {
+                                format!("{scheme} {lead} {}", self.secret(last, "authorization"))
+                            }
+                            None => format!("{scheme} {}", self.secret(cred, "authorization")),
+                        }
                     }
                     None => self.secret(t, "authorization"),
                 }
@@ -735,6 +825,13 @@ impl Rewriter {
                         Seg::Index(_) => None,
                     });
                     match key {
+                        Some("code_challenge") => {
+                            let s = decode_lit(lit);
+                            self.challenge(&s).map(|c| {
+                                self.count("code_challenge", &s);
+                                serde_json::to_string(&c).unwrap_or_default()
+                            })
+                        }
                         Some(k) if secret_member(k, is_request, jwk) => {
                             let k = k.to_string();
                             self.changed(lit, |rw, s| rw.secret(s, &k))
@@ -988,6 +1085,55 @@ mod tests {
         // An unsigned token is the credential itself: it gets a placeholder signature.
         let out = r.secret(none, "id_token");
         assert!(out.starts_with(none) && is_redacted(&out), "{out}");
+    }
+
+    #[test]
+    fn pkce_challenges_follow_their_verifiers() {
+        let v = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+        let wrong = "a-verifier-that-does-not-match-its-challenge-x";
+        let mut learn = rw();
+        learn.body(
+            &format!("grant_type=authorization_code&code_verifier={v}"),
+            true,
+        );
+        let mut r = rw().with_verifiers(&learn.verifiers);
+        let url = r.url(&format!(
+            "https://idp/authorize?code_challenge={}&code_challenge_method=S256",
+            crate::oauth::pkce::s256(v)
+        ));
+        let body = r.body(&format!("code_verifier={v}"), true);
+        let nv = body.strip_prefix("code_verifier=").unwrap();
+        assert!(is_redacted(nv) && nv.len() == v.len(), "{nv}");
+        assert!(crate::oauth::pkce::verifier_is_valid(nv));
+        assert!(url.contains(&crate::oauth::pkce::s256(nv)), "{url}");
+        // A challenge no learned verifier produces stays as it is.
+        let c = crate::oauth::pkce::s256(wrong);
+        assert_eq!(r.param("code_challenge", &c, true), c);
+    }
+
+    #[test]
+    fn credential_shapes_survive() {
+        let mut r = rw();
+        assert!(
+            r.header("Authorization", "Bearer \"tok-value\"")
+                .starts_with("Bearer \"REDACTED-")
+        );
+        assert!(
+            r.header("Authorization", "Bearer Bearer tok-value")
+                .starts_with("Bearer Bearer REDACTED-")
+        );
+        let url_b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode("id:s3cr3t~~??>>");
+        let out = r.header("Authorization", &format!("Basic {url_b64}"));
+        assert!(
+            !out.ends_with('=') && !out.contains('+') && !out.contains('/'),
+            "{out}"
+        );
+        let dec =
+            crate::capture_support::decode_basic(out.strip_prefix("Basic ").unwrap()).unwrap();
+        assert!(
+            dec.starts_with("id:REDACTED-") && dec.ends_with("?>"),
+            "{dec}"
+        );
     }
 
     #[test]
