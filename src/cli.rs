@@ -54,6 +54,8 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = ListFormat::Text)]
         format: ListFormat,
     },
+    /// Write the same capture with every secret replaced by its fingerprint (HAR stays HAR)
+    Redact(RedactArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish)
     Completions {
         /// The shell
@@ -400,6 +402,17 @@ pub struct InspectArgs {
 
     #[command(flatten)]
     pub net: NetArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct RedactArgs {
+    /// Capture to redact: HAR, exchange dump or NDJSON, plain or gzip; `-` (the default) for stdin
+    #[arg(value_name = "INPUT", default_value = "-")]
+    pub input: String,
+
+    /// Write the redacted capture here instead of stdout
+    #[arg(short, long, value_name = "OUT")]
+    pub output: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -16,6 +16,7 @@ pub mod model;
 pub mod oauth;
 pub mod providers;
 pub mod redact;
+pub mod redact_cmd;
 pub mod report;
 pub mod rules;
 

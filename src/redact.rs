@@ -42,8 +42,94 @@ pub const SECRET_HEADERS: &[&str] = &[
 ];
 
 /// Values shorter than this are not searched for in free text (they would match everywhere);
-/// structured evidence marked secret is always fingerprinted.
+/// structured evidence marked secret is always fingerprinted, evidence text equal to a known
+/// secret of any length too, and so is a short secret quoted in backticks or sent as a
+/// `name=value` / `"name": "value"` pair of a secret parameter.
 const MIN_SCRUB_LEN: usize = 6;
+
+/// Values a broken client sends in place of a secret (`refresh_token=undefined`): they are the
+/// diagnosis, not a secret, and stay readable.
+pub fn is_sentinel(v: &str) -> bool {
+    matches!(
+        v.trim(),
+        "undefined"
+            | "null"
+            | "None"
+            | "none"
+            | "nil"
+            | "NaN"
+            | "[object Object]"
+            | "true"
+            | "false"
+    )
+}
+
+/// What `oauth-doctor redact` writes in place of a secret: a fingerprint spelled with URL-safe
+/// characters only (`REDACTED-40c-1f2e3d4c`: 40 characters, the same sha256 prefix as the
+/// report's fingerprint `abcd…wxyz (40 chars, sha256:1f2e3d4c)`), so that it survives query
+/// strings, form bodies, Basic credentials, cookies and JWT segments unchanged.
+pub fn placeholder(s: &str) -> String {
+    let n = s.chars().count();
+    format!("{PLACEHOLDER_PREFIX}{n}c-{}", sha_prefix(s))
+}
+
+/// A [`placeholder`] that keeps the shape rules check without the value: the original length
+/// (padded with `0`) and the characters outside RFC 3986's unreserved set, each once, in order
+/// of appearance (`+`, `/`, `=`, `%`, a space…). For PKCE verifiers (length 43–128, unreserved
+/// alphabet) and client secrets (characters Basic credentials must form-encode), so that a
+/// redacted capture keeps those diagnoses. Equal values get equal placeholders.
+pub fn shaped_placeholder(s: &str) -> String {
+    // Surrounding quotes stay where they were.
+    for q in ['"', '\''] {
+        if s.len() >= 3 && s.starts_with(q) && s.ends_with(q) {
+            return format!("{q}{}{q}", shaped_placeholder(&s[1..s.len() - 1]));
+        }
+    }
+    let base = placeholder(s);
+    let mut extra = String::new();
+    for c in s.chars() {
+        let unreserved = c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_' | '~');
+        if !unreserved && !extra.contains(c) {
+            extra.push(c);
+        }
+    }
+    let n = s.chars().count();
+    let pad = n.saturating_sub(base.len() + extra.chars().count());
+    format!("{base}{}{extra}", "0".repeat(pad))
+}
+
+/// The start of every [`placeholder`].
+pub const PLACEHOLDER_PREFIX: &str = "REDACTED-";
+
+/// True when `v` is (or, for a JWT, carries as its signature) a placeholder written by
+/// `oauth-doctor redact`: the clear value is gone, so a rule must not recompute with it
+/// (PKCE S256, Basic encoding, verifier length and alphabet, secret shape).
+pub fn is_redacted(v: &str) -> bool {
+    let v = v.trim();
+    let last = v.rsplit('.').next().unwrap_or(v);
+    let one = |t: &str| {
+        t.strip_prefix(PLACEHOLDER_PREFIX).is_some_and(|rest| {
+            rest.split_once("c-").is_some_and(|(n, h)| {
+                // 8 hex digits, then the padding and characters of a shaped placeholder.
+                let tail = h.get(8..).unwrap_or("");
+                let tail = tail.trim_start_matches('0');
+                !n.is_empty()
+                    && n.bytes().all(|b| b.is_ascii_digit())
+                    && h.len() >= 8
+                    && h.as_bytes()[..8].iter().all(|b| b.is_ascii_hexdigit())
+                    && tail
+                        .chars()
+                        .all(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_' | '~')))
+            })
+        })
+    };
+    one(v) || one(last)
+}
+
+fn sha_prefix(s: &str) -> String {
+    let digest = sha2::Sha256::digest(s.as_bytes());
+    digest[..4].iter().map(|b| format!("{b:02x}")).collect()
+}
 
 /// A secret value: `Debug` and `Display` print its fingerprint; `expose()` is explicit.
 #[derive(Clone, PartialEq, Eq)]
@@ -75,8 +161,7 @@ impl fmt::Display for Secret {
 /// of 24 characters or more.
 pub fn fingerprint(s: &str) -> String {
     let n = s.chars().count();
-    let digest = sha2::Sha256::digest(s.as_bytes());
-    let hex: String = digest[..4].iter().map(|b| format!("{b:02x}")).collect();
+    let hex = sha_prefix(s);
     if n >= 24 {
         let head: String = s.chars().take(4).collect();
         let tail: String = s.chars().skip(n - 4).collect();
@@ -90,8 +175,14 @@ pub fn fingerprint(s: &str) -> String {
 pub fn secrets_of(e: &Exchange, out: &mut BTreeSet<String>) {
     let mut add = |v: &str| {
         let v = v.trim();
-        if !v.is_empty() {
+        if !v.is_empty() && !is_sentinel(v) && !is_redacted(v) {
             out.insert(v.to_string());
+            // A JWT's signature alone is a secret too (a rule may quote the segments).
+            if crate::oauth::jwt::looks_like_jwt(v) {
+                if let Some(sig) = v.rsplit('.').next().filter(|s| s.len() >= MIN_SCRUB_LEN) {
+                    out.insert(sig.to_string());
+                }
+            }
         }
     };
     let params = |p: &Params, add: &mut dyn FnMut(&str)| {
@@ -102,6 +193,7 @@ pub fn secrets_of(e: &Exchange, out: &mut BTreeSet<String>) {
         }
     };
     let r = &e.request;
+    url_password(&r.url, &mut add);
     params(&r.query, &mut add);
     params(&r.form, &mut add);
     if let Some(f) = r.parsed.as_ref().and_then(|u| u.fragment()) {
@@ -118,6 +210,7 @@ pub fn secrets_of(e: &Exchange, out: &mut BTreeSet<String>) {
             header_secrets(name, value, &mut add);
             if name.eq_ignore_ascii_case("location") {
                 params(&crate::oauth::errors::location_params(value), &mut add);
+                url_password(value, &mut add);
             }
         }
         params(&resp.form, &mut add);
@@ -134,6 +227,35 @@ pub fn secrets_of(e: &Exchange, out: &mut BTreeSet<String>) {
         jwt_like(b, &mut add);
     }
     jwt_like(&r.url, &mut add);
+}
+
+/// The password of a URL's userinfo (`https://user:password@host/`), raw and decoded.
+fn url_password(text: &str, add: &mut dyn FnMut(&str)) {
+    for (a, z) in userinfo_passwords(text) {
+        let p = &text[a..z];
+        add(p);
+        add(&crate::oauth::basic::form_decode(p));
+    }
+}
+
+/// Byte ranges of userinfo passwords in URLs found anywhere in `text`.
+fn userinfo_passwords(text: &str) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    for (at, _) in text.match_indices("://") {
+        let start = at + 3;
+        let auth_end = text[start..]
+            .find(|c: char| matches!(c, '/' | '?' | '#') || c.is_whitespace() || c == '"')
+            .map_or(text.len(), |i| start + i);
+        let authority = &text[start..auth_end];
+        if let Some(atsign) = authority.rfind('@') {
+            if let Some(colon) = authority[..atsign].find(':') {
+                if colon + 1 < atsign {
+                    out.push((start + colon + 1, start + atsign));
+                }
+            }
+        }
+    }
+    out
 }
 
 fn header_secrets(name: &str, value: &str, add: &mut dyn FnMut(&str)) {
@@ -180,13 +302,14 @@ fn json_secrets(v: &serde_json::Value, add: &mut dyn FnMut(&str), depth: usize, 
     }
     match v {
         serde_json::Value::Object(o) => {
+            let jwk = o.contains_key("kty");
             for (k, val) in o {
                 if let serde_json::Value::String(s) = val {
-                    let code = k == "code";
+                    let lk = k.to_ascii_lowercase();
+                    let code = lk == "code";
                     if (code && with_code)
-                        || (!code && SECRET_PARAMS.contains(&k.as_str()))
-                        || k.ends_with("_token")
-                        || k.ends_with("secret")
+                        || (!code && secret_json_member(&lk))
+                        || (jwk && JWK_PRIVATE.contains(&k.as_str()))
                     {
                         add(s);
                     }
@@ -224,9 +347,20 @@ fn jwt_like(text: &str, add: &mut dyn FnMut(&str)) {
 /// Renders values for output: fingerprints for secrets, scrubbed text for everything else.
 pub struct Redactor {
     show: bool,
-    secrets: Vec<String>,
+    /// For each search pattern (every secret and its encoded forms, longest first), the secret it is a form of (fingerprints name the secret, whatever its
+    /// encoding in the text).
+    original: Vec<usize>,
+    /// Every secret, any length.
+    known: Vec<String>,
+    all: std::collections::HashSet<String>,
     matcher: Option<AhoCorasick>,
+    /// Patterns too long for the automaton (a 10 MB token would cost gigabytes of automaton
+    /// states), searched one by one; (pattern, secret index).
+    long: Vec<(memchr::memmem::Finder<'static>, usize)>,
 }
+
+/// Patterns longer than this are searched with `memmem` instead of the automaton.
+const MAX_AUTOMATON_PATTERN: usize = 4096;
 
 impl Redactor {
     /// A redactor that knows every secret of these exchanges. With `show`, it prints everything.
@@ -270,21 +404,40 @@ impl Redactor {
     }
 
     pub fn from_secrets(set: BTreeSet<String>, show: bool) -> Redactor {
-        let mut all = BTreeSet::new();
-        for s in set {
+        let known: Vec<String> = if show {
+            Vec::new()
+        } else {
+            set.into_iter().collect()
+        };
+        let mut patterns: std::collections::BTreeMap<String, usize> = Default::default();
+        for (i, s) in known.iter().enumerate() {
+            if s.len() > MAX_AUTOMATON_PATTERN {
+                // Huge values (a 10 MB token) are searched as they are only.
+                patterns.entry(s.clone()).or_insert(i);
+                continue;
+            }
             // The same value as it appears percent- or form-encoded in URLs and bodies.
-            let enc = crate::oauth::basic::form_encode(&s);
+            let enc = crate::oauth::basic::form_encode(s);
             let pct: String = url::form_urlencoded::byte_serialize(s.as_bytes())
                 .collect::<String>()
                 .replace('+', "%20");
-            for v in [s, enc, pct] {
+            // JSON-escaped, as it appears inside a body quoted in a message.
+            let json = serde_json::to_string(s).unwrap_or_default();
+            let json = json[1..json.len().saturating_sub(1).max(1)].to_string();
+            for v in [s.clone(), enc, pct, json] {
                 if v.chars().count() >= MIN_SCRUB_LEN {
-                    all.insert(v);
+                    // The raw value wins over an encoded form that happens to equal another
+                    // secret's raw value.
+                    patterns.entry(v).or_insert(i);
                 }
             }
         }
-        let mut secrets: Vec<String> = all.into_iter().collect();
-        secrets.sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
+        type Patterns = Vec<(String, usize)>;
+        let (long, mut pairs): (Patterns, Patterns) = patterns
+            .into_iter()
+            .partition(|(p, _)| p.len() > MAX_AUTOMATON_PATTERN);
+        pairs.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.0.cmp(&b.0)));
+        let (secrets, original): (Vec<String>, Vec<usize>) = pairs.into_iter().unzip();
         let matcher = if secrets.is_empty() || show {
             None
         } else {
@@ -293,10 +446,17 @@ impl Redactor {
                 .build(&secrets)
                 .ok()
         };
+        let all = known.iter().cloned().collect();
         Redactor {
             show,
-            secrets,
+            original,
+            known,
+            all,
             matcher,
+            long: long
+                .into_iter()
+                .map(|(p, i)| (memchr::memmem::Finder::new(p.as_bytes()).into_owned(), i))
+                .collect(),
         }
     }
 
@@ -304,30 +464,258 @@ impl Redactor {
         self.show
     }
 
+    /// Whether `v` is one of the secrets this redactor knows (any length).
+    pub fn is_secret(&self, v: &str) -> bool {
+        !self.show && self.all.contains(v.trim())
+    }
+
     /// Render an evidence value.
     pub fn value(&self, v: &Value) -> String {
         match v {
+            Value::Text(t) if self.is_secret(t) => fingerprint(t.trim()),
             Value::Text(t) => self.scrub(t),
             Value::Secret(s) if self.show => s.clone(),
             Value::Secret(s) => fingerprint(s),
         }
     }
 
-    /// Replace every known secret inside free text by its fingerprint.
+    /// Replace every known secret inside free text by its fingerprint, and every value sent as
+    /// a secret parameter (`code=…`, `"refresh_token": "…"`, a URL's password) whether known or
+    /// not.
     pub fn scrub(&self, text: &str) -> String {
-        let Some(m) = &self.matcher else {
+        if self.show {
             return text.to_string();
-        };
+        }
+        self.replace_with(text, &mut |s| fingerprint(s))
+    }
+
+    /// Replace every secret in free text (as [`Redactor::scrub`] finds them) by what `with`
+    /// makes of the secret's clear value.
+    pub fn replace_with(&self, text: &str, with: &mut dyn FnMut(&str) -> String) -> String {
+        let mut ranges: Vec<(usize, usize, Option<usize>)> = Vec::new();
+        if let Some(m) = &self.matcher {
+            for mat in m.find_iter(text) {
+                let orig = self.original[mat.pattern().as_usize()];
+                ranges.push((mat.start(), mat.end(), Some(orig)));
+            }
+        }
+        for (finder, orig) in &self.long {
+            let n = finder.needle().len();
+            if text.len() < n {
+                continue;
+            }
+            for at in finder.find_iter(text.as_bytes()) {
+                ranges.push((at, at + n, Some(*orig)));
+            }
+        }
+        for (a, z) in structural_secrets(text) {
+            ranges.push((a, z, None));
+        }
+        if !self.all.is_empty() {
+            // Short secrets quoted as OAuth values are (`code \`abc\` was already used`).
+            let mut from = 0;
+            while let Some(open) = text[from..].find('`').map(|i| from + i) {
+                let Some(close) = text[open + 1..].find('`').map(|i| open + 1 + i) else {
+                    break;
+                };
+                let inner = &text[open + 1..close];
+                if !inner.is_empty() && self.all.contains(inner) {
+                    ranges.push((open + 1, close, None));
+                }
+                from = close + 1;
+            }
+        }
+        if ranges.is_empty() {
+            return text.to_string();
+        }
+        ranges.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
+        // Merge overlapping ranges; a merged range is fingerprinted as the text it covers.
+        let mut merged: Vec<(usize, usize, Option<usize>)> = Vec::new();
+        for r in ranges {
+            match merged.last_mut() {
+                Some(last) if r.0 < last.1 => {
+                    if r.1 > last.1 {
+                        last.1 = r.1;
+                        last.2 = None;
+                    }
+                }
+                _ => merged.push(r),
+            }
+        }
         let mut out = String::with_capacity(text.len());
         let mut last = 0;
-        for mat in m.find_iter(text) {
-            out.push_str(&text[last..mat.start()]);
-            out.push_str(&fingerprint(&self.secrets[mat.pattern().as_usize()]));
-            last = mat.end();
+        for (a, z, orig) in merged {
+            out.push_str(&text[last..a]);
+            let covered = &text[a..z];
+            let fp = match orig {
+                Some(i) => with(&self.known[i]),
+                None => {
+                    let decoded = crate::oauth::basic::form_decode(covered);
+                    if self.all.contains(decoded.as_str()) {
+                        with(&decoded)
+                    } else {
+                        with(covered)
+                    }
+                }
+            };
+            out.push_str(&fp);
+            last = z;
         }
         out.push_str(&text[last..]);
         out
     }
+}
+
+/// The private members of a JWK (RFC 7518 §6.2.2, §6.3.2, §6.4): secrets wherever a key set
+/// is published or sent.
+pub const JWK_PRIVATE: &[&str] = &["d", "p", "q", "dp", "dq", "qi", "k", "oth"];
+
+/// A JSON member (lower-cased name) whose string value is a secret: the secret parameters,
+/// `*_token`, and anything naming a secret or a password (`SECRET_HASH`, `PASSWORD`).
+pub fn secret_json_member(n: &str) -> bool {
+    SECRET_PARAMS.contains(&n)
+        || n.ends_with("_token")
+        || n.contains("secret")
+        || n.contains("password")
+}
+
+/// Whether a parameter or JSON member of this name carries a secret in free text. (`code` is
+/// left out of JSON members: error objects use it for error codes.)
+fn secret_name(name: &str, json: bool) -> bool {
+    let n = name.to_ascii_lowercase();
+    if json && n == "code" {
+        return false;
+    }
+    SECRET_PARAMS.contains(&n.as_str()) || (json && secret_json_member(&n))
+}
+
+/// A value that only stands for one in prose (`code=…`, `code=<code>`), or that is already a
+/// fingerprint or a redaction placeholder.
+fn stand_in(v: &str) -> bool {
+    v.is_empty()
+        || v.starts_with(['(', '<', '{', '$', '…', '`', '*', '['])
+        || v.starts_with("...")
+        || !v.chars().any(char::is_alphanumeric)
+        || is_sentinel(v)
+        || is_redacted(v)
+}
+
+/// Byte ranges of values sent as secrets in free text: `name=value` pairs of secret
+/// parameters (URLs, form bodies, challenges), `"name": "value"` JSON members and URL userinfo
+/// passwords.
+fn structural_secrets(text: &str) -> Vec<(usize, usize)> {
+    let mut out = userinfo_passwords(text);
+    let bytes = text.as_bytes();
+    let name_byte = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'.';
+    for eq in memchr::memchr_iter(b'=', bytes) {
+        let mut s = eq;
+        while s > 0 && name_byte(bytes[s - 1]) {
+            s -= 1;
+        }
+        if s == eq || !secret_name(&text[s..eq], false) {
+            continue;
+        }
+        let mut z = eq + 1;
+        // A quoted value (`error_description="…"` is not a secret name, `token="…"` is).
+        let quoted = bytes.get(z) == Some(&b'"');
+        if quoted {
+            z += 1;
+        }
+        let a = z;
+        while z < bytes.len() {
+            let b = bytes[z];
+            let stop = if quoted {
+                b == b'"'
+            } else {
+                matches!(
+                    b,
+                    b'&' | b'#'
+                        | b'"'
+                        | b'\''
+                        | b'`'
+                        | b'<'
+                        | b'>'
+                        | b')'
+                        | b';'
+                        | b','
+                        | b']'
+                        | b'}'
+                ) || b.is_ascii_whitespace()
+            };
+            if stop {
+                break;
+            }
+            z += 1;
+        }
+        if !stand_in(&text[a..z]) {
+            out.push((a, z));
+        }
+    }
+    // multipart/form-data parts: `name="client_secret"`, a blank line, the value.
+    for (at, _) in text.match_indices("name=\"") {
+        let rest = &text[at + 6..];
+        let Some(end) = rest.find('"') else { continue };
+        if !secret_name(&rest[..end], false) {
+            continue;
+        }
+        let after = &rest[end + 1..];
+        let Some(blank) = after
+            .find("\r\n\r\n")
+            .map(|i| i + 4)
+            .or_else(|| after.find("\n\n").map(|i| i + 2))
+        else {
+            continue;
+        };
+        // Only the part's own headers may stand between the name and the blank line.
+        if after[..blank].lines().count() > 4 {
+            continue;
+        }
+        let value = &after[blank..];
+        let len = value.find(['\r', '\n']).unwrap_or(value.len());
+        let a = text.len() - value.len();
+        if !stand_in(&value[..len]) {
+            out.push((a, a + len));
+        }
+    }
+    // "name": "value" (also with escaped quotes, as in a body quoted inside JSON).
+    for (at, _) in text.match_indices('"') {
+        let rest = &text[at + 1..];
+        let Some(end) = rest.find('"') else { continue };
+        let name = rest[..end].trim_end_matches('\\');
+        if name.is_empty() || !name.bytes().all(name_byte) || !secret_name(name, true) {
+            continue;
+        }
+        let after = &rest[end + 1..];
+        let after_t = after.trim_start();
+        let Some(after_c) = after_t.strip_prefix(':') else {
+            continue;
+        };
+        let after_v = after_c.trim_start();
+        let (after_v, esc) = match after_v.strip_prefix("\\\"") {
+            Some(x) => (x, true),
+            None => match after_v.strip_prefix('"') {
+                Some(x) => (x, false),
+                None => continue,
+            },
+        };
+        let a = text.len() - after_v.len();
+        let mut z = a;
+        let vb = after_v.as_bytes();
+        let mut i = 0;
+        while i < vb.len() {
+            match vb[i] {
+                b'\\' if esc && vb.get(i + 1) == Some(&b'"') => break,
+                b'\\' => i += 2,
+                b'"' => break,
+                _ => i += 1,
+            }
+        }
+        z += i.min(vb.len());
+        if !stand_in(&text[a..z]) {
+            out.push((a, z));
+        }
+    }
+    out
 }
 
 #[cfg(test)]

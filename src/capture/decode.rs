@@ -6,7 +6,7 @@ use base64::Engine;
 use std::io::Read;
 
 /// Never inflate beyond this (zip bombs).
-const MAX_INFLATED: u64 = 8 << 30;
+pub(crate) const MAX_INFLATED: u64 = 8 << 30;
 
 pub fn inflate(bytes: &[u8], kind: Compression) -> Result<Vec<u8>, String> {
     let mut out = Vec::new();

@@ -147,7 +147,7 @@ pub fn parse_document(name: Arc<str>, bytes: &[u8]) -> Result<Loaded, CaptureErr
         for (i, it) in items.into_iter().enumerate() {
             match it {
                 Ok(v) => push_entry(&mut loaded, &mut lines, &name, i, v),
-                Err(msg) => loaded.skipped.push(Skipped {
+                Err(msg) => loaded.skip(Skipped {
                     file: name.clone(),
                     entry: i,
                     reason: format!("invalid JSON: {msg}"),
@@ -187,7 +187,7 @@ pub fn parse_document(name: Arc<str>, bytes: &[u8]) -> Result<Loaded, CaptureErr
         for (i, v) in items.into_iter().enumerate() {
             match v {
                 Some(v) => push_entry(&mut loaded, &mut lines, &name, i, v),
-                None => loaded.skipped.push(Skipped {
+                None => loaded.skip(Skipped {
                     file: name.clone(),
                     entry: i,
                     reason: "entry is null".into(),
@@ -207,7 +207,7 @@ pub fn parse_document(name: Arc<str>, bytes: &[u8]) -> Result<Loaded, CaptureErr
         for (i, v) in items.into_iter().enumerate() {
             match v {
                 Some(v) => push_entry(&mut loaded, &mut lines, &name, i, v),
-                None => loaded.skipped.push(Skipped {
+                None => loaded.skip(Skipped {
                     file: name.clone(),
                     entry: i,
                     reason: "entry is null".into(),
@@ -268,11 +268,38 @@ impl Lines<'_> {
     }
 }
 
+/// The record of an OAuth entry beyond [`super::MAX_EXCHANGES`].
+fn too_many(name: &Arc<str>, entry: usize) -> Skipped {
+    Skipped {
+        file: name.clone(),
+        entry,
+        reason: format!(
+            "beyond the first {} OAuth exchanges: not analysed (split the capture)",
+            super::MAX_EXCHANGES
+        ),
+    }
+}
+
 /// An entry found by the streaming scanner.
 pub(super) fn push_scanned(loaded: &mut Loaded, name: &Arc<str>, raw: super::scan::RawEntry<'_>) {
     loaded.last_line = Some(raw.line);
+    if raw.oversized {
+        loaded.skip(Skipped {
+            file: name.clone(),
+            entry: raw.index,
+            reason: format!(
+                "entry is larger than {} MiB: not analysed",
+                super::scan::MAX_ENTRY >> 20
+            ),
+        });
+        return;
+    }
     if !raw.relevant {
         loaded.ignored += 1;
+        return;
+    }
+    if loaded.exchanges.len() >= super::MAX_EXCHANGES {
+        loaded.skip(too_many(name, raw.index));
         return;
     }
     let parsed = std::str::from_utf8(raw.bytes)
@@ -286,7 +313,7 @@ pub(super) fn push_scanned(loaded: &mut Loaded, name: &Arc<str>, raw: super::sca
             e.source.line = Some(raw.line);
             loaded.exchanges.push(e)
         }
-        Err(reason) => loaded.skipped.push(Skipped {
+        Err(reason) => loaded.skip(Skipped {
             file: name.clone(),
             entry: raw.index,
             reason,
@@ -300,12 +327,16 @@ fn push_entry(loaded: &mut Loaded, lines: &mut Lines<'_>, name: &Arc<str>, i: us
         loaded.ignored += 1;
         return;
     }
+    if loaded.exchanges.len() >= super::MAX_EXCHANGES {
+        loaded.skip(too_many(name, i));
+        return;
+    }
     match parse_entry(name, i, v) {
         Ok(mut e) => {
             e.source.line = line;
             loaded.exchanges.push(e)
         }
-        Err(reason) => loaded.skipped.push(Skipped {
+        Err(reason) => loaded.skip(Skipped {
             file: name.clone(),
             entry: i,
             reason,
@@ -426,7 +457,7 @@ fn body_from_params(params: Raw<'_>) -> Option<String> {
     Some(parts.join("&"))
 }
 
-fn parse_entry(name: &Arc<str>, i: usize, v: &RawValue) -> Result<Exchange, String> {
+pub(super) fn parse_entry(name: &Arc<str>, i: usize, v: &RawValue) -> Result<Exchange, String> {
     let e: RawEntry<'_> =
         serde_json::from_str(v.get()).map_err(|e| format!("not an entry object ({e})"))?;
     let req: RawRequest<'_> = match e.request {

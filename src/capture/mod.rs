@@ -7,7 +7,14 @@ mod decode;
 pub mod detect;
 mod entry;
 pub mod live;
+pub mod rewrite;
 pub mod scan;
+
+/// Documents that are not HAR (dumps, NDJSON) are read whole, up to this size.
+pub(crate) const MAX_DOCUMENT: u64 = 256 << 20;
+
+/// Never inflate a compressed input beyond this (zip bombs).
+pub(crate) const MAX_INFLATED: u64 = decode::MAX_INFLATED;
 
 use crate::model::Exchange;
 use std::io::Read;
@@ -62,6 +69,35 @@ pub struct Loaded {
     pub ignored: usize,
     /// Line of the last complete entry (for truncation messages).
     pub last_line: Option<usize>,
+    /// Skipped entries beyond [`MAX_SKIPPED`], counted in the last record of `skipped`.
+    pub skipped_more: usize,
+}
+
+/// At most this many OAuth-relevant exchanges are analysed (the rules correlate exchanges
+/// pairwise; a hostile capture of millions must not run for hours).
+pub const MAX_EXCHANGES: usize = 10_000;
+
+/// At most this many skipped entries are listed one by one (hostile input can hold millions).
+pub const MAX_SKIPPED: usize = 1000;
+
+impl Loaded {
+    /// Note a skipped entry; beyond [`MAX_SKIPPED`] they are counted in one last record.
+    pub(crate) fn skip(&mut self, s: Skipped) {
+        if self.skipped.len() < MAX_SKIPPED {
+            self.skipped.push(s);
+            return;
+        }
+        self.skipped_more += 1;
+        let reason = format!(
+            "and {} more skipped entr(ies), not listed",
+            self.skipped_more
+        );
+        if self.skipped_more == 1 {
+            self.skipped.push(Skipped { reason, ..s });
+        } else if let Some(last) = self.skipped.last_mut() {
+            last.reason = reason;
+        }
+    }
 }
 
 /// Read a file, or stdin for `-`. HAR documents are streamed (memory does not grow with the
@@ -119,7 +155,7 @@ fn stream_har_mapped(
     map: &memmap2::Mmap,
     creator: Option<String>,
 ) -> Result<Loaded, CaptureError> {
-    type Job = (usize, usize, usize, Vec<(usize, usize)>);
+    type Job = (usize, usize, usize, Vec<(usize, usize)>, bool);
     let bytes: &[u8] = map;
     let bar_owned = progress_bar(Some(bytes.len() as u64));
     let bar = &bar_owned;
@@ -134,11 +170,11 @@ fn stream_har_mapped(
             };
             let mut seen = scan::Seen::default();
             let (mut line, mut counted, mut released) = (1usize, 0usize, 0usize);
-            for (index, off, len, longs) in rx {
+            for (index, off, len, longs, oversized) in rx {
                 let entry = &bytes[off..off + len];
                 line += scan::count_newlines(&bytes[counted..off]);
                 counted = off;
-                let relevant = scan::judge(entry, &longs, &mut seen);
+                let relevant = !oversized && scan::judge(entry, &longs, &mut seen);
                 entry::push_scanned(
                     &mut loaded,
                     &worker_name,
@@ -149,6 +185,7 @@ fn stream_har_mapped(
                         bytes: entry,
                         relevant,
                         longs: &longs,
+                        oversized,
                     },
                 );
                 // Give back pages already analysed, so resident memory stays flat.
@@ -179,6 +216,7 @@ fn stream_har_mapped(
                 raw.offset as usize,
                 raw.bytes.len(),
                 raw.longs.to_vec(),
+                raw.oversized,
             ));
         });
         drop(tx);
@@ -324,13 +362,26 @@ pub fn load_reader(
         return Ok(loaded);
     }
     let mut all = Vec::new();
-    reader.read_to_end(&mut all).map_err(|e| match compressed {
-        Some(_) => CaptureError::Decompress {
-            file: file.clone(),
-            msg: e.to_string(),
-        },
-        None => io(e),
-    })?;
+    reader
+        .take(MAX_DOCUMENT + 1)
+        .read_to_end(&mut all)
+        .map_err(|e| match compressed {
+            Some(_) => CaptureError::Decompress {
+                file: file.clone(),
+                msg: e.to_string(),
+            },
+            None => io(e),
+        })?;
+    if all.len() as u64 > MAX_DOCUMENT {
+        return Err(CaptureError::NotJson {
+            file,
+            what: format!(
+                "a document that is not HAR and larger than {} MiB (exchange dumps are read whole; use HAR for larger captures)",
+                MAX_DOCUMENT >> 20
+            ),
+            offset: MAX_DOCUMENT as usize,
+        });
+    }
     parse_plain(name, &all, compressed.is_some())
 }
 
@@ -461,6 +512,7 @@ pub fn load_all(paths: &[String]) -> Result<Loaded, CaptureError> {
         all.creator = all.creator.or(l.creator);
         all.exchanges.extend(l.exchanges);
         all.ignored += l.ignored;
+        all.skipped_more += l.skipped_more;
         all.skipped.extend(l.skipped);
     }
     Ok(all)

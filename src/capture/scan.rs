@@ -17,6 +17,13 @@ pub const SHORT_STRING: usize = 2 * 1024;
 
 const READ_CHUNK: usize = 4 << 20;
 
+/// Entries larger than this are not kept in memory: the scanner skips to their end and
+/// reports them as oversized (a 1 GB download must not cost 1 GB of memory).
+pub const MAX_ENTRY: usize = 64 << 20;
+
+/// Strings outside entries longer than this are skipped without being kept.
+const MAX_KEPT_STRING: usize = 1 << 20;
+
 /// Byte patterns that make an entry worth parsing (searched in the escaped JSON text of short
 /// strings): OAuth parameters, token and error members, auth schemes, well-known paths.
 /// Markers that only show a token being presented (an API call with a bearer token). Such an
@@ -126,6 +133,8 @@ pub struct RawEntry<'a> {
     pub relevant: bool,
     /// Long strings inside the entry (offsets relative to `bytes`).
     pub longs: &'a [(usize, usize)],
+    /// The entry is larger than [`MAX_ENTRY`]: `bytes` holds only its end.
+    pub oversized: bool,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -182,6 +191,8 @@ struct Scanner {
     line_start: u64,
     /// Count lines while scanning (off when another thread counts them).
     count_lines: bool,
+    /// The entry being skipped grew beyond [`MAX_ENTRY`]: its bytes are no longer kept.
+    oversized: bool,
 }
 
 impl Scanner {
@@ -254,13 +265,16 @@ fn string<R: Read>(
     debug_assert_eq!(s.buf[s.pos], b'"');
     let mut start = s.pos + 1;
     let mut i = start;
+    // A long string is not kept: its content is not needed (keys are short, markers are only
+    // searched in short strings), so it is dropped as it is read and reported as empty.
+    let mut dropped = false;
     loop {
         match memchr::memchr2(b'"', b'\\', &s.buf[i..]) {
             Some(off) => {
                 let j = i + off;
                 if s.buf[j] == b'"' {
                     s.pos = j + 1;
-                    return Ok((start, j));
+                    return Ok(if dropped { (j, j) } else { (start, j) });
                 }
                 // An escape: skip the backslash and the escaped byte.
                 if j + 1 < s.buf.len() {
@@ -271,12 +285,16 @@ fn string<R: Read>(
             }
             None => i = s.buf.len(),
         }
-        let k = keep.min(start - 1);
-        keep -= k;
+        dropped |= i - start > MAX_KEPT_STRING;
+        let k = if dropped { i } else { keep.min(start - 1) };
+        if dropped {
+            s.pos = i;
+        }
+        keep = keep.saturating_sub(k);
         if !s.fill(r, k)? {
             return Err(ScanError::Truncated(0, 0));
         }
-        start -= k;
+        start = start.saturating_sub(k);
         i -= k;
     }
 }
@@ -344,7 +362,7 @@ fn skip_value<R: Read>(
         let Some(b) = peek(s, r, keep)? else {
             return Err(ScanError::Truncated(0, 0));
         };
-        keep -= (s.base - before) as usize;
+        keep = keep.saturating_sub((s.base - before) as usize);
         match b {
             b'{' => {
                 s.pos += 1;
@@ -386,7 +404,7 @@ fn skip_value<R: Read>(
             b'"' => {
                 let before = s.base;
                 let (a, z) = string(s, r, keep)?;
-                keep -= (s.base - before) as usize;
+                keep = keep.saturating_sub((s.base - before) as usize);
                 let text = &s.buf[a..z];
                 if expect_key {
                     let depth = keys.len();
@@ -415,7 +433,7 @@ fn skip_value<R: Read>(
             _ => {
                 let before = s.base;
                 let (a, z) = scalar(s, r, keep)?;
-                keep -= (s.base - before) as usize;
+                keep = keep.saturating_sub((s.base - before) as usize);
                 if last_key_status {
                     let t = &s.buf[a..z];
                     let n: u32 = std::str::from_utf8(t)
@@ -446,6 +464,7 @@ fn skip_entry<R: Read>(
     longs: &mut Vec<(usize, usize)>,
 ) -> Result<usize, ScanError> {
     longs.clear();
+    s.oversized = false;
     // Only `"`, `{` and `}` matter to find where an object ends: arrays nest inside it, and
     // everything else between strings is punctuation, whitespace or scalars.
     if s.buf.get(s.pos) != Some(&b'{') {
@@ -456,8 +475,9 @@ fn skip_entry<R: Read>(
     loop {
         let next = memchr::memchr3(b'"', b'{', b'}', &s.buf[i..]).map(|off| i + off);
         let Some(at) = next else {
-            s.pos = i;
-            let k = keep;
+            s.pos = s.buf.len();
+            s.oversized |= s.buf.len() - keep > MAX_ENTRY;
+            let k = if s.oversized { s.buf.len() } else { keep };
             if !s.fill(r, k)? {
                 return Err(ScanError::Truncated(0, 0));
             }
@@ -477,22 +497,29 @@ fn skip_entry<R: Read>(
                             break;
                         }
                         Some(off) if j + off + 1 < s.buf.len() => j += off + 2,
-                        _ => {
-                            let consumed_j = j;
-                            s.pos = i;
-                            let k = keep;
+                        found => {
+                            // Need more bytes. Resume at a trailing backslash, or after
+                            // everything searched (searching a long string again from its
+                            // start after every read would be quadratic).
+                            let consumed_j = match found {
+                                Some(off) => j + off,
+                                None => s.buf.len(),
+                            };
+                            s.oversized |= s.buf.len() - keep > MAX_ENTRY;
+                            // An oversized entry drops everything read so far.
+                            let k = if s.oversized { consumed_j } else { keep };
+                            s.pos = if s.oversized { consumed_j } else { i };
                             if !s.fill(r, k)? {
                                 return Err(ScanError::Truncated(0, 0));
                             }
                             keep = 0;
-                            i -= k;
-                            // Resume after the last complete escape pair.
+                            i = i.saturating_sub(k);
                             j = consumed_j - k;
                         }
                     }
                 }
                 let (a, z) = (i + 1, j);
-                if z - a > SHORT_STRING {
+                if z - a > SHORT_STRING && !s.oversized {
                     longs.push((a - keep, z - keep));
                 }
                 i = j + 1;
@@ -518,7 +545,7 @@ fn skip_scalar_entry<R: Read>(s: &mut Scanner, r: &mut R, keep: usize) -> Result
     if s.buf.get(s.pos) == Some(&b'"') {
         let before = s.base;
         string(s, r, keep)?;
-        return Ok(keep - (s.base - before) as usize);
+        return Ok(keep.saturating_sub((s.base - before) as usize));
     }
     if matches!(s.buf.get(s.pos), Some(b'[')) {
         let mut v = Verdict::default();
@@ -526,7 +553,7 @@ fn skip_scalar_entry<R: Read>(s: &mut Scanner, r: &mut R, keep: usize) -> Result
     }
     let before = s.base;
     scalar(s, r, keep)?;
-    Ok(keep - (s.base - before) as usize)
+    Ok(keep.saturating_sub((s.base - before) as usize))
 }
 
 /// The relevance of an entry's bytes, leaving out its long strings. An entry is relevant when
@@ -616,6 +643,7 @@ pub fn entry_is_relevant(bytes: &[u8], seen: &mut Seen) -> bool {
         counted: 0,
         line_start: 0,
         count_lines: true,
+        oversized: false,
     };
     let mut empty: &[u8] = &[];
     let mut longs = Vec::new();
@@ -646,6 +674,7 @@ pub fn scan_har_with<R: Read>(
         counted: 0,
         line_start: 0,
         count_lines: judge_here,
+        oversized: false,
     };
     match walk(&mut s, &mut r, on_entry) {
         Err(ScanError::Truncated(..)) => {
@@ -698,7 +727,8 @@ fn walk<R: Read>(
         let line = s.line_at(keep);
         let bytes = &s.buf[keep..s.pos];
         let offset = s.base + keep as u64;
-        let relevant = s.count_lines && judge(bytes, &longs, &mut seen);
+        let oversized = s.oversized;
+        let relevant = !oversized && s.count_lines && judge(bytes, &longs, &mut seen);
         on_entry(RawEntry {
             index,
             offset,
@@ -706,6 +736,7 @@ fn walk<R: Read>(
             bytes,
             relevant,
             longs: &longs,
+            oversized,
         });
         index += 1;
         // Let the buffer drop what has been consumed.

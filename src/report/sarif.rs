@@ -34,7 +34,7 @@ impl Printer for Sarif {
                     "name": m.name,
                     "shortDescription": { "text": m.title },
                     "fullDescription": { "text": m.docs.lines().skip_while(|l| !l.contains("## What it does")).nth(1).unwrap_or(m.title).trim() },
-                    "help": { "text": m.docs, "markdown": m.docs },
+                    "help": { "text": red.scrub(m.docs), "markdown": red.scrub(m.docs) },
                     "defaultConfiguration": { "level": level(m.severity) },
                     "properties": { "category": m.category.as_str(), "tags": [m.category.as_str()] }
                 })

@@ -1100,7 +1100,7 @@ declare_rule! {
     /// `invalid_request` about the header format, or sometimes 500.
     ///
     /// ## Example
-    /// `Authorization: Basic conf-basic:conf-basic-secret` →
+    /// `Authorization: Basic billing-app:s3cret-value` →
     /// `400 {"error":"invalid_request","error_description":"invalid authorization header value format"}`.
     ///
     /// ## Fix

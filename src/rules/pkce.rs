@@ -411,7 +411,7 @@ declare_rule! {
     /// base64 with `+`, `/` and `=`, a UUID without enough entropy.
     ///
     /// ## Example
-    /// `code_verifier=25e355e9ff968a3e3716d05de674a41f` (32 characters) →
+    /// `code_verifier=9f86d081884c7d659a2feaa0c55ad015` (32 characters) →
     /// `400 {"error":"invalid_request","error_description":"code_verifier must be a string with a minimum length of 43 characters"}`.
     ///
     /// ## Fix

@@ -1,0 +1,1164 @@
+//! `oauth-doctor redact`: writes the same capture with every secret replaced — HAR stays HAR
+//! with all its entries (also those `check` ignores), a dump stays a dump. Secrets become
+//! [`redact::placeholder`]s (`REDACTED-40c-1f2e3d4c`, the report's fingerprint spelled with
+//! URL-safe characters), JWTs keep their header and claims and lose their signature
+//! (`header.claims.REDACTED-…`), Basic credentials keep their client id, cookies their names.
+//!
+//! HAR documents are streamed twice through the scanner of [`super::scan`]: the first pass
+//! learns every secret (so that a value echoed in a body before the request that sent it is
+//! found too) and finds malformed input before anything is written; the second rewrites each
+//! entry with a JSON walker that copies everything byte for byte except the strings it
+//! changes. Memory holds one entry at a time plus the set of secrets. Stdin and compressed
+//! input are first spooled (decompressed) to a private temporary file.
+//!
+//! This module performs no printing: the summary is returned to the caller.
+
+use super::scan;
+use super::{CaptureError, detect};
+use crate::redact::{
+    self, Redactor, SECRET_HEADERS, is_redacted, is_sentinel, placeholder, shaped_placeholder,
+};
+use base64::Engine;
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{BufRead, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Secrets remembered across entries for free-text search; beyond this, values are still
+/// redacted where they sit (headers, parameters, JSON members) but no longer searched for in
+/// other entries' free text (bounded memory on hostile input).
+const MAX_KNOWN: usize = 200_000;
+
+/// Documents that are not HAR are rewritten in memory up to this size.
+const MAX_DOCUMENT: u64 = super::MAX_DOCUMENT;
+
+/// What was replaced, by kind (`authorization`, `cookie`, `code`, `jwt signature`, …).
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Summary {
+    pub counts: BTreeMap<String, usize>,
+    pub entries: usize,
+    /// Entries in which something was replaced.
+    pub changed: usize,
+    pub format: &'static str,
+}
+
+impl Summary {
+    pub fn total(&self) -> usize {
+        self.counts.values().sum()
+    }
+}
+
+/// Redact `input` (a path or `-` for stdin) into `out`.
+pub fn redact(input: &str, out: &mut dyn Write) -> Result<Summary, CaptureError> {
+    let name = if input == "-" { "<stdin>" } else { input };
+    let io = |error| CaptureError::Io {
+        file: name.to_string(),
+        error,
+    };
+    let source: Box<dyn Read> = if input == "-" {
+        Box::new(std::io::stdin().lock())
+    } else {
+        let f = std::fs::File::open(input).map_err(io)?;
+        if f.metadata().map_err(io)?.is_dir() {
+            return Err(io(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                "is a directory",
+            )));
+        }
+        Box::new(f)
+    };
+    let mut br = BufReader::with_capacity(1 << 16, source);
+    let head = br.fill_buf().map_err(io)?.to_vec();
+    let compressed = detect::compression(&head);
+    // A plain, seekable file to read twice: the input itself, or a private spool.
+    let mut spool = None;
+    let path: PathBuf = if input != "-" && compressed.is_none() {
+        PathBuf::from(input)
+    } else {
+        let reader: Box<dyn Read> = match compressed {
+            Some(detect::Compression::Gzip) => Box::new(flate2::read::MultiGzDecoder::new(br)),
+            Some(detect::Compression::Zlib) => Box::new(flate2::read::ZlibDecoder::new(br)),
+            None => Box::new(br),
+        };
+        let s = Spool::create().map_err(io)?;
+        let mut w = BufWriter::new(s.file.try_clone().map_err(io)?);
+        std::io::copy(&mut reader.take(super::MAX_INFLATED), &mut w).map_err(
+            |e| match compressed {
+                Some(_) => CaptureError::Decompress {
+                    file: name.to_string(),
+                    msg: e.to_string(),
+                },
+                None => io(e),
+            },
+        )?;
+        w.flush().map_err(io)?;
+        let p = s.path.clone();
+        spool = Some(s);
+        p
+    };
+    let result = redact_plain(name, &path, out);
+    drop(spool);
+    result
+}
+
+/// A temporary file only this user can read (it holds the clear capture), removed on drop.
+struct Spool {
+    path: PathBuf,
+    file: std::fs::File,
+}
+
+impl Spool {
+    fn create() -> std::io::Result<Spool> {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0);
+        let path = std::env::temp_dir().join(format!(
+            "oauth-doctor-redact-{}-{nanos}.tmp",
+            std::process::id()
+        ));
+        let mut opts = std::fs::OpenOptions::new();
+        opts.read(true).write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            opts.mode(0o600);
+        }
+        let file = opts.open(&path)?;
+        Ok(Spool { path, file })
+    }
+}
+
+impl Drop for Spool {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+fn redact_plain(name: &str, path: &Path, out: &mut dyn Write) -> Result<Summary, CaptureError> {
+    let io = |error| CaptureError::Io {
+        file: name.to_string(),
+        error,
+    };
+    let mut f = BufReader::with_capacity(1 << 16, std::fs::File::open(path).map_err(io)?);
+    let head = f.fill_buf().map_err(io)?.to_vec();
+    if detect::strip_bom(&head)
+        .iter()
+        .all(|b| b.is_ascii_whitespace())
+    {
+        return Err(CaptureError::Empty {
+            file: name.to_string(),
+        });
+    }
+    if detect::looks_like_har(&head) {
+        return redact_har(name, path, out);
+    }
+    // Dumps and NDJSON are read whole, like `check` does.
+    let len = std::fs::metadata(path).map_err(io)?.len();
+    if len > MAX_DOCUMENT {
+        return Err(CaptureError::NotCapture {
+            file: name.to_string(),
+            what: format!(
+                "a {len}-byte document that is not HAR: exchange dumps are read whole, up to {MAX_DOCUMENT} bytes"
+            ),
+        });
+    }
+    let mut bytes = Vec::new();
+    f.read_to_end(&mut bytes).map_err(io)?;
+    // Validate the way `check` reads it: an unreadable document is an error, not a copy.
+    let loaded = super::load_bytes(Arc::from(name), &bytes)?;
+    let mut known = BTreeSet::new();
+    for e in &loaded.exchanges {
+        redact::secrets_of(e, &mut known);
+    }
+    let text = String::from_utf8_lossy(detect::strip_bom(&bytes));
+    let mut learn = Rewriter::new(BTreeSet::new());
+    let _ = learn.document(&text);
+    known.extend(std::mem::take(&mut learn.learned));
+    let mut rw = Rewriter::new(known).with_verifiers(&learn.verifiers);
+    let mut summary = Summary {
+        format: loaded.format.map(|f| f.as_str()).unwrap_or("dump"),
+        entries: loaded.exchanges.len() + loaded.skipped.len() + loaded.ignored,
+        ..Summary::default()
+    };
+    let before = rw.total();
+    let new = rw.document(&text);
+    if rw.total() > before {
+        summary.changed = summary.entries.max(1);
+    }
+    out.write_all(new.as_bytes()).map_err(io)?;
+    out.flush().map_err(io)?;
+    summary.counts = rw.counts;
+    Ok(summary)
+}
+
+fn scan_error(name: &str, e: scan::ScanError) -> CaptureError {
+    match e {
+        scan::ScanError::Io(msg) => CaptureError::Io {
+            file: name.to_string(),
+            error: std::io::Error::other(msg),
+        },
+        scan::ScanError::Truncated(line, column) => CaptureError::Json {
+            file: name.to_string(),
+            line,
+            column,
+            msg: "truncated: the input ends inside `log.entries`".into(),
+        },
+        scan::ScanError::Malformed(offset) => CaptureError::NotJson {
+            file: name.to_string(),
+            what: "malformed JSON inside `log.entries`".into(),
+            offset,
+        },
+        scan::ScanError::NotHar => CaptureError::NotCapture {
+            file: name.to_string(),
+            what: "a `log` object without an `entries` array".into(),
+        },
+    }
+}
+
+fn redact_har(name: &str, path: &Path, out: &mut dyn Write) -> Result<Summary, CaptureError> {
+    let io = |error| CaptureError::Io {
+        file: name.to_string(),
+        error,
+    };
+    let file_name: Arc<str> = Arc::from(name);
+    // Pass 1: learn the secrets; malformed input fails here, before anything is written.
+    let mut known = BTreeSet::new();
+    let mut learn = Rewriter::new(BTreeSet::new());
+    let f = std::fs::File::open(path).map_err(io)?;
+    scan::scan_har(f, |raw| {
+        if raw.oversized {
+            return;
+        }
+        if raw.relevant {
+            if let Ok(e) = std::str::from_utf8(raw.bytes)
+                .map_err(|e| e.to_string())
+                .and_then(|t| {
+                    serde_json::from_str::<&serde_json::value::RawValue>(t)
+                        .map_err(|e| e.to_string())
+                })
+                .and_then(|v| super::entry::parse_entry(&file_name, raw.index, v))
+            {
+                if known.len() < MAX_KNOWN {
+                    redact::secrets_of(&e, &mut known);
+                }
+            }
+        }
+        // Headers, cookies, URLs and parameters of every entry (bodies of unrelated entries
+        // are only searched in pass 2).
+        if learn.learned.len() < MAX_KNOWN {
+            learn.skip_bodies = !raw.relevant;
+            let text = String::from_utf8_lossy(raw.bytes);
+            let _ = learn.document(&text);
+        }
+    })
+    .map_err(|e| scan_error(name, e))?;
+    known.extend(std::mem::take(&mut learn.learned));
+    // Pass 2: rewrite every entry, copy what lies between them.
+    let mut rw = Rewriter::new(known).with_verifiers(&learn.verifiers);
+    let mut gaps = std::fs::File::open(path).map_err(io)?;
+    let mut w = BufWriter::with_capacity(1 << 16, out);
+    let mut copied: u64 = 0;
+    let mut summary = Summary {
+        format: "HAR",
+        ..Summary::default()
+    };
+    let mut failure: Option<std::io::Error> = None;
+    let f = std::fs::File::open(path).map_err(io)?;
+    scan::scan_har(f, |raw| {
+        if failure.is_some() {
+            return;
+        }
+        summary.entries += 1;
+        if raw.oversized {
+            // Not held in memory: copied with the text between entries, in chunks, with
+            // free-text scrubbing only.
+            *rw.counts
+                .entry("oversized entry, scrubbed as text".into())
+                .or_default() += 1;
+            return;
+        }
+        let res = (|| -> std::io::Result<()> {
+            copy_gap(&mut gaps, &mut w, copied, raw.offset, &mut rw)?;
+            let text = String::from_utf8_lossy(raw.bytes);
+            let before = rw.total();
+            let new = rw.document(&text);
+            if rw.total() > before {
+                summary.changed += 1;
+            }
+            w.write_all(new.as_bytes())?;
+            copied = raw.offset + raw.bytes.len() as u64;
+            Ok(())
+        })();
+        if let Err(e) = res {
+            failure = Some(e);
+        }
+    })
+    .map_err(|e| scan_error(name, e))?;
+    if let Some(e) = failure {
+        return Err(io(e));
+    }
+    let end = std::fs::metadata(path).map_err(io)?.len();
+    copy_gap(&mut gaps, &mut w, copied, end, &mut rw).map_err(io)?;
+    w.flush().map_err(io)?;
+    summary.counts = std::mem::take(&mut rw.counts);
+    Ok(summary)
+}
+
+/// Copy `[from, to)` of the input (the document around and between entries: `log.pages`
+/// titles may hold a callback URL), scrubbing free text.
+fn copy_gap(
+    f: &mut std::fs::File,
+    w: &mut dyn Write,
+    from: u64,
+    to: u64,
+    rw: &mut Rewriter,
+) -> std::io::Result<()> {
+    if to <= from {
+        return Ok(());
+    }
+    f.seek(SeekFrom::Start(from))?;
+    let mut left = to - from;
+    let mut buf = vec![0u8; (left.min(8 << 20)) as usize];
+    while left > 0 {
+        let n = (left.min(buf.len() as u64)) as usize;
+        f.read_exact(&mut buf[..n])?;
+        let text = String::from_utf8_lossy(&buf[..n]);
+        w.write_all(rw.free_text(&text, "free text").as_bytes())?;
+        left -= n as u64;
+    }
+    Ok(())
+}
+
+/// One segment of the path to a JSON string.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum Seg {
+    Key(String),
+    Index(usize),
+}
+
+/// The rewriting logic: decides, for every string of a document, what it becomes.
+struct Rewriter {
+    red: Redactor,
+    counts: BTreeMap<String, usize>,
+    /// Clear values replaced (pass 1 learns them for pass 2's free-text search).
+    learned: BTreeSet<String>,
+    /// Pass 1 on an unrelated entry: leave bodies alone.
+    skip_bodies: bool,
+    /// PKCE verifiers seen (pass 1), for [`Rewriter::challenges`].
+    verifiers: BTreeSet<String>,
+    /// S256 challenge of a verifier → S256 challenge of its placeholder: a verifier that
+    /// matched its challenge still matches it after redaction, a wrong one still does not.
+    challenges: BTreeMap<String, String>,
+}
+
+/// Paths deeper than this are free text (no HAR or dump field of interest is deeper).
+const MAX_PATH: usize = 12;
+
+impl Rewriter {
+    fn new(known: BTreeSet<String>) -> Rewriter {
+        Rewriter {
+            red: Redactor::from_secrets(known, false),
+            counts: BTreeMap::new(),
+            learned: BTreeSet::new(),
+            skip_bodies: false,
+            verifiers: BTreeSet::new(),
+            challenges: BTreeMap::new(),
+        }
+    }
+
+    /// Take over what a learning pass found about PKCE.
+    fn with_verifiers(mut self, verifiers: &BTreeSet<String>) -> Rewriter {
+        for v in verifiers {
+            let c = crate::oauth::pkce::s256(v);
+            self.challenges
+                .insert(c, crate::oauth::pkce::s256(&shaped_placeholder(v)));
+            // `plain`: the challenge is the verifier itself.
+            self.challenges.insert(v.clone(), shaped_placeholder(v));
+        }
+        self
+    }
+
+    /// A `code_challenge` value as it must read after redaction.
+    fn challenge(&self, c: &str) -> Option<String> {
+        self.challenges.get(c.trim()).cloned()
+    }
+
+    fn total(&self) -> usize {
+        self.counts.values().sum()
+    }
+
+    fn count(&mut self, kind: &str, clear: &str) {
+        *self.counts.entry(kind.to_string()).or_default() += 1;
+        if self.learned.len() < MAX_KNOWN {
+            self.learned.insert(clear.to_string());
+        }
+    }
+
+    /// Rewrite a JSON text (a whole document, an entry, or NDJSON lines).
+    fn document(&mut self, text: &str) -> String {
+        // First walk: the `name` (and `encoding`) of every object, for the walk that rewrites
+        // (a header's `value` may come before its `name`).
+        let mut names: BTreeMap<Vec<Seg>, (String, String)> = BTreeMap::new();
+        walk(text, &mut |path, lit| {
+            if let Some(Seg::Key(k)) = path.last() {
+                if (k == "name" || k == "encoding" || k == "mimeType") && lit.len() < 4096 {
+                    let v = decode_lit(lit);
+                    let e = names.entry(path[..path.len() - 1].to_vec()).or_default();
+                    if k == "name" {
+                        e.0 = v;
+                    } else if k == "encoding" {
+                        e.1 = v;
+                    }
+                }
+            }
+            if let (Some(Seg::Index(0)), Some(Seg::Index(_))) =
+                (path.last(), path.len().checked_sub(2).map(|i| &path[i]))
+            {
+                // `["name", "value"]` header pairs.
+                if lit.len() < 4096 {
+                    names.entry(path[..path.len() - 1].to_vec()).or_default().0 = decode_lit(lit);
+                }
+            }
+            None
+        });
+        walk(text, &mut |path, lit| self.string(path, lit, &names))
+    }
+
+    /// The replacement literal for one JSON string, or `None` to keep it byte for byte.
+    fn string(
+        &mut self,
+        path: &[Seg],
+        lit: &str,
+        names: &BTreeMap<Vec<Seg>, (String, String)>,
+    ) -> Option<String> {
+        // Relative to the innermost `request` / `response`.
+        let at = path
+            .iter()
+            .rposition(|s| matches!(s, Seg::Key(k) if k == "request" || k == "response"));
+        let (side, rel) = match at {
+            Some(i) => (
+                match &path[i] {
+                    Seg::Key(k) => k.as_str(),
+                    Seg::Index(_) => "",
+                },
+                &path[i + 1..],
+            ),
+            None => ("", path),
+        };
+        let last_key = match rel.last() {
+            Some(Seg::Key(k)) => k.as_str(),
+            _ => "",
+        };
+        if self.skip_bodies && matches!(last_key, "text" | "body" | "body_base64") {
+            return None;
+        }
+        if path.len() > MAX_PATH {
+            return self.changed(lit, |rw, s| rw.free_text(s, "free text"));
+        }
+        let sibling_name = |upto: usize| -> Option<&(String, String)> {
+            let prefix_len = path.len() - rel.len() + upto;
+            names.get(&path[..prefix_len])
+        };
+        let is_request = side == "request";
+        match (side, rel) {
+            (_, [Seg::Key(k)]) if k == "url" && !side.is_empty() => {
+                self.changed(lit, |rw, s| rw.url(s))
+            }
+            ("response", [Seg::Key(k)]) if k == "redirectURL" => {
+                self.changed(lit, |rw, s| rw.url(s))
+            }
+            // Headers: `[{name, value}]`, `[[name, value]]`, `{name: value}`, `{name: [values]}`.
+            (_, [Seg::Key(h), Seg::Index(_), Seg::Key(v)]) if h == "headers" && v == "value" => {
+                let name = sibling_name(2).map(|n| n.0.clone()).unwrap_or_default();
+                self.changed(lit, |rw, s| rw.header(&name, s))
+            }
+            (_, [Seg::Key(h), Seg::Index(_), Seg::Index(1)]) if h == "headers" => {
+                let name = sibling_name(2).map(|n| n.0.clone()).unwrap_or_default();
+                self.changed(lit, |rw, s| rw.header(&name, s))
+            }
+            (_, [Seg::Key(h), Seg::Key(name)])
+            | (_, [Seg::Key(h), Seg::Key(name), Seg::Index(_)])
+                if h == "headers" =>
+            {
+                let name = name.clone();
+                self.changed(lit, |rw, s| rw.header(&name, s))
+            }
+            (_, [Seg::Key(c), Seg::Index(_), Seg::Key(v)]) if c == "cookies" && v == "value" => {
+                self.changed(lit, |rw, s| rw.secret(s, "cookie"))
+            }
+            (_, [Seg::Key(q), Seg::Index(_), Seg::Key(v)])
+                if (q == "queryString") && v == "value" =>
+            {
+                let name = sibling_name(2).map(|n| n.0.clone()).unwrap_or_default();
+                self.changed(lit, |rw, s| rw.param(&name, s, true))
+            }
+            (_, [Seg::Key(p), Seg::Key(q), Seg::Index(_), Seg::Key(v)])
+                if p == "postData" && q == "params" && v == "value" =>
+            {
+                let name = sibling_name(3).map(|n| n.0.clone()).unwrap_or_default();
+                self.changed(lit, |rw, s| rw.param(&name, s, true))
+            }
+            (_, [Seg::Key(p), Seg::Key(t)]) if p == "postData" && t == "text" => {
+                let base64 = sibling_name(1).is_some_and(|n| n.1.eq_ignore_ascii_case("base64"));
+                self.body_lit(lit, base64, is_request)
+            }
+            ("response", [Seg::Key(c), Seg::Key(t)]) if c == "content" && t == "text" => {
+                let base64 = sibling_name(1).is_some_and(|n| n.1.eq_ignore_ascii_case("base64"));
+                self.body_lit(lit, base64, false)
+            }
+            (_, [Seg::Key(b)]) if b == "body" && !side.is_empty() => {
+                self.body_lit(lit, false, is_request)
+            }
+            (_, [Seg::Key(b)]) if b == "body_base64" && !side.is_empty() => {
+                self.body_lit(lit, true, is_request)
+            }
+            _ => self.changed(lit, |rw, s| rw.free_text(s, "free text")),
+        }
+    }
+
+    /// Decode a literal, apply `f`, and re-encode when the value changed.
+    fn changed(&mut self, lit: &str, f: impl FnOnce(&mut Self, &str) -> String) -> Option<String> {
+        let s = decode_lit(lit);
+        let new = f(self, &s);
+        (new != s).then(|| serde_json::to_string(&new).unwrap_or_else(|_| lit.to_string()))
+    }
+
+    fn body_lit(&mut self, lit: &str, base64: bool, is_request: bool) -> Option<String> {
+        if !base64 {
+            return self.changed(lit, |rw, s| rw.body(s, is_request));
+        }
+        let s = decode_lit(lit);
+        let bytes = super::decode::base64_lenient(&s)?;
+        let text = String::from_utf8(bytes).ok()?;
+        let new = self.body(&text, is_request);
+        (new != text).then(|| {
+            let enc = base64::engine::general_purpose::STANDARD.encode(new.as_bytes());
+            serde_json::to_string(&enc).unwrap_or_else(|_| lit.to_string())
+        })
+    }
+
+    /// A secret value: a JWT keeps header and claims, anything else becomes a placeholder.
+    fn secret(&mut self, v: &str, kind: &str) -> String {
+        let t = v.trim();
+        if t.is_empty() || is_sentinel(t) || is_redacted(t) {
+            return v.to_string();
+        }
+        // A quoted value keeps its quotes (`Bearer "…"` is a diagnosis of its own).
+        for q in ['"', '\''] {
+            if t.len() >= 3 && t.starts_with(q) && t.ends_with(q) {
+                let inner = self.secret(&t[1..t.len() - 1], kind);
+                return v.replace(t, &format!("{q}{inner}{q}"));
+            }
+        }
+        if let Some(stripped) = self.strip_jwt(t) {
+            return v.replace(t, &stripped);
+        }
+        self.count(kind, t);
+        // Shape checks (verifier length and alphabet, characters a secret must encode, a
+        // code's length or encoding) keep working on these.
+        let shaped = matches!(kind, "code_verifier" | "client_secret" | "code");
+        if kind == "code_verifier" {
+            self.verifiers.insert(t.to_string());
+        }
+        let p = if shaped {
+            shaped_placeholder(t)
+        } else {
+            placeholder(t)
+        };
+        v.replace(t, &p)
+    }
+
+    /// `header.claims.REDACTED-…` for a JWS; `None` when `v` is not one.
+    fn strip_jwt(&mut self, v: &str) -> Option<String> {
+        let parts: Vec<&str> = v.split('.').collect();
+        if parts.len() != 3 || !v.starts_with("eyJ") {
+            return None;
+        }
+        let b64 = |s: &str| {
+            !s.is_empty()
+                && s.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'=')
+        };
+        if !b64(parts[0]) || !(parts[1].is_empty() || b64(parts[1])) {
+            return None;
+        }
+        let sig = parts[2];
+        if is_redacted(sig) {
+            return Some(v.to_string());
+        }
+        if sig.is_empty() {
+            // An unsigned token (`alg: none`) is itself the credential where a server accepts
+            // it: it keeps header and claims and gets a placeholder signature.
+            self.count("unsigned jwt", v);
+            return Some(format!("{}.{}.{}", parts[0], parts[1], placeholder(v)));
+        }
+        self.count("jwt signature", v);
+        self.learned.insert(sig.to_string());
+        Some(format!("{}.{}.{}", parts[0], parts[1], placeholder(sig)))
+    }
+
+    /// Free text: known secrets, secret `name=value` pairs, `"name": "value"` members, URL
+    /// passwords and JWT signatures.
+    fn free_text(&mut self, s: &str, kind: &str) -> String {
+        let mut replaced: Vec<String> = Vec::new();
+        let out = self.red.replace_with(s, &mut |clear| {
+            replaced.push(clear.to_string());
+            placeholder(clear)
+        });
+        for r in replaced {
+            self.count(kind, &r);
+        }
+        let mut out = self.jwts_in(&out);
+        if !self.challenges.is_empty() {
+            for (c, new) in &self.challenges {
+                if out.contains(c.as_str()) {
+                    out = out.replace(c.as_str(), new);
+                }
+            }
+        }
+        out
+    }
+
+    /// Strip the signature of every JWT-looking run in free text.
+    fn jwts_in(&mut self, text: &str) -> String {
+        if !text.contains("eyJ") {
+            return text.to_string();
+        }
+        let mut out = String::with_capacity(text.len());
+        let mut rest = text;
+        while let Some(i) = rest.find("eyJ") {
+            out.push_str(&rest[..i]);
+            let tail = &rest[i..];
+            let end = tail
+                .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '=')))
+                .unwrap_or(tail.len());
+            let cand = &tail[..end];
+            match self.strip_jwt(cand) {
+                Some(s) => out.push_str(&s),
+                None => out.push_str(cand),
+            }
+            rest = &tail[end..];
+            if end == 0 {
+                out.push_str(&rest[..3]);
+                rest = &rest[3..];
+            }
+        }
+        out.push_str(rest);
+        out
+    }
+
+    /// A URL: secret query and fragment parameters, the userinfo password, then free text.
+    fn url(&mut self, u: &str) -> String {
+        let (before_frag, frag) = match u.split_once('#') {
+            Some((a, b)) => (a, Some(b)),
+            None => (u, None),
+        };
+        let (base, query) = match before_frag.split_once('?') {
+            Some((a, b)) => (a, Some(b)),
+            None => (before_frag, None),
+        };
+        let mut out = self.free_text(base, "free text");
+        if let Some(q) = query {
+            out.push('?');
+            out.push_str(&self.pairs(q, true));
+        }
+        if let Some(f) = frag {
+            out.push('#');
+            out.push_str(&self.pairs(f, true));
+        }
+        out
+    }
+
+    /// `k=v&k=v` text: secret parameters replaced, the rest kept byte for byte (scrubbed).
+    fn pairs(&mut self, text: &str, is_request: bool) -> String {
+        let mut out = String::with_capacity(text.len());
+        for (i, pair) in text.split('&').enumerate() {
+            if i > 0 {
+                out.push('&');
+            }
+            match pair.split_once('=') {
+                Some((k, v)) => {
+                    let name = crate::oauth::basic::form_decode(k);
+                    out.push_str(k);
+                    out.push('=');
+                    if secret_param(&name, is_request) {
+                        let clear = crate::oauth::basic::form_decode(v);
+                        let new = self.secret(&clear, &name);
+                        if new == clear {
+                            out.push_str(v);
+                        } else {
+                            out.push_str(&crate::oauth::basic::form_encode(&new));
+                        }
+                    } else if let Some(c) = (name == "code_challenge")
+                        .then(|| self.challenge(&crate::oauth::basic::form_decode(v)))
+                        .flatten()
+                    {
+                        self.count("code_challenge", v);
+                        out.push_str(&crate::oauth::basic::form_encode(&c));
+                    } else {
+                        out.push_str(&self.free_text(v, "free text"));
+                    }
+                }
+                None => out.push_str(&self.free_text(pair, "free text")),
+            }
+        }
+        out
+    }
+
+    /// A decoded parameter value (`queryString[]`, `postData.params[]`).
+    fn param(&mut self, name: &str, v: &str, is_request: bool) -> String {
+        if name == "code_challenge" {
+            if let Some(c) = self.challenge(v) {
+                self.count("code_challenge", v);
+                return c;
+            }
+        }
+        if secret_param(name, is_request) {
+            self.secret(v, name)
+        } else {
+            self.free_text(v, "free text")
+        }
+    }
+
+    fn header(&mut self, name: &str, v: &str) -> String {
+        let lname = name.to_ascii_lowercase();
+        match lname.as_str() {
+            "authorization" | "proxy-authorization" => {
+                let t = v.trim();
+                match t.split_once(char::is_whitespace) {
+                    Some((scheme, cred)) if scheme.eq_ignore_ascii_case("basic") => {
+                        let cred = cred.trim();
+                        if is_redacted(cred) {
+                            return v.to_string();
+                        }
+                        match crate::capture_support::decode_basic(cred).and_then(|d| {
+                            d.split_once(':')
+                                .map(|(a, b)| (a.to_string(), b.to_string()))
+                        }) {
+                            Some((id, secret))
+                                if !secret.is_empty()
+                                    && !is_redacted(&secret)
+                                    && !is_sentinel(&secret) =>
+                            {
+                                self.count("basic client secret", &secret);
+                                self.learned.insert(cred.to_string());
+                                self.learned
+                                    .insert(crate::oauth::basic::form_decode(&secret));
+                                let new = format!("{id}:{}", shaped_placeholder(&secret));
+                                // The same alphabet and padding as sent (base64url without
+                                // padding is a diagnosis of its own).
+                                let url = cred.contains(['-', '_']);
+                                let enc = if url {
+                                    base64::engine::general_purpose::URL_SAFE.encode(new)
+                                } else {
+                                    base64::engine::general_purpose::STANDARD.encode(new)
+                                };
+                                let enc = if cred.ends_with('=') {
+                                    enc
+                                } else {
+                                    enc.trim_end_matches('=').to_string()
+                                };
+                                format!("{scheme} {enc}")
+                            }
+                            Some(_) => v.to_string(),
+                            // `Basic Basic …`: the inner scheme stays readable.
+                            None if cred.split_whitespace().count() > 1 => {
+                                let inner = self.header(name, cred);
+                                format!("{scheme} {inner}")
+                            }
+                            None => format!("{scheme} {}", self.secret(cred, "authorization")),
+                        }
+                    }
+                    Some((scheme, cred)) => {
+                        // Only the last word is the credential (`Bearer Bearer …` stays
+                        // readable as such).
+                        let cred = cred.trim();
+                        match cred.rsplit_once(char::is_whitespace) {
+                            Some((lead, last)) => {
+                                format!("{scheme} {lead} {}", self.secret(last, "authorization"))
+                            }
+                            None => format!("{scheme} {}", self.secret(cred, "authorization")),
+                        }
+                    }
+                    None => self.secret(t, "authorization"),
+                }
+            }
+            "cookie" => v
+                .split(';')
+                .map(|part| match part.split_once('=') {
+                    Some((n, val)) => format!("{n}={}", self.secret(val, "cookie")),
+                    None => part.to_string(),
+                })
+                .collect::<Vec<_>>()
+                .join(";"),
+            "set-cookie" => {
+                let (first, attrs) = match v.split_once(';') {
+                    Some((a, b)) => (a, Some(b)),
+                    None => (v, None),
+                };
+                let mut out = match first.split_once('=') {
+                    Some((n, val)) => format!("{n}={}", self.secret(val, "set-cookie")),
+                    None => first.to_string(),
+                };
+                if let Some(a) = attrs {
+                    out.push(';');
+                    out.push_str(&self.free_text(a, "free text"));
+                }
+                out
+            }
+            "location" | "referer" | "content-location" | "refresh" => self.url(v),
+            n if SECRET_HEADERS.contains(&n) => self.secret(v, n),
+            _ => self.free_text(v, "free text"),
+        }
+    }
+
+    /// A body: JSON members, form parameters, or free text.
+    fn body(&mut self, b: &str, is_request: bool) -> String {
+        let t = b.trim_start();
+        if t.starts_with('{') || t.starts_with('[') {
+            if serde_json::from_str::<serde::de::IgnoredAny>(b).is_ok() {
+                let jwk = b.contains("\"kty\"");
+                return walk(b, &mut |path, lit| {
+                    let key = path.iter().rev().find_map(|s| match s {
+                        Seg::Key(k) => Some(k.as_str()),
+                        Seg::Index(_) => None,
+                    });
+                    match key {
+                        Some("code_challenge") => {
+                            let s = decode_lit(lit);
+                            self.challenge(&s).map(|c| {
+                                self.count("code_challenge", &s);
+                                serde_json::to_string(&c).unwrap_or_default()
+                            })
+                        }
+                        Some(k) if secret_member(k, is_request, jwk) => {
+                            let k = k.to_string();
+                            self.changed(lit, |rw, s| rw.secret(s, &k))
+                        }
+                        _ => self.changed(lit, |rw, s| rw.free_text(s, "free text")),
+                    }
+                });
+            }
+            return self.free_text(b, "free text");
+        }
+        let trimmed = b.trim();
+        let form_like = !trimmed.is_empty()
+            && trimmed.contains('=')
+            && !trimmed.contains(char::is_whitespace)
+            && trimmed.split('&').all(|kv| {
+                let k = kv.split('=').next().unwrap_or("");
+                !k.is_empty()
+                    && k.bytes()
+                        .all(|c| c.is_ascii_alphanumeric() || b"_-.%[]".contains(&c))
+            });
+        if form_like {
+            let lead = &b[..b.len() - b.trim_start().len()];
+            let tail = &b[b.trim_end().len()..];
+            return format!("{lead}{}{tail}", self.pairs(trimmed, is_request));
+        }
+        self.free_text(b, "free text")
+    }
+}
+
+/// A query or form parameter that carries a secret.
+fn secret_param(name: &str, _is_request: bool) -> bool {
+    redact::SECRET_PARAMS.contains(&name)
+}
+
+/// A JSON member that carries a secret (a response's `code` is an error code; the private
+/// parts of a JWK only count in a document that holds keys).
+fn secret_member(name: &str, is_request: bool, jwk: bool) -> bool {
+    let n = name.to_ascii_lowercase();
+    if n == "code" {
+        return is_request;
+    }
+    redact::secret_json_member(&n) || (jwk && redact::JWK_PRIVATE.contains(&name))
+}
+
+/// Decode a JSON string literal leniently (lone surrogates become U+FFFD).
+fn decode_lit(lit: &str) -> String {
+    if !lit.contains('\\') && lit.len() >= 2 {
+        return lit[1..lit.len() - 1].to_string();
+    }
+    super::decode::json_string(lit).unwrap_or_default()
+}
+
+/// Walk JSON text (one or more values, or a fragment), calling `on_string(path, literal)` for
+/// every string that is not an object key; a returned literal replaces it. Everything else is
+/// copied byte for byte. Malformed text is copied as is; nesting depth only costs heap.
+fn walk(text: &str, on_string: &mut dyn FnMut(&[Seg], &str) -> Option<String>) -> String {
+    #[derive(Clone, Copy, PartialEq, Eq)]
+    enum Ctx {
+        Object { expect_key: bool },
+        Array,
+    }
+    let b = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let mut stack: Vec<Ctx> = Vec::new();
+    // The path of the value being read: one segment per open container, for the shallow part.
+    let mut path: Vec<Seg> = Vec::new();
+    let mut i = 0;
+    let mut copied = 0;
+    // Segment for the next value of the innermost container.
+    let mut pending_key: Option<String> = None;
+    let mut index: Vec<usize> = Vec::new();
+    let flush = |out: &mut String, copied: &mut usize, to: usize| {
+        out.push_str(&text[*copied..to]);
+        *copied = to;
+    };
+    while i < b.len() {
+        match b[i] {
+            b'{' | b'[' => {
+                // Entering a container: the segment that leads to it.
+                if stack.len() < MAX_PATH + 1 {
+                    if let Some(seg) = current_seg(&stack, &pending_key, &index) {
+                        path.push(seg);
+                    }
+                }
+                let obj = b[i] == b'{';
+                stack.push(if obj {
+                    Ctx::Object { expect_key: true }
+                } else {
+                    Ctx::Array
+                });
+                index.push(0);
+                pending_key = None;
+                i += 1;
+            }
+            b'}' | b']' => {
+                if stack.pop().is_some() {
+                    index.pop();
+                    if stack.len() < MAX_PATH + 1 && !stack.is_empty() {
+                        path.pop();
+                    }
+                }
+                pending_key = None;
+                i += 1;
+            }
+            b',' => {
+                match stack.last_mut() {
+                    Some(Ctx::Object { expect_key }) => *expect_key = true,
+                    Some(Ctx::Array) => {
+                        if let Some(n) = index.last_mut() {
+                            *n += 1;
+                        }
+                    }
+                    None => {}
+                }
+                pending_key = None;
+                i += 1;
+            }
+            b':' => {
+                if let Some(Ctx::Object { expect_key }) = stack.last_mut() {
+                    *expect_key = false;
+                }
+                i += 1;
+            }
+            b'"' => {
+                let start = i;
+                let mut j = i + 1;
+                loop {
+                    match memchr::memchr2(b'"', b'\\', &b[j..]) {
+                        Some(off) if b[j + off] == b'"' => {
+                            j += off + 1;
+                            break;
+                        }
+                        Some(off) => j += off + 2,
+                        None => {
+                            j = b.len();
+                            break;
+                        }
+                    }
+                }
+                let j = j.min(b.len());
+                // A string cut off at the end is copied as is.
+                let complete = j > start + 1 && b[j - 1] == b'"' && text.is_char_boundary(j);
+                let is_key = matches!(stack.last(), Some(Ctx::Object { expect_key: true }));
+                if complete && is_key {
+                    pending_key = Some(decode_lit(&text[start..j]));
+                } else if complete {
+                    let mut full = path.clone();
+                    if stack.len() <= MAX_PATH {
+                        if let Some(seg) = current_seg(&stack, &pending_key, &index) {
+                            full.push(seg);
+                        }
+                    } else {
+                        full.resize(MAX_PATH + 1, Seg::Index(0));
+                    }
+                    if let Some(new) = on_string(&full, &text[start..j]) {
+                        flush(&mut out, &mut copied, start);
+                        out.push_str(&new);
+                        copied = j;
+                    }
+                }
+                i = j;
+            }
+            _ => i += 1,
+        }
+    }
+    flush(&mut out, &mut copied, b.len());
+    out
+}
+
+/// The path segment of the next value inside the innermost container.
+fn current_seg(
+    stack: &[impl Copy + PartialEq],
+    pending_key: &Option<String>,
+    index: &[usize],
+) -> Option<Seg> {
+    if stack.is_empty() {
+        return None;
+    }
+    match pending_key {
+        Some(k) => Some(Seg::Key(k.clone())),
+        None => Some(Seg::Index(index.last().copied().unwrap_or(0))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rw() -> Rewriter {
+        Rewriter::new(BTreeSet::new())
+    }
+
+    #[test]
+    fn walker_copies_untouched_text_byte_for_byte() {
+        let t = "{ \"a\" : [1, \"x\\ud800\", {\"b\":null}],\n\t\"c\":\"d\" }";
+        assert_eq!(walk(t, &mut |_, _| None), t);
+        let got = walk(t, &mut |p, _| {
+            (p.last() == Some(&Seg::Key("c".into()))).then(|| "\"Z\"".into())
+        });
+        assert_eq!(got, t.replace("\"d\"", "\"Z\""));
+    }
+
+    #[test]
+    fn walker_survives_garbage_and_depth() {
+        for t in [
+            "",
+            "\"",
+            "{\"a",
+            "]]]}}}",
+            "{\"a\":\"b",
+            "[[[[[[[[[[[[[[[[[[[[\"x\"]",
+        ] {
+            let _ = walk(t, &mut |_, _| Some("\"y\"".into()));
+        }
+        let deep = "[".repeat(100_000) + "\"s\"" + &"]".repeat(100_000);
+        let out = walk(&deep, &mut |_, _| Some("\"t\"".into()));
+        assert_eq!(out.len(), deep.len());
+    }
+
+    #[test]
+    fn headers_keep_names_and_client_ids() {
+        let mut r = rw();
+        let basic = base64::engine::general_purpose::STANDARD.encode("my-client:s3cr3t+/=");
+        let out = r.header("Authorization", &format!("Basic {basic}"));
+        let dec =
+            crate::capture_support::decode_basic(out.strip_prefix("Basic ").unwrap()).unwrap();
+        assert!(dec.starts_with("my-client:REDACTED-"), "{dec}");
+        assert_eq!(
+            r.header("Cookie", "a=1; sid=xyz")
+                .matches("REDACTED-")
+                .count(),
+            2
+        );
+        assert!(
+            r.header("Cookie", "a=1; sid=xyz")
+                .starts_with("a=REDACTED-")
+        );
+        let sc = r.header("Set-Cookie", "sid=abc; Path=/; HttpOnly");
+        assert!(sc.starts_with("sid=REDACTED-") && sc.ends_with("; Path=/; HttpOnly"));
+        assert_eq!(r.header("Accept", "application/json"), "application/json");
+    }
+
+    #[test]
+    fn jwts_keep_header_and_claims() {
+        let mut r = rw();
+        let jwt = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ1In0.c2lnbmF0dXJlLXZhbHVl";
+        let out = r.header("Authorization", &format!("Bearer {jwt}"));
+        assert!(out.starts_with("Bearer eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ1In0.REDACTED-"));
+        assert!(is_redacted(out.strip_prefix("Bearer ").unwrap()));
+        let none = "eyJhbGciOiJub25lIn0.eyJzdWIiOiJ1In0.";
+        // An unsigned token is the credential itself: it gets a placeholder signature.
+        let out = r.secret(none, "id_token");
+        assert!(out.starts_with(none) && is_redacted(&out), "{out}");
+    }
+
+    #[test]
+    fn pkce_challenges_follow_their_verifiers() {
+        let v = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+        let wrong = "a-verifier-that-does-not-match-its-challenge-x";
+        let mut learn = rw();
+        learn.body(
+            &format!("grant_type=authorization_code&code_verifier={v}"),
+            true,
+        );
+        let mut r = rw().with_verifiers(&learn.verifiers);
+        let url = r.url(&format!(
+            "https://idp/authorize?code_challenge={}&code_challenge_method=S256",
+            crate::oauth::pkce::s256(v)
+        ));
+        let body = r.body(&format!("code_verifier={v}"), true);
+        let nv = body.strip_prefix("code_verifier=").unwrap();
+        assert!(is_redacted(nv) && nv.len() == v.len(), "{nv}");
+        assert!(crate::oauth::pkce::verifier_is_valid(nv));
+        assert!(url.contains(&crate::oauth::pkce::s256(nv)), "{url}");
+        // A challenge no learned verifier produces stays as it is.
+        let c = crate::oauth::pkce::s256(wrong);
+        assert_eq!(r.param("code_challenge", &c, true), c);
+    }
+
+    #[test]
+    fn credential_shapes_survive() {
+        let mut r = rw();
+        assert!(
+            r.header("Authorization", "Bearer \"tok-value\"")
+                .starts_with("Bearer \"REDACTED-")
+        );
+        assert!(
+            r.header("Authorization", "Bearer Bearer tok-value")
+                .starts_with("Bearer Bearer REDACTED-")
+        );
+        let url_b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode("id:s3cr3t~~??>>");
+        let out = r.header("Authorization", &format!("Basic {url_b64}"));
+        assert!(
+            !out.ends_with('=') && !out.contains('+') && !out.contains('/'),
+            "{out}"
+        );
+        let dec =
+            crate::capture_support::decode_basic(out.strip_prefix("Basic ").unwrap()).unwrap();
+        assert!(
+            dec.starts_with("id:REDACTED-") && dec.ends_with("?>"),
+            "{dec}"
+        );
+    }
+
+    #[test]
+    fn bodies_and_urls() {
+        let mut r = rw();
+        let f = r.body(
+            "grant_type=authorization_code&code=abc%2Bdef&client_id=app",
+            true,
+        );
+        assert!(f.starts_with("grant_type=authorization_code&code=REDACTED-"));
+        assert!(f.ends_with("&client_id=app"));
+        let j = r.body(
+            "{\"error\":\"bad\",\"code\":\"E42\",\"refresh_token\":\"rt-value\"}",
+            false,
+        );
+        assert!(
+            j.contains("\"code\":\"E42\"") && !j.contains("rt-value"),
+            "{j}"
+        );
+        let u = r.url("https://u:pw-value@app.example/cb?code=c0de-value&state=s#access_token=at");
+        assert!(!u.contains("pw-value") && !u.contains("c0de-value") && u.contains("state=s"));
+        assert!(u.contains("#access_token=REDACTED-"), "{u}");
+        assert_eq!(
+            r.body("refresh_token=undefined", true),
+            "refresh_token=undefined"
+        );
+    }
+}
