@@ -1062,7 +1062,7 @@ impl Rule for Dpop009 {
                 continue;
             }
             // A redacted token (`oauth-doctor redact`) cannot be hashed again.
-            if crate::redact::is_redacted(&token) {
+            if crate::redact::is_redacted(token) {
                 continue;
             }
             let want = b64_sha256(token.as_bytes());
