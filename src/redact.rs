@@ -110,20 +110,37 @@ pub fn is_redacted(v: &str) -> bool {
     let one = |t: &str| {
         t.strip_prefix(PLACEHOLDER_PREFIX).is_some_and(|rest| {
             rest.split_once("c-").is_some_and(|(n, h)| {
-                // 8 hex digits, then the padding and characters of a shaped placeholder.
+                // 8 hex digits, then the padding and characters of a shaped placeholder; or,
+                // for a value that was cut short, a prefix of the hex digits.
                 let tail = h.get(8..).unwrap_or("");
                 let tail = tail.trim_start_matches('0');
+                let hex = &h.as_bytes()[..h.len().min(8)];
                 !n.is_empty()
                     && n.bytes().all(|b| b.is_ascii_digit())
-                    && h.len() >= 8
-                    && h.as_bytes()[..8].iter().all(|b| b.is_ascii_hexdigit())
+                    && !hex.is_empty()
+                    && hex.iter().all(|b| b.is_ascii_hexdigit())
                     && tail
                         .chars()
                         .all(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_' | '~')))
             })
         })
     };
-    one(v) || one(last)
+    let unquoted = |t: &str| -> String {
+        let t = t.trim();
+        for q in ['"', '\''] {
+            if t.len() >= 2 && t.starts_with(q) && t.ends_with(q) {
+                return t[1..t.len() - 1].to_string();
+            }
+        }
+        t.to_string()
+    };
+    // Also as it reads after form-decoding (a placeholder written into a form-encoded Basic
+    // secret or a twice-encoded code) and inside quotes.
+    let decoded = crate::oauth::basic::form_decode(v);
+    [v.to_string(), decoded]
+        .iter()
+        .any(|x| one(x) || one(&unquoted(x)) || one(x.rsplit('.').next().unwrap_or(x)))
+        || one(last)
 }
 
 fn sha_prefix(s: &str) -> String {

@@ -175,7 +175,7 @@ fn redact_plain(name: &str, path: &Path, out: &mut dyn Write) -> Result<Summary,
     let mut learn = Rewriter::new(BTreeSet::new());
     let _ = learn.document(&text);
     known.extend(std::mem::take(&mut learn.learned));
-    let mut rw = Rewriter::new(known).with_verifiers(&learn.verifiers);
+    let mut rw = Rewriter::new(known).learned_from(&learn);
     let mut summary = Summary {
         format: loaded.format.map(|f| f.as_str()).unwrap_or("dump"),
         entries: loaded.exchanges.len() + loaded.skipped.len() + loaded.ignored,
@@ -255,7 +255,7 @@ fn redact_har(name: &str, path: &Path, out: &mut dyn Write) -> Result<Summary, C
     .map_err(|e| scan_error(name, e))?;
     known.extend(std::mem::take(&mut learn.learned));
     // Pass 2: rewrite every entry, copy what lies between them.
-    let mut rw = Rewriter::new(known).with_verifiers(&learn.verifiers);
+    let mut rw = Rewriter::new(known).learned_from(&learn);
     let mut gaps = std::fs::File::open(path).map_err(io)?;
     let mut w = BufWriter::with_capacity(1 << 16, out);
     let mut copied: u64 = 0;
@@ -347,6 +347,9 @@ struct Rewriter {
     skip_bodies: bool,
     /// PKCE verifiers seen (pass 1), for [`Rewriter::challenges`].
     verifiers: BTreeSet<String>,
+    /// Authorization codes seen (pass 1): a code altered on its way (cut, encoded twice, `+`
+    /// turned into a space) gets the same alteration of the original's placeholder.
+    codes: BTreeSet<String>,
     /// S256 challenge of a verifier → S256 challenge of its placeholder: a verifier that
     /// matched its challenge still matches it after redaction, a wrong one still does not.
     challenges: BTreeMap<String, String>,
@@ -363,8 +366,53 @@ impl Rewriter {
             learned: BTreeSet::new(),
             skip_bodies: false,
             verifiers: BTreeSet::new(),
+            codes: BTreeSet::new(),
             challenges: BTreeMap::new(),
         }
+    }
+
+    /// The placeholder of a code that is an alteration of another code seen in the capture:
+    /// the same alteration applied to the other code's placeholder, so that the relation (and
+    /// the diagnosis that reads it) survives without either value.
+    fn altered_code(&self, s: &str) -> Option<String> {
+        for d in self
+            .codes
+            .iter()
+            .filter(|d| d.as_str() != s && !d.is_empty())
+        {
+            let p = shaped_placeholder(d);
+            if s.contains('%') && percent_decode(s) == *d {
+                return Some(
+                    url::form_urlencoded::byte_serialize(p.as_bytes())
+                        .collect::<String>()
+                        .replace('+', "%20"),
+                );
+            }
+            if d.contains('+') && s == d.replace('+', " ") {
+                return Some(p.replace('+', " "));
+            }
+            let n = s.chars().count();
+            if n >= PLACEHOLDER_MIN
+                && n < d.chars().count()
+                && d.starts_with(s)
+                && !d[s.len()..].starts_with(['&', '#', '?', ';', ' '])
+            {
+                return Some(p.chars().take(n).collect());
+            }
+            if let Some(rest) = s.strip_prefix(d.as_str()) {
+                if rest.starts_with(['&', '#', '?', ';', ' ']) {
+                    return Some(format!("{p}{rest}"));
+                }
+            }
+        }
+        None
+    }
+
+    /// Take over what a learning pass found about PKCE and codes.
+    fn learned_from(self, learn: &Rewriter) -> Rewriter {
+        let mut rw = self.with_verifiers(&learn.verifiers);
+        rw.codes = learn.codes.clone();
+        rw
     }
 
     /// Take over what a learning pass found about PKCE.
@@ -561,6 +609,14 @@ impl Rewriter {
         if kind == "code_verifier" {
             self.verifiers.insert(t.to_string());
         }
+        if kind == "code" {
+            if let Some(p) = self.altered_code(t) {
+                return v.replace(t, &p);
+            }
+            if self.codes.len() < MAX_KNOWN {
+                self.codes.insert(t.to_string());
+            }
+        }
         let p = if shaped {
             shaped_placeholder(t)
         } else {
@@ -739,13 +795,21 @@ impl Rewriter {
                             Some((id, secret))
                                 if !secret.is_empty()
                                     && !is_redacted(&secret)
-                                    && !is_sentinel(&secret) =>
+                                    && !is_sentinel(&crate::oauth::basic::form_decode(&secret)) =>
                             {
                                 self.count("basic client secret", &secret);
                                 self.learned.insert(cred.to_string());
                                 self.learned
                                     .insert(crate::oauth::basic::form_decode(&secret));
-                                let new = format!("{id}:{}", shaped_placeholder(&secret));
+                                // A form-encoded secret (RFC 6749 §2.3.1) keeps being one,
+                                // with the shape of its decoded value (`%22…%22` quotes).
+                                let decoded = crate::oauth::basic::form_decode(&secret);
+                                let shaped = if secret.contains('%') && decoded != secret {
+                                    crate::oauth::basic::form_encode(&shaped_placeholder(&decoded))
+                                } else {
+                                    shaped_placeholder(&secret)
+                                };
+                                let new = format!("{id}:{shaped}");
                                 // The same alphabet and padding as sent (base64url without
                                 // padding is a diagnosis of its own).
                                 let url = cred.contains(['-', '_']);
@@ -874,6 +938,30 @@ fn secret_member(name: &str, is_request: bool, jwk: bool) -> bool {
         return is_request;
     }
     redact::secret_json_member(&n) || (jwk && redact::JWK_PRIVATE.contains(&name))
+}
+
+/// The shortest prefix of a placeholder that is still recognisable as one
+/// (`REDACTED-43c-1f`, see [`redact::is_redacted`]).
+const PLACEHOLDER_MIN: usize = 16;
+
+/// Percent-decoding once (no `+` → space), leniently.
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' && i + 2 < b.len() {
+            let hex = |c: u8| (c as char).to_digit(16);
+            if let (Some(h), Some(l)) = (hex(b[i + 1]), hex(b[i + 2])) {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// Decode a JSON string literal leniently (lone surrogates become U+FFFD).
