@@ -808,18 +808,15 @@ fn holds_no_secret(s: &str) -> bool {
         .is_some_and(|d| d.ends_with(':') && d.matches(':').count() == 1)
 }
 
-/// Rules that recompute with a value `redact` removes and do not yet recognise a redaction
-/// placeholder ([`oauth_doctor::redact::is_redacted`]), so they would misfire on a redacted
-/// capture. Empty: PKCE challenges are rewritten with their verifiers, and placeholders of
-/// verifiers, client secrets and codes keep length and special characters.
-/// Rules whose evidence is the clear value itself and does not survive redaction: a code
-/// altered in transit (GRANT007), a token's length or segments (JWT008, JWT009), at_hash and
-/// ath recomputed over the token (JWT013, DPOP009), quotes around a secret (CRED008). A capture
-/// diagnosed by one of them is only required to stay free of secrets after redaction (the issue:
-/// "the same top diagnosis wherever the evidence survives redaction").
-const PENDING_REDACTION_HINT: &[&str] = &[
-    "GRANT007", "JWT008", "JWT009", "JWT013", "DPOP009", "CRED008",
-];
+/// Rules whose evidence is the clear value itself and does not survive redaction: a token's
+/// length or segments (JWT008, JWT009), at_hash and ath recomputed over the token (JWT013,
+/// DPOP009), quotes around a secret (CRED008). A capture diagnosed by one of them is only
+/// required to stay free of secrets after redaction (the issue: "the same top diagnosis
+/// wherever the evidence survives redaction"). PKCE challenges are rewritten with their
+/// verifiers, placeholders of verifiers, client secrets and codes keep length and special
+/// characters, and a code altered in transit keeps its alteration, so PKCE, CRED001 and
+/// GRANT007 diagnoses survive.
+const PENDING_REDACTION_HINT: &[&str] = &["JWT008", "JWT009", "JWT013", "DPOP009", "CRED008"];
 
 #[test]
 fn redacted_fixtures_hold_no_secret_and_keep_their_diagnosis() {
