@@ -353,6 +353,11 @@ struct Rewriter {
     /// S256 challenge of a verifier → S256 challenge of its placeholder: a verifier that
     /// matched its challenge still matches it after redaction, a wrong one still does not.
     challenges: BTreeMap<String, String>,
+    /// Access tokens seen (pass 1), for [`Rewriter::hashes`].
+    tokens: BTreeSet<String>,
+    /// Hash of a token or code (`at_hash`, `c_hash`, DPoP `ath`) → the same hash of what
+    /// replaces it, written into the claims of JWTs whose signature is removed anyway.
+    hashes: BTreeMap<String, String>,
 }
 
 /// Paths deeper than this are free text (no HAR or dump field of interest is deeper).
@@ -368,6 +373,8 @@ impl Rewriter {
             verifiers: BTreeSet::new(),
             codes: BTreeSet::new(),
             challenges: BTreeMap::new(),
+            tokens: BTreeSet::new(),
+            hashes: BTreeMap::new(),
         }
     }
 
@@ -412,6 +419,37 @@ impl Rewriter {
     fn learned_from(self, learn: &Rewriter) -> Rewriter {
         let mut rw = self.with_verifiers(&learn.verifiers);
         rw.codes = learn.codes.clone();
+        let mut pairs: Vec<(String, String)> = Vec::new();
+        for t in &learn.tokens {
+            let mut scratch = Rewriter::new(BTreeSet::new());
+            let new = scratch.secret(t, "access_token");
+            pairs.push((t.clone(), new));
+        }
+        for c in &learn.codes {
+            let mut scratch = Rewriter::new(BTreeSet::new());
+            scratch.codes = learn.codes.clone();
+            let new = scratch.secret(c, "code");
+            pairs.push((c.clone(), new));
+        }
+        for (old, new) in pairs {
+            if old == new {
+                continue;
+            }
+            // DPoP `ath` (RFC 9449 §4.2): the whole SHA-256; OIDC `at_hash`/`c_hash`: the left
+            // half of the hash of the ID token's algorithm.
+            rw.hashes.insert(
+                crate::oauth::pkce::s256(&old),
+                crate::oauth::pkce::s256(&new),
+            );
+            for alg in ["RS256", "RS384", "RS512"] {
+                if let (Some(a), Some(b)) = (
+                    crate::oauth::jwt::left_half_hash(alg, &old),
+                    crate::oauth::jwt::left_half_hash(alg, &new),
+                ) {
+                    rw.hashes.insert(a, b);
+                }
+            }
+        }
         rw
     }
 
@@ -592,6 +630,9 @@ impl Rewriter {
         if t.is_empty() || is_sentinel(t) || is_redacted(t) {
             return v.to_string();
         }
+        if matches!(kind, "access_token" | "authorization") && self.tokens.len() < MAX_KNOWN {
+            self.tokens.insert(t.to_string());
+        }
         // A quoted value keeps its quotes (`Bearer "…"` is a diagnosis of its own).
         for q in ['"', '\''] {
             if t.len() >= 3 && t.starts_with(q) && t.ends_with(q) {
@@ -643,6 +684,8 @@ impl Rewriter {
         if is_redacted(sig) {
             return Some(v.to_string());
         }
+        let claims = self.rehash(parts[1]);
+        let parts = [parts[0], claims.as_str(), parts[2]];
         if sig.is_empty() {
             // An unsigned token (`alg: none`) is itself the credential where a server accepts
             // it: it keeps header and claims and gets a placeholder signature.
@@ -652,6 +695,36 @@ impl Rewriter {
         self.count("jwt signature", v);
         self.learned.insert(sig.to_string());
         Some(format!("{}.{}.{}", parts[0], parts[1], placeholder(sig)))
+    }
+
+    /// A JWT claims segment with its `at_hash`, `c_hash` and `ath` rewritten for the
+    /// redacted token or code they hash (unchanged when it holds none).
+    fn rehash(&self, seg: &str) -> String {
+        if self.hashes.is_empty() {
+            return seg.to_string();
+        }
+        let Ok(bytes) = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(seg) else {
+            return seg.to_string();
+        };
+        let Ok(mut text) = String::from_utf8(bytes) else {
+            return seg.to_string();
+        };
+        if !(text.contains("at_hash") || text.contains("c_hash") || text.contains("\"ath\"")) {
+            return seg.to_string();
+        }
+        let mut changed = false;
+        for (old, new) in &self.hashes {
+            let quoted = format!("\"{old}\"");
+            if text.contains(&quoted) {
+                text = text.replace(&quoted, &format!("\"{new}\""));
+                changed = true;
+            }
+        }
+        if changed {
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(text)
+        } else {
+            seg.to_string()
+        }
     }
 
     /// Free text: known secrets, secret `name=value` pairs, `"name": "value"` members, URL
@@ -1197,6 +1270,32 @@ mod tests {
         // A challenge no learned verifier produces stays as it is.
         let c = crate::oauth::pkce::s256(wrong);
         assert_eq!(r.param("code_challenge", &c, true), c);
+    }
+
+    #[test]
+    fn token_hashes_follow_their_tokens() {
+        let b64 = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
+        let at = "opaque-access-token-value-0123456789";
+        let at_hash = crate::oauth::jwt::left_half_hash("RS256", at).unwrap();
+        let id = format!(
+            "{}.{}.c2ln",
+            b64(r#"{"alg":"RS256"}"#),
+            b64(&format!(r#"{{"sub":"u","at_hash":"{at_hash}"}}"#))
+        );
+        let body = format!(r#"{{"access_token":"{at}","id_token":"{id}"}}"#);
+        let mut learn = rw();
+        learn.body(&body, false);
+        let mut r = rw().learned_from(&learn);
+        let out = r.body(&body, false);
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        let new_at = v["access_token"].as_str().unwrap();
+        let new_id = v["id_token"].as_str().unwrap();
+        assert!(is_redacted(new_at) && is_redacted(new_id));
+        let claims = crate::oauth::jwt::decode(new_id).unwrap().claims;
+        assert_eq!(
+            claims["at_hash"].as_str(),
+            crate::oauth::jwt::left_half_hash("RS256", new_at).as_deref()
+        );
     }
 
     #[test]
