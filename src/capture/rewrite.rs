@@ -419,6 +419,7 @@ impl Rewriter {
     fn learned_from(self, learn: &Rewriter) -> Rewriter {
         let mut rw = self.with_verifiers(&learn.verifiers);
         rw.codes = learn.codes.clone();
+        rw.tokens = learn.tokens.clone();
         let mut pairs: Vec<(String, String)> = Vec::new();
         for t in &learn.tokens {
             let mut scratch = Rewriter::new(BTreeSet::new());
@@ -627,11 +628,23 @@ impl Rewriter {
     /// A secret value: a JWT keeps header and claims, anything else becomes a placeholder.
     fn secret(&mut self, v: &str, kind: &str) -> String {
         let t = v.trim();
+        let token_kind = matches!(kind, "access_token" | "authorization" | "id_token");
+        if token_kind && is_redacted(t) && self.tokens.len() < MAX_KNOWN {
+            // Already redacted (a second run): still the whole token a cut one is cut from.
+            self.tokens.insert(t.to_string());
+        }
         if t.is_empty() || is_sentinel(t) || is_redacted(t) {
             return v.to_string();
         }
-        if matches!(kind, "access_token" | "authorization") && self.tokens.len() < MAX_KNOWN {
-            self.tokens.insert(t.to_string());
+        if token_kind {
+            // A JWT cut short (a column or header too small): the same cut of the whole
+            // token's redacted form, which is its header and claims (JWT008 reads the cut).
+            if let Some(p) = self.cut_token(t) {
+                return v.replace(t, &p);
+            }
+            if self.tokens.len() < MAX_KNOWN {
+                self.tokens.insert(t.to_string());
+            }
         }
         // A quoted value keeps its quotes (`Bearer "…"` is a diagnosis of its own).
         for q in ['"', '\''] {
@@ -695,6 +708,23 @@ impl Rewriter {
         self.count("jwt signature", v);
         self.learned.insert(sig.to_string());
         Some(format!("{}.{}.{}", parts[0], parts[1], placeholder(sig)))
+    }
+
+    /// The redacted form of a token that is a prefix of a longer JWT seen in the capture.
+    fn cut_token(&self, t: &str) -> Option<String> {
+        let n = t.chars().count();
+        if n < 16 {
+            return None;
+        }
+        let whole = self.tokens.iter().find(|w| {
+            w.len() > t.len()
+                && w.starts_with(t)
+                && w.starts_with("eyJ")
+                && w.matches('.').count() == 2
+        })?;
+        let mut scratch = Rewriter::new(BTreeSet::new());
+        let redacted = scratch.strip_jwt(whole)?;
+        Some(redacted.chars().take(n).collect())
     }
 
     /// A JWT claims segment with its `at_hash`, `c_hash` and `ath` rewritten for the
