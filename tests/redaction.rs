@@ -63,7 +63,15 @@ fn render_loaded(name: &str, loaded: capture::Loaded, show: bool) -> Vec<(&'stat
             report::printer(*format, *concise, *verbosity)
                 .print(&rep, &mut out)
                 .unwrap();
-            (*label, String::from_utf8(out).unwrap())
+            let mut text = String::from_utf8(out).unwrap();
+            if *format == Format::Sarif {
+                // The rules' own documentation (`tool.driver.rules`) is static text, the same
+                // for every capture: its examples are not the capture's secrets.
+                let mut v: Value = serde_json::from_str(&text).unwrap();
+                v["runs"][0]["tool"]["driver"]["rules"] = json!([]);
+                text = v.to_string();
+            }
+            (*label, text)
         })
         .collect()
 }
@@ -629,9 +637,8 @@ fn show_secrets_prints_them() {
     let hidden = render_all("generated.har", &bytes, false);
     assert!(leaks(&hidden, &never).is_empty());
     let shown = render_all("generated.har", &bytes, true);
-    let json = &shown.iter().find(|(l, _)| *l == "json").unwrap().1;
     assert!(
-        json.contains(&s.code) || json.contains(&s.client_secret),
+        !leaks(&shown, &never).is_empty(),
         "--show-secrets prints secret evidence in clear"
     );
 }

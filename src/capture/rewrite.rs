@@ -682,6 +682,16 @@ impl Rewriter {
     /// `header.claims.REDACTED-…` for a JWS; `None` when `v` is not one.
     fn strip_jwt(&mut self, v: &str) -> Option<String> {
         let parts: Vec<&str> = v.split('.').collect();
+        if parts.len() == 5 && v.starts_with("eyJ") && !is_redacted(parts[1]) {
+            // A JWE: its protected header is readable metadata (alg, enc, kid); the key, IV,
+            // ciphertext and tag become placeholders, in five segments still.
+            self.count("jwe", v);
+            let p = placeholder(v);
+            return Some(format!("{}.{p}.{p}.{p}.{p}", parts[0]));
+        }
+        if parts.len() == 5 && v.starts_with("eyJ") {
+            return Some(v.to_string());
+        }
         if parts.len() != 3 || !v.starts_with("eyJ") {
             return None;
         }
