@@ -710,6 +710,17 @@ impl Rewriter {
         let claims = self.rehash(parts[1]);
         let parts = [parts[0], claims.as_str(), parts[2]];
         if sig.is_empty() {
+            // A token whose signature was stripped on its way (`alg: RS256`, empty segment)
+            // is header and claims only, and stays so (JWT001 reads the empty segment).
+            let alg_none = base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(parts[0].trim_end_matches('='))
+                .ok()
+                .and_then(|h| serde_json::from_slice::<serde_json::Value>(&h).ok())
+                .and_then(|h| h.get("alg").and_then(|a| a.as_str()).map(str::to_string))
+                .is_none_or(|a| a.eq_ignore_ascii_case("none"));
+            if !alg_none {
+                return Some(v.to_string());
+            }
             // An unsigned token (`alg: none`) is itself the credential where a server accepts
             // it: it keeps header and claims and gets a placeholder signature.
             self.count("unsigned jwt", v);
@@ -1283,6 +1294,9 @@ mod tests {
         assert!(out.starts_with("Bearer eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ1In0.REDACTED-"));
         assert!(is_redacted(out.strip_prefix("Bearer ").unwrap()));
         let none = "eyJhbGciOiJub25lIn0.eyJzdWIiOiJ1In0.";
+        // A signed token whose signature was stripped on its way stays header and claims.
+        let stripped = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ1In0.";
+        assert_eq!(r.secret(stripped, "access_token"), stripped);
         // An unsigned token is the credential itself: it gets a placeholder signature.
         let out = r.secret(none, "id_token");
         assert!(out.starts_with(none) && is_redacted(&out), "{out}");
