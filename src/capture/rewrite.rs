@@ -1176,7 +1176,14 @@ fn walk(text: &str, on_string: &mut dyn FnMut(&[Seg], &str) -> Option<String>) -
                             j += off + 1;
                             break;
                         }
-                        Some(off) => j += off + 2,
+                        Some(off) => {
+                            // A backslash as the last byte: the string is cut off.
+                            j += off + 2;
+                            if j >= b.len() {
+                                j = b.len();
+                                break;
+                            }
+                        }
                         None => {
                             j = b.len();
                             break;
@@ -1255,6 +1262,9 @@ mod tests {
             "]]]}}}",
             "{\"a\":\"b",
             "[[[[[[[[[[[[[[[[[[[[\"x\"]",
+            // Found by cargo-fuzz: a backslash as the last byte of a cut-off string.
+            "\"\\",
+            "{\"a\":\"b\\",
         ] {
             let _ = walk(t, &mut |_, _| Some("\"y\"".into()));
         }
