@@ -306,7 +306,8 @@ fn redact_har(name: &str, path: &Path, out: &mut dyn Write) -> Result<Summary, C
 }
 
 /// Copy `[from, to)` of the input (the document around and between entries: `log.pages`
-/// titles may hold a callback URL), scrubbing free text.
+/// titles may hold a callback URL; an oversized entry), scrubbing the content of its strings
+/// only — a known secret may equal a run of JSON syntax (`": [`).
 fn copy_gap(
     f: &mut std::fs::File,
     w: &mut dyn Write,
@@ -320,14 +321,83 @@ fn copy_gap(
     f.seek(SeekFrom::Start(from))?;
     let mut left = to - from;
     let mut buf = vec![0u8; (left.min(8 << 20)) as usize];
+    let mut gap = GapScrubber::default();
     while left > 0 {
         let n = (left.min(buf.len() as u64)) as usize;
         f.read_exact(&mut buf[..n])?;
-        let text = String::from_utf8_lossy(&buf[..n]);
-        w.write_all(rw.free_text(&text, "free text").as_bytes())?;
+        let mut out = Vec::with_capacity(n);
+        gap.feed(&buf[..n], rw, &mut out);
+        w.write_all(&out)?;
         left -= n as u64;
     }
-    Ok(())
+    let mut out = Vec::new();
+    gap.finish(rw, &mut out);
+    w.write_all(&out)
+}
+
+/// String-aware scrubbing of JSON text that arrives in chunks (the state survives a chunk
+/// boundary; a string longer than [`GAP_STRING`] is scrubbed in pieces of that size).
+#[derive(Default)]
+struct GapScrubber {
+    in_string: bool,
+    escape: bool,
+    /// Raw (still escaped) content of the current string.
+    pending: Vec<u8>,
+}
+
+const GAP_STRING: usize = 1 << 20;
+
+impl GapScrubber {
+    fn feed(&mut self, bytes: &[u8], rw: &mut Rewriter, out: &mut Vec<u8>) {
+        let mut i = 0;
+        while i < bytes.len() {
+            if !self.in_string {
+                match memchr::memchr(b'"', &bytes[i..]) {
+                    Some(off) => {
+                        out.extend_from_slice(&bytes[i..i + off + 1]);
+                        i += off + 1;
+                        self.in_string = true;
+                    }
+                    None => {
+                        out.extend_from_slice(&bytes[i..]);
+                        return;
+                    }
+                }
+                continue;
+            }
+            let b = bytes[i];
+            i += 1;
+            if self.escape {
+                self.escape = false;
+                self.pending.push(b);
+            } else if b == b'\\' {
+                self.escape = true;
+                self.pending.push(b);
+            } else if b == b'"' {
+                self.flush(rw, out);
+                out.push(b'"');
+                self.in_string = false;
+            } else {
+                self.pending.push(b);
+                if self.pending.len() >= GAP_STRING && !self.escape {
+                    self.flush(rw, out);
+                }
+            }
+        }
+    }
+
+    fn flush(&mut self, rw: &mut Rewriter, out: &mut Vec<u8>) {
+        if self.pending.is_empty() {
+            return;
+        }
+        let text = String::from_utf8_lossy(&self.pending);
+        out.extend_from_slice(rw.free_text(&text, "free text").as_bytes());
+        self.pending.clear();
+    }
+
+    fn finish(&mut self, rw: &mut Rewriter, out: &mut Vec<u8>) {
+        self.flush(rw, out);
+    }
 }
 
 /// One segment of the path to a JSON string.
@@ -1271,6 +1341,26 @@ mod tests {
         let deep = "[".repeat(100_000) + "\"s\"" + &"]".repeat(100_000);
         let out = walk(&deep, &mut |_, _| Some("\"t\"".into()));
         assert_eq!(out.len(), deep.len());
+    }
+
+    #[test]
+    fn gaps_are_scrubbed_inside_strings_only() {
+        // Found by cargo-fuzz: a learned "secret" equal to a run of JSON syntax.
+        let known: BTreeSet<String> = ["\": [\n".to_string(), "s3cr3t-value".to_string()]
+            .into_iter()
+            .collect();
+        let mut r = Rewriter::new(known);
+        let text = b"{\"log\": [\n{\"title\": \"https://a/cb?x=s3cr3t-value\", \"t\": \": [\n\"}";
+        for split in 0..text.len() {
+            let mut g = GapScrubber::default();
+            let mut out = Vec::new();
+            g.feed(&text[..split], &mut r, &mut out);
+            g.feed(&text[split..], &mut r, &mut out);
+            g.finish(&mut r, &mut out);
+            let out = String::from_utf8(out).unwrap();
+            assert!(out.starts_with("{\"log\": [\n{\"title\": "), "{out}");
+            assert!(!out.contains("s3cr3t-value"), "{out}");
+        }
     }
 
     #[test]
