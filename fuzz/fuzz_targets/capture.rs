@@ -13,7 +13,11 @@ fuzz_target!(|data: &[u8]| {
     let Ok(loaded) = capture::load_bytes(Arc::from("fuzz"), data) else {
         return;
     };
-    let analysis = analyze(loaded.exchanges, &Options::default(), &RuleFilter::default());
+    let analysis = analyze(
+        loaded.exchanges,
+        &Options::default(),
+        &RuleFilter::default(),
+    );
     let redactor = Redactor::new(&analysis.exchanges, false);
     let inputs = vec!["fuzz".to_string()];
     let rep = Report {

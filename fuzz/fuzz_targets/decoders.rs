@@ -10,7 +10,11 @@ use std::collections::BTreeSet;
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
-    let (a, b) = text.split_at(text.char_indices().nth(text.chars().count() / 2).map_or(text.len(), |(i, _)| i));
+    let (a, b) = text.split_at(
+        text.char_indices()
+            .nth(text.chars().count() / 2)
+            .map_or(text.len(), |(i, _)| i),
+    );
     let _ = Params::parse(&text);
     let _ = oauth_doctor::oauth::errors::location_params(&text);
     let _ = oauth_doctor::oauth::jwt::decode(&text);
@@ -22,7 +26,10 @@ fuzz_target!(|data: &[u8]| {
         a,
         Headers::new(vec![
             ("Authorization".into(), format!("Basic {b}")),
-            ("Content-Type".into(), "application/x-www-form-urlencoded".into()),
+            (
+                "Content-Type".into(),
+                "application/x-www-form-urlencoded".into(),
+            ),
         ]),
         Some(b.to_string()),
     );

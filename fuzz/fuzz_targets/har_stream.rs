@@ -33,5 +33,9 @@ fuzz_target!(|data: &[u8]| {
     });
     let _ = capture::load_reader(Arc::from("fuzz"), Box::new(Chunks(doc, chunk, 0)), None);
     // The same bytes as given (gzip, dumps, NDJSON), read from a stream.
-    let _ = capture::load_reader(Arc::from("fuzz"), Box::new(Chunks(rest.to_vec(), chunk, 0)), None);
+    let _ = capture::load_reader(
+        Arc::from("fuzz"),
+        Box::new(Chunks(rest.to_vec(), chunk, 0)),
+        None,
+    );
 });

@@ -6,7 +6,8 @@ use libfuzzer_sys::fuzz_target;
 use std::io::Write;
 
 fuzz_target!(|data: &[u8]| {
-    let path = std::env::temp_dir().join(format!("oauth-doctor-fuzz-redact-{}", std::process::id()));
+    let path =
+        std::env::temp_dir().join(format!("oauth-doctor-fuzz-redact-{}", std::process::id()));
     let mut f = std::fs::File::create(&path).unwrap();
     f.write_all(data).unwrap();
     drop(f);

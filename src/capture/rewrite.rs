@@ -306,7 +306,8 @@ fn redact_har(name: &str, path: &Path, out: &mut dyn Write) -> Result<Summary, C
 }
 
 /// Copy `[from, to)` of the input (the document around and between entries: `log.pages`
-/// titles may hold a callback URL), scrubbing free text.
+/// titles may hold a callback URL; an oversized entry), scrubbing the content of its strings
+/// only — a known secret may equal a run of JSON syntax (`": [`).
 fn copy_gap(
     f: &mut std::fs::File,
     w: &mut dyn Write,
@@ -320,14 +321,83 @@ fn copy_gap(
     f.seek(SeekFrom::Start(from))?;
     let mut left = to - from;
     let mut buf = vec![0u8; (left.min(8 << 20)) as usize];
+    let mut gap = GapScrubber::default();
     while left > 0 {
         let n = (left.min(buf.len() as u64)) as usize;
         f.read_exact(&mut buf[..n])?;
-        let text = String::from_utf8_lossy(&buf[..n]);
-        w.write_all(rw.free_text(&text, "free text").as_bytes())?;
+        let mut out = Vec::with_capacity(n);
+        gap.feed(&buf[..n], rw, &mut out);
+        w.write_all(&out)?;
         left -= n as u64;
     }
-    Ok(())
+    let mut out = Vec::new();
+    gap.finish(rw, &mut out);
+    w.write_all(&out)
+}
+
+/// String-aware scrubbing of JSON text that arrives in chunks (the state survives a chunk
+/// boundary; a string longer than [`GAP_STRING`] is scrubbed in pieces of that size).
+#[derive(Default)]
+struct GapScrubber {
+    in_string: bool,
+    escape: bool,
+    /// Raw (still escaped) content of the current string.
+    pending: Vec<u8>,
+}
+
+const GAP_STRING: usize = 1 << 20;
+
+impl GapScrubber {
+    fn feed(&mut self, bytes: &[u8], rw: &mut Rewriter, out: &mut Vec<u8>) {
+        let mut i = 0;
+        while i < bytes.len() {
+            if !self.in_string {
+                match memchr::memchr(b'"', &bytes[i..]) {
+                    Some(off) => {
+                        out.extend_from_slice(&bytes[i..i + off + 1]);
+                        i += off + 1;
+                        self.in_string = true;
+                    }
+                    None => {
+                        out.extend_from_slice(&bytes[i..]);
+                        return;
+                    }
+                }
+                continue;
+            }
+            let b = bytes[i];
+            i += 1;
+            if self.escape {
+                self.escape = false;
+                self.pending.push(b);
+            } else if b == b'\\' {
+                self.escape = true;
+                self.pending.push(b);
+            } else if b == b'"' {
+                self.flush(rw, out);
+                out.push(b'"');
+                self.in_string = false;
+            } else {
+                self.pending.push(b);
+                if self.pending.len() >= GAP_STRING && !self.escape {
+                    self.flush(rw, out);
+                }
+            }
+        }
+    }
+
+    fn flush(&mut self, rw: &mut Rewriter, out: &mut Vec<u8>) {
+        if self.pending.is_empty() {
+            return;
+        }
+        let text = String::from_utf8_lossy(&self.pending);
+        out.extend_from_slice(rw.free_text(&text, "free text").as_bytes());
+        self.pending.clear();
+    }
+
+    fn finish(&mut self, rw: &mut Rewriter, out: &mut Vec<u8>) {
+        self.flush(rw, out);
+    }
 }
 
 /// One segment of the path to a JSON string.
@@ -353,6 +423,11 @@ struct Rewriter {
     /// S256 challenge of a verifier → S256 challenge of its placeholder: a verifier that
     /// matched its challenge still matches it after redaction, a wrong one still does not.
     challenges: BTreeMap<String, String>,
+    /// Access tokens seen (pass 1), for [`Rewriter::hashes`].
+    tokens: BTreeSet<String>,
+    /// Hash of a token or code (`at_hash`, `c_hash`, DPoP `ath`) → the same hash of what
+    /// replaces it, written into the claims of JWTs whose signature is removed anyway.
+    hashes: BTreeMap<String, String>,
 }
 
 /// Paths deeper than this are free text (no HAR or dump field of interest is deeper).
@@ -368,6 +443,8 @@ impl Rewriter {
             verifiers: BTreeSet::new(),
             codes: BTreeSet::new(),
             challenges: BTreeMap::new(),
+            tokens: BTreeSet::new(),
+            hashes: BTreeMap::new(),
         }
     }
 
@@ -412,6 +489,38 @@ impl Rewriter {
     fn learned_from(self, learn: &Rewriter) -> Rewriter {
         let mut rw = self.with_verifiers(&learn.verifiers);
         rw.codes = learn.codes.clone();
+        rw.tokens = learn.tokens.clone();
+        let mut pairs: Vec<(String, String)> = Vec::new();
+        for t in &learn.tokens {
+            let mut scratch = Rewriter::new(BTreeSet::new());
+            let new = scratch.secret(t, "access_token");
+            pairs.push((t.clone(), new));
+        }
+        for c in &learn.codes {
+            let mut scratch = Rewriter::new(BTreeSet::new());
+            scratch.codes = learn.codes.clone();
+            let new = scratch.secret(c, "code");
+            pairs.push((c.clone(), new));
+        }
+        for (old, new) in pairs {
+            if old == new {
+                continue;
+            }
+            // DPoP `ath` (RFC 9449 §4.2): the whole SHA-256; OIDC `at_hash`/`c_hash`: the left
+            // half of the hash of the ID token's algorithm.
+            rw.hashes.insert(
+                crate::oauth::pkce::s256(&old),
+                crate::oauth::pkce::s256(&new),
+            );
+            for alg in ["RS256", "RS384", "RS512"] {
+                if let (Some(a), Some(b)) = (
+                    crate::oauth::jwt::left_half_hash(alg, &old),
+                    crate::oauth::jwt::left_half_hash(alg, &new),
+                ) {
+                    rw.hashes.insert(a, b);
+                }
+            }
+        }
         rw
     }
 
@@ -589,8 +698,23 @@ impl Rewriter {
     /// A secret value: a JWT keeps header and claims, anything else becomes a placeholder.
     fn secret(&mut self, v: &str, kind: &str) -> String {
         let t = v.trim();
+        let token_kind = matches!(kind, "access_token" | "authorization" | "id_token");
+        if token_kind && is_redacted(t) && self.tokens.len() < MAX_KNOWN {
+            // Already redacted (a second run): still the whole token a cut one is cut from.
+            self.tokens.insert(t.to_string());
+        }
         if t.is_empty() || is_sentinel(t) || is_redacted(t) {
             return v.to_string();
+        }
+        if token_kind {
+            // A JWT cut short (a column or header too small): the same cut of the whole
+            // token's redacted form, which is its header and claims (JWT008 reads the cut).
+            if let Some(p) = self.cut_token(t) {
+                return v.replace(t, &p);
+            }
+            if self.tokens.len() < MAX_KNOWN {
+                self.tokens.insert(t.to_string());
+            }
         }
         // A quoted value keeps its quotes (`Bearer "…"` is a diagnosis of its own).
         for q in ['"', '\''] {
@@ -628,6 +752,16 @@ impl Rewriter {
     /// `header.claims.REDACTED-…` for a JWS; `None` when `v` is not one.
     fn strip_jwt(&mut self, v: &str) -> Option<String> {
         let parts: Vec<&str> = v.split('.').collect();
+        if parts.len() == 5 && v.starts_with("eyJ") && !is_redacted(parts[1]) {
+            // A JWE: its protected header is readable metadata (alg, enc, kid); the key, IV,
+            // ciphertext and tag become placeholders, in five segments still.
+            self.count("jwe", v);
+            let p = placeholder(v);
+            return Some(format!("{}.{p}.{p}.{p}.{p}", parts[0]));
+        }
+        if parts.len() == 5 && v.starts_with("eyJ") {
+            return Some(v.to_string());
+        }
         if parts.len() != 3 || !v.starts_with("eyJ") {
             return None;
         }
@@ -643,7 +777,20 @@ impl Rewriter {
         if is_redacted(sig) {
             return Some(v.to_string());
         }
+        let claims = self.rehash(parts[1]);
+        let parts = [parts[0], claims.as_str(), parts[2]];
         if sig.is_empty() {
+            // A token whose signature was stripped on its way (`alg: RS256`, empty segment)
+            // is header and claims only, and stays so (JWT001 reads the empty segment).
+            let alg_none = base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(parts[0].trim_end_matches('='))
+                .ok()
+                .and_then(|h| serde_json::from_slice::<serde_json::Value>(&h).ok())
+                .and_then(|h| h.get("alg").and_then(|a| a.as_str()).map(str::to_string))
+                .is_none_or(|a| a.eq_ignore_ascii_case("none"));
+            if !alg_none {
+                return Some(v.to_string());
+            }
             // An unsigned token (`alg: none`) is itself the credential where a server accepts
             // it: it keeps header and claims and gets a placeholder signature.
             self.count("unsigned jwt", v);
@@ -652,6 +799,53 @@ impl Rewriter {
         self.count("jwt signature", v);
         self.learned.insert(sig.to_string());
         Some(format!("{}.{}.{}", parts[0], parts[1], placeholder(sig)))
+    }
+
+    /// The redacted form of a token that is a prefix of a longer JWT seen in the capture.
+    fn cut_token(&self, t: &str) -> Option<String> {
+        let n = t.chars().count();
+        if n < 16 {
+            return None;
+        }
+        let whole = self.tokens.iter().find(|w| {
+            w.len() > t.len()
+                && w.starts_with(t)
+                && w.starts_with("eyJ")
+                && w.matches('.').count() == 2
+        })?;
+        let mut scratch = Rewriter::new(BTreeSet::new());
+        let redacted = scratch.strip_jwt(whole)?;
+        Some(redacted.chars().take(n).collect())
+    }
+
+    /// A JWT claims segment with its `at_hash`, `c_hash` and `ath` rewritten for the
+    /// redacted token or code they hash (unchanged when it holds none).
+    fn rehash(&self, seg: &str) -> String {
+        if self.hashes.is_empty() {
+            return seg.to_string();
+        }
+        let Ok(bytes) = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(seg) else {
+            return seg.to_string();
+        };
+        let Ok(mut text) = String::from_utf8(bytes) else {
+            return seg.to_string();
+        };
+        if !(text.contains("at_hash") || text.contains("c_hash") || text.contains("\"ath\"")) {
+            return seg.to_string();
+        }
+        let mut changed = false;
+        for (old, new) in &self.hashes {
+            let quoted = format!("\"{old}\"");
+            if text.contains(&quoted) {
+                text = text.replace(&quoted, &format!("\"{new}\""));
+                changed = true;
+            }
+        }
+        if changed {
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(text)
+        } else {
+            seg.to_string()
+        }
     }
 
     /// Free text: known secrets, secret `name=value` pairs, `"name": "value"` members, URL
@@ -1052,7 +1246,14 @@ fn walk(text: &str, on_string: &mut dyn FnMut(&[Seg], &str) -> Option<String>) -
                             j += off + 1;
                             break;
                         }
-                        Some(off) => j += off + 2,
+                        Some(off) => {
+                            // A backslash as the last byte: the string is cut off.
+                            j += off + 2;
+                            if j >= b.len() {
+                                j = b.len();
+                                break;
+                            }
+                        }
                         None => {
                             j = b.len();
                             break;
@@ -1131,12 +1332,35 @@ mod tests {
             "]]]}}}",
             "{\"a\":\"b",
             "[[[[[[[[[[[[[[[[[[[[\"x\"]",
+            // Found by cargo-fuzz: a backslash as the last byte of a cut-off string.
+            "\"\\",
+            "{\"a\":\"b\\",
         ] {
             let _ = walk(t, &mut |_, _| Some("\"y\"".into()));
         }
         let deep = "[".repeat(100_000) + "\"s\"" + &"]".repeat(100_000);
         let out = walk(&deep, &mut |_, _| Some("\"t\"".into()));
         assert_eq!(out.len(), deep.len());
+    }
+
+    #[test]
+    fn gaps_are_scrubbed_inside_strings_only() {
+        // Found by cargo-fuzz: a learned "secret" equal to a run of JSON syntax.
+        let known: BTreeSet<String> = ["\": [\n".to_string(), "s3cr3t-value".to_string()]
+            .into_iter()
+            .collect();
+        let mut r = Rewriter::new(known);
+        let text = b"{\"log\": [\n{\"title\": \"https://a/cb?x=s3cr3t-value\", \"t\": \": [\n\"}";
+        for split in 0..text.len() {
+            let mut g = GapScrubber::default();
+            let mut out = Vec::new();
+            g.feed(&text[..split], &mut r, &mut out);
+            g.feed(&text[split..], &mut r, &mut out);
+            g.finish(&mut r, &mut out);
+            let out = String::from_utf8(out).unwrap();
+            assert!(out.starts_with("{\"log\": [\n{\"title\": "), "{out}");
+            assert!(!out.contains("s3cr3t-value"), "{out}");
+        }
     }
 
     #[test]
@@ -1170,6 +1394,9 @@ mod tests {
         assert!(out.starts_with("Bearer eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ1In0.REDACTED-"));
         assert!(is_redacted(out.strip_prefix("Bearer ").unwrap()));
         let none = "eyJhbGciOiJub25lIn0.eyJzdWIiOiJ1In0.";
+        // A signed token whose signature was stripped on its way stays header and claims.
+        let stripped = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ1In0.";
+        assert_eq!(r.secret(stripped, "access_token"), stripped);
         // An unsigned token is the credential itself: it gets a placeholder signature.
         let out = r.secret(none, "id_token");
         assert!(out.starts_with(none) && is_redacted(&out), "{out}");
@@ -1197,6 +1424,32 @@ mod tests {
         // A challenge no learned verifier produces stays as it is.
         let c = crate::oauth::pkce::s256(wrong);
         assert_eq!(r.param("code_challenge", &c, true), c);
+    }
+
+    #[test]
+    fn token_hashes_follow_their_tokens() {
+        let b64 = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
+        let at = "opaque-access-token-value-0123456789";
+        let at_hash = crate::oauth::jwt::left_half_hash("RS256", at).unwrap();
+        let id = format!(
+            "{}.{}.c2ln",
+            b64(r#"{"alg":"RS256"}"#),
+            b64(&format!(r#"{{"sub":"u","at_hash":"{at_hash}"}}"#))
+        );
+        let body = format!(r#"{{"access_token":"{at}","id_token":"{id}"}}"#);
+        let mut learn = rw();
+        learn.body(&body, false);
+        let mut r = rw().learned_from(&learn);
+        let out = r.body(&body, false);
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        let new_at = v["access_token"].as_str().unwrap();
+        let new_id = v["id_token"].as_str().unwrap();
+        assert!(is_redacted(new_at) && is_redacted(new_id));
+        let claims = crate::oauth::jwt::decode(new_id).unwrap().claims;
+        assert_eq!(
+            claims["at_hash"].as_str(),
+            crate::oauth::jwt::left_half_hash("RS256", new_at).as_deref()
+        );
     }
 
     #[test]

@@ -1061,10 +1061,6 @@ impl Rule for Dpop009 {
             if p.jwt.is_none() || !relevant(e) {
                 continue;
             }
-            // A redacted token (`oauth-doctor redact`) cannot be hashed again.
-            if crate::redact::is_redacted(token) {
-                continue;
-            }
             let want = b64_sha256(token.as_bytes());
             let ath = p.claim_str("ath");
             let message = match ath {
