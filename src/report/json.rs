@@ -86,7 +86,7 @@ impl Printer for Json {
                         .iter()
                         .map(|ev| JEvidence {
                             exchange: ev.exchange + 1,
-                            at: ev.at.clone(),
+                            at: red.scrub(&ev.at),
                             value: red.value(&ev.value),
                         })
                         .collect(),

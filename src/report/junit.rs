@@ -94,7 +94,7 @@ impl Printer for Junit {
                         .map(|ev| format!(
                             "evidence #{} {}: {}",
                             ev.exchange + 1,
-                            ev.at,
+                            red.scrub(&ev.at),
                             red.value(&ev.value)
                         ))
                         .collect::<Vec<_>>()

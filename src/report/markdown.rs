@@ -50,7 +50,7 @@ impl Markdown {
                     out,
                     "| #{} | `{}` | {} |",
                     ev.exchange + 1,
-                    md(&ev.at),
+                    md(&red.scrub(&ev.at)),
                     md(&red.value(&ev.value))
                 )?;
             }

@@ -68,7 +68,7 @@ impl Text {
                     out,
                     "     #{} {}: {}",
                     ev.exchange + 1,
-                    ev.at,
+                    red.scrub(&ev.at),
                     red.value(&ev.value)
                 )?;
             }
