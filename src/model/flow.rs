@@ -42,6 +42,8 @@ pub struct Index {
     pub jwks: Vec<(usize, Value)>,
     /// token value → token-endpoint exchange that issued it.
     issued: HashMap<String, usize>,
+    /// code → positions in `authz_responses` that carry it, in capture order.
+    by_code: HashMap<String, Vec<usize>>,
 }
 
 impl Index {
@@ -85,8 +87,27 @@ impl Index {
                 }
             }
         }
+        for (i, a) in idx.authz_responses.iter().enumerate() {
+            if let Some(code) = a.params.get("code") {
+                idx.by_code.entry(code.to_string()).or_default().push(i);
+            }
+        }
         idx.correlate(ex);
         idx
+    }
+
+    /// The authorization responses that carry `code` (in a `Location` header or a callback
+    /// URL), in capture order.
+    pub fn authz_responses_with_code<'a>(
+        &'a self,
+        code: &str,
+    ) -> impl Iterator<Item = &'a AuthzResponse> + 'a {
+        self.by_code
+            .get(code)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+            .iter()
+            .map(|&i| &self.authz_responses[i])
     }
 
     fn correlate(&mut self, ex: &[Exchange]) {
@@ -171,9 +192,7 @@ impl Index {
 
     /// The authorization response that delivered `code`.
     pub fn authz_response_for_code(&self, code: &str) -> Option<&AuthzResponse> {
-        self.authz_responses
-            .iter()
-            .find(|a| a.params.get("code") == Some(code))
+        self.authz_responses_with_code(code).next()
     }
 
     /// The authorization request a token request redeems a code of: by code → state, else by
@@ -187,7 +206,8 @@ impl Index {
         if let Some(code) = code.as_deref() {
             if let Some(a) = self.authz_response_for_code(code) {
                 if let Some(state) = a.params.get("state") {
-                    if let Some(az) = ex.iter().filter(|e| e.index <= a.exchange).rev().find(|e| {
+                    let upto = a.exchange.min(ex.len().saturating_sub(1));
+                    if let Some(az) = ex[..=upto].iter().rev().find(|e| {
                         e.kind == Kind::Authorize
                             && e.request.param("state").as_deref() == Some(state)
                     }) {

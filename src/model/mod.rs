@@ -162,6 +162,13 @@ impl Request {
         self.parsed.as_ref().map(|u| u.path()).unwrap_or("")
     }
 
+    /// scheme, host and explicit non-default port: two requests share an origin when these are
+    /// equal. Compares without allocating, for rules that match every exchange to every callback.
+    pub fn origin(&self) -> Option<(&str, &str, Option<u16>)> {
+        let u = self.parsed.as_ref()?;
+        Some((u.scheme(), u.host_str()?, u.port()))
+    }
+
     /// scheme://host[:port]/path — the URL without query and fragment.
     pub fn endpoint(&self) -> String {
         self.endpoint.clone()

@@ -974,23 +974,46 @@ declare_rule! {
 impl Rule for Bcp010 {
     fn check(&self, cx: &mut Context<'_>) {
         let ex = cx.exchanges;
-        for c in callbacks(cx) {
-            let Some(ri) = c.request else { continue };
-            let Some(code) = c.params.get("code").filter(|v| !v.is_empty()) else {
+        // Callback requests with a code: (request exchange, code, origin).
+        type Origin<'a> = (&'a str, &'a str, Option<u16>);
+        let cbs: Vec<(usize, String, Origin<'_>)> = callbacks(cx)
+            .into_iter()
+            .filter_map(|c| {
+                let ri = c.request?;
+                let code = c.params.get("code").filter(|v| !v.is_empty())?.to_string();
+                Some((ri, code, ex[ri].request.origin()?))
+            })
+            .collect();
+        if cbs.is_empty() {
+            return;
+        }
+        // The first later request to another origin whose Referer holds the code: every
+        // Referer is searched once for all codes.
+        let Ok(codes) = aho_corasick::AhoCorasick::new(cbs.iter().map(|(_, c, _)| c)) else {
+            return;
+        };
+        let mut leaks: Vec<Option<usize>> = vec![None; cbs.len()];
+        for x in ex {
+            let Some(r) = x.request.headers.get("referer") else {
                 continue;
             };
+            for m in codes.find_overlapping_iter(r) {
+                let i = m.pattern().as_usize();
+                let (ri, _, origin) = cbs[i];
+                if leaks[i].is_none()
+                    && x.index > ri
+                    && x.request.origin().is_some_and(|o| o != origin)
+                {
+                    leaks[i] = Some(x.index);
+                }
+            }
+        }
+        for ((ri, _, _), leak) in cbs.iter().zip(leaks) {
+            let ri = *ri;
             let cb = &ex[ri];
-            let Some(origin) = origin_of(&cb.request.url) else {
+            let Some(leak) = leak.map(|i| &ex[i]) else {
                 continue;
             };
-            let leak = ex[ri + 1..].iter().find(|x| {
-                origin_of(&x.request.url).is_some_and(|o| o != origin)
-                    && x.request
-                        .headers
-                        .get("referer")
-                        .is_some_and(|r| r.contains(code))
-            });
-            let Some(leak) = leak else { continue };
             let policy = cb
                 .response
                 .as_ref()

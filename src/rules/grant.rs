@@ -645,14 +645,13 @@ pub(super) fn metadata_announcing<'a>(
 }
 
 fn same_endpoint(a: &str, b: &str) -> bool {
-    let n = |u: &str| {
+    fn n(u: &str) -> &str {
         u.split(['?', '#'])
             .next()
             .unwrap_or("")
             .trim_end_matches('/')
-            .to_ascii_lowercase()
-    };
-    n(a) == n(b)
+    }
+    n(a).eq_ignore_ascii_case(n(b))
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -186,9 +186,14 @@ fn front_channel_tokens(cx: &Context<'_>) -> Vec<Seen> {
 pub(super) struct Group {
     pub value: String,
     pub occ: Vec<Seen>,
+    jwt: std::cell::OnceCell<Option<DecodedJwt>>,
 }
 
 impl Group {
+    /// The token decoded as a JWT, once for all rules.
+    pub(super) fn decoded(&self) -> Option<&DecodedJwt> {
+        self.jwt.get_or_init(|| decoded(&self.value)).as_ref()
+    }
     /// The role the token was issued or created as (an ID token stays an ID token when it is
     /// presented to an API as a bearer token).
     pub(super) fn role(&self) -> Role {
@@ -206,7 +211,14 @@ impl Group {
 }
 
 /// Token occurrences grouped by value, in order of first appearance.
-pub(super) fn token_groups(cx: &Context<'_>) -> Vec<Group> {
+pub(super) fn token_groups(cx: &Context<'_>) -> std::rc::Rc<Vec<Group>> {
+    cx.memo
+        .token_groups
+        .get_or_init(|| std::rc::Rc::new(build_token_groups(cx)))
+        .clone()
+}
+
+fn build_token_groups(cx: &Context<'_>) -> Vec<Group> {
     let mut all = seen_tokens(cx.exchanges);
     all.extend(front_channel_tokens(cx));
     all.sort_by_key(|s| s.exchange);
@@ -220,6 +232,7 @@ pub(super) fn token_groups(cx: &Context<'_>) -> Vec<Group> {
                 groups.push(Group {
                     value: s.value.clone(),
                     occ: vec![s],
+                    jwt: std::cell::OnceCell::new(),
                 });
             }
         }
@@ -242,9 +255,8 @@ pub(super) enum Outcome {
 pub(super) fn callback_of<'a>(cx: &Context<'a>, token_ex: &Exchange) -> Option<&'a Exchange> {
     let code = token_ex.request.form.get("code")?;
     cx.index
-        .authz_responses
-        .iter()
-        .filter(|a| !a.via_location && a.params.get("code") == Some(code))
+        .authz_responses_with_code(code)
+        .filter(|a| !a.via_location)
         .filter_map(|a| cx.exchanges.get(a.exchange))
         .find(|e| e.kind == Kind::Callback)
 }
@@ -442,8 +454,11 @@ pub(super) fn key_sets<'a>(cx: &Context<'a>) -> Vec<KeySet<'a>> {
 
 /// The latest key set of the issuer `iss`: the one at the `jwks_uri` of the issuer's discovery
 /// document, else the latest one on the issuer's host.
-pub(super) fn key_set_for<'a>(cx: &Context<'a>, iss: &str) -> Option<KeySet<'a>> {
-    let sets = key_sets(cx);
+pub(super) fn key_set_for<'s, 'a>(
+    cx: &Context<'a>,
+    sets: &'s [KeySet<'a>],
+    iss: &str,
+) -> Option<&'s KeySet<'a>> {
     let by_md = cx
         .index
         .metadata
@@ -456,7 +471,7 @@ pub(super) fn key_set_for<'a>(cx: &Context<'a>, iss: &str) -> Option<KeySet<'a>>
         })
         .filter_map(|d| d.get("jwks_uri").and_then(Value::as_str))
         .collect::<Vec<_>>();
-    let mut found: Option<KeySet<'a>> = None;
+    let mut found: Option<&'s KeySet<'a>> = None;
     for s in sets {
         let matches_md = by_md
             .iter()
@@ -590,14 +605,14 @@ declare_rule! {
 
 impl Rule for Jwt001 {
     fn check(&self, cx: &mut Context<'_>) {
-        for g in token_groups(cx) {
-            let Some(d) = decoded(&g.value) else { continue };
+        for g in token_groups(cx).iter() {
+            let Some(d) = g.decoded() else { continue };
             let alg = d.alg().unwrap_or("");
             let none = alg.eq_ignore_ascii_case("none");
             if !none && d.signature_len > 0 {
                 continue;
             }
-            let (anchor, _) = anchor_of(cx, &g);
+            let (anchor, _) = anchor_of(cx, g);
             let Some(a) = cx.exchanges.get(anchor) else {
                 continue;
             };
@@ -636,7 +651,7 @@ impl Rule for Jwt001 {
             let mut rep = cx
                 .report(anchor, message)
                 .strength(Strength::Direct)
-                .text(first.exchange, "jwt.header", header_text(&d))
+                .text(first.exchange, "jwt.header", header_text(d))
                 .secret(first.exchange, first.at.clone(), g.value.clone());
             if confirmed {
                 rep = rep.confirmed();
@@ -691,30 +706,41 @@ declare_rule! {
 
 impl Rule for Jwt002 {
     fn check(&self, cx: &mut Context<'_>) {
-        for g in token_groups(cx) {
+        let sets = key_sets(cx);
+        if sets.is_empty() {
+            return;
+        }
+        // Thousands of tokens come from a handful of issuers.
+        let mut set_of: std::collections::HashMap<String, Option<usize>> =
+            std::collections::HashMap::new();
+        for g in token_groups(cx).iter() {
             if !matches!(g.role(), Role::Access | Role::Id) {
                 continue;
             }
-            let Some(d) = decoded(&g.value) else { continue };
+            let Some(d) = g.decoded() else { continue };
             let (Some(kid), Some(alg), Some(iss)) = (d.kid(), d.alg(), d.claim_str("iss")) else {
                 continue;
             };
             if !is_asymmetric(alg) {
                 continue;
             }
-            let Some(set) = key_set_for(cx, iss) else {
+            let found = *set_of.entry(iss.to_string()).or_insert_with(|| {
+                key_set_for(cx, &sets, iss)
+                    .and_then(|s| sets.iter().position(|x| x.exchange == s.exchange))
+            });
+            let Some(set) = found.map(|i| &sets[i]) else {
                 continue;
             };
             let kids = set.kids();
             if kids.is_empty() || kids.contains(&kid) {
                 continue;
             }
-            let (anchor, outcome) = anchor_of(cx, &g);
+            let (anchor, outcome) = anchor_of(cx, g);
             if outcome == Outcome::Accepted {
                 continue;
             }
             let a = &cx.exchanges[anchor];
-            let earlier: Vec<usize> = key_sets(cx)
+            let earlier: Vec<usize> = sets
                 .iter()
                 .filter(|s| s.exchange != set.exchange && s.kids().contains(&kid))
                 .map(|s| s.exchange + 1)
@@ -801,6 +827,15 @@ declare_rule! {
 }
 
 /// How two issuer strings differ, when they are variants of one another.
+/// An Entra multi-tenant issuer template (`…/{tenantid}/v2.0`) resolved for a token's `tid`.
+fn with_tenant<'s>(issuer: &'s str, tid: &str) -> std::borrow::Cow<'s, str> {
+    if issuer.contains("{tenantid}") {
+        issuer.replace("{tenantid}", tid).into()
+    } else {
+        issuer.into()
+    }
+}
+
 fn issuer_diff(expected: &str, got: &str) -> Option<&'static str> {
     if expected == got {
         return None;
@@ -853,18 +888,28 @@ impl Rule for Jwt003 {
         if issuers.is_empty() {
             return;
         }
-        for g in token_groups(cx) {
+        // Thousands of tokens come from a handful of issuers: compare each pair once.
+        let diffs: std::cell::RefCell<
+            std::collections::HashMap<(String, String), Option<&'static str>>,
+        > = Default::default();
+        let diff_of = |a: &str, b: &str| -> Option<&'static str> {
+            *diffs
+                .borrow_mut()
+                .entry((a.to_string(), b.to_string()))
+                .or_insert_with(|| issuer_diff(a, b))
+        };
+        for g in token_groups(cx).iter() {
             let role = g.role();
             if !matches!(role, Role::Access | Role::Id) {
                 continue;
             }
-            let Some(d) = decoded(&g.value) else { continue };
+            let Some(d) = g.decoded() else { continue };
             let Some(iss) = d.claim_str("iss") else {
                 continue;
             };
             let tid = d.claim_str("tid").unwrap_or("");
-            let resolve = |s: &str| s.replace("{tenantid}", tid);
-            if issuers.iter().any(|(_, i)| resolve(i) == iss) {
+            let resolve = |s: &str| with_tenant(s, tid).into_owned();
+            if issuers.iter().any(|(_, i)| with_tenant(i, tid) == iss) {
                 continue;
             }
             // The issuer the validator expects: the metadata of the endpoint that issued the
@@ -883,15 +928,15 @@ impl Rule for Jwt003 {
                 None => issuers
                     .iter()
                     .map(|(_, i)| resolve(i))
-                    .filter(|i| issuer_diff(i, iss) != Some("different issuer"))
+                    .filter(|i| diff_of(i, iss) != Some("different issuer"))
                     .min_by_key(|i| i.len())
                     .or_else(|| (issuers.len() == 1).then(|| resolve(&issuers[0].1))),
             };
             let Some(expected) = expected else { continue };
-            let Some(diff) = issuer_diff(&expected, iss) else {
+            let Some(diff) = diff_of(&expected, iss) else {
                 continue;
             };
-            let (anchor, outcome) = anchor_of(cx, &g);
+            let (anchor, outcome) = anchor_of(cx, g);
             if outcome == Outcome::Accepted {
                 continue;
             }
@@ -1028,9 +1073,9 @@ declare_rule! {
 
 impl Rule for Jwt004 {
     fn check(&self, cx: &mut Context<'_>) {
-        for g in token_groups(cx) {
-            let Some(d) = decoded(&g.value) else { continue };
-            if id_token_evidence(cx, &g, &d).is_some() {
+        for g in token_groups(cx).iter() {
+            let Some(d) = g.decoded() else { continue };
+            if id_token_evidence(cx, g, d).is_some() {
                 continue; // JWT005
             }
             for p in g.presentations() {
@@ -1115,7 +1160,7 @@ impl Rule for Jwt004 {
                         ),
                     )
                     .strength(strength)
-                    .text(e.index, "jwt.claims.aud", claims_text(&d, &["aud"]))
+                    .text(e.index, "jwt.claims.aud", claims_text(d, &["aud"]))
                     .text(e.index, "request.url", e.request.endpoint())
                     .secret(e.index, p.at.clone(), g.value.clone());
                 if confirmed {
@@ -1166,9 +1211,9 @@ declare_rule! {
 
 impl Rule for Jwt005 {
     fn check(&self, cx: &mut Context<'_>) {
-        for g in token_groups(cx) {
-            let Some(d) = decoded(&g.value) else { continue };
-            let Some((why, strength)) = id_token_evidence(cx, &g, &d) else {
+        for g in token_groups(cx).iter() {
+            let Some(d) = g.decoded() else { continue };
+            let Some((why, strength)) = id_token_evidence(cx, g, d) else {
                 continue;
             };
             for p in g.presentations() {
@@ -1189,7 +1234,7 @@ impl Rule for Jwt005 {
                     .text(
                         e.index,
                         "jwt.claims",
-                        claims_text(&d, &["aud", "azp", "nonce", "at_hash", "typ"]),
+                        claims_text(d, &["aud", "azp", "nonce", "at_hash", "typ"]),
                     )
                     .secret(e.index, p.at.clone(), g.value.clone());
                 if confirmed {
@@ -1242,9 +1287,9 @@ declare_rule! {
 
 impl Rule for Jwt006 {
     fn check(&self, cx: &mut Context<'_>) {
-        for g in token_groups(cx) {
-            let Some(d) = decoded(&g.value) else { continue };
-            if id_token_evidence(cx, &g, &d).is_some() {
+        for g in token_groups(cx).iter() {
+            let Some(d) = g.decoded() else { continue };
+            if id_token_evidence(cx, g, d).is_some() {
                 continue;
             }
             let typ = d.typ();
@@ -1274,7 +1319,7 @@ impl Rule for Jwt006 {
                 .severity(Severity::Error)
                 .strength(Strength::Direct)
                 .confirmed()
-                .text(e.index, "jwt.header", header_text(&d))
+                .text(e.index, "jwt.header", header_text(d))
                 .secret(e.index, p.at.clone(), g.value.clone())
                 .emit();
             }
@@ -1369,18 +1414,19 @@ impl Rule for Jwt007 {
             rep.emit();
         }
         // HMAC access tokens from an issuer that publishes only asymmetric material.
-        for g in token_groups(cx) {
+        let sets = key_sets(cx);
+        for g in token_groups(cx).iter() {
             if g.role() != Role::Access {
                 continue;
             }
-            let Some(d) = decoded(&g.value) else { continue };
+            let Some(d) = g.decoded() else { continue };
             let (Some(alg), Some(iss)) = (d.alg(), d.claim_str("iss")) else {
                 continue;
             };
             if !alg.starts_with("HS") {
                 continue;
             }
-            let set = key_set_for(cx, iss);
+            let set = key_set_for(cx, &sets, iss);
             let only_asym_keys = set.as_ref().is_some_and(|s| {
                 !s.keys.is_empty()
                     && s.keys.iter().all(|k| {
@@ -1415,7 +1461,7 @@ impl Rule for Jwt007 {
             if !(only_asym_keys || only_asym_algs) {
                 continue;
             }
-            let (anchor, outcome) = anchor_of(cx, &g);
+            let (anchor, outcome) = anchor_of(cx, g);
             if outcome == Outcome::Accepted {
                 continue;
             }
@@ -1589,7 +1635,7 @@ fn malformation(issued: &[(usize, String)], v: &str) -> Option<(String, Strength
 impl Rule for Jwt008 {
     fn check(&self, cx: &mut Context<'_>) {
         let issued = issued_tokens(cx);
-        for g in token_groups(cx) {
+        for g in token_groups(cx).iter() {
             let role = g.role();
             if matches!(role, Role::Refresh | Role::Introspected) {
                 continue;
@@ -1597,7 +1643,7 @@ impl Rule for Jwt008 {
             let Some((why, strength)) = malformation(&issued, &g.value) else {
                 continue;
             };
-            let (anchor, outcome) = anchor_of(cx, &g);
+            let (anchor, outcome) = anchor_of(cx, g);
             if outcome == Outcome::Accepted {
                 continue;
             }
@@ -1693,7 +1739,7 @@ declare_rule! {
 
 impl Rule for Jwt009 {
     fn check(&self, cx: &mut Context<'_>) {
-        for g in token_groups(cx) {
+        for g in token_groups(cx).iter() {
             let v = g.value.trim();
             let parts = v.split('.').count();
             // A well-formed credential (RFC 6750 b64token); a quoted or split value is a
@@ -2148,6 +2194,10 @@ fn half_hash_matches(alg: &str, value: &str, claim: &str) -> Option<bool> {
 
 impl Rule for Jwt013 {
     fn check(&self, cx: &mut Context<'_>) {
+        let mut by_half: std::collections::HashMap<
+            String,
+            std::collections::HashMap<String, Vec<usize>>,
+        > = Default::default();
         for (t, v, d) in received_id_tokens(cx) {
             let (Some(alg), Some(claim)) = (d.alg(), d.claim_str("at_hash")) else {
                 continue;
@@ -2163,12 +2213,28 @@ impl Rule for Jwt013 {
                 continue;
             }
             let a = &cx.exchanges[anchor];
-            let other = cx.exchanges.iter().find_map(|e| {
-                let r = e.response.as_ref()?;
-                let x = r.field("access_token")?;
-                (e.index != t.index && half_hash_matches(alg, x, claim) == Some(true))
-                    .then_some(e.index)
+            // Which response's access token the claim does hash: every access token is hashed
+            // once per algorithm, however many ID tokens mismatch.
+            let hashes = by_half.entry(alg.to_string()).or_insert_with(|| {
+                let mut m: std::collections::HashMap<String, Vec<usize>> = Default::default();
+                for e in cx.exchanges {
+                    let Some(x) = e.response.as_ref().and_then(|r| r.field("access_token")) else {
+                        continue;
+                    };
+                    let alt = (alg == "EdDSA").then(|| jose::left_half_hash("RS256", x));
+                    for h in [jose::left_half_hash(alg, x)]
+                        .into_iter()
+                        .chain(alt)
+                        .flatten()
+                    {
+                        m.entry(h).or_default().push(e.index);
+                    }
+                }
+                m
             });
+            let other = hashes
+                .get(claim)
+                .and_then(|v| v.iter().copied().find(|&i| i != t.index));
             let confirmed = is_failure(a) && server_says(a, &[], &["at_hash"]);
             let mut rep = cx
                 .report(
@@ -2468,7 +2534,7 @@ impl Rule for Jwt015 {
                     continue;
                 };
                 let Some(g) = groups.iter().find(|g| {
-                    decoded(&g.value)
+                    g.decoded()
                         .is_some_and(|d| d.kid() == Some(kid) && d.alg().is_some_and(is_asymmetric))
                 }) else {
                     continue;
@@ -2489,14 +2555,14 @@ impl Rule for Jwt015 {
             }
         }
         // Header `jwk` of proofs and assertions.
-        for g in &groups {
+        for g in groups.iter() {
             if !matches!(
                 g.role(),
                 Role::Proof | Role::ClientAssertion | Role::GrantAssertion
             ) {
                 continue;
             }
-            let Some(d) = decoded(&g.value) else { continue };
+            let Some(d) = g.decoded() else { continue };
             let Some(jwk) = d.header.get("jwk") else {
                 continue;
             };

@@ -124,6 +124,14 @@ pub struct Context<'a> {
     pub options: &'a Options,
     current: Option<&'static Meta>,
     findings: Vec<Finding>,
+    /// Views of the capture several rules share, computed on first use.
+    memo: Memo,
+}
+
+/// Views of the capture that several rules need, built once per run.
+#[derive(Default)]
+struct Memo {
+    token_groups: std::cell::OnceCell<std::rc::Rc<Vec<jwt::Group>>>,
 }
 
 impl<'a> Context<'a> {
@@ -134,6 +142,7 @@ impl<'a> Context<'a> {
             options,
             current: None,
             findings: Vec::new(),
+            memo: Memo::default(),
         }
     }
 

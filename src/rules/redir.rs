@@ -1860,37 +1860,49 @@ impl Rule for Redir010 {
         if !any_cookie {
             return;
         }
-        for c in callbacks(cx) {
-            let Some(ri) = c.request else { continue };
+        // The transaction must have started here: an authorization request before it.
+        let cbs: Vec<(usize, Callback)> = callbacks(cx)
+            .into_iter()
+            .filter_map(|c| Some((c.request?, c)))
+            .filter(|(_, c)| request_for(ex, c).is_some())
+            .collect();
+        if cbs.is_empty() {
+            return;
+        }
+        // Cookies each origin holds before each callback (name → SameSite), in one pass.
+        type Jar = Vec<(String, Option<String>, usize)>;
+        let wanted: std::collections::HashSet<usize> = cbs.iter().map(|(ri, _)| *ri).collect();
+        let mut jars: std::collections::HashMap<(&str, &str, Option<u16>), Jar> =
+            std::collections::HashMap::new();
+        let mut before: std::collections::HashMap<usize, Jar> = std::collections::HashMap::new();
+        for e in ex {
+            let Some(o) = e.request.origin() else {
+                continue;
+            };
+            let held = jars.entry(o).or_default();
+            if wanted.contains(&e.index) {
+                before.insert(e.index, held.clone());
+            }
+            for n in cookie_names(e) {
+                if !held.iter().any(|(h, _, _)| *h == n) {
+                    held.push((n, Some("unknown".into()), e.index));
+                }
+            }
+            for (n, ss, deleted) in set_cookies(e) {
+                held.retain(|(h, _, _)| *h != n);
+                if !deleted {
+                    held.push((n, ss, e.index));
+                }
+            }
+        }
+        for (ri, c) in cbs {
             let cb = &ex[ri];
             let Some(origin) = origin_of(&cb.request.url) else {
                 continue;
             };
-            // The transaction must have started here: an authorization request before it.
-            if request_for(ex, &c).is_none() {
+            let Some(held) = before.get(&ri).filter(|h| !h.is_empty()) else {
                 continue;
-            }
-            // Cookies the client's origin holds before the callback (name → SameSite).
-            let mut held: Vec<(String, Option<String>, usize)> = Vec::new();
-            for e in ex[..ri].iter() {
-                if origin_of(&e.request.url).as_deref() != Some(origin.as_str()) {
-                    continue;
-                }
-                for n in cookie_names(e) {
-                    if !held.iter().any(|(h, _, _)| *h == n) {
-                        held.push((n, Some("unknown".into()), e.index));
-                    }
-                }
-                for (n, ss, deleted) in set_cookies(e) {
-                    held.retain(|(h, _, _)| *h != n);
-                    if !deleted {
-                        held.push((n, ss, e.index));
-                    }
-                }
-            }
-            if held.is_empty() {
-                continue;
-            }
+            };
             let sent = cookie_names(cb);
             let missing: Vec<&(String, Option<String>, usize)> =
                 held.iter().filter(|(n, _, _)| !sent.contains(n)).collect();
