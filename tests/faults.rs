@@ -9,7 +9,10 @@ mod doctor;
 #[path = "support/fake_server.rs"]
 mod fake_server;
 
-use doctor::{Run, run};
+use doctor::{
+    Run, assert_diagnosis, check_args, client_credentials_args, run, run_check,
+    run_client_credentials, temp_file,
+};
 use fake_server::{Reply, http, json};
 use std::time::{Duration, Instant};
 
@@ -22,23 +25,12 @@ fn cc(url: &str, extra: &[&str]) -> Run {
 }
 
 fn cc_env(url: &str, extra: &[&str], env: &[(&str, &str)]) -> Run {
-    let mut args = vec![
-        "check",
-        "--token-url",
-        url,
-        "--format",
-        "json",
-        "--grant-type",
-        "client_credentials",
-        "--client-id",
-        "app",
-        "--client-secret-env",
-        "OD_SECRET",
-    ];
-    args.extend_from_slice(extra);
-    let mut all_env = vec![("OD_SECRET", "fault-test-secret")];
-    all_env.extend_from_slice(env);
-    run(&args, &all_env)
+    run_client_credentials(
+        &["--token-url", url],
+        ("app", "fault-test-secret"),
+        extra,
+        env,
+    )
 }
 
 fn top_message(r: &Run) -> String {
@@ -50,7 +42,7 @@ fn top_message(r: &Run) -> String {
 
 fn assert_stat_diagnosis(r: &Run, words: &str) {
     assert_eq!(r.code, 1, "{r}");
-    let (rule, _) = r.top().unwrap_or_else(|| panic!("no finding\n{r}"));
+    let rule = r.top_rule();
     assert!(rule.starts_with("STAT"), "{rule}\n{r}");
     assert!(
         top_message(r).contains(words),
@@ -86,15 +78,14 @@ fn an_untrusted_certificate_is_a_tls_diagnosis_and_insecure_is_recorded() {
     let r = cc(&server.url("/token"), &[]);
     assert_stat_diagnosis(&r, "TLS handshake failed");
 
-    let saved = tempfile::NamedTempFile::new().unwrap();
-    let path = saved.path().display().to_string();
+    let saved = temp_file("");
     let r = cc(
         &server.url("/token"),
-        &["--insecure", "--save-capture", &path],
+        &["--insecure", "--save-capture", &saved.path],
     );
     assert_eq!(r.code, 0, "{r}");
     assert!(r.stderr.contains("--insecure"), "{r}");
-    let dump = std::fs::read_to_string(saved.path()).unwrap();
+    let dump = saved.read();
     assert!(dump.contains("x-oauth-doctor-tls-verify"), "{dump}");
 }
 
@@ -106,12 +97,8 @@ fn a_private_ca_is_trusted_with_cacert() {
     });
     let r = cc(&server.url("/token"), &[]);
     assert_stat_diagnosis(&r, "TLS handshake failed");
-    let ca = tempfile::NamedTempFile::new().unwrap();
-    std::fs::write(ca.path(), &pki.ca_pem).unwrap();
-    let r = cc(
-        &server.url("/token"),
-        &["--cacert", &ca.path().display().to_string()],
-    );
+    let ca = temp_file(&pki.ca_pem);
+    let r = cc(&server.url("/token"), &["--cacert", &ca.path]);
     assert_eq!(r.code, 0, "{r}");
 }
 
@@ -121,30 +108,15 @@ fn tls_client_auth_presents_the_client_certificate() {
     let server = fake_server::start_tls(fake_server::pki_config(&pki, true), |_, _| {
         json("200 OK", TOKEN_OK)
     });
-    let dir = tempfile::tempdir().unwrap();
-    let file = |name: &str, text: &str| {
-        let p = dir.path().join(name);
-        std::fs::write(&p, text).unwrap();
-        p.display().to_string()
-    };
-    let ca = file("ca.pem", &pki.ca_pem);
-    let cert = file("client.pem", &pki.client_cert_pem);
-    let key = file("client.key", &pki.client_key_pem);
-    let base = [
-        "check",
-        "--token-url",
-        &server.url("/token"),
-        "--format",
-        "json",
-        "--grant-type",
-        "client_credentials",
-        "--client-id",
-        "mtls-app",
-        "--cacert",
-        &ca,
-    ];
-    let mut with_cert = base.to_vec();
-    with_cert.extend(["--client-cert", &cert, "--client-key", &key]);
+    let ca = temp_file(&pki.ca_pem);
+    let cert = temp_file(&pki.client_cert_pem);
+    let key = temp_file(&pki.client_key_pem);
+    let url = server.url("/token");
+    let mut args = client_credentials_args("mtls-app").to_vec();
+    args.extend(["--cacert", &ca.path]);
+    let base = check_args(&["--token-url", &url], &args);
+    let mut with_cert = base.clone();
+    with_cert.extend(["--client-cert", &cert.path, "--client-key", &key.path]);
     let r = run(&with_cert, &[]);
     assert_eq!(r.code, 0, "{r}");
     let seen = server.requests();
@@ -153,7 +125,7 @@ fn tls_client_auth_presents_the_client_certificate() {
     // without the certificate the server ends the handshake
     let r = run(&base, &[]);
     assert_eq!(r.code, 1, "{r}");
-    assert!(r.top().unwrap().0.starts_with("STAT"), "{r}");
+    assert!(r.top_rule().starts_with("STAT"), "{r}");
 }
 
 #[test]
@@ -166,8 +138,7 @@ fn an_html_502_from_a_gateway_is_a_server_error() {
         )
     });
     let r = cc(&server.url("/token"), &[]);
-    assert_eq!(r.code, 1, "{r}");
-    assert_eq!(r.top_category(), "server_error", "{r}");
+    assert_diagnosis(&r, "server_error", &[], "server_error");
 }
 
 #[test]
@@ -203,18 +174,16 @@ fn a_10_mb_response_is_capped_and_the_cap_recorded() {
         body.extend(br#"","token_type":"Bearer"}"#);
         http("200 OK", &[("Content-Type", "application/json")], &body)
     });
-    let saved = tempfile::NamedTempFile::new().unwrap();
-    let path = saved.path().display().to_string();
+    let saved = temp_file("");
     let started = Instant::now();
     let r = cc(
         &server.url("/token"),
-        &["--save-capture", &path, "--show-secrets"],
+        &["--save-capture", &saved.path, "--show-secrets"],
     );
     assert!(started.elapsed() < Duration::from_secs(20));
     assert!(r.code == 0 || r.code == 1, "{r}");
     assert!(r.stderr.contains("body capped"), "{r}");
-    let dump: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(saved.path()).unwrap()).unwrap();
+    let dump = saved.json();
     let resp = &dump["exchanges"][0]["response"];
     assert!(resp["body"].as_str().unwrap().len() <= 1 << 20);
     assert!(
@@ -251,20 +220,14 @@ fn device_flow_honours_the_interval_and_slow_down() {
             json("200 OK", TOKEN_OK)
         }
     });
-    let r = run(
+    let r = run_check(
         &[
-            "check",
             "--token-url",
             &server.url("/token"),
             "--device-authorization-url",
             &server.url("/device/auth"),
-            "--format",
-            "json",
-            "--grant-type",
-            "device_code",
-            "--client-id",
-            "tv",
         ],
+        &["--grant-type", "device_code", "--client-id", "tv"],
         &[],
     );
     assert_eq!(r.code, 0, "{r}");
@@ -299,20 +262,11 @@ fn proxies_are_used_for_remote_hosts_but_not_for_loopback() {
     assert_eq!(r.code, 0, "{r}");
 
     // remote target: goes through the proxy (no secret, so plain http is allowed)
-    let r = run(
-        &[
-            "check",
-            "--token-url",
-            "http://idp.example.com/oauth/token",
-            "--format",
-            "json",
-            "--grant-type",
-            "client_credentials",
-            "--client-id",
-            "public-app",
-            "--auth-method",
-            "none",
-        ],
+    let mut args = client_credentials_args("public-app").to_vec();
+    args.extend(["--auth-method", "none"]);
+    let r = run_check(
+        &["--token-url", "http://idp.example.com/oauth/token"],
+        &args,
         &[("HTTP_PROXY", &proxy.base), ("http_proxy", &proxy.base)],
     );
     assert_eq!(r.code, 0, "{r}");
@@ -329,67 +283,43 @@ fn proxies_are_used_for_remote_hosts_but_not_for_loopback() {
 
 #[test]
 fn bad_live_arguments_are_exit_2_with_a_message() {
-    let cases: &[(&[&str], &str)] = &[
+    // `check --token-url <nothing listens> --grant-type GRANT --client-id a ARGS`
+    let refused = |grant: &'static str, args: &[&'static str]| {
+        let mut all = vec![
+            "check",
+            "--token-url",
+            "http://127.0.0.1:1/t",
+            "--grant-type",
+            grant,
+            "--client-id",
+            "a",
+        ];
+        all.extend_from_slice(args);
+        all
+    };
+    let cases: Vec<(Vec<&str>, &str)> = vec![
         (
-            &[
-                "check",
-                "--token-url",
-                "http://127.0.0.1:1/t",
-                "--grant-type",
+            refused(
                 "client_credentials",
-                "--client-id",
-                "a",
-                "--client-secret-env",
-                "OD_UNSET_VARIABLE",
-            ],
+                &["--client-secret-env", "OD_UNSET_VARIABLE"],
+            ),
             "OD_UNSET_VARIABLE",
         ),
         (
-            &["check", "capture.json", "--issuer", "https://idp.example"],
+            vec!["check", "capture.json", "--issuer", "https://idp.example"],
             "replaces INPUT",
         ),
+        (refused("authorization_code", &[]), "--code"),
         (
-            &[
-                "check",
-                "--token-url",
-                "http://127.0.0.1:1/t",
-                "--grant-type",
-                "authorization_code",
-                "--client-id",
-                "a",
-            ],
-            "--code",
-        ),
-        (
-            &[
-                "check",
-                "--token-url",
-                "http://127.0.0.1:1/t",
-                "--grant-type",
-                "client_credentials",
-                "--client-id",
-                "a",
-                "--extra",
-                "client_secret=oops",
-            ],
+            refused("client_credentials", &["--extra", "client_secret=oops"]),
             "must not be given on the command line",
         ),
         (
-            &[
-                "check",
-                "--token-url",
-                "http://127.0.0.1:1/t",
-                "--grant-type",
-                "client_credentials",
-                "--client-id",
-                "a",
-                "--private-key",
-                "Cargo.toml",
-            ],
+            refused("client_credentials", &["--private-key", "Cargo.toml"]),
             "private key",
         ),
     ];
-    for (args, words) in cases {
+    for (args, words) in &cases {
         let r = run(args, &[]);
         assert_eq!(r.code, 2, "{args:?}\n{r}");
         assert!(r.stderr.contains(words), "{args:?}: `{words}`\n{r}");

@@ -10,11 +10,9 @@ mod live_server;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use doctor::{Run, command, run};
+use doctor::{Run, run, run_stdin, temp_file};
 use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
-use live_server::{API_RESOURCE, LiveServer, clients, http_client};
-use std::io::Write;
-use std::process::Stdio;
+use live_server::{API_RESOURCE, LiveServer, clients, crate_path, http_client, jwt_part};
 
 const HMAC_SECRET: &str = "an-hmac-secret-long-enough-for-hs256!";
 
@@ -40,30 +38,11 @@ fn unsigned(header: &str, claims: &str) -> String {
 fn inspect_stdin(token: &str, args: &[&str], env: &[(&str, &str)]) -> Run {
     let mut all = vec!["inspect", "-"];
     all.extend_from_slice(args);
-    let mut child = command(&all, env)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(token.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    run_stdin(&all, env, token)
 }
 
 fn checks(r: &Run) -> Vec<(String, String)> {
-    let j: serde_json::Value =
-        serde_json::from_str(&r.stdout).unwrap_or_else(|e| panic!("{e}\n{r}"));
-    j["checks"]
+    r.json()["checks"]
         .as_array()
         .unwrap()
         .iter()
@@ -107,32 +86,24 @@ fn an_expired_token_says_how_long_ago_and_that_nothing_was_verified() {
     assert!(!r.stdout.contains(&t), "{r}");
 
     // the same token when it is still valid, verified with the shared secret
-    let r = inspect_stdin(
-        &t,
-        &[
-            "--now",
-            "2026-11-29T09:30:00Z",
-            "--hmac-secret-env",
-            "OD_HMAC",
-            "--format",
-            "json",
-        ],
-        &[("OD_HMAC", HMAC_SECRET)],
-    );
+    let with_secret = |secret: &str| {
+        inspect_stdin(
+            &t,
+            &[
+                "--now",
+                "2026-11-29T09:30:00Z",
+                "--hmac-secret-env",
+                "OD_HMAC",
+                "--format",
+                "json",
+            ],
+            &[("OD_HMAC", secret)],
+        )
+    };
+    let r = with_secret(HMAC_SECRET);
     assert_eq!(r.code, 0, "{r}");
     assert_eq!(status_of(&r, "signature"), "pass", "{r}");
-    let r = inspect_stdin(
-        &t,
-        &[
-            "--now",
-            "2026-11-29T09:30:00Z",
-            "--hmac-secret-env",
-            "OD_HMAC",
-            "--format",
-            "json",
-        ],
-        &[("OD_HMAC", "a-different-secret-of-enough-length!!")],
-    );
+    let r = with_secret("a-different-secret-of-enough-length!!");
     assert_eq!(r.code, 1, "{r}");
     assert_eq!(status_of(&r, "signature"), "fail", "{r}");
 }
@@ -148,25 +119,10 @@ fn alg_none_and_unknown_algorithms_are_reported_not_crashed() {
         "{}sig",
         unsigned(r#"{"alg":"ES512","kid":"k"}"#, r#"{"sub":"x"}"#)
     );
-    let jwks = tempfile::NamedTempFile::new().unwrap();
-    std::fs::write(
-        jwks.path(),
-        r#"{"keys":[{"kty":"oct","kid":"k","k":"c2VjcmV0"}]}"#,
-    )
-    .unwrap();
-    let r = inspect_stdin(
-        &es512,
-        &[
-            "--jwks",
-            &jwks.path().display().to_string(),
-            "--format",
-            "json",
-        ],
-        &[],
-    );
+    let jwks = temp_file(r#"{"keys":[{"kty":"oct","kid":"k","k":"c2VjcmV0"}]}"#);
+    let r = inspect_stdin(&es512, &["--jwks", &jwks.path, "--format", "json"], &[]);
     assert_eq!(r.code, 1, "{r}");
-    let j: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
-    assert_eq!(j["header"]["alg"], "ES512");
+    assert_eq!(r.json()["header"]["alg"], "ES512");
     assert!(r.stdout.contains("not supported"), "{r}");
 }
 
@@ -181,15 +137,10 @@ fn unusable_input_is_exit_2() {
 
 /// A JWT access token for the API from the live provider (client_credentials).
 fn live_access_token(server: &LiveServer) -> String {
-    let (id, secret) = clients::CONF_BASIC;
-    let json: serde_json::Value = http_client()
-        .post(server.token_endpoint())
-        .basic_auth(id, Some(secret))
-        .form(&[("grant_type", "client_credentials")])
-        .send()
-        .unwrap()
-        .json()
-        .unwrap();
+    let json = server.ok_token(
+        Some(clients::CONF_BASIC),
+        &[("grant_type", "client_credentials")],
+    );
     json["access_token"].as_str().unwrap().to_string()
 }
 
@@ -213,8 +164,7 @@ fn a_provider_token_verifies_through_discovery_a_jwks_url_and_a_jwks_file() {
         &[],
     );
     assert_eq!(r.code, 0, "{r}");
-    let j: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
-    assert_eq!(j["verified"], true, "{r}");
+    assert_eq!(r.json()["verified"], true, "{r}");
     assert!(checks(&r).iter().all(|(_, s)| s == "pass"), "{r}");
 
     let jwks_url = server.endpoint("jwks_uri");
@@ -223,9 +173,8 @@ fn a_provider_token_verifies_through_discovery_a_jwks_url_and_a_jwks_file() {
     assert!(r.stdout.contains("signature verified"), "{r}");
 
     let jwks_text = http_client().get(&jwks_url).send().unwrap().text().unwrap();
-    let file = tempfile::NamedTempFile::new().unwrap();
-    std::fs::write(file.path(), &jwks_text).unwrap();
-    let r = inspect_stdin(&token, &["--jwks", &file.path().display().to_string()], &[]);
+    let file = temp_file(&jwks_text);
+    let r = inspect_stdin(&token, &["--jwks", &file.path], &[]);
     assert_eq!(r.code, 0, "{r}");
 }
 
@@ -236,8 +185,7 @@ fn tampering_a_foreign_key_and_wrong_expectations_are_all_listed() {
     };
     let token = live_access_token(server);
     let parts: Vec<&str> = token.split('.').collect();
-    let mut claims: serde_json::Value =
-        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts[1]).unwrap()).unwrap();
+    let mut claims = jwt_part(&token, 1);
     claims["sub"] = "mallory".into();
     let tampered = format!(
         "{}.{}.{}",
@@ -267,27 +215,11 @@ fn tampering_a_foreign_key_and_wrong_expectations_are_all_listed() {
     assert!(r.stdout.contains("trailing slash"), "{r}");
 
     // a key set without the token's kid: the kid is named
-    let header: serde_json::Value =
-        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts[0]).unwrap()).unwrap();
+    let header = jwt_part(&token, 0);
     let kid = header["kid"].as_str().unwrap();
-    let other = tempfile::NamedTempFile::new().unwrap();
-    std::fs::write(
-        other.path(),
-        std::fs::read_to_string(
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(clients::PKJWT_KEY_JWK),
-        )
-        .unwrap(),
-    )
-    .unwrap();
-    let r = run(
-        &[
-            "inspect",
-            &token,
-            "--jwks",
-            &other.path().display().to_string(),
-        ],
-        &[],
-    );
+    // pkjwt-client's own key, not one of the provider's
+    let other = crate_path(clients::PKJWT_KEY_JWK);
+    let r = run(&["inspect", &token, "--jwks", &other], &[]);
     assert_eq!(r.code, 1, "{r}");
     assert!(
         r.stdout.contains(&format!("`{kid}` is not in the key set")),

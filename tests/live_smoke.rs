@@ -7,40 +7,29 @@ mod live_server;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
-use live_server::{API_RESOURCE, LiveServer, REDIRECT_URI, clients, http_client};
+use live_server::{
+    API_RESOURCE, LiveServer, REDIRECT_URI, clients, code_form, crate_path, http_client, jwt_part,
+};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-fn post_token(
-    server: &LiveServer,
-    basic: Option<(&str, &str)>,
-    form: &[(&str, &str)],
-) -> (u16, Value) {
-    let url = server.token_endpoint();
-    let mut req = http_client().post(&url).form(form);
-    if let Some((id, secret)) = basic {
-        req = req.basic_auth(id, Some(secret));
-    }
-    let resp = req.send().unwrap_or_else(|e| panic!("POST {url}: {e}"));
-    let status = resp.status().as_u16();
-    let body = resp.text().unwrap();
-    let json = serde_json::from_str(&body).unwrap_or_else(|e| panic!("{e}: {body}"));
-    (status, json)
-}
-
-fn ok_token(server: &LiveServer, basic: Option<(&str, &str)>, form: &[(&str, &str)]) -> Value {
-    let (status, json) = post_token(server, basic, form);
-    assert_eq!(status, 200, "token response {json}\n{}", server.log());
-    assert!(
-        json["access_token"].as_str().is_some_and(|t| !t.is_empty()),
-        "{json}"
-    );
-    json
-}
+const CLIENT_CREDENTIALS: &[(&str, &str)] = &[("grant_type", "client_credentials")];
 
 fn jwt_claims(jwt: &str) -> Value {
-    let payload = jwt.split('.').nth(1).expect("a JWT");
-    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap()
+    jwt_part(jwt, 1)
+}
+
+/// A client_credentials request authenticated with a client assertion (RFC 7523).
+fn assertion_form<'a>(client_id: &'a str, assertion: &'a str) -> [(&'a str, &'a str); 4] {
+    [
+        ("grant_type", "client_credentials"),
+        ("client_id", client_id),
+        (
+            "client_assertion_type",
+            "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+        ),
+        ("client_assertion", assertion),
+    ]
 }
 
 /// RFC 6749 §2.3.1: client id and secret are form-urlencoded before Basic encoding.
@@ -106,15 +95,7 @@ fn code_flow_confidential_basic_with_refresh_rotation() {
             &[],
         )
         .unwrap();
-    let tokens = ok_token(
-        server,
-        Some((id, secret)),
-        &[
-            ("grant_type", "authorization_code"),
-            ("code", &code),
-            ("redirect_uri", REDIRECT_URI),
-        ],
-    );
+    let tokens = server.ok_token(Some((id, secret)), &code_form(&code, &[]));
     assert!(tokens["id_token"].is_string(), "{tokens}");
     assert_eq!(
         jwt_claims(tokens["id_token"].as_str().unwrap())["sub"],
@@ -136,8 +117,7 @@ fn code_flow_confidential_basic_with_refresh_rotation() {
     assert_eq!(userinfo["email"], "alice@example.test", "{userinfo}");
 
     // rotation: a new refresh token each time; the old one is then invalid_grant
-    let refreshed = ok_token(
-        server,
+    let refreshed = server.ok_token(
         Some((id, secret)),
         &[("grant_type", "refresh_token"), ("refresh_token", &rt1)],
     );
@@ -146,68 +126,44 @@ fn code_flow_confidential_basic_with_refresh_rotation() {
         .expect("rotated refresh_token")
         .to_owned();
     assert_ne!(rt1, rt2);
-    let (status, err) = post_token(
-        server,
+    server.assert_token_error(
         Some((id, secret)),
         &[("grant_type", "refresh_token"), ("refresh_token", &rt1)],
-    );
-    assert_eq!(
-        (status, err["error"].as_str()),
-        (400, Some("invalid_grant")),
-        "{err}"
+        400,
+        "invalid_grant",
     );
     // ... and replaying a rotated refresh token revokes the whole grant
-    let (status, err) = post_token(
-        server,
+    server.assert_token_error(
         Some((id, secret)),
         &[("grant_type", "refresh_token"), ("refresh_token", &rt2)],
-    );
-    assert_eq!(
-        (status, err["error"].as_str()),
-        (400, Some("invalid_grant")),
-        "{err}"
+        400,
+        "invalid_grant",
     );
 
     // the code is single use
-    let (status, err) = post_token(
-        server,
+    server.assert_token_error(
         Some((id, secret)),
-        &[
-            ("grant_type", "authorization_code"),
-            ("code", &code),
-            ("redirect_uri", REDIRECT_URI),
-        ],
-    );
-    assert_eq!(
-        (status, err["error"].as_str()),
-        (400, Some("invalid_grant")),
-        "{err}"
+        &code_form(&code, &[]),
+        400,
+        "invalid_grant",
     );
 
     // replaying a code revokes the tokens issued from it
     let code = server
         .authorization_code(id, REDIRECT_URI, "openid", None, &[])
         .unwrap();
-    let form = [
-        ("grant_type", "authorization_code"),
-        ("code", code.as_str()),
-        ("redirect_uri", REDIRECT_URI),
-    ];
-    let tokens = ok_token(server, Some((id, secret)), &form);
+    let form = code_form(&code, &[]);
+    let tokens = server.ok_token(Some((id, secret)), &form);
     let rt = tokens["refresh_token"]
         .as_str()
         .expect("refresh token without offline_access");
-    let (status, _) = post_token(server, Some((id, secret)), &form);
+    let (status, _) = server.post_token(Some((id, secret)), &form);
     assert_eq!(status, 400);
-    let (status, err) = post_token(
-        server,
+    server.assert_token_error(
         Some((id, secret)),
         &[("grant_type", "refresh_token"), ("refresh_token", rt)],
-    );
-    assert_eq!(
-        (status, err["error"].as_str()),
-        (400, Some("invalid_grant")),
-        "{err}"
+        400,
+        "invalid_grant",
     );
 }
 
@@ -226,19 +182,15 @@ fn code_flow_error_cases() {
     let code = server
         .authorization_code(id, REDIRECT_URI, "openid", None, &[])
         .unwrap();
-    let (status, err) = post_token(
-        server,
+    server.assert_token_error(
         Some((id, secret)),
         &[
             ("grant_type", "authorization_code"),
             ("code", &code),
             ("redirect_uri", "http://127.0.0.1:8976/x"),
         ],
-    );
-    assert_eq!(
-        (status, err["error"].as_str()),
-        (400, Some("invalid_grant")),
-        "{err}"
+        400,
+        "invalid_grant",
     );
     // an unknown client is an error page
     let err = server
@@ -246,6 +198,7 @@ fn code_flow_error_cases() {
         .unwrap_err();
     assert!(err.contains("invalid_client"), "{err}");
 }
+
 #[test]
 fn code_flow_with_api_scope_yields_a_jwt_access_token() {
     let Some(server) = LiveServer::shared() else {
@@ -261,16 +214,9 @@ fn code_flow_with_api_scope_yields_a_jwt_access_token() {
             &[("login_hint", "bob")],
         )
         .unwrap();
-    let tokens = ok_token(
-        server,
+    let tokens = server.ok_token(
         None,
-        &[
-            ("grant_type", "authorization_code"),
-            ("code", &code),
-            ("redirect_uri", REDIRECT_URI),
-            ("client_id", id),
-            ("client_secret", secret),
-        ],
+        &code_form(&code, &[("client_id", id), ("client_secret", secret)]),
     );
     let at = jwt_claims(tokens["access_token"].as_str().unwrap());
     assert_eq!(at["aud"], API_RESOURCE, "{at}");
@@ -299,16 +245,15 @@ fn code_flow_public_client_with_pkce() {
         )
         .unwrap();
 
-    let tokens = ok_token(
-        server,
+    let tokens = server.ok_token(
         None,
-        &[
-            ("grant_type", "authorization_code"),
-            ("code", &code),
-            ("redirect_uri", REDIRECT_URI),
-            ("client_id", clients::PUBLIC_PKCE),
-            ("code_verifier", verifier),
-        ],
+        &code_form(
+            &code,
+            &[
+                ("client_id", clients::PUBLIC_PKCE),
+                ("code_verifier", verifier),
+            ],
+        ),
     );
     assert!(tokens["refresh_token"].is_string(), "{tokens}");
 
@@ -322,24 +267,20 @@ fn code_flow_public_client_with_pkce() {
             &[],
         )
         .unwrap();
-    let (status, err) = post_token(
-        server,
+    server.assert_token_error(
         None,
-        &[
-            ("grant_type", "authorization_code"),
-            ("code", &code),
-            ("redirect_uri", REDIRECT_URI),
-            ("client_id", clients::PUBLIC_PKCE),
-            (
-                "code_verifier",
-                "wrong-verifier-wrong-verifier-wrong-verifier-0123",
-            ),
-        ],
-    );
-    assert_eq!(
-        (status, err["error"].as_str()),
-        (400, Some("invalid_grant")),
-        "{err}"
+        &code_form(
+            &code,
+            &[
+                ("client_id", clients::PUBLIC_PKCE),
+                (
+                    "code_verifier",
+                    "wrong-verifier-wrong-verifier-wrong-verifier-0123",
+                ),
+            ],
+        ),
+        400,
+        "invalid_grant",
     );
 
     // PKCE is required for the public client: the authorization request itself is refused
@@ -368,18 +309,13 @@ fn client_credentials_for_every_auth_method() {
 
     // client_secret_basic: JWT access token for the API (the default resource)
     let (id, secret) = clients::CONF_BASIC;
-    let tokens = ok_token(
-        server,
-        Some((id, secret)),
-        &[("grant_type", "client_credentials")],
-    );
+    let tokens = server.ok_token(Some((id, secret)), CLIENT_CREDENTIALS);
     let at = jwt_claims(tokens["access_token"].as_str().unwrap());
     assert_eq!(at["aud"], API_RESOURCE);
     assert_eq!(at["client_id"], id);
     assert_eq!(tokens["expires_in"], 60);
     assert!(tokens.get("refresh_token").is_none());
-    let tokens = ok_token(
-        server,
+    let tokens = server.ok_token(
         Some((id, secret)),
         &[
             ("grant_type", "client_credentials"),
@@ -389,67 +325,41 @@ fn client_credentials_for_every_auth_method() {
     );
     assert_eq!(tokens["scope"], "api:read");
     // an unknown resource is invalid_target
-    let (status, err) = post_token(
-        server,
+    server.assert_token_error(
         Some((id, secret)),
         &[
             ("grant_type", "client_credentials"),
             ("resource", "https://other.example.test"),
         ],
-    );
-    assert_eq!(
-        (status, err["error"].as_str()),
-        (400, Some("invalid_target")),
-        "{err}"
+        400,
+        "invalid_target",
     );
     // wrong secret
-    let (status, err) = post_token(
-        server,
+    server.assert_token_error(
         Some((id, "nope")),
-        &[("grant_type", "client_credentials")],
-    );
-    assert_eq!(
-        (status, err["error"].as_str()),
-        (401, Some("invalid_client")),
-        "{err}"
+        CLIENT_CREDENTIALS,
+        401,
+        "invalid_client",
     );
 
     // client_secret_post; the registered method is enforced both ways
     let (id, secret) = clients::CONF_POST;
-    ok_token(
-        server,
-        None,
-        &[
+    let in_body = |id, secret| {
+        [
             ("grant_type", "client_credentials"),
             ("client_id", id),
             ("client_secret", secret),
-        ],
-    );
-    let (status, err) = post_token(
-        server,
+        ]
+    };
+    server.ok_token(None, &in_body(id, secret));
+    server.assert_token_error(
         Some((id, secret)),
-        &[("grant_type", "client_credentials")],
-    );
-    assert_eq!(
-        (status, err["error"].as_str()),
-        (401, Some("invalid_client")),
-        "{err}"
+        CLIENT_CREDENTIALS,
+        401,
+        "invalid_client",
     );
     let (id, secret) = clients::CONF_BASIC;
-    let (status, err) = post_token(
-        server,
-        None,
-        &[
-            ("grant_type", "client_credentials"),
-            ("client_id", id),
-            ("client_secret", secret),
-        ],
-    );
-    assert_eq!(
-        (status, err["error"].as_str()),
-        (401, Some("invalid_client")),
-        "{err}"
-    );
+    server.assert_token_error(None, &in_body(id, secret), 401, "invalid_client");
 
     // special characters: form-urlencoded before Basic (RFC 6749 §2.3.1) works ...
     let (id, secret) = clients::CONF_SPECIAL;
@@ -460,52 +370,32 @@ fn client_credentials_for_every_auth_method() {
     let resp = http_client()
         .post(server.token_endpoint())
         .header("authorization", header)
-        .form(&[("grant_type", "client_credentials")])
+        .form(CLIENT_CREDENTIALS)
         .send()
         .unwrap();
     assert_eq!(resp.status().as_u16(), 200, "{}", resp.text().unwrap());
     // ... the raw secret (not form-urlencoded; its "%t" is not a valid escape) is refused
-    let (status, err) = post_token(
-        server,
+    server.assert_token_error(
         Some((id, secret)),
-        &[("grant_type", "client_credentials")],
-    );
-    assert_eq!(
-        (status, err["error"].as_str()),
-        (400, Some("invalid_request")),
-        "{err}"
+        CLIENT_CREDENTIALS,
+        400,
+        "invalid_request",
     );
 
     // cc-only: client_credentials yes, refresh_token no (unauthorized_client), code flow no
     let (id, secret) = clients::CC_ONLY;
-    ok_token(
-        server,
-        Some((id, secret)),
-        &[("grant_type", "client_credentials")],
-    );
-    let (status, err) = post_token(
-        server,
+    server.ok_token(Some((id, secret)), CLIENT_CREDENTIALS);
+    server.assert_token_error(
         Some((id, secret)),
         &[("grant_type", "refresh_token"), ("refresh_token", "x")],
+        400,
+        "unauthorized_client",
     );
-    assert_eq!(
-        (status, err["error"].as_str()),
-        (400, Some("unauthorized_client")),
-        "{err}"
-    );
-    let (status, err) = post_token(
-        server,
+    server.assert_token_error(
         Some((id, secret)),
-        &[
-            ("grant_type", "authorization_code"),
-            ("code", "x"),
-            ("redirect_uri", REDIRECT_URI),
-        ],
-    );
-    assert_eq!(
-        (status, err["error"].as_str()),
-        (400, Some("unauthorized_client")),
-        "{err}"
+        &code_form("x", &[]),
+        400,
+        "unauthorized_client",
     );
     let err = server
         .authorization_code(id, REDIRECT_URI, "openid", None, &[])
@@ -531,28 +421,12 @@ fn client_credentials_for_every_auth_method() {
         &EncodingKey::from_secret(secret.as_bytes()).unwrap(),
     )
     .unwrap();
-    let form = [
-        ("grant_type", "client_credentials"),
-        ("client_id", id),
-        (
-            "client_assertion_type",
-            "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
-        ),
-        ("client_assertion", &assertion),
-    ];
-    ok_token(server, None, &form);
+    let form = assertion_form(id, &assertion);
+    server.ok_token(None, &form);
     // replay of the same assertion is refused
-    let (status, err) = post_token(server, None, &form);
-    assert_eq!(
-        (status, err["error"].as_str()),
-        (401, Some("invalid_client")),
-        "{err}"
-    );
+    server.assert_token_error(None, &form, 401, "invalid_client");
 
-    let pem = std::fs::read(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(clients::PKJWT_KEY_PEM),
-    )
-    .unwrap();
+    let pem = std::fs::read(crate_path(clients::PKJWT_KEY_PEM)).unwrap();
     let mut header = Header::new(Algorithm::RS256);
     header.kid = Some(clients::PKJWT_KID.to_owned());
     let assertion = encode(
@@ -562,19 +436,7 @@ fn client_credentials_for_every_auth_method() {
         &EncodingKey::from_rsa_der(&pkcs8_rsa_to_pkcs1(&pem_to_der(&pem))),
     )
     .unwrap();
-    ok_token(
-        server,
-        None,
-        &[
-            ("grant_type", "client_credentials"),
-            ("client_id", clients::PKJWT_CLIENT),
-            (
-                "client_assertion_type",
-                "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
-            ),
-            ("client_assertion", &assertion),
-        ],
-    );
+    server.ok_token(None, &assertion_form(clients::PKJWT_CLIENT, &assertion));
 }
 
 #[test]
@@ -604,11 +466,7 @@ fn introspection_and_revocation() {
     };
 
     // JWT access tokens cannot be introspected by oidc-provider
-    let jwt = ok_token(
-        server,
-        Some((id, secret)),
-        &[("grant_type", "client_credentials")],
-    );
+    let jwt = server.ok_token(Some((id, secret)), CLIENT_CREDENTIALS);
     let (status, err) = introspect(jwt["access_token"].as_str().unwrap());
     assert_eq!(
         (status, err["error"].as_str()),
@@ -617,8 +475,7 @@ fn introspection_and_revocation() {
     );
 
     // opaque access tokens (the opaque resource server) can
-    let tokens = ok_token(
-        server,
+    let tokens = server.ok_token(
         Some((id, secret)),
         &[
             ("grant_type", "client_credentials"),
@@ -639,15 +496,7 @@ fn introspection_and_revocation() {
     let code = server
         .authorization_code(id, REDIRECT_URI, "openid offline_access", None, &[])
         .unwrap();
-    let tokens = ok_token(
-        server,
-        Some((id, secret)),
-        &[
-            ("grant_type", "authorization_code"),
-            ("code", &code),
-            ("redirect_uri", REDIRECT_URI),
-        ],
-    );
+    let tokens = server.ok_token(Some((id, secret)), &code_form(&code, &[]));
     let rt = tokens["refresh_token"].as_str().unwrap();
     assert_eq!(introspect(rt).1["active"], true);
     assert_eq!(revoke(rt), 200);
@@ -663,34 +512,18 @@ fn device_flow_to_completion() {
     let (device_code, user_code) = server
         .device_authorize(clients::DEVICE_CLIENT, "openid offline_access")
         .unwrap();
-    let (status, err) = post_token(
-        server,
-        None,
-        &[
-            ("grant_type", grant),
-            ("device_code", &device_code),
-            ("client_id", clients::DEVICE_CLIENT),
-        ],
-    );
-    assert_eq!(
-        (status, err["error"].as_str()),
-        (400, Some("authorization_pending")),
-        "{err}"
-    );
+    let form = [
+        ("grant_type", grant),
+        ("device_code", &device_code),
+        ("client_id", clients::DEVICE_CLIENT),
+    ];
+    server.assert_token_error(None, &form, 400, "authorization_pending");
 
     server.approve_device(&user_code).unwrap();
     // a user code can only be used once
     assert!(server.approve_device(&user_code).is_err());
 
-    let tokens = ok_token(
-        server,
-        None,
-        &[
-            ("grant_type", grant),
-            ("device_code", &device_code),
-            ("client_id", clients::DEVICE_CLIENT),
-        ],
-    );
+    let tokens = server.ok_token(None, &form);
     assert!(tokens["id_token"].is_string(), "{tokens}");
     assert!(tokens["refresh_token"].is_string(), "{tokens}");
 }

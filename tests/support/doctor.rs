@@ -3,7 +3,8 @@
 #![allow(dead_code)]
 
 use serde_json::Value;
-use std::process::{Command, Stdio};
+use std::io::Write as _;
+use std::process::{Command, Output, Stdio};
 
 /// One finished run of the binary.
 #[derive(Debug)]
@@ -14,6 +15,15 @@ pub struct Run {
 }
 
 impl Run {
+    /// The exit code and the output, read as (lossy) UTF-8.
+    pub fn from_output(out: Output) -> Run {
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
     /// The JSON report (`--format json` runs).
     pub fn json(&self) -> Value {
         serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
@@ -32,6 +42,12 @@ impl Run {
             f["rule"].as_str()?.to_string(),
             f["category"].as_str()?.to_string(),
         ))
+    }
+
+    pub fn top_rule(&self) -> String {
+        self.top()
+            .map(|(r, _)| r)
+            .unwrap_or_else(|| panic!("no finding\n{self}"))
     }
 
     pub fn top_category(&self) -> String {
@@ -85,11 +101,82 @@ pub fn run(args: &[&str], env: &[(&str, &str)]) -> Run {
     let out = command(args, env)
         .output()
         .unwrap_or_else(|e| panic!("running {}: {e}", bin()));
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    Run::from_output(out)
+}
+
+/// Run `oauth-doctor ARGS` with `input` on its standard input.
+pub fn run_stdin(args: &[&str], env: &[(&str, &str)], input: &str) -> Run {
+    let mut child = command(args, env)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("running {}: {e}", bin()));
+    child
+        .stdin
+        .take()
+        .expect("piped stdin")
+        .write_all(input.as_bytes())
+        .expect("writing stdin");
+    Run::from_output(child.wait_with_output().expect("waiting for the binary"))
+}
+
+// ---------------------------------------------------------------------------------------------
+// live mode: `oauth-doctor check` sending real requests
+
+/// The environment variable the live tests pass client secrets in (`--client-secret-env`).
+pub const SECRET_ENV: &str = "OD_SECRET";
+
+/// `check TARGET --format json ARGS`, where TARGET says where the requests go
+/// (`["--issuer", url]`, `["--token-url", url]`, ...).
+pub fn check_args<'a>(target: &[&'a str], args: &[&'a str]) -> Vec<&'a str> {
+    let mut all = vec!["check"];
+    all.extend_from_slice(target);
+    all.extend(["--format", "json"]);
+    all.extend_from_slice(args);
+    all
+}
+
+/// Run `check TARGET --format json ARGS` (see [`check_args`]).
+pub fn run_check(target: &[&str], args: &[&str], env: &[(&str, &str)]) -> Run {
+    run(&check_args(target, args), env)
+}
+
+/// `--grant-type client_credentials --client-id ID`.
+pub fn client_credentials_args(client_id: &str) -> [&str; 4] {
+    [
+        "--grant-type",
+        "client_credentials",
+        "--client-id",
+        client_id,
+    ]
+}
+
+/// Run a check at TARGET as the client `(client_id, secret)`, the secret passed in
+/// [`SECRET_ENV`], then ARGS; `env` adds to the environment.
+pub fn run_as_client(
+    target: &[&str],
+    (client_id, secret): (&str, &str),
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> Run {
+    let mut all = vec!["--client-id", client_id, "--client-secret-env", SECRET_ENV];
+    all.extend_from_slice(args);
+    let mut all_env = vec![(SECRET_ENV, secret)];
+    all_env.extend_from_slice(env);
+    run_check(target, &all, &all_env)
+}
+
+/// [`run_as_client`] with `--grant-type client_credentials`, then EXTRA.
+pub fn run_client_credentials(
+    target: &[&str],
+    client: (&str, &str),
+    extra: &[&str],
+    env: &[(&str, &str)],
+) -> Run {
+    let mut args = vec!["--grant-type", "client_credentials"];
+    args.extend_from_slice(extra);
+    run_as_client(target, client, &args, env)
 }
 
 /// True when every rule code is registered in this build.
@@ -97,6 +184,12 @@ pub fn registered(codes: &[&str]) -> bool {
     codes
         .iter()
         .all(|c| oauth_doctor::rules::registry::find(c).is_some())
+}
+
+/// Assert a diagnosis: exit 1, and the top category as [`assert_category`] wants it.
+pub fn assert_diagnosis(run: &Run, want: &str, needs: &[&str], fallback: &str) {
+    assert_eq!(run.code, 1, "{run}");
+    assert_category(run, want, needs, fallback);
 }
 
 /// Assert the top finding's category. The right category sometimes needs a rule that names the
@@ -112,4 +205,36 @@ pub fn assert_category(run: &Run, want: &str, needs: &[&str], fallback: &str) {
         "top category (want `{want}`; needs {needs:?}, registered: {})\n{run}",
         registered(needs)
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// files handed to the binary
+
+/// A temporary file, removed on drop, with its path ready to pass as an argument.
+pub struct TempFile {
+    file: tempfile::NamedTempFile,
+    pub path: String,
+}
+
+impl TempFile {
+    /// What the file holds now (e.g. what the binary saved there).
+    pub fn read(&self) -> String {
+        std::fs::read_to_string(self.file.path())
+            .unwrap_or_else(|e| panic!("reading {}: {e}", self.path))
+    }
+
+    /// The file's content as JSON (e.g. a saved capture).
+    pub fn json(&self) -> Value {
+        let text = self.read();
+        serde_json::from_str(&text)
+            .unwrap_or_else(|e| panic!("{} is not JSON ({e}):\n{text}", self.path))
+    }
+}
+
+/// A temporary file holding `contents` (empty for a file the binary writes).
+pub fn temp_file(contents: &str) -> TempFile {
+    let file = tempfile::NamedTempFile::new().expect("creating a temporary file");
+    std::fs::write(file.path(), contents).expect("writing a temporary file");
+    let path = file.path().display().to_string();
+    TempFile { file, path }
 }

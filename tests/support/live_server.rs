@@ -78,6 +78,11 @@ fn crate_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// A path relative to the crate root (such as [`clients::PKJWT_KEY_PEM`]) made absolute.
+pub fn crate_path(relative: &str) -> String {
+    crate_root().join(relative).display().to_string()
+}
+
 fn live_required() -> bool {
     std::env::var("OAUTH_DOCTOR_LIVE").is_ok_and(|v| v == "1")
 }
@@ -245,6 +250,53 @@ impl LiveServer {
 
     pub fn token_endpoint(&self) -> String {
         self.endpoint("token_endpoint")
+    }
+
+    /// POSTs `form` to the token endpoint, with HTTP Basic client authentication when `basic`
+    /// is given; returns the status and the JSON body.
+    pub fn post_token(
+        &self,
+        basic: Option<(&str, &str)>,
+        form: &[(&str, &str)],
+    ) -> (u16, serde_json::Value) {
+        let url = self.token_endpoint();
+        let mut req = http_client().post(&url).form(form);
+        if let Some((id, secret)) = basic {
+            req = req.basic_auth(id, Some(secret));
+        }
+        let resp = req.send().unwrap_or_else(|e| panic!("POST {url}: {e}"));
+        let status = resp.status().as_u16();
+        let body = resp.text().unwrap();
+        let json = serde_json::from_str(&body).unwrap_or_else(|e| panic!("{e}: {body}"));
+        (status, json)
+    }
+
+    /// [`LiveServer::post_token`] that must succeed: a 200 with a non-empty `access_token`.
+    /// Returns the token response.
+    pub fn ok_token(
+        &self,
+        basic: Option<(&str, &str)>,
+        form: &[(&str, &str)],
+    ) -> serde_json::Value {
+        let (status, json) = self.post_token(basic, form);
+        assert_eq!(status, 200, "token response {json}\n{}", self.log());
+        assert!(
+            json["access_token"].as_str().is_some_and(|t| !t.is_empty()),
+            "{json}"
+        );
+        json
+    }
+
+    /// [`LiveServer::post_token`] that must be refused with `status` and this `error` code.
+    pub fn assert_token_error(
+        &self,
+        basic: Option<(&str, &str)>,
+        form: &[(&str, &str)],
+        status: u16,
+        error: &str,
+    ) {
+        let (got, err) = self.post_token(basic, form);
+        assert_eq!((got, err["error"].as_str()), (status, Some(error)), "{err}");
     }
 
     /// Everything the provider wrote on stderr so far (notices, and one `[op] <event>: ...`
@@ -680,6 +732,31 @@ fn set_field(fields: &mut Vec<(String, String)>, name: &str, value: &str) {
         Some(slot) => slot.1 = value.to_owned(),
         None => fields.push((name.to_owned(), value.to_owned())),
     }
+}
+
+/// The token request that redeems `code` (sent with [`REDIRECT_URI`]), then `extra`
+/// (`client_id`, `code_verifier`, ...).
+pub fn code_form<'a>(code: &'a str, extra: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+    let mut form = vec![
+        ("grant_type", "authorization_code"),
+        ("code", code),
+        ("redirect_uri", REDIRECT_URI),
+    ];
+    form.extend_from_slice(extra);
+    form
+}
+
+/// Segment `index` of a JWT (0: header, 1: claims), decoded as JSON.
+pub fn jwt_part(jwt: &str, index: usize) -> serde_json::Value {
+    use base64::Engine as _;
+    let segment = jwt
+        .split('.')
+        .nth(index)
+        .unwrap_or_else(|| panic!("no segment {index} in {jwt:?}"));
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(segment)
+        .unwrap_or_else(|e| panic!("segment {index} of {jwt:?}: {e}"));
+    serde_json::from_slice(&bytes).unwrap_or_else(|e| panic!("segment {index} of {jwt:?}: {e}"))
 }
 
 /// A fresh PKCE pair: (code_verifier, S256 code_challenge).
