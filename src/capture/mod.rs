@@ -159,6 +159,10 @@ fn stream_har_mapped(
     let bytes: &[u8] = map;
     let bar_owned = progress_bar(Some(bytes.len() as u64));
     let bar = &bar_owned;
+    // How far the worker has got: the scanner waits when it runs more than WINDOW ahead, so the
+    // mapped pages between the two stay bounded.
+    let done = std::sync::atomic::AtomicUsize::new(0);
+    let done = &done;
     let (result, loaded) = std::thread::scope(|sc| {
         let (tx, rx) = std::sync::mpsc::sync_channel::<Job>(4096);
         let worker_name = name.clone();
@@ -188,6 +192,7 @@ fn stream_har_mapped(
                         oversized,
                     },
                 );
+                done.store(off + len, std::sync::atomic::Ordering::Release);
                 // Give back pages already analysed, so resident memory stays flat.
                 if off - released >= RELEASE_STEP {
                     if let Some(b) = bar {
@@ -210,7 +215,13 @@ fn stream_har_mapped(
             }
             loaded
         });
-        let result = scan::scan_har_with(bytes, false, |raw| {
+        let result = scan::scan_har_slice(bytes, false, |raw| {
+            while (raw.offset as usize)
+                .saturating_sub(done.load(std::sync::atomic::Ordering::Acquire))
+                > WINDOW
+            {
+                std::thread::sleep(std::time::Duration::from_micros(50));
+            }
             let _ = tx.send((
                 raw.index,
                 raw.offset as usize,
@@ -270,7 +281,9 @@ fn stream_har_mapped(
 }
 
 const PAGE: usize = 4096;
-const RELEASE_STEP: usize = 64 << 20;
+const RELEASE_STEP: usize = 8 << 20;
+/// How far ahead of the worker the scanner may run in a memory map.
+const WINDOW: usize = 16 << 20;
 
 /// Inputs larger than this get a progress bar (when stderr is a terminal).
 const PROGRESS_MIN: u64 = 8 << 20;

@@ -176,9 +176,38 @@ pub fn body_is_relevant(body: &str) -> bool {
     BODY_MATCHER.is_match(body)
 }
 
+/// The bytes being scanned: read in chunks into an owned buffer, or a borrowed slice that holds
+/// the whole input (a memory map), which is never copied.
+enum Buf<'a> {
+    Owned(Vec<u8>),
+    Borrowed(&'a [u8]),
+}
+
+impl std::ops::Deref for Buf<'_> {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match self {
+            Buf::Owned(v) => v,
+            Buf::Borrowed(b) => b,
+        }
+    }
+}
+
+impl Buf<'_> {
+    /// Forget the first `k` bytes.
+    fn drain_front(&mut self, k: usize) {
+        match self {
+            Buf::Owned(v) => {
+                v.drain(..k);
+            }
+            Buf::Borrowed(b) => *b = &b[k..],
+        }
+    }
+}
+
 /// Streaming state.
-struct Scanner {
-    buf: Vec<u8>,
+struct Scanner<'a> {
+    buf: Buf<'a>,
     /// Bytes of `buf` already consumed.
     pos: usize,
     eof: bool,
@@ -195,13 +224,13 @@ struct Scanner {
     oversized: bool,
 }
 
-impl Scanner {
+impl Scanner<'_> {
     fn fill<R: Read>(&mut self, r: &mut R, keep_from: usize) -> Result<bool, ScanError> {
         // Count newlines of what is dropped, then drop it (callers rebase their offsets by
         // `keep_from` whatever the outcome).
         if keep_from > 0 {
             self.count_to(keep_from);
-            self.buf.drain(..keep_from);
+            self.buf.drain_front(keep_from);
             self.base += keep_from as u64;
             self.pos -= keep_from;
             self.counted = self.counted.saturating_sub(keep_from);
@@ -209,10 +238,14 @@ impl Scanner {
         if self.eof {
             return Ok(false);
         }
+        let Buf::Owned(buf) = &mut self.buf else {
+            self.eof = true;
+            return Ok(false);
+        };
         // `read_to_end` on a `Take` fills spare capacity without zeroing it first.
         let n = r
             .take(READ_CHUNK as u64)
-            .read_to_end(&mut self.buf)
+            .read_to_end(buf)
             .map_err(|e| ScanError::Io(e.to_string()))?;
         if n == 0 {
             self.eof = true;
@@ -635,7 +668,7 @@ pub fn entry_is_relevant(bytes: &[u8], seen: &mut Seen) -> bool {
         .position(|b| !b.is_ascii_whitespace())
         .unwrap_or(0);
     let mut s = Scanner {
-        buf: bytes[start..].to_vec(),
+        buf: Buf::Borrowed(&bytes[start..]),
         pos: 0,
         eof: true,
         base: 0,
@@ -661,14 +694,39 @@ pub fn scan_har<R: Read>(r: R, on_entry: impl FnMut(RawEntry<'_>)) -> Result<usi
 /// [`scan_har`]; with `judge_here` false the scanner neither counts lines nor judges relevance
 /// (`line` is 0 and `relevant` false): a second thread does both on the same bytes.
 pub fn scan_har_with<R: Read>(
+    r: R,
+    judge_here: bool,
+    on_entry: impl FnMut(RawEntry<'_>),
+) -> Result<usize, ScanError> {
+    scan_with(
+        Buf::Owned(Vec::with_capacity(READ_CHUNK * 2)),
+        r,
+        judge_here,
+        on_entry,
+    )
+}
+
+/// [`scan_har_with`] over bytes already in memory (a memory map): nothing is copied, and the
+/// entries handed to `on_entry` borrow from `bytes`.
+pub fn scan_har_slice(
+    bytes: &[u8],
+    judge_here: bool,
+    on_entry: impl FnMut(RawEntry<'_>),
+) -> Result<usize, ScanError> {
+    scan_with(Buf::Borrowed(bytes), std::io::empty(), judge_here, on_entry)
+}
+
+fn scan_with<R: Read>(
+    buf: Buf<'_>,
     mut r: R,
     judge_here: bool,
     on_entry: impl FnMut(RawEntry<'_>),
 ) -> Result<usize, ScanError> {
+    let eof = matches!(buf, Buf::Borrowed(_));
     let mut s = Scanner {
-        buf: Vec::with_capacity(READ_CHUNK * 2),
+        buf,
         pos: 0,
-        eof: false,
+        eof,
         base: 0,
         line: 1,
         counted: 0,
@@ -724,6 +782,8 @@ fn walk<R: Read>(
         }
         let here = s.pos;
         let keep = skip_entry(s, r, here, &mut longs)?;
+        // A borrowed buffer never runs dry inside an entry, so size it here.
+        s.oversized |= s.pos - keep > MAX_ENTRY;
         let line = s.line_at(keep);
         let bytes = &s.buf[keep..s.pos];
         let offset = s.base + keep as u64;
@@ -743,7 +803,7 @@ fn walk<R: Read>(
         if s.pos > READ_CHUNK {
             let p = s.pos;
             s.line_at(p);
-            s.buf.drain(..p);
+            s.buf.drain_front(p);
             s.base += p as u64;
             s.pos = 0;
             s.counted = 0;
