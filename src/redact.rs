@@ -6,7 +6,6 @@
 
 use crate::diagnosis::Value;
 use crate::model::{Exchange, Params};
-use aho_corasick::{AhoCorasick, MatchKind};
 use sha2::Digest;
 use std::collections::BTreeSet;
 use std::fmt;
@@ -370,14 +369,92 @@ pub struct Redactor {
     /// Every secret, any length.
     known: Vec<String>,
     all: std::collections::HashSet<String>,
-    matcher: Option<AhoCorasick>,
-    /// Patterns too long for the automaton (a 10 MB token would cost gigabytes of automaton
-    /// states), searched one by one; (pattern, secret index).
+    matcher: Option<PrefixIndex>,
+    /// PrefixIndex too long to index (a 10 MB token), searched one by one; (pattern, secret
+    /// index).
     long: Vec<(memchr::memmem::Finder<'static>, usize)>,
 }
 
-/// Patterns longer than this are searched with `memmem` instead of the automaton.
-const MAX_AUTOMATON_PATTERN: usize = 4096;
+/// Many literal patterns of at least [`MIN_SCRUB_LEN`] bytes, indexed by their first bytes:
+/// leftmost-longest matches in one pass over a text, in memory linear in the patterns (an
+/// Aho-Corasick automaton over thousands of tokens costs tens of megabytes and a tenth of a
+/// second to build, for texts of a few hundred bytes).
+struct PrefixIndex {
+    /// Pattern texts, longest first.
+    texts: Vec<String>,
+    /// First [`MIN_SCRUB_LEN`] bytes → indexes into `texts`, longest first.
+    by_prefix: std::collections::HashMap<u64, Vec<u32>>,
+    /// A bit per hashed prefix: most positions of a text are ruled out with one multiply
+    /// and one bit test (texts can be bodies of hundreds of megabytes).
+    bloom: Vec<u64>,
+}
+
+const BLOOM_BITS: u32 = 20;
+// A prefix must fit the 64-bit key.
+const _: () = assert!(MIN_SCRUB_LEN <= 8);
+
+impl PrefixIndex {
+    fn new(texts: Vec<String>) -> PrefixIndex {
+        let mut by_prefix: std::collections::HashMap<u64, Vec<u32>> = Default::default();
+        let mut bloom = vec![0u64; 1 << (BLOOM_BITS - 6)];
+        for (i, t) in texts.iter().enumerate() {
+            if let Some(key) = PrefixIndex::key(t.as_bytes()) {
+                by_prefix.entry(key).or_default().push(i as u32);
+                let h = PrefixIndex::bit(key);
+                bloom[h / 64] |= 1 << (h % 64);
+            }
+        }
+        PrefixIndex {
+            texts,
+            by_prefix,
+            bloom,
+        }
+    }
+
+    /// The first [`MIN_SCRUB_LEN`] bytes as a number.
+    fn key(b: &[u8]) -> Option<u64> {
+        let p = b.get(..MIN_SCRUB_LEN)?;
+        let mut k = [0u8; 8];
+        k[..MIN_SCRUB_LEN].copy_from_slice(p);
+        Some(u64::from_le_bytes(k))
+    }
+
+    fn bit(key: u64) -> usize {
+        (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - BLOOM_BITS)) as usize
+    }
+
+    /// Leftmost-longest, non-overlapping matches: (start, end, pattern).
+    fn find_iter(&self, text: &str) -> Vec<(usize, usize, usize)> {
+        let b = text.as_bytes();
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i + MIN_SCRUB_LEN <= b.len() {
+            let hit = PrefixIndex::key(&b[i..])
+                .filter(|&k| {
+                    let h = PrefixIndex::bit(k);
+                    self.bloom[h / 64] & (1 << (h % 64)) != 0
+                })
+                .and_then(|k| self.by_prefix.get(&k))
+                .and_then(|c| {
+                    c.iter()
+                        .map(|&p| p as usize)
+                        .find(|&p| b[i..].starts_with(self.texts[p].as_bytes()))
+                });
+            match hit {
+                Some(p) => {
+                    let end = i + self.texts[p].len();
+                    out.push((i, end, p));
+                    i = end;
+                }
+                None => i += 1,
+            }
+        }
+        out
+    }
+}
+
+/// PrefixIndex longer than this are searched with `memmem` one by one instead of being indexed.
+const MAX_INDEXED_PATTERN: usize = 4096;
 
 impl Redactor {
     /// A redactor that knows every secret of these exchanges. With `show`, it prints everything.
@@ -428,7 +505,7 @@ impl Redactor {
         };
         let mut patterns: std::collections::BTreeMap<String, usize> = Default::default();
         for (i, s) in known.iter().enumerate() {
-            if s.len() > MAX_AUTOMATON_PATTERN {
+            if s.len() > MAX_INDEXED_PATTERN {
                 // Huge values (a 10 MB token) are searched as they are only.
                 patterns.entry(s.clone()).or_insert(i);
                 continue;
@@ -452,16 +529,13 @@ impl Redactor {
         type Patterns = Vec<(String, usize)>;
         let (long, mut pairs): (Patterns, Patterns) = patterns
             .into_iter()
-            .partition(|(p, _)| p.len() > MAX_AUTOMATON_PATTERN);
+            .partition(|(p, _)| p.len() > MAX_INDEXED_PATTERN);
         pairs.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.0.cmp(&b.0)));
         let (secrets, original): (Vec<String>, Vec<usize>) = pairs.into_iter().unzip();
         let matcher = if secrets.is_empty() || show {
             None
         } else {
-            AhoCorasick::builder()
-                .match_kind(MatchKind::LeftmostLongest)
-                .build(&secrets)
-                .ok()
+            Some(PrefixIndex::new(secrets))
         };
         let all = known.iter().cloned().collect();
         Redactor {
@@ -511,9 +585,8 @@ impl Redactor {
     pub fn replace_with(&self, text: &str, with: &mut dyn FnMut(&str) -> String) -> String {
         let mut ranges: Vec<(usize, usize, Option<usize>)> = Vec::new();
         if let Some(m) = &self.matcher {
-            for mat in m.find_iter(text) {
-                let orig = self.original[mat.pattern().as_usize()];
-                ranges.push((mat.start(), mat.end(), Some(orig)));
+            for (a, z, p) in m.find_iter(text) {
+                ranges.push((a, z, Some(self.original[p])));
             }
         }
         for (finder, orig) in &self.long {
@@ -738,6 +811,34 @@ fn structural_secrets(text: &str) -> Vec<(usize, usize)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn prefix_index_finds_leftmost_longest_matches() {
+        let mut pats = vec![
+            "abcdefgh".to_string(),
+            "abcdef".to_string(),
+            "cdefghij".to_string(),
+            "zzzzzz".to_string(),
+        ];
+        pats.sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
+        let idx = PrefixIndex::new(pats.clone());
+        let found: Vec<(usize, usize, &str)> = idx
+            .find_iter("xxabcdefghij abcdefX zzzzzzz cdefghij")
+            .into_iter()
+            .map(|(a, z, p)| (a, z, pats[p].as_str()))
+            .collect();
+        // The longest pattern at the leftmost start wins, and matches do not overlap.
+        assert_eq!(
+            found,
+            [
+                (2, 10, "abcdefgh"),
+                (13, 19, "abcdef"),
+                (21, 27, "zzzzzz"),
+                (29, 37, "cdefghij"),
+            ]
+        );
+        assert!(idx.find_iter("abcde").is_empty());
+    }
 
     #[test]
     fn fingerprint_shape_follows_design() {
