@@ -526,7 +526,7 @@ pub(super) fn parse_entry(name: &Arc<str>, i: usize, v: &RawValue) -> Result<Exc
             }
             if let Some(loc) = raw_string(rr.redirect_url).filter(|s| !s.is_empty()) {
                 if !headers.contains("location") {
-                    headers.0.push(("Location".into(), loc));
+                    headers.push("Location", &loc);
                 }
             }
             // Only what the rules need is kept: the payload of a successful API call that

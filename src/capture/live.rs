@@ -600,10 +600,10 @@ impl Http {
             }
         };
         if insecure {
-            response.headers.0.push((
-                TLS_VERIFY_HEADER.to_string(),
-                "off (--insecure: the server's certificate was not checked)".to_string(),
-            ));
+            response.headers.push(
+                TLS_VERIFY_HEADER,
+                "off (--insecure: the server's certificate was not checked)",
+            );
         }
         let elapsed = clock.elapsed().as_secs_f64() * 1000.0;
         let entry = self.exchanges.len();

@@ -1,31 +1,59 @@
 //! HTTP headers as captured: ordered, duplicates kept, names compared case-insensitively.
 //! Owns header lookup only; it knows nothing about which headers are secrets (see `redact`).
 
-use serde::Serialize;
-
 /// Ordered list of `(name, value)` pairs with case-insensitive lookup.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct Headers(pub Vec<(String, String)>);
+///
+/// Stored as one text buffer and the spans of each name and value: a capture's thousands of
+/// kept exchanges carry tens of headers each, and two allocations per header cost more than
+/// the headers themselves.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Headers {
+    text: String,
+    /// (name start, value start = name end, value end) in `text`.
+    spans: Vec<[u32; 3]>,
+}
 
 impl Headers {
     pub fn new(pairs: Vec<(String, String)>) -> Self {
-        Headers(pairs)
+        let mut h = Headers {
+            text: String::with_capacity(pairs.iter().map(|(n, v)| n.len() + v.len()).sum()),
+            spans: Vec::with_capacity(pairs.len()),
+        };
+        for (n, v) in &pairs {
+            h.push(n, v);
+        }
+        h
+    }
+
+    /// Add a header at the end.
+    pub fn push(&mut self, name: &str, value: &str) {
+        // Spans are 32-bit: a header block beyond 4 GiB keeps what fits.
+        let Some(end) = u32::try_from(self.text.len() + name.len() + value.len()).ok() else {
+            return;
+        };
+        let start = self.text.len() as u32;
+        self.text.push_str(name);
+        self.text.push_str(value);
+        self.spans.push([start, start + name.len() as u32, end]);
+    }
+
+    fn pair(&self, s: &[u32; 3]) -> (&str, &str) {
+        let [a, b, c] = s.map(|x| x as usize);
+        (&self.text[a..b], &self.text[b..c])
     }
 
     /// First value of `name` (case-insensitive).
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.0
-            .iter()
+        self.iter()
             .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+            .map(|(_, v)| v)
     }
 
     /// Every value of `name` (case-insensitive), in capture order.
     pub fn get_all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
-        self.0
-            .iter()
+        self.iter()
             .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+            .map(|(_, v)| v)
     }
 
     pub fn contains(&self, name: &str) -> bool {
@@ -37,11 +65,15 @@ impl Headers {
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.0.iter().map(|(n, v)| (n.as_str(), v.as_str()))
+        self.spans.iter().map(|s| self.pair(s))
+    }
+
+    pub fn len(&self) -> usize {
+        self.spans.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.spans.is_empty()
     }
 
     /// The media type of `Content-Type` without parameters, lower-cased.
