@@ -4,12 +4,14 @@
 //! enforce PKCE or single-use codes, Referer leaks and 307 redirects after a credential POST.
 //! Most of these do not explain the current failure; they are reported as risks. Pure.
 
+use super::common::issued_access_token;
 use super::redir::{
-    callbacks, is_authz_request, is_loopback, metadata_for, origin_of, request_for, strip_uri,
+    callbacks, is_authz_request, is_loopback, metadata_for, origin_of, request_for,
 };
 use super::{Context, Rule};
 use crate::declare_rule;
 use crate::diagnosis::{Category, Strength};
+use crate::model::flow::strip_uri;
 use crate::model::{Exchange, Kind};
 use crate::oauth::errors::error_code;
 use crate::oauth::pkce;
@@ -821,12 +823,6 @@ declare_rule! {
     }
 }
 
-fn issued_tokens(e: &Exchange) -> bool {
-    e.response
-        .as_ref()
-        .is_some_and(|r| r.is_success() && r.field("access_token").is_some())
-}
-
 impl Rule for Bcp009 {
     fn check(&self, cx: &mut Context<'_>) {
         let ex = cx.exchanges;
@@ -843,14 +839,14 @@ impl Rule for Bcp009 {
             let Some(code) = e.request.param("code").filter(|c| !c.is_empty()) else {
                 continue;
             };
-            if !issued_tokens(e) {
+            if !issued_access_token(e) {
                 continue;
             }
             // Same code redeemed successfully before.
             if let Some(first) = redemptions.iter().find(|x| {
                 x.index < e.index
                     && x.request.param("code").as_deref() == Some(&code)
-                    && issued_tokens(x)
+                    && issued_access_token(x)
             }) {
                 if !double_reported.contains(&code) {
                     double_reported.push(code.clone());

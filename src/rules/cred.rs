@@ -27,18 +27,6 @@ const JWT_BEARER_CAT: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-be
 // shared helpers (private to the family)
 // ------------------------------------------------------------------------------------------
 
-/// Endpoints at which a client authenticates itself.
-pub(super) fn is_client_auth_kind(k: Kind) -> bool {
-    matches!(
-        k,
-        Kind::Token
-            | Kind::Par
-            | Kind::Introspection
-            | Kind::Revocation
-            | Kind::DeviceAuthorization
-    )
-}
-
 /// The server's error code (lower-cased) and description (lower-cased, may be empty).
 pub(super) fn server_error(e: &Exchange) -> (Option<String>, String) {
     match error_code(e) {
@@ -439,7 +427,7 @@ fn contrast_success(ex: &[Exchange], e: &Exchange, raw: &str) -> Option<(usize, 
     ex.iter()
         .filter(|o| {
             o.index != e.index
-                && is_client_auth_kind(o.kind)
+                && o.kind.is_back_channel()
                 && o.response.as_ref().is_some_and(|r| r.is_success())
                 && !o.failed()
         })
@@ -457,7 +445,7 @@ fn contrast_success(ex: &[Exchange], e: &Exchange, raw: &str) -> Option<(usize, 
 impl Rule for Cred001 {
     fn check(&self, cx: &mut Context<'_>) {
         let ex = cx.exchanges;
-        for e in ex.iter().filter(|e| is_client_auth_kind(e.kind)) {
+        for e in ex.iter().filter(|e| e.kind.is_back_channel()) {
             let Some(b) = basic::basic_credentials(&e.request) else {
                 continue;
             };
@@ -615,7 +603,7 @@ declare_rule! {
 
 impl Rule for Cred002 {
     fn check(&self, cx: &mut Context<'_>) {
-        for e in cx.exchanges.iter().filter(|e| is_client_auth_kind(e.kind)) {
+        for e in cx.exchanges.iter().filter(|e| e.kind.is_back_channel()) {
             let methods = auth_methods(&e.request);
             if methods.len() < 2 {
                 continue;
@@ -700,7 +688,7 @@ declare_rule! {
 impl Rule for Cred003 {
     fn check(&self, cx: &mut Context<'_>) {
         let ex = cx.exchanges;
-        for e in ex.iter().filter(|e| is_client_auth_kind(e.kind)) {
+        for e in ex.iter().filter(|e| e.kind.is_back_channel()) {
             let req = &e.request;
             let (code, desc) = server_error(e);
             let status = e.status().unwrap_or(0);
@@ -843,7 +831,7 @@ declare_rule! {
 
 impl Rule for Cred004 {
     fn check(&self, cx: &mut Context<'_>) {
-        for e in cx.exchanges.iter().filter(|e| is_client_auth_kind(e.kind)) {
+        for e in cx.exchanges.iter().filter(|e| e.kind.is_back_channel()) {
             if !client_auth_rejected(e) || e.kind == Kind::DeviceAuthorization {
                 continue;
             }
@@ -1046,7 +1034,7 @@ declare_rule! {
 
 impl Rule for Cred006 {
     fn check(&self, cx: &mut Context<'_>) {
-        for e in cx.exchanges.iter().filter(|e| is_client_auth_kind(e.kind)) {
+        for e in cx.exchanges.iter().filter(|e| e.kind.is_back_channel()) {
             let Some(b) = basic::basic_credentials(&e.request) else {
                 continue;
             };
@@ -1214,7 +1202,7 @@ fn basic_defect(header: &str, b: Option<&BasicCredentials>) -> Option<(String, S
 
 impl Rule for Cred007 {
     fn check(&self, cx: &mut Context<'_>) {
-        for e in cx.exchanges.iter().filter(|e| is_client_auth_kind(e.kind)) {
+        for e in cx.exchanges.iter().filter(|e| e.kind.is_back_channel()) {
             let headers: Vec<&str> = e.request.headers.get_all("authorization").collect();
             let Some(first) = headers.first() else {
                 continue;
@@ -1341,7 +1329,7 @@ fn artifact(v: &str) -> Option<String> {
 
 impl Rule for Cred008 {
     fn check(&self, cx: &mut Context<'_>) {
-        for e in cx.exchanges.iter().filter(|e| is_client_auth_kind(e.kind)) {
+        for e in cx.exchanges.iter().filter(|e| e.kind.is_back_channel()) {
             let req = &e.request;
             let mut values: Vec<(&'static str, &'static str, String, bool)> = Vec::new();
             if let Some((id, secret)) = basic::basic_credentials(req)
@@ -1433,7 +1421,7 @@ declare_rule! {
 
 impl Rule for Cred009 {
     fn check(&self, cx: &mut Context<'_>) {
-        for e in cx.exchanges.iter().filter(|e| is_client_auth_kind(e.kind)) {
+        for e in cx.exchanges.iter().filter(|e| e.kind.is_back_channel()) {
             let req = &e.request;
             let empty_body = body_param(req, "client_secret").is_some_and(|s| s.trim().is_empty())
                 || (body_param(req, "client_secret").is_none()
@@ -1524,7 +1512,7 @@ declare_rule! {
 
 impl Rule for Cred010 {
     fn check(&self, cx: &mut Context<'_>) {
-        for e in cx.exchanges.iter().filter(|e| is_client_auth_kind(e.kind)) {
+        for e in cx.exchanges.iter().filter(|e| e.kind.is_back_channel()) {
             let req = &e.request;
             let cat = body_param(req, "client_assertion_type")
                 .or_else(|| req.query.get("client_assertion_type").map(str::to_string));
@@ -1612,7 +1600,7 @@ declare_rule! {
 
 impl Rule for Cred011 {
     fn check(&self, cx: &mut Context<'_>) {
-        for e in cx.exchanges.iter().filter(|e| is_client_auth_kind(e.kind)) {
+        for e in cx.exchanges.iter().filter(|e| e.kind.is_back_channel()) {
             let Some((a, at)) = client_assertion(&e.request) else {
                 continue;
             };
@@ -1769,7 +1757,7 @@ fn audience_difference(
 
 impl Rule for Cred012 {
     fn check(&self, cx: &mut Context<'_>) {
-        for e in cx.exchanges.iter().filter(|e| is_client_auth_kind(e.kind)) {
+        for e in cx.exchanges.iter().filter(|e| e.kind.is_back_channel()) {
             let Some((a, at)) = client_assertion(&e.request) else {
                 continue;
             };
@@ -1891,7 +1879,7 @@ impl Rule for Cred013 {
         let leeway = cx.options.leeway;
         let mut seen_assertion: HashMap<String, usize> = HashMap::new();
         let mut seen_jti: HashMap<(String, String), usize> = HashMap::new();
-        for e in cx.exchanges.iter().filter(|e| is_client_auth_kind(e.kind)) {
+        for e in cx.exchanges.iter().filter(|e| e.kind.is_back_channel()) {
             let Some((a, at)) = client_assertion(&e.request) else {
                 continue;
             };
@@ -2161,7 +2149,7 @@ fn alg_problem(d: &DecodedJwt, md: Option<&Value>, failed: bool) -> Option<(Stri
 
 impl Rule for Cred014 {
     fn check(&self, cx: &mut Context<'_>) {
-        for e in cx.exchanges.iter().filter(|e| is_client_auth_kind(e.kind)) {
+        for e in cx.exchanges.iter().filter(|e| e.kind.is_back_channel()) {
             let Some((a, at)) = client_assertion(&e.request) else {
                 continue;
             };
@@ -2238,7 +2226,7 @@ impl Rule for Cred015 {
     fn check(&self, cx: &mut Context<'_>) {
         let ex = cx.exchanges;
         for e in ex {
-            if is_client_auth_kind(e.kind) {
+            if e.kind.is_back_channel() {
                 if !client_auth_rejected(e) {
                     continue;
                 }

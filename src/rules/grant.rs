@@ -4,6 +4,7 @@
 //! EXP and PKCE families share (token-request recognition, authorization-request linkage, times).
 //! Rules here only read the capture and report; they never print.
 
+use super::common::{edit_distance, has_percent_escape};
 use super::{Context, Rule};
 use crate::declare_rule;
 use crate::diagnosis::{Category, Severity, Strength};
@@ -685,20 +686,6 @@ pub(super) fn grant_is_well_formed(g: &str) -> bool {
         return false;
     }
     g.contains(':') && url::Url::parse(g).is_ok()
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let sub = prev[j] + usize::from(ca != *cb);
-            cur.push(sub.min(prev[j + 1] + 1).min(cur[j] + 1));
-        }
-        prev = cur;
-    }
-    prev[b.len()]
 }
 
 /// The known grant type a misspelled value most likely meant.
@@ -1608,12 +1595,6 @@ impl Rule for Grant006 {
 // ---------------------------------------------------------------------------------------------
 // GRANT007
 // ---------------------------------------------------------------------------------------------
-
-fn has_percent_escape(s: &str) -> bool {
-    let b = s.as_bytes();
-    b.windows(3)
-        .any(|w| w[0] == b'%' && w[1].is_ascii_hexdigit() && w[2].is_ascii_hexdigit())
-}
 
 /// How the code sent to the token endpoint relates to the code the authorization response
 /// delivered, when it is an altered copy: (explanation, category).

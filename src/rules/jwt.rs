@@ -4,6 +4,7 @@
 //! decoded by hand (`oauth::jwt`), never verified; the rules never print a token, only its
 //! fingerprint and its decoded header and claims.
 
+use super::common::{str_list, trim_slash};
 use super::{Context, Rule};
 use crate::declare_rule;
 use crate::diagnosis::{Category, Severity, Strength};
@@ -384,10 +385,6 @@ fn is_asymmetric(alg: &str) -> bool {
 
 fn now_secs(cx: &Context<'_>, e: &Exchange) -> Option<i64> {
     cx.judged_at(e).map(|t| t.as_second())
-}
-
-fn trim_slash(s: &str) -> &str {
-    s.trim_end_matches('/')
 }
 
 /// The discovery document whose endpoint `field` is the URL of exchange `e`.
@@ -1364,12 +1361,6 @@ declare_rule! {
         fix: "sign with an algorithm the issuer advertises and the validator pins; never derive the algorithm from the token",
         references: ["RFC 8725 §2.1", "RFC 8725 §3.1", "OIDC Core §3.1.3.7"],
     }
-}
-
-fn str_list<'a>(d: &'a Map<String, Value>, field: &str) -> Option<Vec<&'a str>> {
-    d.get(field)
-        .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(Value::as_str).collect())
 }
 
 impl Rule for Jwt007 {

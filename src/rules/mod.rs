@@ -3,6 +3,7 @@
 //! capture through [`Context`] and reports findings into it. Rules never print and never do I/O.
 
 pub mod bcp;
+mod common;
 pub mod cred;
 pub mod dev;
 pub mod disc;

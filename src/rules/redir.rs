@@ -3,10 +3,11 @@
 //! `iss` and `state` in the response, and the session cookie the callback needs. Also holds the
 //! small front-channel helpers the BCP family shares. Pure: reads the capture, reports findings.
 
+use super::common::{has_percent_escape, page_text};
 use super::{Context, Rule};
 use crate::declare_rule;
 use crate::diagnosis::{Category, Strength};
-use crate::model::flow::AuthzResponse;
+use crate::model::flow::{AuthzResponse, strip_uri};
 use crate::model::{Exchange, Kind, Params};
 use crate::oauth::basic::form_decode;
 use crate::oauth::errors::{ServerError, error_code};
@@ -35,11 +36,6 @@ pub(super) fn is_loopback(host: &str) -> bool {
             .is_ok_and(|ip| ip.is_loopback())
 }
 
-/// A URL without its query and fragment.
-pub(super) fn strip_uri(u: &str) -> String {
-    u.split(['?', '#']).next().unwrap_or("").to_string()
-}
-
 /// `scheme://host[:port]` of a URL.
 pub(super) fn origin_of(u: &str) -> Option<String> {
     let p = Url::parse(u).ok()?;
@@ -54,24 +50,6 @@ pub(super) fn origin_of(u: &str) -> Option<String> {
 /// define a redirect URI.
 pub(super) fn is_authz_request(e: &Exchange) -> bool {
     matches!(e.kind, Kind::Authorize | Kind::Par)
-}
-
-/// Visible text of an HTML page (tags removed, whitespace collapsed), bounded.
-pub(super) fn page_text(body: &str) -> String {
-    let mut out = String::with_capacity(body.len().min(4096));
-    let mut in_tag = false;
-    for c in body.chars().take(200_000) {
-        match c {
-            '<' => in_tag = true,
-            '>' => {
-                in_tag = false;
-                out.push(' ');
-            }
-            c if !in_tag => out.push(c),
-            _ => {}
-        }
-    }
-    out.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// One authorization response, seen as the authorization server's redirect (`Location`) and/or
@@ -1597,12 +1575,6 @@ fn fully_decoded(s: &str) -> String {
     cur
 }
 
-fn has_escapes(s: &str) -> bool {
-    let b = s.as_bytes();
-    b.windows(3)
-        .any(|w| w[0] == b'%' && w[1].is_ascii_hexdigit() && w[2].is_ascii_hexdigit())
-}
-
 /// The callback's error page names a cause other than `state`.
 fn names_other_cause(e: &Exchange) -> bool {
     let Some(r) = &e.response else { return false };
@@ -1683,7 +1655,7 @@ impl Rule for Redir009 {
             // An encoding difference is a `content_type_encoding` root cause (DESIGN.md).
             let encoding = got.is_some_and(|g| {
                 g != sent && fully_decoded(g) == fully_decoded(&sent)
-                    || g == sent && has_escapes(&sent)
+                    || g == sent && has_percent_escape(&sent)
             });
             let (msg, strength) = match got {
                 None => (
@@ -1694,7 +1666,7 @@ impl Rule for Redir009 {
                     Strength::Direct,
                 ),
                 Some(g) if g == sent => {
-                    if !(refused && has_escapes(&sent)) {
+                    if !(refused && has_percent_escape(&sent)) {
                         continue;
                     }
                     (
