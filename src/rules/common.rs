@@ -57,6 +57,11 @@ pub(super) fn edit_distance(a: &str, b: &str) -> usize {
     prev[b.len()]
 }
 
+/// The server's `Date` header as it was sent: evidence of the server's clock.
+pub(super) fn date_header(e: &Exchange) -> Option<&str> {
+    e.response.as_ref().and_then(|r| r.headers.get("date"))
+}
+
 /// A 2xx answer that carries an `access_token`: the exchange issued tokens.
 pub(super) fn issued_access_token(e: &Exchange) -> bool {
     e.response

@@ -3,6 +3,7 @@
 //! [`Context`] and reports findings; none prints, none does I/O. Secrets are attached as
 //! fingerprinted evidence and described by length and character classes, never by value.
 
+use super::common::date_header;
 use super::{Context, Report, Rule};
 use crate::declare_rule;
 use crate::diagnosis::{Category, Strength};
@@ -1884,7 +1885,7 @@ impl Rule for Cred013 {
                 continue;
             };
             let Ok(d) = jwt::decode(&a) else { continue };
-            let now = cx.judged_at(e).map(|t| t.as_second());
+            let now = cx.judged_at_secs(e);
             let exp = d.claim_time("exp");
             let nbf = d.claim_time("nbf");
             let iat = d.claim_time("iat");
@@ -2031,7 +2032,7 @@ impl Rule for Cred013 {
             if reference != e.index {
                 rep = rep.secret(reference, at, a.clone());
             }
-            if let Some(d) = e.response.as_ref().and_then(|r| r.headers.get("date")) {
+            if let Some(d) = date_header(e) {
                 rep = rep.text(e.index, "response.headers.date", d);
             }
             rep = with_server_signal(rep, e);

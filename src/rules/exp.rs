@@ -4,6 +4,7 @@
 //! capture's own clock: the server `Date` header, else the capture timestamp (never the
 //! machine's clock), with `--leeway` tolerance.
 
+use super::common::date_header;
 use super::grant::{
     Lookup, ReportExt, alias_signal, done_ms, err_of, human, is_code_redemption, is_placeholder,
     is_refresh, is_token_request, sent_ms, signal_is, succeeded,
@@ -145,7 +146,7 @@ fn expired_at_use(
     token: &str,
 ) -> Option<(String, Vec<Ev>)> {
     let leeway = cx.options.leeway;
-    let now = cx.judged_at(e)?.as_second();
+    let now = cx.judged_at_secs(e)?;
     if let Ok(d) = jwt::decode(token) {
         if let Some(exp) = d.claim_time("exp") {
             if now > exp.saturating_add(leeway) {
@@ -204,7 +205,7 @@ impl Rule for Exp001 {
             for (i, at, v) in ev {
                 rep = rep.text(i, at, v);
             }
-            if let Some(d) = e.response.as_ref().and_then(|r| r.headers.get("date")) {
+            if let Some(d) = date_header(e) {
                 rep = rep.text(e.index, "response.headers.date", d);
             }
             rep.emit();
@@ -278,7 +279,7 @@ impl Rule for Exp002 {
                     }
                 }
             }
-            let Some(now) = cx.judged_at(e).map(|t| t.as_second()) else {
+            let Some(now) = cx.judged_at_secs(e) else {
                 continue;
             };
             for (t, at_, what) in jwts {
@@ -305,10 +306,7 @@ impl Rule for Exp002 {
                 .text(
                     e.index,
                     "response.headers.date",
-                    e.response
-                        .as_ref()
-                        .and_then(|r| r.headers.get("date"))
-                        .unwrap_or("(none)"),
+                    date_header(e).unwrap_or("(none)"),
                 )
                 .emit();
                 break;
@@ -494,11 +492,7 @@ impl Rule for Exp003 {
                 .text(
                     first.index,
                     "response.headers.date",
-                    first
-                        .response
-                        .as_ref()
-                        .and_then(|r| r.headers.get("date"))
-                        .unwrap_or(""),
+                    date_header(first).unwrap_or(""),
                 )
                 .text(
                     first.index,
@@ -1065,14 +1059,14 @@ impl Rule for Exp008 {
                 .map(|&r| &ex[r])
             {
                 why = format!("; exchange #{} revoked it", r.number());
-            } else if let (Ok(d), Some(now)) = (jwt::decode(&t), cx.judged_at(i)) {
+            } else if let (Ok(d), Some(now)) = (jwt::decode(&t), cx.judged_at_secs(i)) {
                 if let Some(exp) = d
                     .claim_time("exp")
-                    .filter(|x| now.as_second() > x.saturating_add(leeway))
+                    .filter(|x| now > x.saturating_add(leeway))
                 {
                     why = format!(
                         "; its `exp` passed {} earlier",
-                        human(now.as_second().saturating_sub(exp))
+                        human(now.saturating_sub(exp))
                     );
                 }
             }

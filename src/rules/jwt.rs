@@ -4,7 +4,7 @@
 //! decoded by hand (`oauth::jwt`), never verified; the rules never print a token, only its
 //! fingerprint and its decoded header and claims.
 
-use super::common::{str_list, trim_slash};
+use super::common::{date_header, str_list, trim_slash};
 use super::{Context, Rule};
 use crate::declare_rule;
 use crate::diagnosis::{Category, Severity, Strength};
@@ -381,10 +381,6 @@ fn decoded(v: &str) -> Option<DecodedJwt> {
 
 fn is_asymmetric(alg: &str) -> bool {
     ["RS", "PS", "ES"].iter().any(|p| alg.starts_with(p)) || alg == "EdDSA" || alg == "Ed25519"
-}
-
-fn now_secs(cx: &Context<'_>, e: &Exchange) -> Option<i64> {
-    cx.judged_at(e).map(|t| t.as_second())
 }
 
 /// The discovery document whose endpoint `field` is the URL of exchange `e`.
@@ -2073,7 +2069,9 @@ impl Rule for Jwt012 {
     fn check(&self, cx: &mut Context<'_>) {
         let leeway = cx.options.leeway;
         for (t, v, d) in received_id_tokens(cx) {
-            let Some(now) = now_secs(cx, t) else { continue };
+            let Some(now) = cx.judged_at_secs(t) else {
+                continue;
+            };
             let exp = d.claim_time("exp");
             let iat = d.claim_time("iat");
             let (why, strength) = match (exp, iat) {
@@ -2115,10 +2113,7 @@ impl Rule for Jwt012 {
                 .text(
                     t.index,
                     "response.headers.date",
-                    t.response
-                        .as_ref()
-                        .and_then(|r| r.headers.get("date"))
-                        .unwrap_or("(capture time)"),
+                    date_header(t).unwrap_or("(capture time)"),
                 )
                 .secret(t.index, "response.body.id_token", v);
             if confirmed {
@@ -2339,7 +2334,7 @@ impl Rule for Jwt014 {
                     Category::Other,
                 ),
                 Some(at) => {
-                    let Some(now) = now_secs(cx, t) else { continue };
+                    let Some(now) = cx.judged_at_secs(t) else { continue };
                     if now.saturating_sub(at) <= max_age.saturating_add(leeway) {
                         continue;
                     }

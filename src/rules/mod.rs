@@ -190,6 +190,11 @@ impl<'a> Context<'a> {
     pub fn judged_at(&self, e: &Exchange) -> Option<Timestamp> {
         self.options.now.or_else(|| e.judged_at())
     }
+
+    /// [`judged_at`](Self::judged_at) in whole seconds since the epoch.
+    pub fn judged_at_secs(&self, e: &Exchange) -> Option<i64> {
+        self.judged_at(e).map(|t| t.as_second())
+    }
 }
 
 /// A finding being built; dropped without `emit()` it is discarded.
