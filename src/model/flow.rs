@@ -22,6 +22,18 @@ pub struct AuthzResponse {
     pub endpoint: String,
 }
 
+impl AuthzResponse {
+    /// Where parameter `name` of this response was read, as evidence locates it:
+    /// `response.headers.location.NAME` or `request.url.NAME`.
+    pub fn at(&self, name: &str) -> String {
+        if self.via_location {
+            format!("response.headers.location.{name}")
+        } else {
+            format!("request.url.{name}")
+        }
+    }
+}
+
 /// A group of correlated exchanges.
 #[derive(Debug, Clone)]
 pub struct Flow {

@@ -1709,11 +1709,7 @@ impl Rule for Grant007 {
             });
             match found {
                 Some((a, delivered, (how, cat))) => {
-                    let at = if a.via_location {
-                        "response.headers.location.code"
-                    } else {
-                        "request.url.code"
-                    };
+                    let at = a.at("code");
                     cx.report(
                         e.index,
                         format!(
@@ -2649,15 +2645,7 @@ impl Rule for Grant015 {
                 rt,
             );
             if let Some((a, c)) = azr_err {
-                rep = rep.text(
-                    a.exchange,
-                    if a.via_location {
-                        "response.headers.location.error"
-                    } else {
-                        "request.url.error"
-                    },
-                    c,
-                );
+                rep = rep.text(a.exchange, a.at("error"), c);
             }
             if let Some((i, list)) = not_listed {
                 rep = rep.text(i, "response.body.response_types_supported", list);

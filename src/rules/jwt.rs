@@ -168,11 +168,7 @@ fn front_channel_tokens(cx: &Context<'_>) -> Vec<Seen> {
             if let Some(v) = a.params.get(f).filter(|v| !v.is_empty()) {
                 out.push(Seen {
                     exchange: a.exchange,
-                    at: if a.via_location {
-                        format!("response.headers.location.{f}")
-                    } else {
-                        format!("request.url.{f}")
-                    },
+                    at: a.at(f),
                     role,
                     value: v.to_string(),
                     presented: false,

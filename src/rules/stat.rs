@@ -1073,15 +1073,7 @@ impl Rule for Stat014 {
                 .category(cat)
                 .strength(Strength::Direct)
                 .confirmed()
-                .text(
-                    e.index,
-                    if a.via_location {
-                        "response.headers.location.error"
-                    } else {
-                        "request.url.error"
-                    },
-                    code,
-                )
+                .text(e.index, a.at("error"), code)
                 .emit();
         }
     }
