@@ -4,10 +4,9 @@
 //! capture's own clock: the server `Date` header, else the capture timestamp (never the
 //! machine's clock), with `--leeway` tolerance.
 
-use super::common::date_header;
-use super::grant::{
-    Lookup, ReportExt, alias_signal, done_ms, err_of, human, is_code_redemption, is_placeholder,
-    is_refresh, is_token_request, sent_ms, signal_is, succeeded,
+use super::common::{
+    Lookup, ReportExt, alias_signal, date_header, done_ms, err_of, human, is_code_redemption,
+    is_placeholder, is_refresh, is_token_request, sent_ms, signal_is, succeeded,
 };
 use super::{Context, Rule};
 use crate::declare_rule;
@@ -897,9 +896,9 @@ impl Rule for Exp007 {
         for y in ex.iter().filter(|y| {
             is_token_request(y)
                 && succeeded(y)
-                && super::grant::grant_of(y).as_deref() == Some("client_credentials")
+                && super::common::grant_of(y).as_deref() == Some("client_credentials")
         }) {
-            if let Some((c, _)) = super::grant::token_identity(y) {
+            if let Some((c, _)) = super::common::token_identity(y) {
                 cc_by_client.entry(c).or_default().push(y.index);
             }
         }
@@ -917,8 +916,8 @@ impl Rule for Exp007 {
                 .and_then(|r| r.field("refresh_token"))
                 .map(|s| vec![s.to_string()])
                 .unwrap_or_default();
-            let client = super::grant::token_identity(x).map(|(c, _)| c);
-            let x_cc = super::grant::grant_of(x).as_deref() == Some("client_credentials");
+            let client = super::common::token_identity(x).map(|(c, _)| c);
+            let x_cc = super::common::grant_of(x).as_deref() == Some("client_credentials");
             // Candidates: the exchanges correlated with X (its refresh chain), and the other
             // client_credentials token requests of the same client.
             let mut cand: Vec<usize> = idx
@@ -942,13 +941,13 @@ impl Rule for Exp007 {
                     .request
                     .param("refresh_token")
                     .is_some_and(|r| chain.contains(&r))
-                    || (super::grant::grant_of(x).as_deref() == Some("client_credentials")
-                        && super::grant::grant_of(y).as_deref() == Some("client_credentials")
-                        && super::grant::token_identity(y).map(|(c, _)| c) == client);
+                    || (super::common::grant_of(x).as_deref() == Some("client_credentials")
+                        && super::common::grant_of(y).as_deref() == Some("client_credentials")
+                        && super::common::token_identity(y).map(|(c, _)| c) == client);
                 if !same_grant {
                     continue;
                 }
-                if let Some(r) = super::grant::issued_refresh(y) {
+                if let Some(r) = super::common::issued_refresh(y) {
                     chain.push(r.to_string());
                 }
                 if y.response

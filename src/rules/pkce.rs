@@ -4,7 +4,7 @@
 //! object). Verifiers are secrets: findings describe them (length, character classes) and
 //! attach them only as fingerprinted evidence.
 
-use super::grant::{
+use super::common::{
     Link, Lookup, ReportExt, alias_signal, err_of, is_code_redemption, is_token_request,
     metadata_announcing, signal_is,
 };
