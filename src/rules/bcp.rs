@@ -1138,7 +1138,7 @@ impl Rule for Bcp011 {
 
 #[cfg(test)]
 mod tests {
-    use super::super::redir::testkit::*;
+    use super::super::testkit::*;
     use crate::oauth::pkce;
 
     const TOKEN: &str = "https://idp.example.com/oauth2/token";

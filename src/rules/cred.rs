@@ -2299,6 +2299,7 @@ impl Rule for Cred015 {
 
 #[cfg(test)]
 mod tests {
+    use super::super::testkit::{b64url, run_doc};
     use super::*;
 
     #[test]
@@ -2352,16 +2353,6 @@ mod tests {
         assert!(d("Basic aWQ6cz8-fg").unwrap().contains("base64url"));
     }
 
-    fn findings(dump: &str) -> Vec<crate::diagnosis::Finding> {
-        let loaded = crate::capture::load_bytes("test".into(), dump.as_bytes()).unwrap();
-        crate::analyze(
-            loaded.exchanges,
-            &super::super::Options::default(),
-            &crate::RuleFilter::default(),
-        )
-        .findings
-    }
-
     fn token_call(auth: &str, body: &str, status: u16, resp: &str) -> String {
         serde_json::json!({
             "started_at": "2026-11-29T10:00:00Z",
@@ -2390,7 +2381,7 @@ mod tests {
             200,
             r#"{"access_token":"a","token_type":"Bearer","expires_in":60}"#,
         );
-        let f = findings(&format!("[{failed},{ok}]"));
+        let f = run_doc(format!("[{failed},{ok}]"));
         let c = f
             .iter()
             .find(|x| x.rule == "CRED001")
@@ -2404,8 +2395,7 @@ mod tests {
     fn cred013_blames_the_clock_when_minted_with_a_slow_clock() {
         // iat = request time (10:00:00), exp = iat + 300; the server's Date is 10:10:00.
         let hdr = "eyJhbGciOiJSUzI1NiIsImtpZCI6ImsxIn0";
-        let claims = base64::Engine::encode(
-            &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+        let claims = b64url(
             r#"{"iss":"app","sub":"app","aud":"https://idp.example/oauth2/token","jti":"j1","iat":1795946400,"exp":1795946700}"#,
         );
         let body = format!(
@@ -2419,7 +2409,7 @@ mod tests {
             "response": {"status": 401, "headers": [["Content-Type", "application/json"],
                 ["Date", "Sun, 29 Nov 2026 10:10:00 GMT"]], "body": r#"{"error":"invalid_client"}"#}
         });
-        let f = findings(&dump.to_string());
+        let f = run_doc(dump);
         let c = f
             .iter()
             .find(|x| x.rule == "CRED013")

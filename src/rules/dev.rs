@@ -967,7 +967,7 @@ mod tests {
 
 #[cfg(test)]
 mod flow_tests {
-    use super::super::redir::testkit::*;
+    use super::super::testkit::*;
 
     const DA: &str = "https://idp.example.com/oauth2/device_authorization";
     const TOKEN: &str = "https://idp.example.com/oauth2/token";

@@ -1458,7 +1458,7 @@ impl Rule for Disc009 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::jwt::tests::{fired, run};
+    use crate::rules::testkit::{finding, run};
     use serde_json::json;
 
     #[test]
@@ -1499,7 +1499,7 @@ mod tests {
             "request": { "method": "GET", "url": "https://login.example.org/realms/acme/.well-known/oauth-authorization-server" },
             "response": { "status": 404, "headers": [] }
         }]));
-        let x = fired(&f, "DISC002").expect("DISC002");
+        let x = finding(&f, "DISC002").expect("DISC002");
         assert!(x.message.contains(
             "https://login.example.org/.well-known/oauth-authorization-server/realms/acme"
         ));
@@ -1517,7 +1517,7 @@ mod tests {
             "response": { "status": 200, "headers": [["Content-Type", "application/json"]],
                 "body": json!({"issuer":"https://login.example.org:8443/realms/acme","token_endpoint":"https://login.example.org:8443/realms/acme/token"}).to_string() }
         }]));
-        let x = fired(&f, "DISC001").expect("DISC001");
+        let x = finding(&f, "DISC001").expect("DISC001");
         assert!(x.message.contains("port"), "{}", x.message);
     }
 }

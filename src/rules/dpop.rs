@@ -1612,7 +1612,7 @@ mod tests {
 #[cfg(test)]
 mod flow_tests {
     use super::*;
-    use crate::rules::jwt::tests::{b64, fired, run};
+    use crate::rules::testkit::{b64, finding, run};
     use serde_json::json;
 
     fn proof(claims: Value) -> String {
@@ -1635,7 +1635,7 @@ mod flow_tests {
                 "headers": [["Authorization", "DPoP tok"], ["DPoP", p]] },
             "response": { "status": 401, "headers": [["WWW-Authenticate", "DPoP error=\"invalid_dpop_proof\""]] }
         }]));
-        let x = fired(&f, "DPOP004").expect("DPOP004");
+        let x = finding(&f, "DPOP004").expect("DPOP004");
         assert!(x.message.contains("query"), "{}", x.message);
         assert_eq!(x.strength, Strength::Recomputed);
     }
@@ -1651,6 +1651,6 @@ mod flow_tests {
                 "headers": [["Authorization", "DPoP tok"], ["DPoP", p]] },
             "response": { "status": 401, "headers": [["WWW-Authenticate", "DPoP error=\"invalid_dpop_proof\""]] }
         }]));
-        assert!(fired(&f, "DPOP009").is_some());
+        assert!(finding(&f, "DPOP009").is_some());
     }
 }

@@ -1181,23 +1181,22 @@ impl Rule for Exp009 {
 
 #[cfg(test)]
 mod tests {
-    use super::super::grant::testing::*;
+    use super::super::testkit::*;
     use crate::diagnosis::Category;
 
-    fn jwt(claims: &str) -> String {
-        use base64::Engine;
-        let e = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
+    /// An access token JWS of raw claims text (numbers JSON cannot hold survive).
+    fn at_jwt(claims: &str) -> String {
         format!(
             "{}.{}.c2ln",
-            e(r#"{"alg":"RS256","typ":"at+jwt"}"#),
-            e(claims)
+            b64url(r#"{"alg":"RS256","typ":"at+jwt"}"#),
+            b64url(claims)
         )
     }
 
     #[test]
     fn exp001_jwt_and_opaque() {
         let mut c = Cap::new();
-        let t = jwt(&format!(
+        let t = at_jwt(&format!(
             r#"{{"sub":"x","iat":{},"exp":{}}}"#,
             T0,
             T0 + 3600
@@ -1241,7 +1240,7 @@ mod tests {
 
         // within leeway: quiet
         let mut c = Cap::new();
-        let t = jwt(&format!(r#"{{"sub":"x","exp":{}}}"#, T0 - 30));
+        let t = at_jwt(&format!(r#"{{"sub":"x","exp":{}}}"#, T0 - 30));
         c.add_full(
             "GET",
             "https://api.example.com/v1/orders",
@@ -1263,7 +1262,7 @@ mod tests {
             r#"{"exp":"soon","nbf":null}"#,
         ] {
             let mut c = Cap::new();
-            let t = jwt(claims);
+            let t = at_jwt(claims);
             c.post(TOK, vec![], "grant_type=client_credentials&client_id=a&client_secret=b", 200,
                 &format!(r#"{{"access_token":"{t}","token_type":"Bearer","expires_in":9223372036854775807}}"#));
             c.add_full(
@@ -1290,7 +1289,7 @@ mod tests {
     #[test]
     fn exp002_and_exp003() {
         let mut c = Cap::new();
-        let t = jwt(&format!(
+        let t = at_jwt(&format!(
             r#"{{"sub":"x","iat":{},"nbf":{},"exp":{}}}"#,
             T0 + 300,
             T0 + 300,

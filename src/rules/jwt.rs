@@ -2571,37 +2571,10 @@ impl Rule for Jwt015 {
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
+mod tests {
+    use super::super::testkit::*;
     use super::*;
-    use crate::diagnosis::Finding;
-    use base64::Engine;
     use serde_json::json;
-
-    pub(crate) fn b64(v: &Value) -> String {
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string())
-    }
-
-    /// A compact JWS with a dummy signature.
-    pub(crate) fn jwt(h: Value, c: Value) -> String {
-        format!("{}.{}.c2lnbmF0dXJl", b64(&h), b64(&c))
-    }
-
-    /// Run the whole pipeline over dump-format exchanges.
-    pub(crate) fn run(exchanges: Value) -> Vec<Finding> {
-        let bytes = serde_json::to_vec(&json!({ "exchanges": exchanges })).unwrap();
-        let loaded = crate::capture::load_bytes(std::sync::Arc::from("test"), &bytes).unwrap();
-        crate::analyze(
-            loaded.exchanges,
-            &crate::rules::Options::default(),
-            &crate::RuleFilter::default(),
-        )
-        .findings
-    }
-
-    pub(crate) fn fired<'a>(f: &'a [Finding], code: &str) -> Option<&'a Finding> {
-        f.iter()
-            .find(|x| x.rule == code || x.consequences.contains(&code))
-    }
 
     fn token_exchange(body: Value) -> Value {
         json!({
@@ -2641,11 +2614,11 @@ pub(crate) mod tests {
                 r#"Bearer error="invalid_token", error_description="jwt audience invalid""#
             ),
         ]));
-        let x = fired(&f, "JWT005").expect("JWT005");
+        let x = finding(&f, "JWT005").expect("JWT005");
         assert_eq!(x.category, Category::AudienceIssuer);
         assert_eq!(x.strength, Strength::Recomputed);
         assert!(!x.message.contains(&idt), "the token must not be printed");
-        assert!(fired(&f, "JWT004").is_none() || f[0].rule == "JWT005");
+        assert!(finding(&f, "JWT004").is_none() || f[0].rule == "JWT005");
     }
 
     #[test]
@@ -2663,7 +2636,7 @@ pub(crate) mod tests {
                 r#"Bearer error="invalid_token", error_description="jwt malformed""#
             ),
         ]));
-        let x = fired(&f, "JWT008").expect("JWT008");
+        let x = finding(&f, "JWT008").expect("JWT008");
         assert_eq!(x.rank, 1);
         assert_eq!(x.category, Category::Parameters);
         assert!(x.message.contains("truncated"), "{}", x.message);
@@ -2687,7 +2660,7 @@ pub(crate) mod tests {
             json!({"iss":"https://idp.example","aud":"https://api.example"}),
         );
         let f = run(json!([api_call(&signed, 200, "")]));
-        assert!(fired(&f, "JWT001").is_none());
+        assert!(finding(&f, "JWT001").is_none());
     }
 
     #[test]
@@ -2724,7 +2697,7 @@ pub(crate) mod tests {
             "response": { "status": 200, "headers": [["Content-Type", "application/json"]],
                 "body": json!({"keys":[{"kty":"EC","crv":"P-256","kid":"k1","x":"eA","y":"eQ","d":"c2VjcmV0"}]}).to_string() }
         }]));
-        let x = fired(&f, "JWT015").expect("JWT015");
+        let x = finding(&f, "JWT015").expect("JWT015");
         assert!(x.message.contains("`d`"));
         assert!(
             !x.message.contains("c2VjcmV0"),

@@ -17,6 +17,8 @@ pub mod prov;
 pub mod redir;
 pub mod registry;
 pub mod stat;
+#[cfg(test)]
+mod testkit;
 
 use crate::diagnosis::{Category, Evidence, Finding, RuleKind, Severity, Strength, Value};
 use crate::model::Exchange;

@@ -2322,18 +2322,8 @@ impl Rule for Param016 {
 
 #[cfg(test)]
 mod tests {
+    use super::super::testkit::run_doc;
     use super::*;
-
-    fn findings(dump: serde_json::Value) -> Vec<crate::diagnosis::Finding> {
-        let loaded =
-            crate::capture::load_bytes("test".into(), dump.to_string().as_bytes()).unwrap();
-        crate::analyze(
-            loaded.exchanges,
-            &super::super::Options::default(),
-            &crate::RuleFilter::default(),
-        )
-        .findings
-    }
 
     fn token(ct: &str, body: &str, status: u16, resp: &str) -> serde_json::Value {
         serde_json::json!({
@@ -2348,7 +2338,7 @@ mod tests {
     #[test]
     fn param001_only_when_the_server_did_not_parse_the_body() {
         let body = r#"{"grant_type":"client_credentials","client_id":"a","client_secret":"b"}"#;
-        let f = findings(token(
+        let f = run_doc(token(
             "application/json",
             body,
             400,
@@ -2357,7 +2347,7 @@ mod tests {
         assert_eq!(f[0].rule, "PARAM001");
         assert_eq!(f[0].category, Category::ContentTypeEncoding);
         // A server that answers a grant-level error has parsed the JSON body.
-        let f = findings(token(
+        let f = run_doc(token(
             "application/json",
             body,
             403,
@@ -2368,7 +2358,7 @@ mod tests {
 
     #[test]
     fn param004_reads_placeholders_as_missing() {
-        let f = findings(token(
+        let f = run_doc(token(
             "application/x-www-form-urlencoded",
             "grant_type=refresh_token&refresh_token=undefined&client_id=a",
             400,
@@ -2395,7 +2385,7 @@ mod tests {
             400,
             r#"{"error":"invalid_grant"}"#,
         );
-        let f = findings(serde_json::json!([az, tok]));
+        let f = run_doc(serde_json::json!([az, tok]));
         let p = f
             .iter()
             .find(|x| x.rule == "PARAM016")

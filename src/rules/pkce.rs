@@ -1000,7 +1000,7 @@ impl Rule for Pkce010 {
 
 #[cfg(test)]
 mod tests {
-    use super::super::grant::testing::*;
+    use super::super::testkit::*;
     use super::*;
     use crate::diagnosis::Category;
 

@@ -2038,114 +2038,6 @@ impl Rule for Redir011 {
 
 /// Builds small captures for the family tests of `redir`, `bcp` and `dev`.
 #[cfg(test)]
-pub(super) mod testkit {
-    use crate::diagnosis::Finding;
-    use crate::rules::Options;
-    use crate::{RuleFilter, analyze, capture};
-    use serde_json::{Value, json};
-    use std::sync::Arc;
-
-    /// One exchange `t` seconds after 2026-11-29T10:00:00Z. A JSON body gets a JSON content
-    /// type, anything else HTML (responses) or a form (requests).
-    #[allow(clippy::too_many_arguments)]
-    pub fn x(
-        t: f64,
-        method: &str,
-        url: &str,
-        req_headers: &[(&str, &str)],
-        body: Option<&str>,
-        status: u16,
-        resp_headers: &[(&str, &str)],
-        rbody: Option<&str>,
-    ) -> Value {
-        let start = jiff::Timestamp::from_millisecond(1_795_946_400_000 + (t * 1000.0) as i64)
-            .unwrap_or(jiff::Timestamp::UNIX_EPOCH);
-        let mut rh: Vec<Value> = resp_headers.iter().map(|(k, v)| json!([k, v])).collect();
-        rh.push(json!([
-            "Date",
-            jiff::fmt::rfc2822::DateTimePrinter::new()
-                .timestamp_to_rfc9110_string(&start)
-                .unwrap_or_default()
-        ]));
-        if let Some(b) = rbody {
-            let ct = if b.trim_start().starts_with('{') {
-                "application/json"
-            } else {
-                "text/html; charset=utf-8"
-            };
-            rh.push(json!(["Content-Type", ct]));
-        }
-        let mut qh: Vec<Value> = req_headers.iter().map(|(k, v)| json!([k, v])).collect();
-        if let Some(b) = body {
-            if !req_headers
-                .iter()
-                .any(|(k, _)| k.eq_ignore_ascii_case("content-type"))
-            {
-                let ct = if b.trim_start().starts_with('{') {
-                    "application/json"
-                } else {
-                    "application/x-www-form-urlencoded"
-                };
-                qh.push(json!(["Content-Type", ct]));
-            }
-        }
-        json!({
-            "started_at": start.to_string(),
-            "request": {"method": method, "url": url, "headers": qh, "body": body},
-            "response": {"status": status, "headers": rh, "body": rbody},
-        })
-    }
-
-    /// Analyse a capture made of `exchanges` with the default options.
-    pub fn run(exchanges: Vec<Value>) -> Vec<Finding> {
-        let doc = json!({ "exchanges": exchanges }).to_string();
-        let loaded = capture::load_bytes(Arc::from("test.json"), doc.as_bytes())
-            .unwrap_or_else(|e| panic!("test capture: {e}"));
-        analyze(
-            loaded.exchanges,
-            &Options::default(),
-            &RuleFilter::default(),
-        )
-        .findings
-    }
-
-    /// The finding of `code`, also when it was attached to another as a consequence.
-    pub fn fired(f: &[Finding], code: &str) -> bool {
-        f.iter()
-            .any(|x| x.rule == code || x.consequences.contains(&code))
-    }
-
-    pub fn find<'a>(f: &'a [Finding], code: &str) -> &'a Finding {
-        f.iter()
-            .find(|x| x.rule == code)
-            .unwrap_or_else(|| panic!("{code} did not fire: {}", summary(f)))
-    }
-
-    /// Category of the top non-latent finding.
-    pub fn top_category(f: &[Finding]) -> &'static str {
-        f.iter()
-            .find(|x| !x.latent)
-            .map(|x| x.category.as_str())
-            .unwrap_or("(none)")
-    }
-
-    pub fn summary(f: &[Finding]) -> String {
-        f.iter()
-            .map(|x| {
-                format!(
-                    "{}:{}{} {:.2}",
-                    x.rule,
-                    x.category,
-                    if x.latent { "(latent)" } else { "" },
-                    x.score
-                )
-            })
-            .collect::<Vec<_>>()
-            .join(", ")
-    }
-}
-
-#[cfg(test)]
 mod tests {
     use super::*;
 
@@ -2225,7 +2117,7 @@ mod tests {
         assert!(not_absolute("https:///cb").is_some());
     }
 
-    use super::testkit::*;
+    use super::super::testkit::*;
 
     const AS: &str = "https://idp.example.com";
 
