@@ -1149,12 +1149,9 @@ mod tests {
 
     #[test]
     fn bcp001_implicit_grant() {
-        let f = run(vec![x(
+        let f = run(vec![get(
             0.0,
-            "GET",
             "https://idp.example.com/authorize?client_id=spa&response_type=id_token%20token&redirect_uri=https%3A%2F%2Fapp.example.com%2Fcb&state=s&nonce=n",
-            &[],
-            None,
             302,
             &[(
                 "Location",
@@ -1163,12 +1160,9 @@ mod tests {
             None,
         )]);
         assert!(fired(&f, "BCP001"), "{}", summary(&f));
-        let f = run(vec![x(
+        let f = run(vec![get(
             0.0,
-            "GET",
             "https://idp.example.com/authorize?client_id=spa&response_type=code&redirect_uri=https%3A%2F%2Fapp.example.com%2Fcb&state=s&nonce=n",
-            &[],
-            None,
             302,
             &[("Location", "https://app.example.com/cb?code=c&state=s")],
             None,
@@ -1204,12 +1198,9 @@ mod tests {
 
     #[test]
     fn bcp003_no_state_no_pkce_no_nonce() {
-        let f = run(vec![x(
+        let f = run(vec![get(
             0.0,
-            "GET",
             "https://idp.example.com/authorize?client_id=web&response_type=code&redirect_uri=https%3A%2F%2Fapp.example.com%2Fcb",
-            &[],
-            None,
             302,
             &[("Location", "https://idp.example.com/login")],
             None,
@@ -1257,12 +1248,9 @@ mod tests {
                 &[("Cache-Control", "max-age=300")],
                 Some(r#"{"access_token":"at-123","token_type":"Bearer","expires_in":60}"#),
             ),
-            x(
+            get(
                 1.0,
-                "GET",
                 "https://api.example.com/v1/me?access_token=at-123",
-                &[],
-                None,
                 200,
                 &[],
                 Some(r#"{"id":1}"#),
@@ -1304,14 +1292,11 @@ mod tests {
         let challenge = pkce::s256(verifier);
         let flow = |body: &str| {
             run(vec![
-                x(
+                get(
                     0.0,
-                    "GET",
                     &format!(
                         "https://idp.example.com/authorize?client_id=spa&response_type=code&redirect_uri=https%3A%2F%2Fapp.example.com%2Fcb&state=s1&code_challenge={challenge}&code_challenge_method=S256"
                     ),
-                    &[],
-                    None,
                     302,
                     &[("Location", "https://app.example.com/cb?code=C1&state=s1")],
                     None,
@@ -1341,12 +1326,9 @@ mod tests {
     #[test]
     fn bcp010_code_in_third_party_referer() {
         let f = run(vec![
-            x(
+            get(
                 0.0,
-                "GET",
                 "https://app.example.com/cb?code=C1&state=s1",
-                &[],
-                None,
                 200,
                 &[],
                 Some("<html>welcome</html>"),

@@ -1123,16 +1123,7 @@ mod flow_tests {
     #[test]
     fn dev007_device_request_to_the_token_endpoint() {
         let md = r#"{"issuer":"https://idp.example.com","token_endpoint":"https://idp.example.com/oauth2/token","device_authorization_endpoint":"https://idp.example.com/oauth2/device_authorization"}"#;
-        let discovery = x(
-            0.0,
-            "GET",
-            "https://idp.example.com/.well-known/openid-configuration",
-            &[],
-            None,
-            200,
-            &[],
-            Some(md),
-        );
+        let discovery = get(0.0, DISCOVERY, 200, &[], Some(md));
         let f = run(vec![
             discovery.clone(),
             x(

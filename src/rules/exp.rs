@@ -1202,55 +1202,31 @@ mod tests {
             T0 + 3600
         ));
         c.wait(4800.0);
-        c.add_full(
-            "GET",
-            "https://api.example.com/v1/orders",
-            vec![("Authorization", &format!("Bearer {t}"))],
-            None,
-            401,
-            vec![("WWW-Authenticate", r#"Bearer error="invalid_token""#)],
-            "",
-            0,
-        );
+        c.bearer_call("https://api.example.com/v1/orders", &t, 401, INVALID_TOKEN);
         let f = c.run();
         assert_eq!(of(&f, "EXP001").len(), 1);
         assert_eq!(top(&f).unwrap().category, Category::TokenExpiry);
 
         // opaque: expires_in 3600, used 65 minutes later
         let mut c = Cap::new();
-        c.post(
-            TOK,
-            vec![],
+        c.token(
             "grant_type=client_credentials&client_id=a&client_secret=b",
             200,
             r#"{"access_token":"opaque-token-123","token_type":"Bearer","expires_in":3600}"#,
         );
         c.wait(3900.0);
-        c.add_full(
-            "GET",
+        c.bearer_call(
             "https://api.example.com/v1/orders",
-            vec![("Authorization", "Bearer opaque-token-123")],
-            None,
+            "opaque-token-123",
             401,
-            vec![("WWW-Authenticate", r#"Bearer error="invalid_token""#)],
-            "",
-            0,
+            INVALID_TOKEN,
         );
         assert_eq!(of(&c.run(), "EXP001").len(), 1);
 
         // within leeway: quiet
         let mut c = Cap::new();
         let t = at_jwt(&format!(r#"{{"sub":"x","exp":{}}}"#, T0 - 30));
-        c.add_full(
-            "GET",
-            "https://api.example.com/v1/orders",
-            vec![("Authorization", &format!("Bearer {t}"))],
-            None,
-            401,
-            vec![("WWW-Authenticate", r#"Bearer error="invalid_token""#)],
-            "",
-            0,
-        );
+        c.bearer_call("https://api.example.com/v1/orders", &t, 401, INVALID_TOKEN);
         assert!(of(&c.run(), "EXP001").is_empty());
     }
 
@@ -1263,18 +1239,9 @@ mod tests {
         ] {
             let mut c = Cap::new();
             let t = at_jwt(claims);
-            c.post(TOK, vec![], "grant_type=client_credentials&client_id=a&client_secret=b", 200,
+            c.token("grant_type=client_credentials&client_id=a&client_secret=b", 200,
                 &format!(r#"{{"access_token":"{t}","token_type":"Bearer","expires_in":9223372036854775807}}"#));
-            c.add_full(
-                "GET",
-                "https://api.example.com/v1/x",
-                vec![("Authorization", &format!("Bearer {t}"))],
-                None,
-                401,
-                vec![("WWW-Authenticate", r#"Bearer error="invalid_token""#)],
-                "",
-                0,
-            );
+            c.bearer_call("https://api.example.com/v1/x", &t, 401, INVALID_TOKEN);
             c.post(
                 "https://idp.example.com/introspect",
                 vec![],
@@ -1295,25 +1262,18 @@ mod tests {
             T0 + 300,
             T0 + 3600
         ));
-        c.add_full(
-            "GET",
+        c.bearer_call(
             "https://api.example.com/v1/orders",
-            vec![("Authorization", &format!("Bearer {t}"))],
-            None,
+            &t,
             401,
-            vec![(
-                "WWW-Authenticate",
-                r#"Bearer error="invalid_token", error_description="token not valid yet""#,
-            )],
-            "",
-            0,
+            r#"Bearer error="invalid_token", error_description="token not valid yet""#,
         );
         let f = c.run();
         assert_eq!(of(&f, "EXP002").len(), 1);
         assert_eq!(top(&f).unwrap().category, Category::ClockSkew);
 
         let mut c = Cap::new();
-        c.add_full("GET", "https://idp.example.com/.well-known/openid-configuration", vec![], None, 200,
+        c.add_full("GET", DISCOVERY, vec![], None, 200,
             vec![("Content-Type", "application/json")], r#"{"issuer":"https://idp.example.com","token_endpoint":"https://idp.example.com/token"}"#, 600);
         c.add_full("POST", TOK, vec![("Content-Type", "application/x-www-form-urlencoded")],
             Some("grant_type=client_credentials&client_id=a&client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer&client_assertion=eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiJhIn0.c2ln"),
@@ -1346,9 +1306,7 @@ mod tests {
             &format!("{CB}?code=c1&state=s"),
         );
         c.wait(746.0);
-        c.post(
-            TOK,
-            vec![],
+        c.token(
             &format!("grant_type=authorization_code&code=c1&redirect_uri={CB_ENC}&client_id=web"),
             400,
             r#"{"error":"invalid_grant"}"#,
@@ -1358,9 +1316,7 @@ mod tests {
         assert_eq!(top(&f).unwrap().category, Category::TokenExpiry);
 
         let mut c = Cap::new();
-        c.post(
-            TOK,
-            vec![],
+        c.token(
             "grant_type=refresh_token&refresh_token=old-token-xyz&client_id=web",
             400,
             r#"{"error":"invalid_grant","error_description":"The refresh token has expired."}"#,
@@ -1389,9 +1345,7 @@ mod tests {
     #[test]
     fn exp006_007_008() {
         let mut c = Cap::new();
-        c.post(
-            TOK,
-            vec![],
+        c.token(
             "grant_type=client_credentials&client_id=a&client_secret=b",
             200,
             r#"{"access_token":"opaque","token_type":"Bearer"}"#,
@@ -1401,36 +1355,18 @@ mod tests {
         assert!(of(&f, "EXP006")[0].latent);
 
         let mut c = Cap::new();
-        c.post(TOK, vec![], "grant_type=authorization_code&code=c1&client_id=web", 200,
+        c.token("grant_type=authorization_code&code=c1&client_id=web", 200,
             r#"{"access_token":"AT-A-1","token_type":"Bearer","expires_in":3600,"refresh_token":"RT-1"}"#);
         c.wait(3300.0);
-        c.post(TOK, vec![], "grant_type=refresh_token&refresh_token=RT-1&client_id=web", 200,
+        c.token("grant_type=refresh_token&refresh_token=RT-1&client_id=web", 200,
             r#"{"access_token":"AT-B-2","token_type":"Bearer","expires_in":3600,"refresh_token":"RT-2"}"#);
         c.wait(600.0);
-        c.add_full(
-            "GET",
-            "https://api.example.com/v1/x",
-            vec![("Authorization", "Bearer AT-A-1")],
-            None,
-            401,
-            vec![("WWW-Authenticate", r#"Bearer error="invalid_token""#)],
-            "",
-            0,
-        );
+        c.bearer_call("https://api.example.com/v1/x", "AT-A-1", 401, INVALID_TOKEN);
         let f = c.run();
         assert_eq!(of(&f, "EXP007").len(), 1);
 
         let mut c = Cap::new();
-        c.add_full(
-            "GET",
-            "https://api.example.com/v1/x",
-            vec![("Authorization", "Bearer AT-A-1")],
-            None,
-            401,
-            vec![("WWW-Authenticate", r#"Bearer error="invalid_token""#)],
-            "",
-            0,
-        );
+        c.bearer_call("https://api.example.com/v1/x", "AT-A-1", 401, INVALID_TOKEN);
         c.post(
             "https://idp.example.com/introspect",
             vec![("Authorization", "Basic YTpi")],

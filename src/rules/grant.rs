@@ -2064,9 +2064,7 @@ mod tests {
     #[test]
     fn grant001_misspelled_and_missing() {
         let mut c = Cap::new();
-        c.post(
-            TOK,
-            vec![],
+        c.token(
             "grant_type=client-credentials&client_id=a&client_secret=b",
             400,
             r#"{"error":"unsupported_grant_type"}"#,
@@ -2098,9 +2096,7 @@ mod tests {
             "https://auth0.com/oauth/grant-type/passwordless/otp",
         ] {
             let mut c = Cap::new();
-            c.post(
-                TOK,
-                vec![],
+            c.token(
                 &format!("grant_type={}", form_encode(g)),
                 400,
                 r#"{"error":"invalid_grant"}"#,
@@ -2125,16 +2121,14 @@ mod tests {
     #[test]
     fn grant002_unauthorized_client_and_description() {
         let mut c = Cap::new();
-        c.post(TOK, vec![], "grant_type=client_credentials&client_id=spa", 400,
+        c.token("grant_type=client_credentials&client_id=spa", 400,
             r#"{"error":"invalid_request","error_description":"requested grant type is not allowed for this client"}"#);
         let f = c.run();
         assert_eq!(of(&f, "GRANT002").len(), 1);
         assert_eq!(top(&f).unwrap().category, Category::GrantType);
 
         let mut c = Cap::new();
-        c.post(
-            TOK,
-            vec![],
+        c.token(
             "grant_type=client_credential",
             400,
             r#"{"error":"unsupported_grant_type"}"#,
@@ -2150,11 +2144,9 @@ mod tests {
         let body = format!(
             "grant_type=authorization_code&code=abc123&redirect_uri={CB_ENC}&client_id=web"
         );
-        c.post(TOK, vec![], &body, 200, OK_TOKENS);
+        c.token(&body, 200, OK_TOKENS);
         c.wait(1.0);
-        c.post(
-            TOK,
-            vec![],
+        c.token(
             &body,
             400,
             r#"{"error":"invalid_grant","error_description":"code already used"}"#,
@@ -2168,9 +2160,7 @@ mod tests {
     fn grant004_trailing_slash_and_double_encoding() {
         let mut c = Cap::new();
         code_flow(&mut c, "abc123");
-        c.post(
-            TOK,
-            vec![],
+        c.token(
             &format!(
                 "grant_type=authorization_code&code=abc123&redirect_uri={CB_ENC}%2F&client_id=web"
             ),
@@ -2185,7 +2175,7 @@ mod tests {
 
         let mut c = Cap::new();
         code_flow(&mut c, "abc123");
-        c.post(TOK, vec![], "grant_type=authorization_code&code=abc123&redirect_uri=https%253A%252F%252Fapp.example.com%252Fcb&client_id=web", 400,
+        c.token("grant_type=authorization_code&code=abc123&redirect_uri=https%253A%252F%252Fapp.example.com%252Fcb&client_id=web", 400,
             r#"{"error":"invalid_grant"}"#);
         let f = c.run();
         assert_eq!(
@@ -2198,13 +2188,13 @@ mod tests {
     fn grant005_and_grant007() {
         let mut c = Cap::new();
         code_flow(&mut c, "abc123");
-        c.post(TOK, vec![], &format!("grant_type=authorization_code&code=abc123&redirect_uri={CB_ENC}&client_id=admin&client_secret=x"), 400,
+        c.token(&format!("grant_type=authorization_code&code=abc123&redirect_uri={CB_ENC}&client_id=admin&client_secret=x"), 400,
             r#"{"error":"invalid_grant"}"#);
         assert_eq!(of(&c.run(), "GRANT005").len(), 1);
 
         let mut c = Cap::new();
         code_flow(&mut c, "4%2F0AepYLEIJQeOSvwNTbHBVaUrtt");
-        c.post(TOK, vec![], &format!("grant_type=authorization_code&code=4%252F0AepYLEIJQeOSvwNTbHBVaUrtt&redirect_uri={CB_ENC}&client_id=web"), 400,
+        c.token(&format!("grant_type=authorization_code&code=4%252F0AepYLEIJQeOSvwNTbHBVaUrtt&redirect_uri={CB_ENC}&client_id=web"), 400,
             r#"{"error":"invalid_grant","error_description":"Malformed auth code."}"#);
         let f = c.run();
         let g = of(&f, "GRANT007");
@@ -2213,7 +2203,7 @@ mod tests {
 
         let mut c = Cap::new();
         code_flow(&mut c, "APXph6jYUSQBSt2ANMyRXBS_-msA937USXfYJEOk8Fn");
-        c.post(TOK, vec![], &format!("grant_type=authorization_code&code=APXph6jYUSQBSt2ANMyR&redirect_uri={CB_ENC}&client_id=web"), 400,
+        c.token(&format!("grant_type=authorization_code&code=APXph6jYUSQBSt2ANMyR&redirect_uri={CB_ENC}&client_id=web"), 400,
             r#"{"error":"invalid_grant"}"#);
         let f = c.run();
         assert_eq!(of(&f, "GRANT007")[0].category, Category::Parameters);
@@ -2227,101 +2217,58 @@ mod tests {
                 r#"{{"access_token":"at-{rt}","token_type":"Bearer","expires_in":3600,"refresh_token":"{rt}"}}"#
             )
         };
-        let mut c = Cap::new();
-        c.post(
-            TOK,
-            vec![],
-            "grant_type=refresh_token&refresh_token=R1&client_id=web",
-            200,
-            &rot("R2"),
-        );
-        c.wait(3600.0);
-        c.post(
-            TOK,
-            vec![],
-            "grant_type=refresh_token&refresh_token=R1&client_id=web",
-            400,
-            r#"{"error":"invalid_grant"}"#,
-        );
-        let f = c.run();
+        // Refresh token R1 sent twice: the first answered `first`, the second `invalid_grant`,
+        // `gap_ms` later than the capture's usual 100 ms step.
+        let twice = |first: &str, gap_ms: i64| {
+            let refresh = "grant_type=refresh_token&refresh_token=R1&client_id=web";
+            let mut c = Cap::new();
+            c.token(refresh, 200, first);
+            c.t += gap_ms;
+            c.token(refresh, 400, r#"{"error":"invalid_grant"}"#);
+            c.run()
+        };
+        let f = twice(&rot("R2"), 3_600_000);
         assert_eq!(of(&f, "GRANT008").len(), 1);
         assert!(of(&f, "GRANT009").is_empty());
 
-        let mut c = Cap::new();
-        c.post(
-            TOK,
-            vec![],
-            "grant_type=refresh_token&refresh_token=R1&client_id=web",
-            200,
-            &rot("R2"),
-        );
-        c.t -= 90; // 10 ms after the first
-        c.post(
-            TOK,
-            vec![],
-            "grant_type=refresh_token&refresh_token=R1&client_id=web",
-            400,
-            r#"{"error":"invalid_grant"}"#,
-        );
-        let f = c.run();
+        let f = twice(&rot("R2"), -90); // 10 ms after the first
         assert_eq!(of(&f, "GRANT009").len(), 1);
         assert!(of(&f, "GRANT008").is_empty());
 
         // non-rotating server: reuse is fine
-        let mut c = Cap::new();
-        c.post(
-            TOK,
-            vec![],
-            "grant_type=refresh_token&refresh_token=R1&client_id=web",
-            200,
+        let f = twice(
             r#"{"access_token":"x","token_type":"Bearer","expires_in":60}"#,
+            60_000,
         );
-        c.wait(60.0);
-        c.post(
-            TOK,
-            vec![],
-            "grant_type=refresh_token&refresh_token=R1&client_id=web",
-            400,
-            r#"{"error":"invalid_grant"}"#,
-        );
-        let f = c.run();
         assert!(of(&f, "GRANT008").is_empty() && of(&f, "GRANT009").is_empty());
     }
 
     #[test]
     fn grant010_011_012() {
         let mut c = Cap::new();
-        c.post(
-            TOK,
-            vec![],
+        c.token(
             "grant_type=client_credentials&client_id=svc&client_secret=s",
             200,
             r#"{"access_token":"cc-token-1","token_type":"Bearer","expires_in":60,"scope":"a b"}"#,
         );
-        c.post(
-            TOK,
-            vec![],
+        c.token(
             "grant_type=authorization_code&code=c1&client_id=svc&client_secret=s",
             200,
             OK_TOKENS,
         );
-        c.post(TOK, vec![], "grant_type=refresh_token&refresh_token=rt-1-bbbbbbbbbbbbbbbbbbbbbbbb&scope=openid+admin&client_id=svc&client_secret=s", 400, r#"{"error":"invalid_scope"}"#);
+        c.token("grant_type=refresh_token&refresh_token=rt-1-bbbbbbbbbbbbbbbbbbbbbbbb&scope=openid+admin&client_id=svc&client_secret=s", 400, r#"{"error":"invalid_scope"}"#);
         let f = c.run();
         let g = of(&f, "GRANT010");
         assert_eq!(g.len(), 1);
         assert!(g[0].message.contains("`admin`"), "{}", g[0].message);
 
         let mut c = Cap::new();
-        c.post(
-            TOK,
-            vec![],
+        c.token(
             "grant_type=authorization_code&code=c1&client_id=web",
             200,
             r#"{"access_token":"a","token_type":"Bearer","expires_in":60}"#,
         );
-        c.post(
-            TOK,
-            vec![],
+        c.token(
             "grant_type=refresh_token&refresh_token=undefined&client_id=web",
             400,
             r#"{"error":"invalid_grant"}"#,
@@ -2331,22 +2278,16 @@ mod tests {
         assert_eq!(top(&f).unwrap().category, Category::Parameters);
 
         let mut c = Cap::new();
-        c.post(
-            TOK,
-            vec![],
+        c.token(
             "grant_type=client_credentials&client_id=svc&client_secret=s",
             200,
             r#"{"access_token":"cc-token-1","token_type":"Bearer","expires_in":60}"#,
         );
-        c.add_full(
-            "GET",
+        c.bearer_call(
             "https://idp.example.com/userinfo",
-            vec![("Authorization", "Bearer cc-token-1")],
-            None,
+            "cc-token-1",
             401,
-            vec![("WWW-Authenticate", r#"Bearer error="invalid_token""#)],
-            "",
-            0,
+            INVALID_TOKEN,
         );
         let f = c.run();
         assert_eq!(of(&f, "GRANT012").len(), 1);
@@ -2356,9 +2297,7 @@ mod tests {
     fn grant013_014_015() {
         let te = "urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Atoken-exchange";
         let mut c = Cap::new();
-        c.post(
-            TOK,
-            vec![],
+        c.token(
             &format!("grant_type={te}&subject_token=abc&audience=x"),
             400,
             r#"{"error":"invalid_request"}"#,
@@ -2368,7 +2307,7 @@ mod tests {
         assert_eq!(top(&f).unwrap().category, Category::Parameters);
 
         let mut c = Cap::new();
-        c.post(TOK, vec![], &format!("grant_type={te}&subject_token=abc&subject_token_type=urn%3Aietf%3Aparams%3Aoauth%3Atoken-type%3Aaccess_token&audience=x"), 400, r#"{"error":"invalid_target"}"#);
+        c.token(&format!("grant_type={te}&subject_token=abc&subject_token_type=urn%3Aietf%3Aparams%3Aoauth%3Atoken-type%3Aaccess_token&audience=x"), 400, r#"{"error":"invalid_target"}"#);
         let f = c.run();
         assert!(of(&f, "GRANT013").is_empty());
         assert_eq!(of(&f, "GRANT014").len(), 1);

@@ -2128,16 +2128,7 @@ mod tests {
         rh: &[(&str, &str)],
         rbody: Option<&str>,
     ) -> serde_json::Value {
-        x(
-            t,
-            "GET",
-            &format!("{AS}/authorize?{query}"),
-            &[],
-            None,
-            status,
-            rh,
-            rbody,
-        )
+        get(t, &format!("{AS}/authorize?{query}"), status, rh, rbody)
     }
 
     #[test]
@@ -2283,12 +2274,9 @@ mod tests {
                 &[("Location", "https://app.example.com/cb#code=abc&state=s1")],
                 None,
             ),
-            x(
+            get(
                 1.0,
-                "GET",
                 "https://app.example.com/cb",
-                &[],
-                None,
                 400,
                 &[],
                 Some("<html>missing code</html>"),
@@ -2302,16 +2290,7 @@ mod tests {
         let md = r#"{"issuer":"https://idp.example.com","authorization_endpoint":"https://idp.example.com/authorize","token_endpoint":"https://idp.example.com/token","authorization_response_iss_parameter_supported":true}"#;
         let base = |loc: &str| {
             vec![
-                x(
-                    0.0,
-                    "GET",
-                    "https://idp.example.com/.well-known/openid-configuration",
-                    &[],
-                    None,
-                    200,
-                    &[],
-                    Some(md),
-                ),
+                get(0.0, DISCOVERY, 200, &[], Some(md)),
                 az(
                     1.0,
                     "client_id=web&response_type=code&redirect_uri=https%3A%2F%2Fapp.example.com%2Fcb&state=s1",
@@ -2343,12 +2322,9 @@ mod tests {
         let f = run(vec![
             az(0.0, &q("first"), 200, &[], Some("<html>login</html>")),
             az(5.0, &q("second"), 200, &[], Some("<html>login</html>")),
-            x(
+            get(
                 9.0,
-                "GET",
                 "https://app.example.com/cb?code=abc&state=first",
-                &[],
-                None,
                 400,
                 &[],
                 Some("<html>state mismatch</html>"),
@@ -2372,12 +2348,9 @@ mod tests {
                 )],
                 None,
             ),
-            x(
+            get(
                 1.0,
-                "GET",
                 "https://app.example.com/cb?code=abc&state=first",
-                &[],
-                None,
                 302,
                 &[("Location", "/")],
                 None,
@@ -2389,12 +2362,9 @@ mod tests {
     #[test]
     fn redir010_form_post_loses_the_lax_cookie() {
         let f = run(vec![
-            x(
+            get(
                 0.0,
-                "GET",
                 "https://app.example.com/login",
-                &[],
-                None,
                 302,
                 &[
                     (
@@ -2430,12 +2400,9 @@ mod tests {
         assert!(r.message.contains("`txn`"), "{}", r.message);
         // The same flow with SameSite=None keeps the cookie.
         let f = run(vec![
-            x(
+            get(
                 0.0,
-                "GET",
                 "https://app.example.com/login",
-                &[],
-                None,
                 302,
                 &[
                     (

@@ -18,6 +18,9 @@ pub const TOK: &str = "https://idp.example.com/token";
 pub const CB: &str = "https://app.example.com/cb";
 pub const CB_ENC: &str = "https%3A%2F%2Fapp.example.com%2Fcb";
 pub const OK_TOKENS: &str = r#"{"access_token":"at-1-aaaaaaaaaaaaaaaaaaaaaaa","token_type":"Bearer","expires_in":3600,"refresh_token":"rt-1-bbbbbbbbbbbbbbbbbbbbbbbb","scope":"openid profile"}"#;
+pub const DISCOVERY: &str = "https://idp.example.com/.well-known/openid-configuration";
+/// The `WWW-Authenticate` of a resource that refused an access token.
+pub const INVALID_TOKEN: &str = r#"Bearer error="invalid_token""#;
 
 // ---------------------------------------------------------------------------------------------
 // Running the pipeline
@@ -171,6 +174,17 @@ pub fn x(
     })
 }
 
+/// A GET without request headers, `t` seconds after [`T0`] (see [`x`]).
+pub fn get(
+    t: f64,
+    url: &str,
+    status: u16,
+    resp_headers: &[(&str, &str)],
+    rbody: Option<&str>,
+) -> Value {
+    x(t, "GET", url, &[], None, status, resp_headers, rbody)
+}
+
 /// A capture under construction: exchanges 100 ms apart unless told to wait.
 pub struct Cap {
     pub ex: Vec<Value>,
@@ -249,6 +263,24 @@ impl Cap {
             status,
             vec![("Content-Type", "application/json")],
             rbody,
+            0,
+        )
+    }
+    /// A token request to [`TOK`] without extra headers.
+    pub fn token(&mut self, body: &str, status: u16, rbody: &str) -> &mut Self {
+        self.post(TOK, vec![], body, status, rbody)
+    }
+    /// A GET presenting `token` as a bearer token, answered `status` with `www` as its
+    /// `WWW-Authenticate` and no body.
+    pub fn bearer_call(&mut self, url: &str, token: &str, status: u16, www: &str) -> &mut Self {
+        self.add_full(
+            "GET",
+            url,
+            vec![("Authorization", &format!("Bearer {token}"))],
+            None,
+            status,
+            vec![("WWW-Authenticate", www)],
+            "",
             0,
         )
     }
