@@ -544,10 +544,7 @@ impl<'a> Lookup<'a> {
     /// For a refresh request, the other refresh request that consumed (rotated) the same
     /// token.
     pub fn refresh_conflict(&self, j: &Exchange) -> Option<(usize, RefreshConflict)> {
-        let t = j
-            .request
-            .param("refresh_token")
-            .filter(|t| !is_placeholder(t))?;
+        let t = sent_refresh(j)?;
         let (sj, dj) = (sent_ms(j)?, done_ms(j)?);
         let m = self.refreshes.get_or_init(|| {
             let mut m: HashMap<String, Vec<usize>> = HashMap::new();
@@ -643,6 +640,13 @@ pub(super) fn is_placeholder(v: &str) -> bool {
                 | "''"
                 | "{}"
         )
+}
+
+/// The refresh token a request sends, unless it is a placeholder ([`is_placeholder`]).
+pub(super) fn sent_refresh(e: &Exchange) -> Option<String> {
+    e.request
+        .param("refresh_token")
+        .filter(|v| !is_placeholder(v))
 }
 
 /// The refresh token a token-endpoint response issued, if any.

@@ -6,7 +6,7 @@
 
 use super::common::{
     Lookup, ReportExt, alias_signal, date_header, done_ms, err_of, human, is_code_redemption,
-    is_placeholder, is_refresh, is_token_request, sent_ms, signal_is, succeeded,
+    is_refresh, is_token_request, sent_ms, sent_refresh, signal_is, succeeded,
 };
 use super::{Context, Rule};
 use crate::declare_rule;
@@ -661,11 +661,7 @@ impl Rule for Exp005 {
             if !signal_is(e, &["invalid_grant"]) {
                 continue;
             }
-            let Some(rt) = e
-                .request
-                .param("refresh_token")
-                .filter(|v| !is_placeholder(v))
-            else {
+            let Some(rt) = sent_refresh(e) else {
                 continue;
             };
             if lk.refresh_conflict(e).is_some() {

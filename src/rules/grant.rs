@@ -7,8 +7,8 @@
 use super::common::{
     Link, Lookup, RefreshConflict, ReportExt, alias_signal, done_ms, edit_distance, err_of,
     grant_of, has_percent_escape, human, is_code_redemption, is_placeholder, is_refresh,
-    is_token_request, issued_refresh, metadata_announcing, same_endpoint, sent_ms, signal_is,
-    standard_code, succeeded, token_identity,
+    is_token_request, issued_refresh, metadata_announcing, same_endpoint, sent_ms, sent_refresh,
+    signal_is, standard_code, succeeded, token_identity,
 };
 use super::{Context, Rule};
 use crate::declare_rule;
@@ -1596,11 +1596,7 @@ impl Rule for Grant012 {
             if !is_refresh(e) {
                 continue;
             }
-            let Some(rt) = e
-                .request
-                .param("refresh_token")
-                .filter(|v| !is_placeholder(v))
-            else {
+            let Some(rt) = sent_refresh(e) else {
                 continue;
             };
             if lk.issuer(&rt).is_some() {
