@@ -22,6 +22,18 @@ pub struct AuthzResponse {
     pub endpoint: String,
 }
 
+impl AuthzResponse {
+    /// Where parameter `name` of this response was read, as evidence locates it:
+    /// `response.headers.location.NAME` or `request.url.NAME`.
+    pub fn at(&self, name: &str) -> String {
+        if self.via_location {
+            format!("response.headers.location.{name}")
+        } else {
+            format!("request.url.{name}")
+        }
+    }
+}
+
 /// A group of correlated exchanges.
 #[derive(Debug, Clone)]
 pub struct Flow {
@@ -56,7 +68,7 @@ impl Index {
             .iter()
             .filter(|e| matches!(e.kind, Kind::Authorize | Kind::Par))
             .filter_map(|e| e.request.param("redirect_uri"))
-            .map(|u| strip(&u))
+            .map(|u| strip_uri(&u))
             .collect();
         for e in ex {
             if let Some(r) = &e.response {
@@ -251,7 +263,8 @@ pub fn token_client_id(e: &Exchange) -> Option<String> {
     e.request.param("client_id")
 }
 
-fn strip(u: &str) -> String {
+/// A URL without its query and fragment.
+pub fn strip_uri(u: &str) -> String {
     u.split(['?', '#']).next().unwrap_or("").to_string()
 }
 
@@ -272,7 +285,7 @@ fn authz_response_from(
     if !via_location && e.request.method == "POST" {
         params.0.extend(e.request.form.0.iter().cloned());
     }
-    let endpoint = strip(base.as_str());
+    let endpoint = strip_uri(base.as_str());
     let known = redirect_uris.contains(&endpoint);
     let carries = (params.has("code")
         || params.has("error")

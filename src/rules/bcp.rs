@@ -4,12 +4,14 @@
 //! enforce PKCE or single-use codes, Referer leaks and 307 redirects after a credential POST.
 //! Most of these do not explain the current failure; they are reported as risks. Pure.
 
+use super::common::issued_access_token;
 use super::redir::{
-    callbacks, is_authz_request, is_loopback, metadata_for, origin_of, request_for, strip_uri,
+    callbacks, is_authz_request, is_loopback, metadata_for, origin_of, request_for,
 };
 use super::{Context, Rule};
 use crate::declare_rule;
 use crate::diagnosis::{Category, Strength};
+use crate::model::flow::strip_uri;
 use crate::model::{Exchange, Kind};
 use crate::oauth::errors::error_code;
 use crate::oauth::pkce;
@@ -821,12 +823,6 @@ declare_rule! {
     }
 }
 
-fn issued_tokens(e: &Exchange) -> bool {
-    e.response
-        .as_ref()
-        .is_some_and(|r| r.is_success() && r.field("access_token").is_some())
-}
-
 impl Rule for Bcp009 {
     fn check(&self, cx: &mut Context<'_>) {
         let ex = cx.exchanges;
@@ -843,14 +839,14 @@ impl Rule for Bcp009 {
             let Some(code) = e.request.param("code").filter(|c| !c.is_empty()) else {
                 continue;
             };
-            if !issued_tokens(e) {
+            if !issued_access_token(e) {
                 continue;
             }
             // Same code redeemed successfully before.
             if let Some(first) = redemptions.iter().find(|x| {
                 x.index < e.index
                     && x.request.param("code").as_deref() == Some(&code)
-                    && issued_tokens(x)
+                    && issued_access_token(x)
             }) {
                 if !double_reported.contains(&code) {
                     double_reported.push(code.clone());
@@ -1142,7 +1138,7 @@ impl Rule for Bcp011 {
 
 #[cfg(test)]
 mod tests {
-    use super::super::redir::testkit::*;
+    use super::super::testkit::*;
     use crate::oauth::pkce;
 
     const TOKEN: &str = "https://idp.example.com/oauth2/token";
@@ -1153,12 +1149,9 @@ mod tests {
 
     #[test]
     fn bcp001_implicit_grant() {
-        let f = run(vec![x(
+        let f = run(vec![get(
             0.0,
-            "GET",
             "https://idp.example.com/authorize?client_id=spa&response_type=id_token%20token&redirect_uri=https%3A%2F%2Fapp.example.com%2Fcb&state=s&nonce=n",
-            &[],
-            None,
             302,
             &[(
                 "Location",
@@ -1167,12 +1160,9 @@ mod tests {
             None,
         )]);
         assert!(fired(&f, "BCP001"), "{}", summary(&f));
-        let f = run(vec![x(
+        let f = run(vec![get(
             0.0,
-            "GET",
             "https://idp.example.com/authorize?client_id=spa&response_type=code&redirect_uri=https%3A%2F%2Fapp.example.com%2Fcb&state=s&nonce=n",
-            &[],
-            None,
             302,
             &[("Location", "https://app.example.com/cb?code=c&state=s")],
             None,
@@ -1208,12 +1198,9 @@ mod tests {
 
     #[test]
     fn bcp003_no_state_no_pkce_no_nonce() {
-        let f = run(vec![x(
+        let f = run(vec![get(
             0.0,
-            "GET",
             "https://idp.example.com/authorize?client_id=web&response_type=code&redirect_uri=https%3A%2F%2Fapp.example.com%2Fcb",
-            &[],
-            None,
             302,
             &[("Location", "https://idp.example.com/login")],
             None,
@@ -1261,12 +1248,9 @@ mod tests {
                 &[("Cache-Control", "max-age=300")],
                 Some(r#"{"access_token":"at-123","token_type":"Bearer","expires_in":60}"#),
             ),
-            x(
+            get(
                 1.0,
-                "GET",
                 "https://api.example.com/v1/me?access_token=at-123",
-                &[],
-                None,
                 200,
                 &[],
                 Some(r#"{"id":1}"#),
@@ -1308,14 +1292,11 @@ mod tests {
         let challenge = pkce::s256(verifier);
         let flow = |body: &str| {
             run(vec![
-                x(
+                get(
                     0.0,
-                    "GET",
                     &format!(
                         "https://idp.example.com/authorize?client_id=spa&response_type=code&redirect_uri=https%3A%2F%2Fapp.example.com%2Fcb&state=s1&code_challenge={challenge}&code_challenge_method=S256"
                     ),
-                    &[],
-                    None,
                     302,
                     &[("Location", "https://app.example.com/cb?code=C1&state=s1")],
                     None,
@@ -1345,12 +1326,9 @@ mod tests {
     #[test]
     fn bcp010_code_in_third_party_referer() {
         let f = run(vec![
-            x(
+            get(
                 0.0,
-                "GET",
                 "https://app.example.com/cb?code=C1&state=s1",
-                &[],
-                None,
                 200,
                 &[],
                 Some("<html>welcome</html>"),

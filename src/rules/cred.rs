@@ -3,6 +3,7 @@
 //! [`Context`] and reports findings; none prints, none does I/O. Secrets are attached as
 //! fingerprinted evidence and described by length and character classes, never by value.
 
+use super::common::date_header;
 use super::{Context, Report, Rule};
 use crate::declare_rule;
 use crate::diagnosis::{Category, Strength};
@@ -26,18 +27,6 @@ const JWT_BEARER_CAT: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-be
 // ------------------------------------------------------------------------------------------
 // shared helpers (private to the family)
 // ------------------------------------------------------------------------------------------
-
-/// Endpoints at which a client authenticates itself.
-pub(super) fn is_client_auth_kind(k: Kind) -> bool {
-    matches!(
-        k,
-        Kind::Token
-            | Kind::Par
-            | Kind::Introspection
-            | Kind::Revocation
-            | Kind::DeviceAuthorization
-    )
-}
 
 /// The server's error code (lower-cased) and description (lower-cased, may be empty).
 pub(super) fn server_error(e: &Exchange) -> (Option<String>, String) {
@@ -439,7 +428,7 @@ fn contrast_success(ex: &[Exchange], e: &Exchange, raw: &str) -> Option<(usize, 
     ex.iter()
         .filter(|o| {
             o.index != e.index
-                && is_client_auth_kind(o.kind)
+                && o.kind.is_back_channel()
                 && o.response.as_ref().is_some_and(|r| r.is_success())
                 && !o.failed()
         })
@@ -457,7 +446,7 @@ fn contrast_success(ex: &[Exchange], e: &Exchange, raw: &str) -> Option<(usize, 
 impl Rule for Cred001 {
     fn check(&self, cx: &mut Context<'_>) {
         let ex = cx.exchanges;
-        for e in ex.iter().filter(|e| is_client_auth_kind(e.kind)) {
+        for e in ex.iter().filter(|e| e.kind.is_back_channel()) {
             let Some(b) = basic::basic_credentials(&e.request) else {
                 continue;
             };
@@ -615,7 +604,7 @@ declare_rule! {
 
 impl Rule for Cred002 {
     fn check(&self, cx: &mut Context<'_>) {
-        for e in cx.exchanges.iter().filter(|e| is_client_auth_kind(e.kind)) {
+        for e in cx.exchanges.iter().filter(|e| e.kind.is_back_channel()) {
             let methods = auth_methods(&e.request);
             if methods.len() < 2 {
                 continue;
@@ -700,7 +689,7 @@ declare_rule! {
 impl Rule for Cred003 {
     fn check(&self, cx: &mut Context<'_>) {
         let ex = cx.exchanges;
-        for e in ex.iter().filter(|e| is_client_auth_kind(e.kind)) {
+        for e in ex.iter().filter(|e| e.kind.is_back_channel()) {
             let req = &e.request;
             let (code, desc) = server_error(e);
             let status = e.status().unwrap_or(0);
@@ -843,7 +832,7 @@ declare_rule! {
 
 impl Rule for Cred004 {
     fn check(&self, cx: &mut Context<'_>) {
-        for e in cx.exchanges.iter().filter(|e| is_client_auth_kind(e.kind)) {
+        for e in cx.exchanges.iter().filter(|e| e.kind.is_back_channel()) {
             if !client_auth_rejected(e) || e.kind == Kind::DeviceAuthorization {
                 continue;
             }
@@ -1046,7 +1035,7 @@ declare_rule! {
 
 impl Rule for Cred006 {
     fn check(&self, cx: &mut Context<'_>) {
-        for e in cx.exchanges.iter().filter(|e| is_client_auth_kind(e.kind)) {
+        for e in cx.exchanges.iter().filter(|e| e.kind.is_back_channel()) {
             let Some(b) = basic::basic_credentials(&e.request) else {
                 continue;
             };
@@ -1214,7 +1203,7 @@ fn basic_defect(header: &str, b: Option<&BasicCredentials>) -> Option<(String, S
 
 impl Rule for Cred007 {
     fn check(&self, cx: &mut Context<'_>) {
-        for e in cx.exchanges.iter().filter(|e| is_client_auth_kind(e.kind)) {
+        for e in cx.exchanges.iter().filter(|e| e.kind.is_back_channel()) {
             let headers: Vec<&str> = e.request.headers.get_all("authorization").collect();
             let Some(first) = headers.first() else {
                 continue;
@@ -1341,7 +1330,7 @@ fn artifact(v: &str) -> Option<String> {
 
 impl Rule for Cred008 {
     fn check(&self, cx: &mut Context<'_>) {
-        for e in cx.exchanges.iter().filter(|e| is_client_auth_kind(e.kind)) {
+        for e in cx.exchanges.iter().filter(|e| e.kind.is_back_channel()) {
             let req = &e.request;
             let mut values: Vec<(&'static str, &'static str, String, bool)> = Vec::new();
             if let Some((id, secret)) = basic::basic_credentials(req)
@@ -1433,7 +1422,7 @@ declare_rule! {
 
 impl Rule for Cred009 {
     fn check(&self, cx: &mut Context<'_>) {
-        for e in cx.exchanges.iter().filter(|e| is_client_auth_kind(e.kind)) {
+        for e in cx.exchanges.iter().filter(|e| e.kind.is_back_channel()) {
             let req = &e.request;
             let empty_body = body_param(req, "client_secret").is_some_and(|s| s.trim().is_empty())
                 || (body_param(req, "client_secret").is_none()
@@ -1524,7 +1513,7 @@ declare_rule! {
 
 impl Rule for Cred010 {
     fn check(&self, cx: &mut Context<'_>) {
-        for e in cx.exchanges.iter().filter(|e| is_client_auth_kind(e.kind)) {
+        for e in cx.exchanges.iter().filter(|e| e.kind.is_back_channel()) {
             let req = &e.request;
             let cat = body_param(req, "client_assertion_type")
                 .or_else(|| req.query.get("client_assertion_type").map(str::to_string));
@@ -1612,7 +1601,7 @@ declare_rule! {
 
 impl Rule for Cred011 {
     fn check(&self, cx: &mut Context<'_>) {
-        for e in cx.exchanges.iter().filter(|e| is_client_auth_kind(e.kind)) {
+        for e in cx.exchanges.iter().filter(|e| e.kind.is_back_channel()) {
             let Some((a, at)) = client_assertion(&e.request) else {
                 continue;
             };
@@ -1769,7 +1758,7 @@ fn audience_difference(
 
 impl Rule for Cred012 {
     fn check(&self, cx: &mut Context<'_>) {
-        for e in cx.exchanges.iter().filter(|e| is_client_auth_kind(e.kind)) {
+        for e in cx.exchanges.iter().filter(|e| e.kind.is_back_channel()) {
             let Some((a, at)) = client_assertion(&e.request) else {
                 continue;
             };
@@ -1891,12 +1880,12 @@ impl Rule for Cred013 {
         let leeway = cx.options.leeway;
         let mut seen_assertion: HashMap<String, usize> = HashMap::new();
         let mut seen_jti: HashMap<(String, String), usize> = HashMap::new();
-        for e in cx.exchanges.iter().filter(|e| is_client_auth_kind(e.kind)) {
+        for e in cx.exchanges.iter().filter(|e| e.kind.is_back_channel()) {
             let Some((a, at)) = client_assertion(&e.request) else {
                 continue;
             };
             let Ok(d) = jwt::decode(&a) else { continue };
-            let now = cx.judged_at(e).map(|t| t.as_second());
+            let now = cx.judged_at_secs(e);
             let exp = d.claim_time("exp");
             let nbf = d.claim_time("nbf");
             let iat = d.claim_time("iat");
@@ -2043,7 +2032,7 @@ impl Rule for Cred013 {
             if reference != e.index {
                 rep = rep.secret(reference, at, a.clone());
             }
-            if let Some(d) = e.response.as_ref().and_then(|r| r.headers.get("date")) {
+            if let Some(d) = date_header(e) {
                 rep = rep.text(e.index, "response.headers.date", d);
             }
             rep = with_server_signal(rep, e);
@@ -2161,7 +2150,7 @@ fn alg_problem(d: &DecodedJwt, md: Option<&Value>, failed: bool) -> Option<(Stri
 
 impl Rule for Cred014 {
     fn check(&self, cx: &mut Context<'_>) {
-        for e in cx.exchanges.iter().filter(|e| is_client_auth_kind(e.kind)) {
+        for e in cx.exchanges.iter().filter(|e| e.kind.is_back_channel()) {
             let Some((a, at)) = client_assertion(&e.request) else {
                 continue;
             };
@@ -2238,7 +2227,7 @@ impl Rule for Cred015 {
     fn check(&self, cx: &mut Context<'_>) {
         let ex = cx.exchanges;
         for e in ex {
-            if is_client_auth_kind(e.kind) {
+            if e.kind.is_back_channel() {
                 if !client_auth_rejected(e) {
                     continue;
                 }
@@ -2310,6 +2299,7 @@ impl Rule for Cred015 {
 
 #[cfg(test)]
 mod tests {
+    use super::super::testkit::{b64url, run_doc};
     use super::*;
 
     #[test]
@@ -2363,16 +2353,6 @@ mod tests {
         assert!(d("Basic aWQ6cz8-fg").unwrap().contains("base64url"));
     }
 
-    fn findings(dump: &str) -> Vec<crate::diagnosis::Finding> {
-        let loaded = crate::capture::load_bytes("test".into(), dump.as_bytes()).unwrap();
-        crate::analyze(
-            loaded.exchanges,
-            &super::super::Options::default(),
-            &crate::RuleFilter::default(),
-        )
-        .findings
-    }
-
     fn token_call(auth: &str, body: &str, status: u16, resp: &str) -> String {
         serde_json::json!({
             "started_at": "2026-11-29T10:00:00Z",
@@ -2401,7 +2381,7 @@ mod tests {
             200,
             r#"{"access_token":"a","token_type":"Bearer","expires_in":60}"#,
         );
-        let f = findings(&format!("[{failed},{ok}]"));
+        let f = run_doc(format!("[{failed},{ok}]"));
         let c = f
             .iter()
             .find(|x| x.rule == "CRED001")
@@ -2415,8 +2395,7 @@ mod tests {
     fn cred013_blames_the_clock_when_minted_with_a_slow_clock() {
         // iat = request time (10:00:00), exp = iat + 300; the server's Date is 10:10:00.
         let hdr = "eyJhbGciOiJSUzI1NiIsImtpZCI6ImsxIn0";
-        let claims = base64::Engine::encode(
-            &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+        let claims = b64url(
             r#"{"iss":"app","sub":"app","aud":"https://idp.example/oauth2/token","jti":"j1","iat":1795946400,"exp":1795946700}"#,
         );
         let body = format!(
@@ -2430,7 +2409,7 @@ mod tests {
             "response": {"status": 401, "headers": [["Content-Type", "application/json"],
                 ["Date", "Sun, 29 Nov 2026 10:10:00 GMT"]], "body": r#"{"error":"invalid_client"}"#}
         });
-        let f = findings(&dump.to_string());
+        let f = run_doc(dump);
         let c = f
             .iter()
             .find(|x| x.rule == "CRED013")

@@ -4,6 +4,7 @@
 //! grant-type URN. Polls are grouped by `device_code`; gaps are measured between request start
 //! times, the way the server sees them. Pure.
 
+use super::common::{edit_distance, issued_access_token};
 use super::{Context, Rule};
 use crate::declare_rule;
 use crate::diagnosis::{Category, Strength};
@@ -40,12 +41,6 @@ fn secs_between(a: Timestamp, b: Timestamp) -> f64 {
 /// The error code a poll got, if any.
 fn poll_error(e: &Exchange) -> Option<String> {
     error_code(e).map(|x| x.code)
-}
-
-fn succeeded(e: &Exchange) -> bool {
-    e.response
-        .as_ref()
-        .is_some_and(|r| r.is_success() && r.field("access_token").is_some())
 }
 
 /// A device-code poll: a token request that redeems a `device_code`.
@@ -172,7 +167,7 @@ impl Rule for Dev001 {
                     .emit();
                     break;
                 }
-                if succeeded(e) {
+                if issued_access_token(e) {
                     stopped_at = Some((e.index, "with tokens".into()));
                 } else if let Some(code) = poll_error(e).filter(|c| is_terminal(c)) {
                     stopped_at = Some((e.index, format!("`{code}`")));
@@ -611,22 +606,6 @@ declare_rule! {
     }
 }
 
-/// Levenshtein distance, bounded by the inputs' lengths (short strings only).
-fn edit_distance(a: &str, b: &str) -> usize {
-    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.iter().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            cur[j + 1] = (prev[j] + usize::from(ca != cb))
-                .min(prev[j + 1] + 1)
-                .min(cur[j] + 1);
-        }
-        prev = cur;
-    }
-    prev[b.len()]
-}
-
 impl Rule for Dev006 {
     fn check(&self, cx: &mut Context<'_>) {
         let ex = cx.exchanges;
@@ -988,7 +967,7 @@ mod tests {
 
 #[cfg(test)]
 mod flow_tests {
-    use super::super::redir::testkit::*;
+    use super::super::testkit::*;
 
     const DA: &str = "https://idp.example.com/oauth2/device_authorization";
     const TOKEN: &str = "https://idp.example.com/oauth2/token";
@@ -1144,16 +1123,7 @@ mod flow_tests {
     #[test]
     fn dev007_device_request_to_the_token_endpoint() {
         let md = r#"{"issuer":"https://idp.example.com","token_endpoint":"https://idp.example.com/oauth2/token","device_authorization_endpoint":"https://idp.example.com/oauth2/device_authorization"}"#;
-        let discovery = x(
-            0.0,
-            "GET",
-            "https://idp.example.com/.well-known/openid-configuration",
-            &[],
-            None,
-            200,
-            &[],
-            Some(md),
-        );
+        let discovery = get(0.0, DISCOVERY, 200, &[], Some(md));
         let f = run(vec![
             discovery.clone(),
             x(

@@ -2,6 +2,7 @@
 //! key-set retrieval and RFC 9728 protected-resource hints (RULES.md §1.9). The rules read the
 //! discovery documents and key sets the capture holds; they never fetch anything.
 
+use super::common::{str_list, trim_slash};
 use super::jwt::{failure_text, host_of, is_failure};
 use super::{Context, Rule};
 use crate::declare_rule;
@@ -99,10 +100,6 @@ fn is_key_set(e: &Exchange) -> bool {
         .is_some_and(|j| j.get("keys").is_some_and(Value::is_array) && j.get("issuer").is_none())
 }
 
-fn trim_slash(s: &str) -> &str {
-    s.trim_end_matches('/')
-}
-
 fn is_loopback(h: &str) -> bool {
     let h = h.trim_start_matches('[').trim_end_matches(']');
     h == "localhost" || h.ends_with(".localhost") || h.starts_with("127.") || h == "::1"
@@ -187,12 +184,6 @@ fn later_failure(cx: &Context<'_>, after: usize, words: &[&str]) -> Option<usize
             }
         })
         .map(|e| e.index)
-}
-
-fn str_list<'a>(d: &'a Map<String, Value>, field: &str) -> Option<Vec<&'a str>> {
-    d.get(field)
-        .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(Value::as_str).collect())
 }
 
 // ------------------------------------------------------------------------------------------
@@ -1467,7 +1458,7 @@ impl Rule for Disc009 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::jwt::tests::{fired, run};
+    use crate::rules::testkit::{finding, run};
     use serde_json::json;
 
     #[test]
@@ -1508,7 +1499,7 @@ mod tests {
             "request": { "method": "GET", "url": "https://login.example.org/realms/acme/.well-known/oauth-authorization-server" },
             "response": { "status": 404, "headers": [] }
         }]));
-        let x = fired(&f, "DISC002").expect("DISC002");
+        let x = finding(&f, "DISC002").expect("DISC002");
         assert!(x.message.contains(
             "https://login.example.org/.well-known/oauth-authorization-server/realms/acme"
         ));
@@ -1526,7 +1517,7 @@ mod tests {
             "response": { "status": 200, "headers": [["Content-Type", "application/json"]],
                 "body": json!({"issuer":"https://login.example.org:8443/realms/acme","token_endpoint":"https://login.example.org:8443/realms/acme/token"}).to_string() }
         }]));
-        let x = fired(&f, "DISC001").expect("DISC001");
+        let x = finding(&f, "DISC001").expect("DISC001");
         assert!(x.message.contains("port"), "{}", x.message);
     }
 }

@@ -3,6 +3,7 @@
 //! Thumbprints (RFC 7638) and `ath` are recomputed from the captured values; nothing is verified
 //! cryptographically and no proof or token is printed in clear.
 
+use super::common::date_header;
 use super::jwt::{failure_text, is_failure, span};
 use super::{Context, Rule};
 use crate::declare_rule;
@@ -708,7 +709,7 @@ impl Rule for Dpop006 {
             if p.jwt.is_none() || !relevant(e) {
                 continue;
             }
-            let Some(now) = cx.judged_at(e).map(|t| t.as_second()) else {
+            let Some(now) = cx.judged_at_secs(e) else {
                 continue;
             };
             let iat = p.jwt.as_ref().and_then(|d| d.claim_time("iat"));
@@ -741,10 +742,7 @@ impl Rule for Dpop006 {
                 .text(
                     e.index,
                     "response.headers.date",
-                    e.response
-                        .as_ref()
-                        .and_then(|r| r.headers.get("date"))
-                        .unwrap_or("(capture time)"),
+                    date_header(e).unwrap_or("(capture time)"),
                 )
                 .secret(e.index, "request.headers.dpop", p.raw.clone());
             if iat.is_none() {
@@ -1614,7 +1612,7 @@ mod tests {
 #[cfg(test)]
 mod flow_tests {
     use super::*;
-    use crate::rules::jwt::tests::{b64, fired, run};
+    use crate::rules::testkit::{b64, finding, run};
     use serde_json::json;
 
     fn proof(claims: Value) -> String {
@@ -1637,7 +1635,7 @@ mod flow_tests {
                 "headers": [["Authorization", "DPoP tok"], ["DPoP", p]] },
             "response": { "status": 401, "headers": [["WWW-Authenticate", "DPoP error=\"invalid_dpop_proof\""]] }
         }]));
-        let x = fired(&f, "DPOP004").expect("DPOP004");
+        let x = finding(&f, "DPOP004").expect("DPOP004");
         assert!(x.message.contains("query"), "{}", x.message);
         assert_eq!(x.strength, Strength::Recomputed);
     }
@@ -1653,6 +1651,6 @@ mod flow_tests {
                 "headers": [["Authorization", "DPoP tok"], ["DPoP", p]] },
             "response": { "status": 401, "headers": [["WWW-Authenticate", "DPoP error=\"invalid_dpop_proof\""]] }
         }]));
-        assert!(fired(&f, "DPOP009").is_some());
+        assert!(finding(&f, "DPOP009").is_some());
     }
 }

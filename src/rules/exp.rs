@@ -4,9 +4,9 @@
 //! capture's own clock: the server `Date` header, else the capture timestamp (never the
 //! machine's clock), with `--leeway` tolerance.
 
-use super::grant::{
-    Lookup, ReportExt, alias_signal, done_ms, err_of, human, is_code_redemption, is_placeholder,
-    is_refresh, is_token_request, sent_ms, signal_is, succeeded,
+use super::common::{
+    Lookup, ReportExt, alias_signal, date_header, done_ms, err_of, human, is_code_redemption,
+    is_refresh, is_token_request, sent_ms, sent_refresh, signal_is, succeeded,
 };
 use super::{Context, Rule};
 use crate::declare_rule;
@@ -145,7 +145,7 @@ fn expired_at_use(
     token: &str,
 ) -> Option<(String, Vec<Ev>)> {
     let leeway = cx.options.leeway;
-    let now = cx.judged_at(e)?.as_second();
+    let now = cx.judged_at_secs(e)?;
     if let Ok(d) = jwt::decode(token) {
         if let Some(exp) = d.claim_time("exp") {
             if now > exp.saturating_add(leeway) {
@@ -204,7 +204,7 @@ impl Rule for Exp001 {
             for (i, at, v) in ev {
                 rep = rep.text(i, at, v);
             }
-            if let Some(d) = e.response.as_ref().and_then(|r| r.headers.get("date")) {
+            if let Some(d) = date_header(e) {
                 rep = rep.text(e.index, "response.headers.date", d);
             }
             rep.emit();
@@ -278,7 +278,7 @@ impl Rule for Exp002 {
                     }
                 }
             }
-            let Some(now) = cx.judged_at(e).map(|t| t.as_second()) else {
+            let Some(now) = cx.judged_at_secs(e) else {
                 continue;
             };
             for (t, at_, what) in jwts {
@@ -305,10 +305,7 @@ impl Rule for Exp002 {
                 .text(
                     e.index,
                     "response.headers.date",
-                    e.response
-                        .as_ref()
-                        .and_then(|r| r.headers.get("date"))
-                        .unwrap_or("(none)"),
+                    date_header(e).unwrap_or("(none)"),
                 )
                 .emit();
                 break;
@@ -494,11 +491,7 @@ impl Rule for Exp003 {
                 .text(
                     first.index,
                     "response.headers.date",
-                    first
-                        .response
-                        .as_ref()
-                        .and_then(|r| r.headers.get("date"))
-                        .unwrap_or(""),
+                    date_header(first).unwrap_or(""),
                 )
                 .text(
                     first.index,
@@ -668,11 +661,7 @@ impl Rule for Exp005 {
             if !signal_is(e, &["invalid_grant"]) {
                 continue;
             }
-            let Some(rt) = e
-                .request
-                .param("refresh_token")
-                .filter(|v| !is_placeholder(v))
-            else {
+            let Some(rt) = sent_refresh(e) else {
                 continue;
             };
             if lk.refresh_conflict(e).is_some() {
@@ -903,9 +892,9 @@ impl Rule for Exp007 {
         for y in ex.iter().filter(|y| {
             is_token_request(y)
                 && succeeded(y)
-                && super::grant::grant_of(y).as_deref() == Some("client_credentials")
+                && super::common::grant_of(y).as_deref() == Some("client_credentials")
         }) {
-            if let Some((c, _)) = super::grant::token_identity(y) {
+            if let Some((c, _)) = super::common::token_identity(y) {
                 cc_by_client.entry(c).or_default().push(y.index);
             }
         }
@@ -923,8 +912,8 @@ impl Rule for Exp007 {
                 .and_then(|r| r.field("refresh_token"))
                 .map(|s| vec![s.to_string()])
                 .unwrap_or_default();
-            let client = super::grant::token_identity(x).map(|(c, _)| c);
-            let x_cc = super::grant::grant_of(x).as_deref() == Some("client_credentials");
+            let client = super::common::token_identity(x).map(|(c, _)| c);
+            let x_cc = super::common::grant_of(x).as_deref() == Some("client_credentials");
             // Candidates: the exchanges correlated with X (its refresh chain), and the other
             // client_credentials token requests of the same client.
             let mut cand: Vec<usize> = idx
@@ -948,13 +937,13 @@ impl Rule for Exp007 {
                     .request
                     .param("refresh_token")
                     .is_some_and(|r| chain.contains(&r))
-                    || (super::grant::grant_of(x).as_deref() == Some("client_credentials")
-                        && super::grant::grant_of(y).as_deref() == Some("client_credentials")
-                        && super::grant::token_identity(y).map(|(c, _)| c) == client);
+                    || (super::common::grant_of(x).as_deref() == Some("client_credentials")
+                        && super::common::grant_of(y).as_deref() == Some("client_credentials")
+                        && super::common::token_identity(y).map(|(c, _)| c) == client);
                 if !same_grant {
                     continue;
                 }
-                if let Some(r) = super::grant::issued_refresh(y) {
+                if let Some(r) = super::common::issued_refresh(y) {
                     chain.push(r.to_string());
                 }
                 if y.response
@@ -1065,14 +1054,14 @@ impl Rule for Exp008 {
                 .map(|&r| &ex[r])
             {
                 why = format!("; exchange #{} revoked it", r.number());
-            } else if let (Ok(d), Some(now)) = (jwt::decode(&t), cx.judged_at(i)) {
+            } else if let (Ok(d), Some(now)) = (jwt::decode(&t), cx.judged_at_secs(i)) {
                 if let Some(exp) = d
                     .claim_time("exp")
-                    .filter(|x| now.as_second() > x.saturating_add(leeway))
+                    .filter(|x| now > x.saturating_add(leeway))
                 {
                     why = format!(
                         "; its `exp` passed {} earlier",
-                        human(now.as_second().saturating_sub(exp))
+                        human(now.saturating_sub(exp))
                     );
                 }
             }
@@ -1188,77 +1177,52 @@ impl Rule for Exp009 {
 
 #[cfg(test)]
 mod tests {
-    use super::super::grant::testing::*;
+    use super::super::testkit::*;
     use crate::diagnosis::Category;
 
-    fn jwt(claims: &str) -> String {
-        use base64::Engine;
-        let e = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
+    /// An access token JWS of raw claims text (numbers JSON cannot hold survive).
+    fn at_jwt(claims: &str) -> String {
         format!(
             "{}.{}.c2ln",
-            e(r#"{"alg":"RS256","typ":"at+jwt"}"#),
-            e(claims)
+            b64url(r#"{"alg":"RS256","typ":"at+jwt"}"#),
+            b64url(claims)
         )
     }
 
     #[test]
     fn exp001_jwt_and_opaque() {
         let mut c = Cap::new();
-        let t = jwt(&format!(
+        let t = at_jwt(&format!(
             r#"{{"sub":"x","iat":{},"exp":{}}}"#,
             T0,
             T0 + 3600
         ));
         c.wait(4800.0);
-        c.add_full(
-            "GET",
-            "https://api.example.com/v1/orders",
-            vec![("Authorization", &format!("Bearer {t}"))],
-            None,
-            401,
-            vec![("WWW-Authenticate", r#"Bearer error="invalid_token""#)],
-            "",
-            0,
-        );
+        c.bearer_call("https://api.example.com/v1/orders", &t, 401, INVALID_TOKEN);
         let f = c.run();
         assert_eq!(of(&f, "EXP001").len(), 1);
         assert_eq!(top(&f).unwrap().category, Category::TokenExpiry);
 
         // opaque: expires_in 3600, used 65 minutes later
         let mut c = Cap::new();
-        c.post(
-            TOK,
-            vec![],
+        c.token(
             "grant_type=client_credentials&client_id=a&client_secret=b",
             200,
             r#"{"access_token":"opaque-token-123","token_type":"Bearer","expires_in":3600}"#,
         );
         c.wait(3900.0);
-        c.add_full(
-            "GET",
+        c.bearer_call(
             "https://api.example.com/v1/orders",
-            vec![("Authorization", "Bearer opaque-token-123")],
-            None,
+            "opaque-token-123",
             401,
-            vec![("WWW-Authenticate", r#"Bearer error="invalid_token""#)],
-            "",
-            0,
+            INVALID_TOKEN,
         );
         assert_eq!(of(&c.run(), "EXP001").len(), 1);
 
         // within leeway: quiet
         let mut c = Cap::new();
-        let t = jwt(&format!(r#"{{"sub":"x","exp":{}}}"#, T0 - 30));
-        c.add_full(
-            "GET",
-            "https://api.example.com/v1/orders",
-            vec![("Authorization", &format!("Bearer {t}"))],
-            None,
-            401,
-            vec![("WWW-Authenticate", r#"Bearer error="invalid_token""#)],
-            "",
-            0,
-        );
+        let t = at_jwt(&format!(r#"{{"sub":"x","exp":{}}}"#, T0 - 30));
+        c.bearer_call("https://api.example.com/v1/orders", &t, 401, INVALID_TOKEN);
         assert!(of(&c.run(), "EXP001").is_empty());
     }
 
@@ -1270,19 +1234,10 @@ mod tests {
             r#"{"exp":"soon","nbf":null}"#,
         ] {
             let mut c = Cap::new();
-            let t = jwt(claims);
-            c.post(TOK, vec![], "grant_type=client_credentials&client_id=a&client_secret=b", 200,
+            let t = at_jwt(claims);
+            c.token("grant_type=client_credentials&client_id=a&client_secret=b", 200,
                 &format!(r#"{{"access_token":"{t}","token_type":"Bearer","expires_in":9223372036854775807}}"#));
-            c.add_full(
-                "GET",
-                "https://api.example.com/v1/x",
-                vec![("Authorization", &format!("Bearer {t}"))],
-                None,
-                401,
-                vec![("WWW-Authenticate", r#"Bearer error="invalid_token""#)],
-                "",
-                0,
-            );
+            c.bearer_call("https://api.example.com/v1/x", &t, 401, INVALID_TOKEN);
             c.post(
                 "https://idp.example.com/introspect",
                 vec![],
@@ -1297,31 +1252,24 @@ mod tests {
     #[test]
     fn exp002_and_exp003() {
         let mut c = Cap::new();
-        let t = jwt(&format!(
+        let t = at_jwt(&format!(
             r#"{{"sub":"x","iat":{},"nbf":{},"exp":{}}}"#,
             T0 + 300,
             T0 + 300,
             T0 + 3600
         ));
-        c.add_full(
-            "GET",
+        c.bearer_call(
             "https://api.example.com/v1/orders",
-            vec![("Authorization", &format!("Bearer {t}"))],
-            None,
+            &t,
             401,
-            vec![(
-                "WWW-Authenticate",
-                r#"Bearer error="invalid_token", error_description="token not valid yet""#,
-            )],
-            "",
-            0,
+            r#"Bearer error="invalid_token", error_description="token not valid yet""#,
         );
         let f = c.run();
         assert_eq!(of(&f, "EXP002").len(), 1);
         assert_eq!(top(&f).unwrap().category, Category::ClockSkew);
 
         let mut c = Cap::new();
-        c.add_full("GET", "https://idp.example.com/.well-known/openid-configuration", vec![], None, 200,
+        c.add_full("GET", DISCOVERY, vec![], None, 200,
             vec![("Content-Type", "application/json")], r#"{"issuer":"https://idp.example.com","token_endpoint":"https://idp.example.com/token"}"#, 600);
         c.add_full("POST", TOK, vec![("Content-Type", "application/x-www-form-urlencoded")],
             Some("grant_type=client_credentials&client_id=a&client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer&client_assertion=eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiJhIn0.c2ln"),
@@ -1354,9 +1302,7 @@ mod tests {
             &format!("{CB}?code=c1&state=s"),
         );
         c.wait(746.0);
-        c.post(
-            TOK,
-            vec![],
+        c.token(
             &format!("grant_type=authorization_code&code=c1&redirect_uri={CB_ENC}&client_id=web"),
             400,
             r#"{"error":"invalid_grant"}"#,
@@ -1366,9 +1312,7 @@ mod tests {
         assert_eq!(top(&f).unwrap().category, Category::TokenExpiry);
 
         let mut c = Cap::new();
-        c.post(
-            TOK,
-            vec![],
+        c.token(
             "grant_type=refresh_token&refresh_token=old-token-xyz&client_id=web",
             400,
             r#"{"error":"invalid_grant","error_description":"The refresh token has expired."}"#,
@@ -1397,9 +1341,7 @@ mod tests {
     #[test]
     fn exp006_007_008() {
         let mut c = Cap::new();
-        c.post(
-            TOK,
-            vec![],
+        c.token(
             "grant_type=client_credentials&client_id=a&client_secret=b",
             200,
             r#"{"access_token":"opaque","token_type":"Bearer"}"#,
@@ -1409,36 +1351,18 @@ mod tests {
         assert!(of(&f, "EXP006")[0].latent);
 
         let mut c = Cap::new();
-        c.post(TOK, vec![], "grant_type=authorization_code&code=c1&client_id=web", 200,
+        c.token("grant_type=authorization_code&code=c1&client_id=web", 200,
             r#"{"access_token":"AT-A-1","token_type":"Bearer","expires_in":3600,"refresh_token":"RT-1"}"#);
         c.wait(3300.0);
-        c.post(TOK, vec![], "grant_type=refresh_token&refresh_token=RT-1&client_id=web", 200,
+        c.token("grant_type=refresh_token&refresh_token=RT-1&client_id=web", 200,
             r#"{"access_token":"AT-B-2","token_type":"Bearer","expires_in":3600,"refresh_token":"RT-2"}"#);
         c.wait(600.0);
-        c.add_full(
-            "GET",
-            "https://api.example.com/v1/x",
-            vec![("Authorization", "Bearer AT-A-1")],
-            None,
-            401,
-            vec![("WWW-Authenticate", r#"Bearer error="invalid_token""#)],
-            "",
-            0,
-        );
+        c.bearer_call("https://api.example.com/v1/x", "AT-A-1", 401, INVALID_TOKEN);
         let f = c.run();
         assert_eq!(of(&f, "EXP007").len(), 1);
 
         let mut c = Cap::new();
-        c.add_full(
-            "GET",
-            "https://api.example.com/v1/x",
-            vec![("Authorization", "Bearer AT-A-1")],
-            None,
-            401,
-            vec![("WWW-Authenticate", r#"Bearer error="invalid_token""#)],
-            "",
-            0,
-        );
+        c.bearer_call("https://api.example.com/v1/x", "AT-A-1", 401, INVALID_TOKEN);
         c.post(
             "https://idp.example.com/introspect",
             vec![("Authorization", "Basic YTpi")],

@@ -1,576 +1,31 @@
 //! GRANT: grant selection and grant-specific semantics — authorization codes (reuse, alteration,
 //! redirect_uri binding, client and issuer binding), refresh tokens (rotation, races, scope),
-//! token exchange and response types (RULES.md §1.3). Also holds the small capture helpers the
-//! EXP and PKCE families share (token-request recognition, authorization-request linkage, times).
-//! Rules here only read the capture and report; they never print.
+//! token exchange and response types (RULES.md §1.3). The token-request recognition,
+//! authorization-request linkage and capture-clock helpers it shares with EXP and PKCE are in
+//! `rules::common`. Rules here only read the capture and report; they never print.
 
+use super::common::{
+    Link, Lookup, RefreshConflict, ReportExt, alias_signal, done_ms, edit_distance, err_of,
+    grant_of, has_percent_escape, human, is_code_redemption, is_placeholder, is_refresh,
+    is_token_request, issued_refresh, metadata_announcing, same_endpoint, sent_ms, sent_refresh,
+    signal_is, standard_code, succeeded, token_identity,
+};
 use super::{Context, Rule};
 use crate::declare_rule;
 use crate::diagnosis::{Category, Severity, Strength};
-use crate::model::flow::{AuthzResponse, Index};
 use crate::model::{Exchange, Kind, Params};
 use crate::oauth::basic::basic_credentials;
-use crate::oauth::errors::{ServerError, error_code, standard};
+use crate::oauth::errors::ServerError;
 use crate::oauth::jwt;
 use serde_json::Value;
 use std::cell::OnceCell;
 use std::collections::{BTreeSet, HashMap};
-use std::sync::OnceLock;
 
 /// The rules of this family.
 pub static RULES: &[&dyn Rule] = &[
     &Grant001, &Grant002, &Grant003, &Grant004, &Grant005, &Grant006, &Grant007, &Grant008,
     &Grant009, &Grant010, &Grant011, &Grant012, &Grant013, &Grant014, &Grant015,
 ];
-
-// ---------------------------------------------------------------------------------------------
-// Shared helpers (also used by `exp` and `pkce`)
-// ---------------------------------------------------------------------------------------------
-
-/// Milliseconds since the epoch at which the client sent the request (capture clock).
-pub(super) fn sent_ms(e: &Exchange) -> Option<i64> {
-    e.started_at.map(|t| t.as_millisecond())
-}
-
-/// Milliseconds since the epoch at which the response was complete (capture clock).
-pub(super) fn done_ms(e: &Exchange) -> Option<i64> {
-    sent_ms(e).map(|s| s.saturating_add(e.duration_ms.unwrap_or(0.0).max(0.0) as i64))
-}
-
-/// A duration for people: `45 s`, `12 min 26 s`, `3 h 5 min`, `4 d 2 h`.
-pub(super) fn human(secs: i64) -> String {
-    let s = secs.unsigned_abs();
-    if s < 120 {
-        format!("{s} s")
-    } else if s < 7200 {
-        if s % 60 == 0 {
-            format!("{} min", s / 60)
-        } else {
-            format!("{} min {} s", s / 60, s % 60)
-        }
-    } else if s < 172_800 {
-        format!("{} h {} min", s / 3600, (s % 3600) / 60)
-    } else {
-        format!("{} d {} h", s / 86_400, (s % 86_400) / 3600)
-    }
-}
-
-/// Small conveniences on the report builder.
-pub(super) trait ReportExt: Sized {
-    /// Mark the finding as confirmed by the server when `c` holds.
-    fn confirmed_if(self, c: bool) -> Self;
-}
-
-impl ReportExt for super::Report<'_, '_> {
-    fn confirmed_if(self, c: bool) -> Self {
-        if c { self.confirmed() } else { self }
-    }
-}
-
-/// Provider error codes that stand for a standard OAuth error (`bad_verification_code` at
-/// GitHub is `invalid_grant`), read from the provider knowledge base `signatures.json`:
-/// (provider, lower-case code) → standard code. RULES.md §2.10 asks for this normalisation
-/// before ranking; the rules use it to recognise their server signal.
-fn provider_aliases() -> &'static HashMap<(String, String), String> {
-    static ALIASES: OnceLock<HashMap<(String, String), String>> = OnceLock::new();
-    ALIASES.get_or_init(|| {
-        let mut m = HashMap::new();
-        let doc: Value =
-            serde_json::from_str(include_str!("../providers/signatures.json")).unwrap_or_default();
-        for e in doc
-            .get("entries")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            let (Some(p), Some(c), Some(err)) = (
-                e.get("provider").and_then(Value::as_str),
-                e.get("code").and_then(Value::as_str),
-                e.get("error").and_then(Value::as_str),
-            ) else {
-                continue;
-            };
-            if e.get("contains").is_some_and(|v| !v.is_null()) || standard(c).is_some() {
-                continue;
-            }
-            m.entry((p.to_string(), c.to_ascii_lowercase()))
-                .or_insert_with(|| err.to_string());
-        }
-        m
-    })
-}
-
-/// The standard OAuth error code of an exchange's error: itself when standard, else what the
-/// provider's own code stands for.
-pub(super) fn standard_code(e: &Exchange) -> Option<String> {
-    let x = err_of(e)?;
-    if standard(&x.code).is_some() {
-        return Some(x.code);
-    }
-    let code = x.code.to_ascii_lowercase();
-    if let Some(p) = e.provider {
-        return provider_aliases().get(&(p.to_string(), code)).cloned();
-    }
-    // No provider recognised: a code every provider that uses it maps the same way.
-    let mut found: Option<&String> = None;
-    for ((_, c), std) in provider_aliases() {
-        if *c == code {
-            if found.is_some_and(|f| f != std) {
-                return None;
-            }
-            found = Some(std);
-        }
-    }
-    found.cloned()
-}
-
-/// The server's error (normalised to the standard code) is one of the catalogue's
-/// "corroborating server signal" values for the rule. RULES.md §3.2 gives such a rule full
-/// server signal (C_signal 1.0) even when §2.10 does not list it under that code, or when the
-/// provider spells the code its own way; a finding marks it with `confirmed()`.
-pub(super) fn signal_is(e: &Exchange, codes: &[&str]) -> bool {
-    standard_code(e).is_some_and(|c| codes.contains(&c.as_str()))
-}
-
-/// Like [`signal_is`], but only for provider-specific codes (a standard code is already
-/// weighed by the ranking's own index, RULES.md §2.10).
-pub(super) fn alias_signal(e: &Exchange, codes: &[&str]) -> bool {
-    err_of(e).is_some_and(|x| standard(&x.code).is_none()) && signal_is(e, codes)
-}
-
-/// The server error of an exchange, if any.
-pub(super) fn err_of(e: &Exchange) -> Option<ServerError> {
-    error_code(e)
-}
-
-/// True when the exchange got a 2xx answer without an error in it.
-pub(super) fn succeeded(e: &Exchange) -> bool {
-    e.response.as_ref().is_some_and(|r| r.is_success()) && !e.failed()
-}
-
-/// A token-endpoint request: classified so, or an unclassified POST that carries a grant
-/// parameter and got a token-endpoint-shaped answer (GitHub answers form-encoded bodies).
-pub(super) fn is_token_request(e: &Exchange) -> bool {
-    match e.kind {
-        Kind::Token => true,
-        Kind::Other => {
-            let r = &e.request;
-            r.method == "POST"
-                && ["grant_type", "code", "refresh_token", "device_code"]
-                    .iter()
-                    .any(|p| r.form.has(p) || r.json.as_ref().is_some_and(|j| j.get(*p).is_some()))
-                && e.response.as_ref().is_some_and(|resp| {
-                    resp.field("access_token").is_some()
-                        || resp.field("error").is_some()
-                        || err_of(e).is_some()
-                })
-        }
-        _ => false,
-    }
-}
-
-/// The `grant_type` a token request sends.
-pub(super) fn grant_of(e: &Exchange) -> Option<String> {
-    e.request.param("grant_type")
-}
-
-/// An authorization-code redemption (`grant_type=authorization_code`, or a `code` without any
-/// grant_type, as GitHub accepts).
-pub(super) fn is_code_redemption(e: &Exchange) -> bool {
-    is_token_request(e)
-        && match grant_of(e).as_deref() {
-            Some(g) => g == "authorization_code",
-            None => e.request.param("code").is_some(),
-        }
-}
-
-/// A refresh-token grant request.
-pub(super) fn is_refresh(e: &Exchange) -> bool {
-    is_token_request(e) && grant_of(e).as_deref() == Some("refresh_token")
-}
-
-/// How a token request was linked to its authorization request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Link {
-    /// By the code: authorization response carrying it → `state` → authorization request.
-    Code,
-    /// Only by client: the latest earlier authorization request of the same client.
-    Client,
-}
-
-/// Lazily built indexes over one capture, so that rules stay linear on captures with many
-/// thousands of exchanges. Each map is built on first use.
-pub(super) struct Lookup<'a> {
-    pub ex: &'a [Exchange],
-    pub idx: &'a Index,
-    azr_by_code: OnceCell<HashMap<&'a str, usize>>,
-    azr_by_state: OnceCell<HashMap<&'a str, Vec<usize>>>,
-    azr_at: OnceCell<HashMap<usize, usize>>,
-    par_by_uri: OnceCell<HashMap<&'a str, usize>>,
-    az_by_uri: OnceCell<HashMap<&'a str, usize>>,
-    az_by_state: OnceCell<HashMap<String, Vec<usize>>>,
-    az_by_client: OnceCell<HashMap<String, Vec<usize>>>,
-    az_list: OnceCell<Vec<usize>>,
-    az_by_challenge: OnceCell<HashMap<String, Vec<usize>>>,
-    redemptions: OnceCell<HashMap<String, Vec<usize>>>,
-    refreshes: OnceCell<HashMap<String, Vec<usize>>>,
-    issued: OnceCell<HashMap<&'a str, usize>>,
-}
-
-impl<'a> Lookup<'a> {
-    pub fn new(ex: &'a [Exchange], idx: &'a Index) -> Lookup<'a> {
-        Lookup {
-            ex,
-            idx,
-            azr_by_code: OnceCell::new(),
-            azr_by_state: OnceCell::new(),
-            azr_at: OnceCell::new(),
-            par_by_uri: OnceCell::new(),
-            az_by_uri: OnceCell::new(),
-            az_by_state: OnceCell::new(),
-            az_by_client: OnceCell::new(),
-            az_list: OnceCell::new(),
-            az_by_challenge: OnceCell::new(),
-            redemptions: OnceCell::new(),
-            refreshes: OnceCell::new(),
-            issued: OnceCell::new(),
-        }
-    }
-
-    /// The authorization response that delivered `code` (the first one).
-    pub fn azr_for_code(&self, code: &str) -> Option<&'a AuthzResponse> {
-        let m = self.azr_by_code.get_or_init(|| {
-            let mut m = HashMap::new();
-            for (i, a) in self.idx.authz_responses.iter().enumerate() {
-                if let Some(c) = a.params.get("code") {
-                    m.entry(c).or_insert(i);
-                }
-            }
-            m
-        });
-        m.get(code).map(|&i| &self.idx.authz_responses[i])
-    }
-
-    /// The authorization response answering an authorization request: in its own
-    /// `Location`, or a later one with the same `state`.
-    pub fn azr_of(&self, az: &Exchange) -> Option<&'a AuthzResponse> {
-        let at = self.azr_at.get_or_init(|| {
-            let mut m = HashMap::new();
-            for (i, a) in self.idx.authz_responses.iter().enumerate() {
-                m.entry(a.exchange).or_insert(i);
-            }
-            m
-        });
-        if let Some(&i) = at.get(&az.index) {
-            return Some(&self.idx.authz_responses[i]);
-        }
-        let state = self.az_param(az, "state")?;
-        let by_state = self.azr_by_state.get_or_init(|| {
-            let mut m: HashMap<&str, Vec<usize>> = HashMap::new();
-            for (i, a) in self.idx.authz_responses.iter().enumerate() {
-                if let Some(s) = a.params.get("state") {
-                    m.entry(s).or_default().push(i);
-                }
-            }
-            m
-        });
-        by_state
-            .get(state.as_str())?
-            .iter()
-            .map(|&i| &self.idx.authz_responses[i])
-            .find(|a| a.exchange >= az.index)
-    }
-
-    /// The PAR exchange whose `request_uri` an authorization request uses.
-    pub fn par_of(&self, az: &Exchange) -> Option<&'a Exchange> {
-        let uri = az.request.query.get("request_uri")?;
-        let m = self.par_by_uri.get_or_init(|| {
-            let mut m = HashMap::new();
-            for p in self.ex.iter().filter(|p| p.kind == Kind::Par) {
-                if let Some(u) = p.response.as_ref().and_then(|r| r.field("request_uri")) {
-                    m.entry(u).or_insert(p.index);
-                }
-            }
-            m
-        });
-        m.get(uri).map(|&i| &self.ex[i])
-    }
-
-    /// A parameter of an authorization request wherever it travelled: the query, the pushed
-    /// request (PAR) or the request object (`request=` JWT, read without verification).
-    pub fn az_param(&self, az: &Exchange, name: &str) -> Option<String> {
-        if az.kind == Kind::Par {
-            return az.request.param(name);
-        }
-        if let Some(v) = az.request.query.get(name) {
-            return Some(v.to_string());
-        }
-        if let Some(p) = self.par_of(az) {
-            if let Some(v) = p.request.param(name) {
-                return Some(v);
-            }
-        }
-        let ro = az.request.query.get("request")?;
-        let d = jwt::decode(ro).ok()?;
-        match d.claims.get(name)? {
-            Value::String(s) => Some(s.clone()),
-            other => Some(other.to_string()),
-        }
-    }
-
-    /// A PAR exchange stands for the authorization request that used its `request_uri`.
-    fn authorize_request(&self, e: &'a Exchange) -> &'a Exchange {
-        if e.kind != Kind::Par {
-            return e;
-        }
-        let m = self.az_by_uri.get_or_init(|| {
-            let mut m = HashMap::new();
-            for a in self.ex.iter().filter(|a| a.kind == Kind::Authorize) {
-                if let Some(u) = a.request.query.get("request_uri") {
-                    m.entry(u).or_insert(a.index);
-                }
-            }
-            m
-        });
-        e.response
-            .as_ref()
-            .and_then(|r| r.field("request_uri"))
-            .and_then(|u| m.get(u))
-            .map(|&i| &self.ex[i])
-            .unwrap_or(e)
-    }
-
-    fn az_list(&self) -> &Vec<usize> {
-        self.az_list.get_or_init(|| {
-            self.ex
-                .iter()
-                .filter(|e| e.kind == Kind::Authorize)
-                .map(|e| e.index)
-                .collect()
-        })
-    }
-
-    /// The authorization requests (and PAR requests) carrying a state, by state.
-    fn az_by_state(&self) -> &HashMap<String, Vec<usize>> {
-        self.az_by_state.get_or_init(|| {
-            let mut m: HashMap<String, Vec<usize>> = HashMap::new();
-            for e in self
-                .ex
-                .iter()
-                .filter(|e| matches!(e.kind, Kind::Authorize | Kind::Par))
-            {
-                if let Some(s) = self.az_param(e, "state") {
-                    m.entry(s).or_default().push(e.index);
-                }
-            }
-            m
-        })
-    }
-
-    /// The authorization request a code redemption belongs to, and how sure the link is:
-    /// by code → authorization response → `state`, else the latest earlier authorization
-    /// request of the same client.
-    pub fn authorize_of(
-        &self,
-        tok: &Exchange,
-    ) -> Option<(&'a Exchange, Link, Option<&'a AuthzResponse>)> {
-        let ex = self.ex;
-        if let Some(code) = tok.request.param("code") {
-            if let Some(a) = self.azr_for_code(&code) {
-                if let Some(state) = a.params.get("state") {
-                    let hit = self
-                        .az_by_state()
-                        .get(state)
-                        .and_then(|l| l.iter().rev().find(|&&i| i <= a.exchange));
-                    if let Some(&i) = hit {
-                        return Some((self.authorize_request(&ex[i]), Link::Code, Some(a)));
-                    }
-                }
-                let list = self.az_list();
-                let n = list.partition_point(|&i| i <= a.exchange);
-                if n > 0 {
-                    return Some((&ex[list[n - 1]], Link::Code, Some(a)));
-                }
-            }
-        }
-        let candidates: &[usize] = match crate::model::flow::token_client_id(tok) {
-            Some(c) => {
-                let m = self.az_by_client.get_or_init(|| {
-                    let mut m: HashMap<String, Vec<usize>> = HashMap::new();
-                    for &i in self.az_list() {
-                        if let Some(c) = ex[i].request.param("client_id") {
-                            m.entry(c).or_default().push(i);
-                        }
-                    }
-                    m
-                });
-                m.get(&c).map(Vec::as_slice).unwrap_or(&[])
-            }
-            None => self.az_list(),
-        };
-        // The latest earlier one whose own authorization response (when captured) did not
-        // deliver a different code: that one belongs to another transaction.
-        let code = tok.request.param("code");
-        let n = candidates.partition_point(|&i| i < tok.index);
-        candidates[..n]
-            .iter()
-            .rev()
-            .take(64)
-            .map(|&i| &ex[i])
-            .find(|az| {
-                self.azr_of(az)
-                    .and_then(|a| a.params.get("code"))
-                    .is_none_or(|c| code.as_deref().is_none_or(|t| t == c))
-            })
-            .map(|az| (az, Link::Client, None))
-    }
-
-    /// Another authorization request (not `except`) whose `code_challenge` is `ch`.
-    pub fn az_with_challenge(&self, ch: &str, except: usize) -> Option<&'a Exchange> {
-        let m = self.az_by_challenge.get_or_init(|| {
-            let mut m: HashMap<String, Vec<usize>> = HashMap::new();
-            for e in self
-                .ex
-                .iter()
-                .filter(|e| matches!(e.kind, Kind::Authorize | Kind::Par))
-            {
-                if let Some(c) = self.az_param(e, "code_challenge") {
-                    m.entry(c).or_default().push(e.index);
-                }
-            }
-            m
-        });
-        m.get(ch)?
-            .iter()
-            .find(|&&i| i != except)
-            .map(|&i| &self.ex[i])
-    }
-
-    /// Code redemptions by code, in capture order.
-    fn redemptions(&self) -> &HashMap<String, Vec<usize>> {
-        self.redemptions.get_or_init(|| {
-            let mut m: HashMap<String, Vec<usize>> = HashMap::new();
-            for e in self.ex.iter().filter(|e| is_code_redemption(e)) {
-                if let Some(c) = e.request.param("code").filter(|c| !c.is_empty()) {
-                    m.entry(c).or_default().push(e.index);
-                }
-            }
-            m
-        })
-    }
-
-    /// The code redemptions that sent `code`, in capture order.
-    pub fn redemptions_of(&self, code: &str) -> impl Iterator<Item = &'a Exchange> + '_ {
-        self.redemptions()
-            .get(code)
-            .into_iter()
-            .flatten()
-            .map(|&i| &self.ex[i])
-    }
-
-    /// The token request that redeemed the code an authorization request produced.
-    pub fn redemption_of(&self, az: &Exchange) -> Option<&'a Exchange> {
-        let code = self.azr_of(az)?.params.get("code")?;
-        self.redemptions_of(code).next()
-    }
-
-    /// The earlier code redemption that consumed the same code, for a failed redemption.
-    pub fn earlier_redemption(&self, j: &Exchange) -> Option<&'a Exchange> {
-        let code = j.request.param("code").filter(|c| !c.is_empty())?;
-        self.redemptions_of(&code).find(|i| {
-            i.index < j.index
-                && sent_ms(i).zip(sent_ms(j)).is_none_or(|(a, b)| a <= b)
-                && match &i.response {
-                    None => true,
-                    Some(r) => succeeded(i) || r.status == 0 || r.status >= 500,
-                }
-        })
-    }
-
-    /// For a refresh request, the other refresh request that consumed (rotated) the same
-    /// token.
-    pub fn refresh_conflict(&self, j: &Exchange) -> Option<(usize, RefreshConflict)> {
-        let t = j
-            .request
-            .param("refresh_token")
-            .filter(|t| !is_placeholder(t))?;
-        let (sj, dj) = (sent_ms(j)?, done_ms(j)?);
-        let m = self.refreshes.get_or_init(|| {
-            let mut m: HashMap<String, Vec<usize>> = HashMap::new();
-            for e in self.ex.iter().filter(|e| is_refresh(e)) {
-                if let Some(t) = e.request.param("refresh_token") {
-                    m.entry(t).or_default().push(e.index);
-                }
-            }
-            m
-        });
-        let mut found = None;
-        for i in m.get(&t)?.iter().map(|&i| &self.ex[i]) {
-            if i.index == j.index || !succeeded(i) {
-                continue;
-            }
-            let rotated = issued_refresh(i).is_some_and(|n| n != t);
-            if !rotated {
-                continue;
-            }
-            let (Some(si), Some(di)) = (sent_ms(i), done_ms(i)) else {
-                continue;
-            };
-            let overlap = sj <= di + 1000 && si <= dj + 1000;
-            if overlap {
-                return Some((i.index, RefreshConflict::Race));
-            }
-            if sj > di && found.is_none() {
-                found = Some((i.index, RefreshConflict::Rotated));
-            }
-        }
-        found
-    }
-
-    /// The token-endpoint exchange whose successful response issued `value` (any token type).
-    pub fn issuer(&self, value: &str) -> Option<&'a Exchange> {
-        let m = self.issued.get_or_init(|| {
-            let mut m = HashMap::new();
-            for e in self
-                .ex
-                .iter()
-                .filter(|e| is_token_request(e) && succeeded(e))
-            {
-                let Some(r) = e.response.as_ref() else {
-                    continue;
-                };
-                for f in ["access_token", "refresh_token", "id_token"] {
-                    if let Some(v) = r.field(f).filter(|v| !v.is_empty()) {
-                        m.entry(v).or_insert(e.index);
-                    }
-                }
-            }
-            m
-        });
-        m.get(value).map(|&i| &self.ex[i])
-    }
-}
-
-/// The client identity a token request authenticates as: Basic user (form-decoded), client
-/// assertion `sub`, else the body `client_id`. Returns (identity, where it was read).
-pub(super) fn token_identity(e: &Exchange) -> Option<(String, &'static str)> {
-    if let Some(b) = basic_credentials(&e.request) {
-        if let Some(id) = b.decoded_id() {
-            return Some((id, "request.headers.authorization (Basic user)"));
-        }
-    }
-    if let Some(sub) = e
-        .request
-        .param("client_assertion")
-        .and_then(|a| jwt::decode(&a).ok())
-        .and_then(|d| d.claim_str("sub").map(str::to_string))
-    {
-        return Some((sub, "request.body.client_assertion (sub)"));
-    }
-    e.request
-        .param("client_id")
-        .map(|c| (c, "request.body.client_id"))
-}
 
 /// Scope values as a set (space-delimited per RFC 6749 §3.3; commas tolerated).
 pub(super) fn scope_set(s: &str) -> BTreeSet<String> {
@@ -579,25 +34,6 @@ pub(super) fn scope_set(s: &str) -> BTreeSet<String> {
         .filter(|v| !v.is_empty())
         .map(str::to_string)
         .collect()
-}
-
-/// Literal placeholders a program sends when the variable holding a token was never set.
-pub(super) fn is_placeholder(v: &str) -> bool {
-    let t = v.trim().to_ascii_lowercase();
-    t.is_empty()
-        || matches!(
-            t.as_str(),
-            "undefined"
-                | "null"
-                | "none"
-                | "nil"
-                | "nan"
-                | "[object object]"
-                | "false"
-                | "\"\""
-                | "''"
-                | "{}"
-        )
 }
 
 /// What kind of placeholder a value is, in words that do not repeat it.
@@ -610,48 +46,6 @@ fn placeholder_kind(v: &str) -> &'static str {
         "false" => "a boolean literal",
         _ => "quotes or braces with nothing inside",
     }
-}
-
-/// The refresh token a token-endpoint response issued, if any.
-pub(super) fn issued_refresh(e: &Exchange) -> Option<&str> {
-    e.response
-        .as_ref()
-        .filter(|r| r.is_success())
-        .and_then(|r| r.field("refresh_token"))
-        .filter(|v| !v.is_empty())
-}
-
-/// What another refresh request with the same refresh token tells about a failed one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum RefreshConflict {
-    /// An earlier refresh with this token succeeded and rotated it (GRANT008).
-    Rotated,
-    /// A refresh with this token ran at the same time, succeeded and rotated it (GRANT009).
-    Race,
-}
-
-/// The first discovery document that announces `field` = `url` (trailing slash and case of
-/// scheme/host ignored), with the exchange that fetched it.
-pub(super) fn metadata_announcing<'a>(
-    idx: &'a Index,
-    field: &str,
-    url: &str,
-) -> Option<&'a (usize, Value)> {
-    idx.metadata.iter().find(|(_, d)| {
-        d.get(field)
-            .and_then(Value::as_str)
-            .is_some_and(|u| same_endpoint(u, url))
-    })
-}
-
-fn same_endpoint(a: &str, b: &str) -> bool {
-    fn n(u: &str) -> &str {
-        u.split(['?', '#'])
-            .next()
-            .unwrap_or("")
-            .trim_end_matches('/')
-    }
-    n(a).eq_ignore_ascii_case(n(b))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -685,20 +79,6 @@ pub(super) fn grant_is_well_formed(g: &str) -> bool {
         return false;
     }
     g.contains(':') && url::Url::parse(g).is_ok()
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let sub = prev[j] + usize::from(ca != *cb);
-            cur.push(sub.min(prev[j + 1] + 1).min(cur[j] + 1));
-        }
-        prev = cur;
-    }
-    prev[b.len()]
 }
 
 /// The known grant type a misspelled value most likely meant.
@@ -1609,12 +989,6 @@ impl Rule for Grant006 {
 // GRANT007
 // ---------------------------------------------------------------------------------------------
 
-fn has_percent_escape(s: &str) -> bool {
-    let b = s.as_bytes();
-    b.windows(3)
-        .any(|w| w[0] == b'%' && w[1].is_ascii_hexdigit() && w[2].is_ascii_hexdigit())
-}
-
 /// How the code sent to the token endpoint relates to the code the authorization response
 /// delivered, when it is an altered copy: (explanation, category).
 fn code_alteration(delivered: &str, sent: &str) -> Option<(String, Category)> {
@@ -1728,11 +1102,7 @@ impl Rule for Grant007 {
             });
             match found {
                 Some((a, delivered, (how, cat))) => {
-                    let at = if a.via_location {
-                        "response.headers.location.code"
-                    } else {
-                        "request.url.code"
-                    };
+                    let at = a.at("code");
                     cx.report(
                         e.index,
                         format!(
@@ -2226,11 +1596,7 @@ impl Rule for Grant012 {
             if !is_refresh(e) {
                 continue;
             }
-            let Some(rt) = e
-                .request
-                .param("refresh_token")
-                .filter(|v| !is_placeholder(v))
-            else {
+            let Some(rt) = sent_refresh(e) else {
                 continue;
             };
             if lk.issuer(&rt).is_some() {
@@ -2668,15 +2034,7 @@ impl Rule for Grant015 {
                 rt,
             );
             if let Some((a, c)) = azr_err {
-                rep = rep.text(
-                    a.exchange,
-                    if a.via_location {
-                        "response.headers.location.error"
-                    } else {
-                        "request.url.error"
-                    },
-                    c,
-                );
+                rep = rep.text(a.exchange, a.at("error"), c);
             }
             if let Some((i, list)) = not_listed {
                 rep = rep.text(i, "response.body.response_types_supported", list);
@@ -2687,143 +2045,9 @@ impl Rule for Grant015 {
 }
 
 #[cfg(test)]
-pub(super) mod testing {
-    //! Building small captures in the dump format and running the whole pipeline on them.
-
-    use crate::diagnosis::Finding;
-    use crate::rules::Options;
-    use crate::{RuleFilter, analyze, capture};
-    use serde_json::{Value, json};
-    use std::sync::Arc;
-
-    /// A capture under construction: exchanges one second apart unless told otherwise.
-    pub struct Cap {
-        pub ex: Vec<Value>,
-        pub t: i64,
-    }
-
-    pub const T0: i64 = 1_795_946_400; // 2026-11-29T08:00:00Z
-
-    fn iso(t_ms: i64) -> String {
-        jiff::Timestamp::from_millisecond(t_ms).unwrap().to_string()
-    }
-
-    fn http_date(t_ms: i64) -> String {
-        let ts = jiff::Timestamp::from_millisecond(t_ms).unwrap();
-        ts.strftime("%a, %d %b %Y %H:%M:%S GMT").to_string()
-    }
-
-    impl Cap {
-        pub fn new() -> Cap {
-            Cap {
-                ex: Vec::new(),
-                t: T0 * 1000,
-            }
-        }
-        /// Advance the capture clock.
-        pub fn wait(&mut self, secs: f64) -> &mut Self {
-            self.t += (secs * 1000.0) as i64;
-            self
-        }
-        /// Add an exchange; `date_skew` shifts the server `Date` header (seconds).
-        #[allow(clippy::too_many_arguments)]
-        pub fn add_full(
-            &mut self,
-            method: &str,
-            url: &str,
-            headers: Vec<(&str, &str)>,
-            body: Option<&str>,
-            status: u16,
-            rheaders: Vec<(&str, &str)>,
-            rbody: &str,
-            date_skew: i64,
-        ) -> &mut Self {
-            let mut rh: Vec<Value> = rheaders.iter().map(|(k, v)| json!([k, v])).collect();
-            rh.push(json!(["Date", http_date(self.t + date_skew * 1000)]));
-            let mut req = json!({
-                "method": method, "url": url,
-                "headers": headers.iter().map(|(k, v)| json!([k, v])).collect::<Vec<_>>(),
-            });
-            if let Some(b) = body {
-                req["body"] = json!(b);
-            }
-            self.ex.push(json!({
-                "started_at": iso(self.t),
-                "request": req,
-                "response": {"status": status, "headers": rh, "body": rbody},
-            }));
-            self.t += 100;
-            self
-        }
-        pub fn get(
-            &mut self,
-            url: &str,
-            status: u16,
-            rheaders: Vec<(&str, &str)>,
-            rbody: &str,
-        ) -> &mut Self {
-            self.add_full("GET", url, vec![], None, status, rheaders, rbody, 0)
-        }
-        pub fn post(
-            &mut self,
-            url: &str,
-            headers: Vec<(&str, &str)>,
-            body: &str,
-            status: u16,
-            rbody: &str,
-        ) -> &mut Self {
-            let mut h = vec![("Content-Type", "application/x-www-form-urlencoded")];
-            h.extend(headers);
-            self.add_full(
-                "POST",
-                url,
-                h,
-                Some(body),
-                status,
-                vec![("Content-Type", "application/json")],
-                rbody,
-                0,
-            )
-        }
-        /// Authorization request answered with a redirect carrying `result` (query string).
-        pub fn authorize(&mut self, query: &str, location: &str) -> &mut Self {
-            self.get(
-                &format!("https://idp.example.com/authorize?{query}"),
-                302,
-                vec![("Location", location)],
-                "",
-            )
-        }
-        pub fn run(&self) -> Vec<Finding> {
-            self.run_with(&Options::default())
-        }
-        pub fn run_with(&self, o: &Options) -> Vec<Finding> {
-            let doc = json!({ "exchanges": self.ex });
-            let bytes = serde_json::to_vec(&doc).unwrap();
-            let loaded = capture::load_bytes(Arc::from("test.json"), &bytes).unwrap();
-            analyze(loaded.exchanges, o, &RuleFilter::default()).findings
-        }
-    }
-
-    /// The findings of one rule (also those absorbed as consequences are not included).
-    pub fn of<'a>(f: &'a [Finding], code: &str) -> Vec<&'a Finding> {
-        f.iter().filter(|x| x.rule == code).collect()
-    }
-
-    /// The top non-latent finding.
-    pub fn top(f: &[Finding]) -> Option<&Finding> {
-        f.iter().find(|x| !x.latent)
-    }
-
-    pub const TOK: &str = "https://idp.example.com/token";
-    pub const CB: &str = "https://app.example.com/cb";
-    pub const CB_ENC: &str = "https%3A%2F%2Fapp.example.com%2Fcb";
-    pub const OK_TOKENS: &str = r#"{"access_token":"at-1-aaaaaaaaaaaaaaaaaaaaaaa","token_type":"Bearer","expires_in":3600,"refresh_token":"rt-1-bbbbbbbbbbbbbbbbbbbbbbbb","scope":"openid profile"}"#;
-}
-
-#[cfg(test)]
 mod tests {
-    use super::testing::*;
+    use super::super::common::provider_aliases;
+    use super::super::testkit::*;
     use super::*;
 
     fn code_flow(c: &mut Cap, code: &str) {
@@ -2836,9 +2060,7 @@ mod tests {
     #[test]
     fn grant001_misspelled_and_missing() {
         let mut c = Cap::new();
-        c.post(
-            TOK,
-            vec![],
+        c.token(
             "grant_type=client-credentials&client_id=a&client_secret=b",
             400,
             r#"{"error":"unsupported_grant_type"}"#,
@@ -2870,9 +2092,7 @@ mod tests {
             "https://auth0.com/oauth/grant-type/passwordless/otp",
         ] {
             let mut c = Cap::new();
-            c.post(
-                TOK,
-                vec![],
+            c.token(
                 &format!("grant_type={}", form_encode(g)),
                 400,
                 r#"{"error":"invalid_grant"}"#,
@@ -2897,16 +2117,14 @@ mod tests {
     #[test]
     fn grant002_unauthorized_client_and_description() {
         let mut c = Cap::new();
-        c.post(TOK, vec![], "grant_type=client_credentials&client_id=spa", 400,
+        c.token("grant_type=client_credentials&client_id=spa", 400,
             r#"{"error":"invalid_request","error_description":"requested grant type is not allowed for this client"}"#);
         let f = c.run();
         assert_eq!(of(&f, "GRANT002").len(), 1);
         assert_eq!(top(&f).unwrap().category, Category::GrantType);
 
         let mut c = Cap::new();
-        c.post(
-            TOK,
-            vec![],
+        c.token(
             "grant_type=client_credential",
             400,
             r#"{"error":"unsupported_grant_type"}"#,
@@ -2922,11 +2140,9 @@ mod tests {
         let body = format!(
             "grant_type=authorization_code&code=abc123&redirect_uri={CB_ENC}&client_id=web"
         );
-        c.post(TOK, vec![], &body, 200, OK_TOKENS);
+        c.token(&body, 200, OK_TOKENS);
         c.wait(1.0);
-        c.post(
-            TOK,
-            vec![],
+        c.token(
             &body,
             400,
             r#"{"error":"invalid_grant","error_description":"code already used"}"#,
@@ -2940,9 +2156,7 @@ mod tests {
     fn grant004_trailing_slash_and_double_encoding() {
         let mut c = Cap::new();
         code_flow(&mut c, "abc123");
-        c.post(
-            TOK,
-            vec![],
+        c.token(
             &format!(
                 "grant_type=authorization_code&code=abc123&redirect_uri={CB_ENC}%2F&client_id=web"
             ),
@@ -2957,7 +2171,7 @@ mod tests {
 
         let mut c = Cap::new();
         code_flow(&mut c, "abc123");
-        c.post(TOK, vec![], "grant_type=authorization_code&code=abc123&redirect_uri=https%253A%252F%252Fapp.example.com%252Fcb&client_id=web", 400,
+        c.token("grant_type=authorization_code&code=abc123&redirect_uri=https%253A%252F%252Fapp.example.com%252Fcb&client_id=web", 400,
             r#"{"error":"invalid_grant"}"#);
         let f = c.run();
         assert_eq!(
@@ -2970,13 +2184,13 @@ mod tests {
     fn grant005_and_grant007() {
         let mut c = Cap::new();
         code_flow(&mut c, "abc123");
-        c.post(TOK, vec![], &format!("grant_type=authorization_code&code=abc123&redirect_uri={CB_ENC}&client_id=admin&client_secret=x"), 400,
+        c.token(&format!("grant_type=authorization_code&code=abc123&redirect_uri={CB_ENC}&client_id=admin&client_secret=x"), 400,
             r#"{"error":"invalid_grant"}"#);
         assert_eq!(of(&c.run(), "GRANT005").len(), 1);
 
         let mut c = Cap::new();
         code_flow(&mut c, "4%2F0AepYLEIJQeOSvwNTbHBVaUrtt");
-        c.post(TOK, vec![], &format!("grant_type=authorization_code&code=4%252F0AepYLEIJQeOSvwNTbHBVaUrtt&redirect_uri={CB_ENC}&client_id=web"), 400,
+        c.token(&format!("grant_type=authorization_code&code=4%252F0AepYLEIJQeOSvwNTbHBVaUrtt&redirect_uri={CB_ENC}&client_id=web"), 400,
             r#"{"error":"invalid_grant","error_description":"Malformed auth code."}"#);
         let f = c.run();
         let g = of(&f, "GRANT007");
@@ -2985,7 +2199,7 @@ mod tests {
 
         let mut c = Cap::new();
         code_flow(&mut c, "APXph6jYUSQBSt2ANMyRXBS_-msA937USXfYJEOk8Fn");
-        c.post(TOK, vec![], &format!("grant_type=authorization_code&code=APXph6jYUSQBSt2ANMyR&redirect_uri={CB_ENC}&client_id=web"), 400,
+        c.token(&format!("grant_type=authorization_code&code=APXph6jYUSQBSt2ANMyR&redirect_uri={CB_ENC}&client_id=web"), 400,
             r#"{"error":"invalid_grant"}"#);
         let f = c.run();
         assert_eq!(of(&f, "GRANT007")[0].category, Category::Parameters);
@@ -2999,101 +2213,58 @@ mod tests {
                 r#"{{"access_token":"at-{rt}","token_type":"Bearer","expires_in":3600,"refresh_token":"{rt}"}}"#
             )
         };
-        let mut c = Cap::new();
-        c.post(
-            TOK,
-            vec![],
-            "grant_type=refresh_token&refresh_token=R1&client_id=web",
-            200,
-            &rot("R2"),
-        );
-        c.wait(3600.0);
-        c.post(
-            TOK,
-            vec![],
-            "grant_type=refresh_token&refresh_token=R1&client_id=web",
-            400,
-            r#"{"error":"invalid_grant"}"#,
-        );
-        let f = c.run();
+        // Refresh token R1 sent twice: the first answered `first`, the second `invalid_grant`,
+        // `gap_ms` later than the capture's usual 100 ms step.
+        let twice = |first: &str, gap_ms: i64| {
+            let refresh = "grant_type=refresh_token&refresh_token=R1&client_id=web";
+            let mut c = Cap::new();
+            c.token(refresh, 200, first);
+            c.t += gap_ms;
+            c.token(refresh, 400, r#"{"error":"invalid_grant"}"#);
+            c.run()
+        };
+        let f = twice(&rot("R2"), 3_600_000);
         assert_eq!(of(&f, "GRANT008").len(), 1);
         assert!(of(&f, "GRANT009").is_empty());
 
-        let mut c = Cap::new();
-        c.post(
-            TOK,
-            vec![],
-            "grant_type=refresh_token&refresh_token=R1&client_id=web",
-            200,
-            &rot("R2"),
-        );
-        c.t -= 90; // 10 ms after the first
-        c.post(
-            TOK,
-            vec![],
-            "grant_type=refresh_token&refresh_token=R1&client_id=web",
-            400,
-            r#"{"error":"invalid_grant"}"#,
-        );
-        let f = c.run();
+        let f = twice(&rot("R2"), -90); // 10 ms after the first
         assert_eq!(of(&f, "GRANT009").len(), 1);
         assert!(of(&f, "GRANT008").is_empty());
 
         // non-rotating server: reuse is fine
-        let mut c = Cap::new();
-        c.post(
-            TOK,
-            vec![],
-            "grant_type=refresh_token&refresh_token=R1&client_id=web",
-            200,
+        let f = twice(
             r#"{"access_token":"x","token_type":"Bearer","expires_in":60}"#,
+            60_000,
         );
-        c.wait(60.0);
-        c.post(
-            TOK,
-            vec![],
-            "grant_type=refresh_token&refresh_token=R1&client_id=web",
-            400,
-            r#"{"error":"invalid_grant"}"#,
-        );
-        let f = c.run();
         assert!(of(&f, "GRANT008").is_empty() && of(&f, "GRANT009").is_empty());
     }
 
     #[test]
     fn grant010_011_012() {
         let mut c = Cap::new();
-        c.post(
-            TOK,
-            vec![],
+        c.token(
             "grant_type=client_credentials&client_id=svc&client_secret=s",
             200,
             r#"{"access_token":"cc-token-1","token_type":"Bearer","expires_in":60,"scope":"a b"}"#,
         );
-        c.post(
-            TOK,
-            vec![],
+        c.token(
             "grant_type=authorization_code&code=c1&client_id=svc&client_secret=s",
             200,
             OK_TOKENS,
         );
-        c.post(TOK, vec![], "grant_type=refresh_token&refresh_token=rt-1-bbbbbbbbbbbbbbbbbbbbbbbb&scope=openid+admin&client_id=svc&client_secret=s", 400, r#"{"error":"invalid_scope"}"#);
+        c.token("grant_type=refresh_token&refresh_token=rt-1-bbbbbbbbbbbbbbbbbbbbbbbb&scope=openid+admin&client_id=svc&client_secret=s", 400, r#"{"error":"invalid_scope"}"#);
         let f = c.run();
         let g = of(&f, "GRANT010");
         assert_eq!(g.len(), 1);
         assert!(g[0].message.contains("`admin`"), "{}", g[0].message);
 
         let mut c = Cap::new();
-        c.post(
-            TOK,
-            vec![],
+        c.token(
             "grant_type=authorization_code&code=c1&client_id=web",
             200,
             r#"{"access_token":"a","token_type":"Bearer","expires_in":60}"#,
         );
-        c.post(
-            TOK,
-            vec![],
+        c.token(
             "grant_type=refresh_token&refresh_token=undefined&client_id=web",
             400,
             r#"{"error":"invalid_grant"}"#,
@@ -3103,22 +2274,16 @@ mod tests {
         assert_eq!(top(&f).unwrap().category, Category::Parameters);
 
         let mut c = Cap::new();
-        c.post(
-            TOK,
-            vec![],
+        c.token(
             "grant_type=client_credentials&client_id=svc&client_secret=s",
             200,
             r#"{"access_token":"cc-token-1","token_type":"Bearer","expires_in":60}"#,
         );
-        c.add_full(
-            "GET",
+        c.bearer_call(
             "https://idp.example.com/userinfo",
-            vec![("Authorization", "Bearer cc-token-1")],
-            None,
+            "cc-token-1",
             401,
-            vec![("WWW-Authenticate", r#"Bearer error="invalid_token""#)],
-            "",
-            0,
+            INVALID_TOKEN,
         );
         let f = c.run();
         assert_eq!(of(&f, "GRANT012").len(), 1);
@@ -3128,9 +2293,7 @@ mod tests {
     fn grant013_014_015() {
         let te = "urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Atoken-exchange";
         let mut c = Cap::new();
-        c.post(
-            TOK,
-            vec![],
+        c.token(
             &format!("grant_type={te}&subject_token=abc&audience=x"),
             400,
             r#"{"error":"invalid_request"}"#,
@@ -3140,7 +2303,7 @@ mod tests {
         assert_eq!(top(&f).unwrap().category, Category::Parameters);
 
         let mut c = Cap::new();
-        c.post(TOK, vec![], &format!("grant_type={te}&subject_token=abc&subject_token_type=urn%3Aietf%3Aparams%3Aoauth%3Atoken-type%3Aaccess_token&audience=x"), 400, r#"{"error":"invalid_target"}"#);
+        c.token(&format!("grant_type={te}&subject_token=abc&subject_token_type=urn%3Aietf%3Aparams%3Aoauth%3Atoken-type%3Aaccess_token&audience=x"), 400, r#"{"error":"invalid_target"}"#);
         let f = c.run();
         assert!(of(&f, "GRANT013").is_empty());
         assert_eq!(of(&f, "GRANT014").len(), 1);

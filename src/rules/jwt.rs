@@ -4,6 +4,7 @@
 //! decoded by hand (`oauth::jwt`), never verified; the rules never print a token, only its
 //! fingerprint and its decoded header and claims.
 
+use super::common::{date_header, str_list, trim_slash};
 use super::{Context, Rule};
 use crate::declare_rule;
 use crate::diagnosis::{Category, Severity, Strength};
@@ -167,11 +168,7 @@ fn front_channel_tokens(cx: &Context<'_>) -> Vec<Seen> {
             if let Some(v) = a.params.get(f).filter(|v| !v.is_empty()) {
                 out.push(Seen {
                     exchange: a.exchange,
-                    at: if a.via_location {
-                        format!("response.headers.location.{f}")
-                    } else {
-                        format!("request.url.{f}")
-                    },
+                    at: a.at(f),
                     role,
                     value: v.to_string(),
                     presented: false,
@@ -380,14 +377,6 @@ fn decoded(v: &str) -> Option<DecodedJwt> {
 
 fn is_asymmetric(alg: &str) -> bool {
     ["RS", "PS", "ES"].iter().any(|p| alg.starts_with(p)) || alg == "EdDSA" || alg == "Ed25519"
-}
-
-fn now_secs(cx: &Context<'_>, e: &Exchange) -> Option<i64> {
-    cx.judged_at(e).map(|t| t.as_second())
-}
-
-fn trim_slash(s: &str) -> &str {
-    s.trim_end_matches('/')
 }
 
 /// The discovery document whose endpoint `field` is the URL of exchange `e`.
@@ -1366,12 +1355,6 @@ declare_rule! {
     }
 }
 
-fn str_list<'a>(d: &'a Map<String, Value>, field: &str) -> Option<Vec<&'a str>> {
-    d.get(field)
-        .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(Value::as_str).collect())
-}
-
 impl Rule for Jwt007 {
     fn check(&self, cx: &mut Context<'_>) {
         // ID tokens against the issuer's advertised algorithms.
@@ -2082,7 +2065,9 @@ impl Rule for Jwt012 {
     fn check(&self, cx: &mut Context<'_>) {
         let leeway = cx.options.leeway;
         for (t, v, d) in received_id_tokens(cx) {
-            let Some(now) = now_secs(cx, t) else { continue };
+            let Some(now) = cx.judged_at_secs(t) else {
+                continue;
+            };
             let exp = d.claim_time("exp");
             let iat = d.claim_time("iat");
             let (why, strength) = match (exp, iat) {
@@ -2124,10 +2109,7 @@ impl Rule for Jwt012 {
                 .text(
                     t.index,
                     "response.headers.date",
-                    t.response
-                        .as_ref()
-                        .and_then(|r| r.headers.get("date"))
-                        .unwrap_or("(capture time)"),
+                    date_header(t).unwrap_or("(capture time)"),
                 )
                 .secret(t.index, "response.body.id_token", v);
             if confirmed {
@@ -2348,7 +2330,7 @@ impl Rule for Jwt014 {
                     Category::Other,
                 ),
                 Some(at) => {
-                    let Some(now) = now_secs(cx, t) else { continue };
+                    let Some(now) = cx.judged_at_secs(t) else { continue };
                     if now.saturating_sub(at) <= max_age.saturating_add(leeway) {
                         continue;
                     }
@@ -2589,37 +2571,10 @@ impl Rule for Jwt015 {
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
+mod tests {
+    use super::super::testkit::*;
     use super::*;
-    use crate::diagnosis::Finding;
-    use base64::Engine;
     use serde_json::json;
-
-    pub(crate) fn b64(v: &Value) -> String {
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string())
-    }
-
-    /// A compact JWS with a dummy signature.
-    pub(crate) fn jwt(h: Value, c: Value) -> String {
-        format!("{}.{}.c2lnbmF0dXJl", b64(&h), b64(&c))
-    }
-
-    /// Run the whole pipeline over dump-format exchanges.
-    pub(crate) fn run(exchanges: Value) -> Vec<Finding> {
-        let bytes = serde_json::to_vec(&json!({ "exchanges": exchanges })).unwrap();
-        let loaded = crate::capture::load_bytes(std::sync::Arc::from("test"), &bytes).unwrap();
-        crate::analyze(
-            loaded.exchanges,
-            &crate::rules::Options::default(),
-            &crate::RuleFilter::default(),
-        )
-        .findings
-    }
-
-    pub(crate) fn fired<'a>(f: &'a [Finding], code: &str) -> Option<&'a Finding> {
-        f.iter()
-            .find(|x| x.rule == code || x.consequences.contains(&code))
-    }
 
     fn token_exchange(body: Value) -> Value {
         json!({
@@ -2659,11 +2614,11 @@ pub(crate) mod tests {
                 r#"Bearer error="invalid_token", error_description="jwt audience invalid""#
             ),
         ]));
-        let x = fired(&f, "JWT005").expect("JWT005");
+        let x = finding(&f, "JWT005").expect("JWT005");
         assert_eq!(x.category, Category::AudienceIssuer);
         assert_eq!(x.strength, Strength::Recomputed);
         assert!(!x.message.contains(&idt), "the token must not be printed");
-        assert!(fired(&f, "JWT004").is_none() || f[0].rule == "JWT005");
+        assert!(finding(&f, "JWT004").is_none() || f[0].rule == "JWT005");
     }
 
     #[test]
@@ -2681,7 +2636,7 @@ pub(crate) mod tests {
                 r#"Bearer error="invalid_token", error_description="jwt malformed""#
             ),
         ]));
-        let x = fired(&f, "JWT008").expect("JWT008");
+        let x = finding(&f, "JWT008").expect("JWT008");
         assert_eq!(x.rank, 1);
         assert_eq!(x.category, Category::Parameters);
         assert!(x.message.contains("truncated"), "{}", x.message);
@@ -2705,7 +2660,7 @@ pub(crate) mod tests {
             json!({"iss":"https://idp.example","aud":"https://api.example"}),
         );
         let f = run(json!([api_call(&signed, 200, "")]));
-        assert!(fired(&f, "JWT001").is_none());
+        assert!(finding(&f, "JWT001").is_none());
     }
 
     #[test]
@@ -2742,7 +2697,7 @@ pub(crate) mod tests {
             "response": { "status": 200, "headers": [["Content-Type", "application/json"]],
                 "body": json!({"keys":[{"kty":"EC","crv":"P-256","kid":"k1","x":"eA","y":"eQ","d":"c2VjcmV0"}]}).to_string() }
         }]));
-        let x = fired(&f, "JWT015").expect("JWT015");
+        let x = finding(&f, "JWT015").expect("JWT015");
         assert!(x.message.contains("`d`"));
         assert!(
             !x.message.contains("c2VjcmV0"),

@@ -3,6 +3,7 @@
 //! capture through [`Context`] and reports findings into it. Rules never print and never do I/O.
 
 pub mod bcp;
+mod common;
 pub mod cred;
 pub mod dev;
 pub mod disc;
@@ -16,6 +17,8 @@ pub mod prov;
 pub mod redir;
 pub mod registry;
 pub mod stat;
+#[cfg(test)]
+mod testkit;
 
 use crate::diagnosis::{Category, Evidence, Finding, RuleKind, Severity, Strength, Value};
 use crate::model::Exchange;
@@ -188,6 +191,11 @@ impl<'a> Context<'a> {
     /// the capture timestamp.
     pub fn judged_at(&self, e: &Exchange) -> Option<Timestamp> {
         self.options.now.or_else(|| e.judged_at())
+    }
+
+    /// [`judged_at`](Self::judged_at) in whole seconds since the epoch.
+    pub fn judged_at_secs(&self, e: &Exchange) -> Option<i64> {
+        self.judged_at(e).map(|t| t.as_second())
     }
 }
 

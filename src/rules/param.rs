@@ -25,18 +25,6 @@ pub static RULES: &[&dyn Rule] = &[
 // shared helpers (private to the family)
 // ------------------------------------------------------------------------------------------
 
-/// Back-channel endpoints that take an `application/x-www-form-urlencoded` POST body.
-fn is_form_endpoint(k: Kind) -> bool {
-    matches!(
-        k,
-        Kind::Token
-            | Kind::Par
-            | Kind::Introspection
-            | Kind::Revocation
-            | Kind::DeviceAuthorization
-    )
-}
-
 /// A browser request to the authorization endpoint, including one that carries only a PAR
 /// `request_uri` (which the classifier cannot recognise without discovery).
 fn is_authorize_like(e: &Exchange) -> bool {
@@ -234,7 +222,7 @@ declare_rule! {
 
 impl Rule for Param001 {
     fn check(&self, cx: &mut Context<'_>) {
-        for e in cx.exchanges.iter().filter(|e| is_form_endpoint(e.kind)) {
+        for e in cx.exchanges.iter().filter(|e| e.kind.is_back_channel()) {
             let req = &e.request;
             let body = req.body.as_deref().unwrap_or("");
             if req.method == "GET" || body.trim().is_empty() || !e.failed() {
@@ -359,7 +347,7 @@ const GRANT_PARAMS: &[&str] = &[
 
 impl Rule for Param002 {
     fn check(&self, cx: &mut Context<'_>) {
-        for e in cx.exchanges.iter().filter(|e| is_form_endpoint(e.kind)) {
+        for e in cx.exchanges.iter().filter(|e| e.kind.is_back_channel()) {
             let req = &e.request;
             let in_query: Vec<&str> = GRANT_PARAMS
                 .iter()
@@ -483,14 +471,14 @@ impl Rule for Param003 {
                     dups.push((name.to_string(), where_));
                 }
             };
-            if is_authorize_like(e) || e.kind == Kind::Par || is_form_endpoint(e.kind) {
+            if is_authorize_like(e) || e.kind == Kind::Par || e.kind.is_back_channel() {
                 for (k, _) in req.query.iter() {
                     if req.query.count(k) > 1 {
                         push(k, "query");
                     }
                 }
             }
-            if is_form_endpoint(e.kind) {
+            if e.kind.is_back_channel() {
                 for (k, _) in req.form.iter() {
                     if req.form.count(k) > 1 {
                         push(k, "body");
@@ -848,7 +836,7 @@ impl Rule for Param005 {
         let ex = cx.exchanges;
         for e in cx.exchanges {
             let az = is_authorize_like(e);
-            if !(az || is_form_endpoint(e.kind)) {
+            if !(az || e.kind.is_back_channel()) {
                 continue;
             }
             let Some(scope) = (if az {
@@ -960,7 +948,7 @@ impl Rule for Param006 {
             // response this is.
             let (source, scope): (&Exchange, Option<String>) = if is_authorize_like(e) {
                 (e, e.request.query.get("scope").map(str::to_string))
-            } else if is_form_endpoint(e.kind) {
+            } else if e.kind.is_back_channel() {
                 (e, body_param(&e.request, "scope"))
             } else {
                 let state = cx
@@ -2274,7 +2262,7 @@ impl Rule for Param016 {
             let req = &e.request;
             let (raw, place) = if is_authorize_like(e) {
                 (req.raw_query.clone().unwrap_or_default(), "query")
-            } else if is_form_endpoint(e.kind) && req.json.is_none() {
+            } else if e.kind.is_back_channel() && req.json.is_none() {
                 let media = req.headers.media_type();
                 if media
                     .as_deref()
@@ -2334,18 +2322,8 @@ impl Rule for Param016 {
 
 #[cfg(test)]
 mod tests {
+    use super::super::testkit::run_doc;
     use super::*;
-
-    fn findings(dump: serde_json::Value) -> Vec<crate::diagnosis::Finding> {
-        let loaded =
-            crate::capture::load_bytes("test".into(), dump.to_string().as_bytes()).unwrap();
-        crate::analyze(
-            loaded.exchanges,
-            &super::super::Options::default(),
-            &crate::RuleFilter::default(),
-        )
-        .findings
-    }
 
     fn token(ct: &str, body: &str, status: u16, resp: &str) -> serde_json::Value {
         serde_json::json!({
@@ -2360,7 +2338,7 @@ mod tests {
     #[test]
     fn param001_only_when_the_server_did_not_parse_the_body() {
         let body = r#"{"grant_type":"client_credentials","client_id":"a","client_secret":"b"}"#;
-        let f = findings(token(
+        let f = run_doc(token(
             "application/json",
             body,
             400,
@@ -2369,7 +2347,7 @@ mod tests {
         assert_eq!(f[0].rule, "PARAM001");
         assert_eq!(f[0].category, Category::ContentTypeEncoding);
         // A server that answers a grant-level error has parsed the JSON body.
-        let f = findings(token(
+        let f = run_doc(token(
             "application/json",
             body,
             403,
@@ -2380,7 +2358,7 @@ mod tests {
 
     #[test]
     fn param004_reads_placeholders_as_missing() {
-        let f = findings(token(
+        let f = run_doc(token(
             "application/x-www-form-urlencoded",
             "grant_type=refresh_token&refresh_token=undefined&client_id=a",
             400,
@@ -2407,7 +2385,7 @@ mod tests {
             400,
             r#"{"error":"invalid_grant"}"#,
         );
-        let f = findings(serde_json::json!([az, tok]));
+        let f = run_doc(serde_json::json!([az, tok]));
         let p = f
             .iter()
             .find(|x| x.rule == "PARAM016")

@@ -4,7 +4,7 @@
 //! object). Verifiers are secrets: findings describe them (length, character classes) and
 //! attach them only as fingerprinted evidence.
 
-use super::grant::{
+use super::common::{
     Link, Lookup, ReportExt, alias_signal, err_of, is_code_redemption, is_token_request,
     metadata_announcing, signal_is,
 };
@@ -1000,7 +1000,7 @@ impl Rule for Pkce010 {
 
 #[cfg(test)]
 mod tests {
-    use super::super::grant::testing::*;
+    use super::super::testkit::*;
     use super::*;
     use crate::diagnosis::Category;
 
@@ -1012,7 +1012,7 @@ mod tests {
             &format!("response_type=code&client_id=spa&redirect_uri={CB_ENC}&state=st1{az_extra}"),
             &format!("{CB}?code=c1&state=st1"),
         );
-        c.post(TOK, vec![], &format!("grant_type=authorization_code&code=c1&redirect_uri={CB_ENC}&client_id=spa{tok_extra}"), status, rbody);
+        c.token(&format!("grant_type=authorization_code&code=c1&redirect_uri={CB_ENC}&client_id=spa{tok_extra}"), status, rbody);
     }
 
     #[test]
@@ -1140,7 +1140,7 @@ mod tests {
         assert!(g[0].latent);
 
         let mut c = Cap::new();
-        c.get("https://idp.example.com/.well-known/openid-configuration", 200, vec![("Content-Type", "application/json")],
+        c.get(DISCOVERY, 200, vec![("Content-Type", "application/json")],
             r#"{"issuer":"https://idp.example.com","authorization_endpoint":"https://idp.example.com/authorize","token_endpoint":"https://idp.example.com/token"}"#);
         assert_eq!(of(&c.run(), "PKCE010").len(), 1);
     }

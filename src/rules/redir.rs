@@ -3,10 +3,11 @@
 //! `iss` and `state` in the response, and the session cookie the callback needs. Also holds the
 //! small front-channel helpers the BCP family shares. Pure: reads the capture, reports findings.
 
+use super::common::{has_percent_escape, page_text};
 use super::{Context, Rule};
 use crate::declare_rule;
 use crate::diagnosis::{Category, Strength};
-use crate::model::flow::AuthzResponse;
+use crate::model::flow::{AuthzResponse, strip_uri};
 use crate::model::{Exchange, Kind, Params};
 use crate::oauth::basic::form_decode;
 use crate::oauth::errors::{ServerError, error_code};
@@ -35,11 +36,6 @@ pub(super) fn is_loopback(host: &str) -> bool {
             .is_ok_and(|ip| ip.is_loopback())
 }
 
-/// A URL without its query and fragment.
-pub(super) fn strip_uri(u: &str) -> String {
-    u.split(['?', '#']).next().unwrap_or("").to_string()
-}
-
 /// `scheme://host[:port]` of a URL.
 pub(super) fn origin_of(u: &str) -> Option<String> {
     let p = Url::parse(u).ok()?;
@@ -54,24 +50,6 @@ pub(super) fn origin_of(u: &str) -> Option<String> {
 /// define a redirect URI.
 pub(super) fn is_authz_request(e: &Exchange) -> bool {
     matches!(e.kind, Kind::Authorize | Kind::Par)
-}
-
-/// Visible text of an HTML page (tags removed, whitespace collapsed), bounded.
-pub(super) fn page_text(body: &str) -> String {
-    let mut out = String::with_capacity(body.len().min(4096));
-    let mut in_tag = false;
-    for c in body.chars().take(200_000) {
-        match c {
-            '<' => in_tag = true,
-            '>' => {
-                in_tag = false;
-                out.push(' ');
-            }
-            c if !in_tag => out.push(c),
-            _ => {}
-        }
-    }
-    out.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// One authorization response, seen as the authorization server's redirect (`Location`) and/or
@@ -1597,12 +1575,6 @@ fn fully_decoded(s: &str) -> String {
     cur
 }
 
-fn has_escapes(s: &str) -> bool {
-    let b = s.as_bytes();
-    b.windows(3)
-        .any(|w| w[0] == b'%' && w[1].is_ascii_hexdigit() && w[2].is_ascii_hexdigit())
-}
-
 /// The callback's error page names a cause other than `state`.
 fn names_other_cause(e: &Exchange) -> bool {
     let Some(r) = &e.response else { return false };
@@ -1683,7 +1655,7 @@ impl Rule for Redir009 {
             // An encoding difference is a `content_type_encoding` root cause (DESIGN.md).
             let encoding = got.is_some_and(|g| {
                 g != sent && fully_decoded(g) == fully_decoded(&sent)
-                    || g == sent && has_escapes(&sent)
+                    || g == sent && has_percent_escape(&sent)
             });
             let (msg, strength) = match got {
                 None => (
@@ -1694,7 +1666,7 @@ impl Rule for Redir009 {
                     Strength::Direct,
                 ),
                 Some(g) if g == sent => {
-                    if !(refused && has_escapes(&sent)) {
+                    if !(refused && has_percent_escape(&sent)) {
                         continue;
                     }
                     (
@@ -2066,114 +2038,6 @@ impl Rule for Redir011 {
 
 /// Builds small captures for the family tests of `redir`, `bcp` and `dev`.
 #[cfg(test)]
-pub(super) mod testkit {
-    use crate::diagnosis::Finding;
-    use crate::rules::Options;
-    use crate::{RuleFilter, analyze, capture};
-    use serde_json::{Value, json};
-    use std::sync::Arc;
-
-    /// One exchange `t` seconds after 2026-11-29T10:00:00Z. A JSON body gets a JSON content
-    /// type, anything else HTML (responses) or a form (requests).
-    #[allow(clippy::too_many_arguments)]
-    pub fn x(
-        t: f64,
-        method: &str,
-        url: &str,
-        req_headers: &[(&str, &str)],
-        body: Option<&str>,
-        status: u16,
-        resp_headers: &[(&str, &str)],
-        rbody: Option<&str>,
-    ) -> Value {
-        let start = jiff::Timestamp::from_millisecond(1_795_946_400_000 + (t * 1000.0) as i64)
-            .unwrap_or(jiff::Timestamp::UNIX_EPOCH);
-        let mut rh: Vec<Value> = resp_headers.iter().map(|(k, v)| json!([k, v])).collect();
-        rh.push(json!([
-            "Date",
-            jiff::fmt::rfc2822::DateTimePrinter::new()
-                .timestamp_to_rfc9110_string(&start)
-                .unwrap_or_default()
-        ]));
-        if let Some(b) = rbody {
-            let ct = if b.trim_start().starts_with('{') {
-                "application/json"
-            } else {
-                "text/html; charset=utf-8"
-            };
-            rh.push(json!(["Content-Type", ct]));
-        }
-        let mut qh: Vec<Value> = req_headers.iter().map(|(k, v)| json!([k, v])).collect();
-        if let Some(b) = body {
-            if !req_headers
-                .iter()
-                .any(|(k, _)| k.eq_ignore_ascii_case("content-type"))
-            {
-                let ct = if b.trim_start().starts_with('{') {
-                    "application/json"
-                } else {
-                    "application/x-www-form-urlencoded"
-                };
-                qh.push(json!(["Content-Type", ct]));
-            }
-        }
-        json!({
-            "started_at": start.to_string(),
-            "request": {"method": method, "url": url, "headers": qh, "body": body},
-            "response": {"status": status, "headers": rh, "body": rbody},
-        })
-    }
-
-    /// Analyse a capture made of `exchanges` with the default options.
-    pub fn run(exchanges: Vec<Value>) -> Vec<Finding> {
-        let doc = json!({ "exchanges": exchanges }).to_string();
-        let loaded = capture::load_bytes(Arc::from("test.json"), doc.as_bytes())
-            .unwrap_or_else(|e| panic!("test capture: {e}"));
-        analyze(
-            loaded.exchanges,
-            &Options::default(),
-            &RuleFilter::default(),
-        )
-        .findings
-    }
-
-    /// The finding of `code`, also when it was attached to another as a consequence.
-    pub fn fired(f: &[Finding], code: &str) -> bool {
-        f.iter()
-            .any(|x| x.rule == code || x.consequences.contains(&code))
-    }
-
-    pub fn find<'a>(f: &'a [Finding], code: &str) -> &'a Finding {
-        f.iter()
-            .find(|x| x.rule == code)
-            .unwrap_or_else(|| panic!("{code} did not fire: {}", summary(f)))
-    }
-
-    /// Category of the top non-latent finding.
-    pub fn top_category(f: &[Finding]) -> &'static str {
-        f.iter()
-            .find(|x| !x.latent)
-            .map(|x| x.category.as_str())
-            .unwrap_or("(none)")
-    }
-
-    pub fn summary(f: &[Finding]) -> String {
-        f.iter()
-            .map(|x| {
-                format!(
-                    "{}:{}{} {:.2}",
-                    x.rule,
-                    x.category,
-                    if x.latent { "(latent)" } else { "" },
-                    x.score
-                )
-            })
-            .collect::<Vec<_>>()
-            .join(", ")
-    }
-}
-
-#[cfg(test)]
 mod tests {
     use super::*;
 
@@ -2253,7 +2117,7 @@ mod tests {
         assert!(not_absolute("https:///cb").is_some());
     }
 
-    use super::testkit::*;
+    use super::super::testkit::*;
 
     const AS: &str = "https://idp.example.com";
 
@@ -2264,16 +2128,7 @@ mod tests {
         rh: &[(&str, &str)],
         rbody: Option<&str>,
     ) -> serde_json::Value {
-        x(
-            t,
-            "GET",
-            &format!("{AS}/authorize?{query}"),
-            &[],
-            None,
-            status,
-            rh,
-            rbody,
-        )
+        get(t, &format!("{AS}/authorize?{query}"), status, rh, rbody)
     }
 
     #[test]
@@ -2419,12 +2274,9 @@ mod tests {
                 &[("Location", "https://app.example.com/cb#code=abc&state=s1")],
                 None,
             ),
-            x(
+            get(
                 1.0,
-                "GET",
                 "https://app.example.com/cb",
-                &[],
-                None,
                 400,
                 &[],
                 Some("<html>missing code</html>"),
@@ -2438,16 +2290,7 @@ mod tests {
         let md = r#"{"issuer":"https://idp.example.com","authorization_endpoint":"https://idp.example.com/authorize","token_endpoint":"https://idp.example.com/token","authorization_response_iss_parameter_supported":true}"#;
         let base = |loc: &str| {
             vec![
-                x(
-                    0.0,
-                    "GET",
-                    "https://idp.example.com/.well-known/openid-configuration",
-                    &[],
-                    None,
-                    200,
-                    &[],
-                    Some(md),
-                ),
+                get(0.0, DISCOVERY, 200, &[], Some(md)),
                 az(
                     1.0,
                     "client_id=web&response_type=code&redirect_uri=https%3A%2F%2Fapp.example.com%2Fcb&state=s1",
@@ -2479,12 +2322,9 @@ mod tests {
         let f = run(vec![
             az(0.0, &q("first"), 200, &[], Some("<html>login</html>")),
             az(5.0, &q("second"), 200, &[], Some("<html>login</html>")),
-            x(
+            get(
                 9.0,
-                "GET",
                 "https://app.example.com/cb?code=abc&state=first",
-                &[],
-                None,
                 400,
                 &[],
                 Some("<html>state mismatch</html>"),
@@ -2508,12 +2348,9 @@ mod tests {
                 )],
                 None,
             ),
-            x(
+            get(
                 1.0,
-                "GET",
                 "https://app.example.com/cb?code=abc&state=first",
-                &[],
-                None,
                 302,
                 &[("Location", "/")],
                 None,
@@ -2525,12 +2362,9 @@ mod tests {
     #[test]
     fn redir010_form_post_loses_the_lax_cookie() {
         let f = run(vec![
-            x(
+            get(
                 0.0,
-                "GET",
                 "https://app.example.com/login",
-                &[],
-                None,
                 302,
                 &[
                     (
@@ -2566,12 +2400,9 @@ mod tests {
         assert!(r.message.contains("`txn`"), "{}", r.message);
         // The same flow with SameSite=None keeps the cookie.
         let f = run(vec![
-            x(
+            get(
                 0.0,
-                "GET",
                 "https://app.example.com/login",
-                &[],
-                None,
                 302,
                 &[
                     (

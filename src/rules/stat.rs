@@ -1,6 +1,7 @@
 //! STAT: HTTP-level symptoms — redirects, 4xx/5xx, CORS, missing challenges — and the fallback
 //! that turns any server `error` code into a ranked diagnosis (RULES.md §1.5, §2).
 
+use super::common::page_text;
 use super::{Context, Rule};
 use crate::declare_rule;
 use crate::diagnosis::{Category, Severity, Strength};
@@ -934,23 +935,6 @@ impl Rule for Stat012 {
     }
 }
 
-fn html_text(body: &str) -> String {
-    let mut out = String::with_capacity(body.len().min(4096));
-    let mut in_tag = false;
-    for c in body.chars().take(200_000) {
-        match c {
-            '<' => in_tag = true,
-            '>' => {
-                in_tag = false;
-                out.push(' ');
-            }
-            c if !in_tag => out.push(c),
-            _ => {}
-        }
-    }
-    out.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
 declare_rule! {
     /// ## What it does
     /// Flags an authorization request answered with an error page (200/400 HTML, no redirect
@@ -997,7 +981,7 @@ impl Rule for Stat013 {
             if r.status == 200 && !r.is_html() {
                 continue;
             }
-            let text = html_text(body);
+            let text = page_text(body);
             let low = text.to_ascii_lowercase();
             let error_page = r.status >= 400
                 || [
@@ -1089,15 +1073,7 @@ impl Rule for Stat014 {
                 .category(cat)
                 .strength(Strength::Direct)
                 .confirmed()
-                .text(
-                    e.index,
-                    if a.via_location {
-                        "response.headers.location.error"
-                    } else {
-                        "request.url.error"
-                    },
-                    code,
-                )
+                .text(e.index, a.at("error"), code)
                 .emit();
         }
     }
