@@ -9,6 +9,7 @@ mod entry;
 pub mod live;
 pub mod rewrite;
 pub mod scan;
+mod structural;
 
 /// Documents that are not HAR (dumps, NDJSON) are read whole, up to this size.
 pub(crate) const MAX_DOCUMENT: u64 = 256 << 20;
@@ -155,7 +156,14 @@ fn stream_har_mapped(
     map: &memmap2::Mmap,
     creator: Option<String>,
 ) -> Result<Loaded, CaptureError> {
-    type Job = (usize, usize, usize, Vec<(usize, usize)>, bool);
+    type Job = (
+        usize,
+        usize,
+        usize,
+        Vec<(usize, usize)>,
+        bool,
+        Option<scan::Assessment>,
+    );
     let bytes: &[u8] = map;
     let bar_owned = progress_bar(Some(bytes.len() as u64));
     let bar = &bar_owned;
@@ -174,11 +182,15 @@ fn stream_har_mapped(
             };
             let mut seen = scan::Seen::default();
             let (mut line, mut counted, mut released) = (1usize, 0usize, 0usize);
-            for (index, off, len, longs, oversized) in rx {
+            for (index, off, len, longs, oversized, assessed) in rx {
                 let entry = &bytes[off..off + len];
                 line += scan::count_newlines(&bytes[counted..off]);
                 counted = off;
-                let relevant = !oversized && scan::judge(entry, &longs, &mut seen);
+                let relevant = !oversized
+                    && scan::decide(
+                        assessed.unwrap_or_else(|| scan::assess(entry, &longs)),
+                        &mut seen,
+                    );
                 entry::push_scanned(
                     &mut loaded,
                     &worker_name,
@@ -216,18 +228,24 @@ fn stream_har_mapped(
             loaded
         });
         let result = scan::scan_har_slice(bytes, false, |raw| {
-            while (raw.offset as usize)
-                .saturating_sub(done.load(std::sync::atomic::Ordering::Acquire))
-                > WINDOW
-            {
+            let behind = || {
+                (raw.offset as usize)
+                    .saturating_sub(done.load(std::sync::atomic::Ordering::Acquire))
+            };
+            while behind() > WINDOW {
                 std::thread::sleep(std::time::Duration::from_micros(50));
             }
+            // Finding where entries end is faster than judging them: when the worker falls
+            // behind, this thread does the order-independent part of the judging too.
+            let assessed = (!raw.oversized && behind() > SHARE_WHEN_BEHIND)
+                .then(|| scan::assess(raw.bytes, raw.longs));
             let _ = tx.send((
                 raw.index,
                 raw.offset as usize,
                 raw.bytes.len(),
                 raw.longs.to_vec(),
                 raw.oversized,
+                assessed,
             ));
         });
         drop(tx);
@@ -284,6 +302,8 @@ const PAGE: usize = 4096;
 const RELEASE_STEP: usize = 8 << 20;
 /// How far ahead of the worker the scanner may run in a memory map.
 const WINDOW: usize = 16 << 20;
+/// How far behind the worker must be for the scanner to help judging.
+const SHARE_WHEN_BEHIND: usize = 1 << 20;
 
 /// Inputs larger than this get a progress bar (when stderr is a terminal).
 const PROGRESS_MIN: u64 = 8 << 20;

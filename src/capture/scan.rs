@@ -503,6 +503,35 @@ fn skip_entry<R: Read>(
     if s.buf.get(s.pos) != Some(&b'{') {
         return skip_scalar_entry(s, r, keep);
     }
+    // 64 bytes at a time, once the whole entry is in the buffer (at once, for a memory map).
+    loop {
+        if let Some(end) = super::structural::object_end(&s.buf, s.pos, longs) {
+            s.pos = end;
+            return Ok(keep);
+        }
+        longs.clear();
+        if s.eof || s.buf.len() - keep > MAX_ENTRY {
+            break;
+        }
+        // `fill` drops the bytes before the entry and moves `pos` back, whatever it returns.
+        let more = s.fill(r, keep)?;
+        keep = 0;
+        if !more {
+            break;
+        }
+    }
+    // Truncated, or too large to hold: byte by byte, dropping what an oversized entry read.
+    skip_object_bytewise(s, r, keep, longs)
+}
+
+/// [`skip_entry`] for an object without the structural scan: finds the end with `memchr`,
+/// reading on and, past [`MAX_ENTRY`], dropping what it has read.
+fn skip_object_bytewise<R: Read>(
+    s: &mut Scanner,
+    r: &mut R,
+    mut keep: usize,
+    longs: &mut Vec<(usize, usize)>,
+) -> Result<usize, ScanError> {
     let mut depth: usize = 0;
     let mut i = s.pos;
     loop {
@@ -593,6 +622,20 @@ fn skip_scalar_entry<R: Read>(s: &mut Scanner, r: &mut R, keep: usize) -> Result
 /// it carries an OAuth marker, failed (status 0 or ≥ 400), has no `url` (so that it is reported as
 /// malformed), or presents a token not presented by an earlier entry.
 pub fn judge(entry: &[u8], longs: &[(usize, usize)], seen: &mut Seen) -> bool {
+    decide(assess(entry, longs), seen)
+}
+
+/// What [`judge`] reads from an entry's bytes, before it consults what earlier entries
+/// presented: another thread can compute it.
+pub struct Assessment {
+    /// Relevant whatever came before (an OAuth marker, a failure, no URL).
+    relevant: bool,
+    /// Hashes of the tokens the entry presents.
+    presented: Vec<u64>,
+}
+
+/// The part of [`judge`] that depends on nothing but the entry.
+pub fn assess(entry: &[u8], longs: &[(usize, usize)]) -> Assessment {
     let mut v = Verdict::default();
     let mut presented: Vec<u64> = Vec::new();
     let mut check = |seg: &[u8], v: &mut Verdict| {
@@ -647,18 +690,20 @@ pub fn judge(entry: &[u8], longs: &[(usize, usize)], seen: &mut Seen) -> bool {
         from = z.min(entry.len());
     }
     check(&entry[from..], &mut v);
-    if v.relevant() {
-        for h in presented {
-            seen.tokens.insert(h);
-        }
-        return true;
+    Assessment {
+        relevant: v.relevant(),
+        presented,
     }
-    // A successful call presenting a token: keep the first one per token.
+}
+
+/// The verdict on an assessed entry, in entry order: relevant on its own, or a successful call
+/// presenting a token no earlier entry presented (the first one per token is kept).
+pub fn decide(a: Assessment, seen: &mut Seen) -> bool {
     let mut new = false;
-    for h in presented {
+    for h in a.presented {
         new |= seen.tokens.insert(h);
     }
-    new
+    a.relevant || new
 }
 
 /// Whether one entry (its raw JSON bytes) is worth turning into an exchange.
@@ -930,6 +975,108 @@ mod tests {
         assert_eq!(a, b);
         assert_eq!(a.len(), 2);
         assert!(a[1].2, "status 0 is relevant");
+    }
+}
+
+#[cfg(test)]
+mod structural_agrees {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// The byte-by-byte skipper's answer (`skip_entry` past its structural fast path): (end,
+    /// long strings), or None when incomplete.
+    fn scalar(bytes: &[u8]) -> Option<(usize, Vec<(usize, usize)>)> {
+        let mut s = Scanner {
+            buf: Buf::Borrowed(bytes),
+            pos: 0,
+            eof: true,
+            base: 0,
+            line: 1,
+            counted: 0,
+            line_start: 0,
+            count_lines: false,
+            oversized: false,
+        };
+        let mut longs = Vec::new();
+        let mut empty: &[u8] = &[];
+        skip_object_bytewise(&mut s, &mut empty, 0, &mut longs).ok()?;
+        Some((s.pos, longs))
+    }
+
+    fn fast(bytes: &[u8], simd: bool) -> Option<(usize, Vec<(usize, usize)>)> {
+        let mut longs = Vec::new();
+        let end = if simd {
+            super::super::structural::object_end(bytes, 0, &mut longs)
+        } else {
+            super::super::structural::object_end_portable(bytes, 0, &mut longs)
+        }?;
+        Some((end, longs))
+    }
+
+    /// Any bytes that matter to the scan, in any order (invalid JSON included).
+    fn any_piece() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just("{".to_string()),
+            Just("}".to_string()),
+            Just("\"".to_string()),
+            Just("\\".to_string()),
+            Just("[".to_string()),
+            Just(" ".to_string()),
+            "[a-z]{1,70}",
+            (2040usize..2060).prop_map(|n| "x".repeat(n)),
+        ]
+    }
+
+    /// JSON-shaped text: backslashes only inside strings, strings short or long.
+    fn json_piece() -> impl Strategy<Value = String> {
+        let content = proptest::collection::vec(
+            prop_oneof![
+                Just("\\\\".to_string()),
+                Just("\\\"".to_string()),
+                Just("\\n".to_string()),
+                Just("{}[]".to_string()),
+                "[a-z ]{1,70}",
+                (2040usize..2060).prop_map(|n| "x".repeat(n)),
+            ],
+            0..6,
+        );
+        prop_oneof![
+            Just("{".to_string()),
+            Just("}".to_string()),
+            Just("[".to_string()),
+            Just(":".to_string()),
+            "[a-z0-9 ]{1,70}",
+            content.prop_map(|c| format!("\"{}\"", c.concat())),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(1500))]
+        #[test]
+        fn simd_and_portable_masks_agree_on_any_bytes(
+            parts in proptest::collection::vec(any_piece(), 0..60)
+        ) {
+            let doc = format!("{{{}", parts.concat());
+            if let Some(got) = fast(doc.as_bytes(), true) {
+                prop_assert_eq!(Some(got), fast(doc.as_bytes(), false));
+            }
+        }
+
+        #[test]
+        fn structural_scan_matches_the_byte_by_byte_skipper(
+            parts in proptest::collection::vec(json_piece(), 0..60),
+            cut in 0.0f64..1.2,
+        ) {
+            let doc = format!("{{{}", parts.concat());
+            // Cut anywhere (ends inside strings and escapes), or keep it whole.
+            let n = ((doc.len() as f64) * cut) as usize;
+            let bytes = &doc.as_bytes()[..n.clamp(1, doc.len())];
+            let want = scalar(bytes);
+            prop_assert_eq!(fast(bytes, false), want.clone());
+            if let Some(got) = fast(bytes, true) {
+                prop_assert_eq!(Some(got), want);
+            }
+        }
     }
 }
 
