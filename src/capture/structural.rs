@@ -87,6 +87,13 @@ fn walk(
             }
         };
         let (quote, backslash, open, close) = masks(block);
+        if quote | backslash | open | close == 0 {
+            // Nothing structural (the middle of a long string, whitespace): only an escape
+            // carried into the block ends here.
+            esc.next_is_escaped = 0;
+            at += 64;
+            continue;
+        }
         let escaped = esc.next(backslash);
         let quote = quote & !escaped;
         let inside = prefix_xor(quote) ^ in_string;
