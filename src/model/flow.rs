@@ -56,6 +56,9 @@ pub struct Index {
     issued: HashMap<String, usize>,
     /// code → positions in `authz_responses` that carry it, in capture order.
     by_code: HashMap<String, Vec<usize>>,
+    /// Positions in `metadata` of each distinct document's first fetch (clients fetch the same
+    /// document again and again).
+    metadata_first: Vec<usize>,
 }
 
 impl Index {
@@ -104,8 +107,19 @@ impl Index {
                 idx.by_code.entry(code.to_string()).or_default().push(i);
             }
         }
+        for (i, (_, d)) in idx.metadata.iter().enumerate() {
+            if !idx.metadata_first.iter().any(|&j| idx.metadata[j].1 == *d) {
+                idx.metadata_first.push(i);
+            }
+        }
         idx.correlate(ex);
         idx
+    }
+
+    /// Each distinct discovery document once, at its first fetch, in capture order: a search
+    /// for the first document with some property finds the same one as over every fetch.
+    pub fn distinct_metadata(&self) -> impl Iterator<Item = &(usize, Value)> {
+        self.metadata_first.iter().map(|&i| &self.metadata[i])
     }
 
     /// The authorization responses that carry `code` (in a `Location` header or a callback

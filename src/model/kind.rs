@@ -130,10 +130,12 @@ pub fn is_metadata_doc(doc: &serde_json::Value) -> bool {
 /// Classify every exchange in place.
 pub fn classify_all(exchanges: &mut [Exchange]) {
     let endpoints = Endpoints::from_exchanges(exchanges);
-    let redirect_uris: Vec<String> = exchanges
+    let mut redirect_uris: Vec<String> = exchanges
         .iter()
         .filter_map(|e| e.request.query.get("redirect_uri").map(normalise))
         .collect();
+    redirect_uris.sort_unstable();
+    redirect_uris.dedup();
     for e in exchanges.iter_mut() {
         e.kind = classify(&e.request, e.response.as_ref(), &endpoints, &redirect_uris);
     }
@@ -217,9 +219,8 @@ pub fn classify(
     // Authorization response at the redirect URI.
     let fragment = req.parsed.as_ref().and_then(|u| u.fragment()).unwrap_or("");
     let frag = super::Params::parse(fragment);
-    let at_redirect_uri = redirect_uris
-        .iter()
-        .any(|r| *r == normalise(&req.endpoint()));
+    let here = normalise(&req.endpoint());
+    let at_redirect_uri = redirect_uris.contains(&here);
     let cb_params = |p: &super::Params| {
         (p.has("code") && (p.has("state") || at_redirect_uri))
             || (p.has("error") && (p.has("state") || at_redirect_uri))

@@ -674,7 +674,7 @@ pub(super) fn metadata_announcing<'a>(
     field: &str,
     url: &str,
 ) -> Option<&'a (usize, Value)> {
-    idx.metadata.iter().find(|(_, d)| {
+    idx.distinct_metadata().find(|(_, d)| {
         d.get(field)
             .and_then(Value::as_str)
             .is_some_and(|u| same_endpoint(u, url))
