@@ -23,7 +23,9 @@ Options:
   --size SIZE     size of the big capture: 10M, 100M, 1G, 4G ... (default 1G)
   --runs N        runs per measurement, the median is reported (default 5)
   --no-jq         skip jq (on 1 GB it needs ~25 s and 3+ GB of RAM per run)
-  --no-flat       skip the memory-flatness rows (they generate 10M/100M/1G files on demand)
+  --no-flat       skip the memory-flatness rows (they generate their files on demand)
+  --flat SIZES    sizes of the memory-flatness rows (default "10M 100M 1G"; add 4G for the
+                  full range, ~4 GB of disk)
   --no-build      do not run cargo build; use the existing binary
   --bin PATH      oauth-doctor binary (default $CARGO_TARGET_DIR/release/oauth-doctor or target/...)
   --small FILE    small capture for the end-to-end row (default fixtures/corpus/op-wrong-client-secret-basic.har)
@@ -32,7 +34,7 @@ Options:
 EOF
 }
 
-SIZE=1G RUNS=5 JQ=1 FLAT=1 BUILD=1 BIN="" SMALL="" TIMEOUT=900 SEED=1
+SIZE=1G RUNS=5 JQ=1 FLAT=1 FLAT_SIZES="10M 100M 1G" BUILD=1 BIN="" SMALL="" TIMEOUT=900 SEED=1
 while [ $# -gt 0 ]; do
     case "$1" in
         --size) SIZE=${2:?}; shift 2 ;;
@@ -41,6 +43,7 @@ while [ $# -gt 0 ]; do
         --runs=*) RUNS=${1#*=}; shift ;;
         --no-jq) JQ=0; shift ;;
         --no-flat) FLAT=0; shift ;;
+        --flat) FLAT_SIZES=$(printf '%s' "${2:?}" | tr 'a-z' 'A-Z'); shift 2 ;;
         --no-build) BUILD=0; shift ;;
         --bin) BIN=${2:?}; shift 2 ;;
         --small) SMALL=${2:?}; shift 2 ;;
@@ -293,7 +296,7 @@ fi
 FLAT_ROWS=()
 if [ "$FLAT" = 1 ]; then
     FLAT_FAIL=""
-    for fs in 10M 100M 1G; do
+    for fs in $FLAT_SIZES; do
         if [ "$fs" = "$SIZE" ] && [ -n "$OD_WALL" ]; then
             FLAT_ROWS+=("| $fs | $(mib "$OD_RSS") | $OD_WALL | $(mbps "$BYTES" "$OD_WALL") | same run as above |")
             continue

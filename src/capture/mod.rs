@@ -440,7 +440,7 @@ fn stream_har(
         creator,
         ..Loaded::default()
     };
-    let result = scan::scan_har(reader, |raw| entry::push_scanned(&mut loaded, &name, raw));
+    let result = scan_two_threads(&name, reader, &mut loaded);
     match result {
         Ok(_) => {}
         Err(scan::ScanError::Io(msg)) if compressed => {
@@ -482,6 +482,108 @@ fn stream_har(
     }
     Ok(loaded)
 }
+
+/// One entry handed from the reading thread to the judging one.
+struct Handed {
+    index: usize,
+    offset: u64,
+    line: usize,
+    /// The entry's bytes; empty when the reader already knows it is not relevant.
+    bytes: Vec<u8>,
+    longs: Vec<(usize, usize)>,
+    oversized: bool,
+    assessed: Option<scan::Assessment>,
+}
+
+/// Stream a HAR from a reader with two threads: this one reads and finds entries, a second
+/// judges and parses them; when the second falls behind, the first judges too.
+fn scan_two_threads(
+    name: &Arc<str>,
+    reader: Box<dyn std::io::BufRead>,
+    loaded: &mut Loaded,
+) -> Result<usize, scan::ScanError> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let queued = AtomicUsize::new(0);
+    let queued = &queued;
+    std::thread::scope(|sc| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Handed>(1024);
+        let worker = sc.spawn(move || {
+            let mut seen = scan::Seen::default();
+            let mut out = Loaded::default();
+            for h in rx {
+                queued.fetch_sub(1, Ordering::Relaxed);
+                let relevant = !h.oversized
+                    && scan::decide(
+                        h.assessed
+                            .unwrap_or_else(|| scan::assess(&h.bytes, &h.longs)),
+                        &mut seen,
+                    );
+                entry::push_scanned(
+                    &mut out,
+                    name,
+                    scan::RawEntry {
+                        index: h.index,
+                        offset: h.offset,
+                        line: h.line,
+                        bytes: &h.bytes,
+                        relevant,
+                        longs: &h.longs,
+                        oversized: h.oversized,
+                    },
+                );
+            }
+            out
+        });
+        let result = scan::scan_har_unjudged(reader, |raw| {
+            // Judging is the slower half: share it when the other thread has a backlog.
+            let assessed = (!raw.oversized && queued.load(Ordering::Relaxed) > SHARE_BACKLOG)
+                .then(|| scan::assess(raw.bytes, raw.longs));
+            // An entry relevant on no count and presenting no token cannot become relevant:
+            // its bytes need not travel.
+            let needed = !raw.oversized && assessed.as_ref().is_none_or(scan::Assessment::may_keep);
+            queued.fetch_add(1, Ordering::Relaxed);
+            let _ = tx.send(Handed {
+                index: raw.index,
+                offset: raw.offset,
+                line: raw.line,
+                bytes: if needed {
+                    raw.bytes.to_vec()
+                } else {
+                    Vec::new()
+                },
+                longs: if needed {
+                    raw.longs.to_vec()
+                } else {
+                    Vec::new()
+                },
+                oversized: raw.oversized,
+                assessed,
+            });
+        });
+        drop(tx);
+        match worker.join() {
+            Ok(out) => merge_into(loaded, out),
+            Err(_) => {
+                return Err(scan::ScanError::Io(
+                    "internal error while reading entries".into(),
+                ));
+            }
+        }
+        result
+    })
+}
+
+/// What the judging thread read, into the (so far empty) result.
+fn merge_into(into: &mut Loaded, from: Loaded) {
+    into.exchanges = from.exchanges;
+    into.skipped = from.skipped;
+    into.skipped_more = from.skipped_more;
+    into.ignored = from.ignored;
+    into.last_line = from.last_line;
+}
+
+/// How many entries may wait for the judging thread before the reader judges some itself.
+const SHARE_BACKLOG: usize = 64;
 
 /// Parse bytes already in memory.
 pub fn load_bytes(name: Arc<str>, bytes: &[u8]) -> Result<Loaded, CaptureError> {

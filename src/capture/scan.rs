@@ -220,6 +220,8 @@ struct Scanner<'a> {
     line_start: u64,
     /// Count lines while scanning (off when another thread counts them).
     count_lines: bool,
+    /// Judge relevance while scanning (off when another thread judges).
+    judge: bool,
     /// The entry being skipped grew beyond [`MAX_ENTRY`]: its bytes are no longer kept.
     oversized: bool,
 }
@@ -634,6 +636,13 @@ pub struct Assessment {
     presented: Vec<u64>,
 }
 
+impl Assessment {
+    /// Whether [`decide`] can keep the entry: relevant on its own, or presenting a token.
+    pub fn may_keep(&self) -> bool {
+        self.relevant || !self.presented.is_empty()
+    }
+}
+
 /// The part of [`judge`] that depends on nothing but the entry.
 pub fn assess(entry: &[u8], longs: &[(usize, usize)]) -> Assessment {
     let mut v = Verdict::default();
@@ -721,6 +730,7 @@ pub fn entry_is_relevant(bytes: &[u8], seen: &mut Seen) -> bool {
         counted: 0,
         line_start: 0,
         count_lines: true,
+        judge: true,
         oversized: false,
     };
     let mut empty: &[u8] = &[];
@@ -747,6 +757,22 @@ pub fn scan_har_with<R: Read>(
         Buf::Owned(Vec::with_capacity(READ_CHUNK * 2)),
         r,
         judge_here,
+        judge_here,
+        on_entry,
+    )
+}
+
+/// [`scan_har`] that counts lines but leaves judging relevance to the caller (`relevant` is
+/// false): another thread judges the entries it is handed.
+pub fn scan_har_unjudged<R: Read>(
+    r: R,
+    on_entry: impl FnMut(RawEntry<'_>),
+) -> Result<usize, ScanError> {
+    scan_with(
+        Buf::Owned(Vec::with_capacity(READ_CHUNK * 2)),
+        r,
+        true,
+        false,
         on_entry,
     )
 }
@@ -758,12 +784,19 @@ pub fn scan_har_slice(
     judge_here: bool,
     on_entry: impl FnMut(RawEntry<'_>),
 ) -> Result<usize, ScanError> {
-    scan_with(Buf::Borrowed(bytes), std::io::empty(), judge_here, on_entry)
+    scan_with(
+        Buf::Borrowed(bytes),
+        std::io::empty(),
+        judge_here,
+        judge_here,
+        on_entry,
+    )
 }
 
 fn scan_with<R: Read>(
     buf: Buf<'_>,
     mut r: R,
+    count_lines: bool,
     judge_here: bool,
     on_entry: impl FnMut(RawEntry<'_>),
 ) -> Result<usize, ScanError> {
@@ -776,7 +809,8 @@ fn scan_with<R: Read>(
         line: 1,
         counted: 0,
         line_start: 0,
-        count_lines: judge_here,
+        count_lines,
+        judge: judge_here,
         oversized: false,
     };
     match walk(&mut s, &mut r, on_entry) {
@@ -833,7 +867,7 @@ fn walk<R: Read>(
         let bytes = &s.buf[keep..s.pos];
         let offset = s.base + keep as u64;
         let oversized = s.oversized;
-        let relevant = !oversized && s.count_lines && judge(bytes, &longs, &mut seen);
+        let relevant = !oversized && s.judge && judge(bytes, &longs, &mut seen);
         on_entry(RawEntry {
             index,
             offset,
@@ -995,6 +1029,7 @@ mod structural_agrees {
             counted: 0,
             line_start: 0,
             count_lines: false,
+            judge: false,
             oversized: false,
         };
         let mut longs = Vec::new();
