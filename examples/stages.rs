@@ -83,7 +83,7 @@ fn main() {
         per_rule.push((r.elapsed(), rule.meta().code));
     }
     stage("rules", t.elapsed());
-    per_rule.sort_by(|a, b| b.0.cmp(&a.0));
+    per_rule.sort_by_key(|r| std::cmp::Reverse(r.0));
     for (took, code) in per_rule.iter().take(8) {
         eprintln!("  {code:<20} {:>9.1} ms", took.as_secs_f64() * 1e3);
     }
