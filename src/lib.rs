@@ -104,7 +104,10 @@ pub struct Analysis {
 /// Classify, correlate, run the rules and rank: the whole pipeline after loading.
 pub fn analyze(mut exchanges: Vec<Exchange>, options: &Options, filter: &RuleFilter) -> Analysis {
     // Entry order is not time order in every exporter: order by start time when all have one.
-    if exchanges.iter().all(|e| e.started_at.is_some()) {
+    // (Most exporters write entries in order: checking first spares the sort's buffer.)
+    if exchanges.iter().all(|e| e.started_at.is_some())
+        && !exchanges.is_sorted_by_key(|e| e.started_at)
+    {
         exchanges.sort_by_key(|e| e.started_at);
     }
     for (i, e) in exchanges.iter_mut().enumerate() {

@@ -299,9 +299,9 @@ fn stream_har_mapped(
 }
 
 const PAGE: usize = 4096;
-const RELEASE_STEP: usize = 8 << 20;
+const RELEASE_STEP: usize = 4 << 20;
 /// How far ahead of the worker the scanner may run in a memory map.
-const WINDOW: usize = 16 << 20;
+const WINDOW: usize = 8 << 20;
 /// How far behind the worker must be for the scanner to help judging.
 const SHARE_WHEN_BEHIND: usize = 1 << 20;
 

@@ -5,6 +5,7 @@
 use super::{Exchange, Kind, Params};
 use serde_json::Value;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// An authorization response seen in the capture: a `Location` header pointing at the client
 /// (or the callback request itself), carrying `code`/`error`/`state`/tokens.
@@ -48,10 +49,11 @@ pub struct Index {
     pub flows: Vec<Flow>,
     /// Flow id of each exchange.
     pub flow_of: Vec<usize>,
-    /// Discovery documents: (exchange, document).
-    pub metadata: Vec<(usize, Value)>,
-    /// Key sets: (exchange, document).
-    pub jwks: Vec<(usize, Value)>,
+    /// Discovery documents: (exchange, document). A document fetched again unchanged is
+    /// shared, not copied.
+    pub metadata: Vec<(usize, Arc<Value>)>,
+    /// Key sets: (exchange, document), shared the same way.
+    pub jwks: Vec<(usize, Arc<Value>)>,
     /// token value → token-endpoint exchange that issued it.
     issued: HashMap<String, usize>,
     /// code → positions in `authz_responses` that carry it, in capture order.
@@ -59,6 +61,15 @@ pub struct Index {
     /// Positions in `metadata` of each distinct document's first fetch (clients fetch the same
     /// document again and again).
     metadata_first: Vec<usize>,
+}
+
+/// `doc` as an `Arc`, the one already in `docs` when it holds an equal document.
+fn shared(docs: &[(usize, Arc<Value>)], doc: &Value) -> Arc<Value> {
+    docs.iter()
+        .rev()
+        .find(|(_, d)| **d == *doc)
+        .map(|(_, d)| d.clone())
+        .unwrap_or_else(|| Arc::new(doc.clone()))
 }
 
 impl Index {
@@ -77,10 +88,10 @@ impl Index {
             if let Some(r) = &e.response {
                 if let Some(doc) = &r.json {
                     if e.kind == Kind::Discovery && super::kind::is_metadata_doc(doc) {
-                        idx.metadata.push((e.index, doc.clone()));
+                        idx.metadata.push((e.index, shared(&idx.metadata, doc)));
                     }
                     if e.kind == Kind::Jwks {
-                        idx.jwks.push((e.index, doc.clone()));
+                        idx.jwks.push((e.index, shared(&idx.jwks, doc)));
                     }
                 }
                 if let Some(loc) = r.location() {
@@ -108,7 +119,11 @@ impl Index {
             }
         }
         for (i, (_, d)) in idx.metadata.iter().enumerate() {
-            if !idx.metadata_first.iter().any(|&j| idx.metadata[j].1 == *d) {
+            if !idx
+                .metadata_first
+                .iter()
+                .any(|&j| Arc::ptr_eq(&idx.metadata[j].1, d))
+            {
                 idx.metadata_first.push(i);
             }
         }
@@ -118,7 +133,7 @@ impl Index {
 
     /// Each distinct discovery document once, at its first fetch, in capture order: a search
     /// for the first document with some property finds the same one as over every fetch.
-    pub fn distinct_metadata(&self) -> impl Iterator<Item = &(usize, Value)> {
+    pub fn distinct_metadata(&self) -> impl Iterator<Item = &(usize, Arc<Value>)> {
         self.metadata_first.iter().map(|&i| &self.metadata[i])
     }
 
@@ -263,7 +278,7 @@ impl Index {
 
     /// The first discovery document in the capture, if any.
     pub fn metadata_doc(&self) -> Option<&Value> {
-        self.metadata.first().map(|(_, d)| d)
+        self.metadata.first().map(|(_, d)| &**d)
     }
 }
 

@@ -88,8 +88,6 @@ pub struct Request {
     pub form: Params,
     /// The body parsed as JSON, when it is JSON.
     pub json: Option<Value>,
-    /// scheme://host[:port]/path, computed once (rules compare it often).
-    endpoint: String,
 }
 
 impl Request {
@@ -117,17 +115,7 @@ impl Request {
                 form = Params::parse(b);
             }
         }
-        let endpoint = match &parsed {
-            Some(u) => {
-                let mut u = u.clone();
-                u.set_query(None);
-                u.set_fragment(None);
-                u.to_string()
-            }
-            None => url.split(['?', '#']).next().unwrap_or("").to_string(),
-        };
         Request {
-            endpoint,
             method: method.to_ascii_uppercase(),
             url: url.to_string(),
             parsed,
@@ -171,7 +159,10 @@ impl Request {
 
     /// scheme://host[:port]/path — the URL without query and fragment.
     pub fn endpoint(&self) -> String {
-        self.endpoint.clone()
+        match &self.parsed {
+            Some(u) => u[..url::Position::AfterPath].to_string(),
+            None => self.url.split(['?', '#']).next().unwrap_or("").to_string(),
+        }
     }
 
     /// The `Authorization` header split into (scheme, credentials).

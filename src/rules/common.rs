@@ -673,7 +673,7 @@ pub(super) fn metadata_announcing<'a>(
     idx: &'a Index,
     field: &str,
     url: &str,
-) -> Option<&'a (usize, Value)> {
+) -> Option<&'a (usize, std::sync::Arc<Value>)> {
     idx.distinct_metadata().find(|(_, d)| {
         d.get(field)
             .and_then(Value::as_str)

@@ -57,27 +57,27 @@ impl Role {
 
 /// One place a token value occurs.
 #[derive(Debug, Clone)]
-pub(super) struct Seen {
+pub(super) struct Seen<'a> {
     pub exchange: usize,
     /// Evidence location, e.g. `request.headers.authorization`.
     pub at: String,
     pub role: Role,
-    pub value: String,
+    pub value: &'a str,
     /// Sent by a client to a server (as opposed to received in a response).
     pub presented: bool,
 }
 
 /// Every token-like value of the capture, in exchange order.
-pub(super) fn seen_tokens(ex: &[Exchange]) -> Vec<Seen> {
+pub(super) fn seen_tokens<'a>(ex: &'a [Exchange]) -> Vec<Seen<'a>> {
     let mut out = Vec::new();
-    let mut push = |exchange: usize, at: &str, role: Role, value: &str, presented: bool| {
+    let mut push = |exchange: usize, at: &str, role: Role, value: &'a str, presented: bool| {
         let v = value.trim();
         if !v.is_empty() {
             out.push(Seen {
                 exchange,
                 at: at.to_string(),
                 role,
-                value: v.to_string(),
+                value: v,
                 presented,
             });
         }
@@ -128,12 +128,23 @@ pub(super) fn seen_tokens(ex: &[Exchange]) -> Vec<Seen> {
             }
         }
         if matches!(e.kind, Kind::Authorize | Kind::Par) {
-            if let Some(v) = r.param("request") {
+            // `param("request")`, borrowed: a request object is a string.
+            let request = r
+                .form
+                .get("request")
+                .or_else(|| {
+                    r.json
+                        .as_ref()
+                        .and_then(|j| j.get("request"))
+                        .and_then(Value::as_str)
+                })
+                .or_else(|| r.query.get("request"));
+            if let Some(v) = request {
                 push(
                     e.index,
                     "request.query.request",
                     Role::RequestObject,
-                    &v,
+                    v,
                     true,
                 );
             }
@@ -161,7 +172,7 @@ pub(super) fn seen_tokens(ex: &[Exchange]) -> Vec<Seen> {
 }
 
 /// Front-channel ID tokens and access tokens in authorization responses: (exchange, at, role, value).
-fn front_channel_tokens(cx: &Context<'_>) -> Vec<Seen> {
+fn front_channel_tokens<'a>(cx: &Context<'a>) -> Vec<Seen<'a>> {
     let mut out = Vec::new();
     for a in &cx.index.authz_responses {
         for (f, role) in [("id_token", Role::Id), ("access_token", Role::Access)] {
@@ -170,7 +181,7 @@ fn front_channel_tokens(cx: &Context<'_>) -> Vec<Seen> {
                     exchange: a.exchange,
                     at: a.at(f),
                     role,
-                    value: v.to_string(),
+                    value: v,
                     presented: false,
                 });
             }
@@ -180,16 +191,16 @@ fn front_channel_tokens(cx: &Context<'_>) -> Vec<Seen> {
 }
 
 /// All occurrences of one token value.
-pub(super) struct Group {
-    pub value: String,
-    pub occ: Vec<Seen>,
+pub(super) struct Group<'a> {
+    pub value: &'a str,
+    pub occ: Vec<Seen<'a>>,
     jwt: std::cell::OnceCell<Option<DecodedJwt>>,
 }
 
-impl Group {
+impl Group<'_> {
     /// The token decoded as a JWT, once for all rules.
     pub(super) fn decoded(&self) -> Option<&DecodedJwt> {
-        self.jwt.get_or_init(|| decoded(&self.value)).as_ref()
+        self.jwt.get_or_init(|| decoded(self.value)).as_ref()
     }
     /// The role the token was issued or created as (an ID token stays an ID token when it is
     /// presented to an API as a bearer token).
@@ -199,35 +210,35 @@ impl Group {
         }
         self.occ[0].role
     }
-    pub(super) fn presentations(&self) -> impl Iterator<Item = &Seen> {
+    pub(super) fn presentations(&self) -> impl Iterator<Item = &Seen<'_>> {
         self.occ.iter().filter(|s| s.presented)
     }
-    pub(super) fn first(&self) -> &Seen {
+    pub(super) fn first(&self) -> &Seen<'_> {
         &self.occ[0]
     }
 }
 
 /// Token occurrences grouped by value, in order of first appearance.
-pub(super) fn token_groups(cx: &Context<'_>) -> std::rc::Rc<Vec<Group>> {
+pub(super) fn token_groups<'a>(cx: &Context<'a>) -> std::rc::Rc<Vec<Group<'a>>> {
     cx.memo
         .token_groups
         .get_or_init(|| std::rc::Rc::new(build_token_groups(cx)))
         .clone()
 }
 
-fn build_token_groups(cx: &Context<'_>) -> Vec<Group> {
+fn build_token_groups<'a>(cx: &Context<'a>) -> Vec<Group<'a>> {
     let mut all = seen_tokens(cx.exchanges);
     all.extend(front_channel_tokens(cx));
     all.sort_by_key(|s| s.exchange);
-    let mut groups: Vec<Group> = Vec::new();
-    let mut by_value: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    let mut groups: Vec<Group<'a>> = Vec::new();
+    let mut by_value: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
     for s in all {
         match by_value.get(&s.value) {
             Some(&i) => groups[i].occ.push(s),
             None => {
-                by_value.insert(s.value.clone(), groups.len());
+                by_value.insert(s.value, groups.len());
                 groups.push(Group {
-                    value: s.value.clone(),
+                    value: s.value,
                     occ: vec![s],
                     jwt: std::cell::OnceCell::new(),
                 });
@@ -641,7 +652,7 @@ impl Rule for Jwt001 {
                 .report(anchor, message)
                 .strength(Strength::Direct)
                 .text(first.exchange, "jwt.header", header_text(d))
-                .secret(first.exchange, first.at.clone(), g.value.clone());
+                .secret(first.exchange, first.at.clone(), g.value);
             if confirmed {
                 rep = rep.confirmed();
             }
@@ -764,7 +775,7 @@ impl Rule for Jwt002 {
                 .strength(Strength::Recomputed)
                 .text(first.exchange, "jwt.header.kid", kid)
                 .text(set.exchange, "response.body.keys[].kid", kids.join(", "))
-                .secret(first.exchange, first.at.clone(), g.value.clone());
+                .secret(first.exchange, first.at.clone(), g.value);
             if confirmed {
                 rep = rep.confirmed();
             }
@@ -959,7 +970,7 @@ impl Rule for Jwt003 {
                 })
                 .text(first.exchange, "jwt.claims.iss", iss)
                 .text(md_ex, "response.body.issuer", expected.clone())
-                .secret(first.exchange, first.at.clone(), g.value.clone());
+                .secret(first.exchange, first.at.clone(), g.value);
             if confirmed {
                 rep = rep.confirmed();
             }
@@ -1151,7 +1162,7 @@ impl Rule for Jwt004 {
                     .strength(strength)
                     .text(e.index, "jwt.claims.aud", claims_text(d, &["aud"]))
                     .text(e.index, "request.url", e.request.endpoint())
-                    .secret(e.index, p.at.clone(), g.value.clone());
+                    .secret(e.index, p.at.clone(), g.value);
                 if confirmed {
                     rep = rep.confirmed();
                 }
@@ -1225,7 +1236,7 @@ impl Rule for Jwt005 {
                         "jwt.claims",
                         claims_text(d, &["aud", "azp", "nonce", "at_hash", "typ"]),
                     )
-                    .secret(e.index, p.at.clone(), g.value.clone());
+                    .secret(e.index, p.at.clone(), g.value);
                 if confirmed {
                     rep = rep.confirmed();
                 }
@@ -1309,7 +1320,7 @@ impl Rule for Jwt006 {
                 .strength(Strength::Direct)
                 .confirmed()
                 .text(e.index, "jwt.header", header_text(d))
-                .secret(e.index, p.at.clone(), g.value.clone())
+                .secret(e.index, p.at.clone(), g.value)
                 .emit();
             }
         }
@@ -1466,7 +1477,7 @@ impl Rule for Jwt007 {
                 )
                 .strength(Strength::Direct)
                 .text(first.exchange, "jwt.header.alg", alg)
-                .secret(first.exchange, first.at.clone(), g.value.clone());
+                .secret(first.exchange, first.at.clone(), g.value);
             if let Some(s) = &set {
                 let ktys: Vec<&str> = s
                     .keys
@@ -1623,7 +1634,7 @@ impl Rule for Jwt008 {
             if matches!(role, Role::Refresh | Role::Introspected) {
                 continue;
             }
-            let Some((why, strength)) = malformation(&issued, &g.value) else {
+            let Some((why, strength)) = malformation(&issued, g.value) else {
                 continue;
             };
             let (anchor, outcome) = anchor_of(cx, g);
@@ -1669,7 +1680,7 @@ impl Rule for Jwt008 {
                     "token.length",
                     g.value.trim().len().to_string(),
                 )
-                .secret(first.exchange, first.at.clone(), g.value.clone());
+                .secret(first.exchange, first.at.clone(), g.value);
             if confirmed {
                 rep = rep.confirmed();
             }
@@ -1803,7 +1814,7 @@ impl Rule for Jwt009 {
                 .strength(Strength::Direct)
                 .confirmed()
                 .text(e.index, "token.parts", parts.to_string())
-                .secret(e.index, p.at.clone(), g.value.clone())
+                .secret(e.index, p.at.clone(), g.value)
                 .emit();
             }
         }
@@ -2532,7 +2543,7 @@ impl Rule for Jwt015 {
                 )
                 .strength(Strength::Direct)
                 .text(set.exchange, "response.body.keys[].use", "enc")
-                .secret(first.exchange, first.at.clone(), g.value.clone())
+                .secret(first.exchange, first.at.clone(), g.value)
                 .emit();
             }
         }
@@ -2564,7 +2575,7 @@ impl Rule for Jwt015 {
             .severity(Severity::Error)
             .strength(Strength::Direct)
             .text(first.exchange, "jwt.header.jwk", format!("private members: {}", private.join(", ")))
-            .secret(first.exchange, first.at.clone(), g.value.clone())
+            .secret(first.exchange, first.at.clone(), g.value)
             .emit();
         }
     }

@@ -128,13 +128,13 @@ pub struct Context<'a> {
     current: Option<&'static Meta>,
     findings: Vec<Finding>,
     /// Views of the capture several rules share, computed on first use.
-    memo: Memo,
+    memo: Memo<'a>,
 }
 
 /// Views of the capture that several rules need, built once per run.
 #[derive(Default)]
-struct Memo {
-    token_groups: std::cell::OnceCell<std::rc::Rc<Vec<jwt::Group>>>,
+struct Memo<'a> {
+    token_groups: std::cell::OnceCell<std::rc::Rc<Vec<jwt::Group<'a>>>>,
 }
 
 impl<'a> Context<'a> {

@@ -1456,7 +1456,7 @@ pub(super) fn metadata_for<'a>(cx: &Context<'a>, az: &Exchange) -> Option<&'a se
         .trim_end_matches('/')
         .to_ascii_lowercase();
     let idx: &'a crate::model::flow::Index = cx.index;
-    idx.metadata.iter().map(|(_, d)| d).find(|d| {
+    idx.metadata.iter().map(|(_, d)| &**d).find(|d| {
         d.get("authorization_endpoint")
             .and_then(|v| v.as_str())
             .is_some_and(|a| strip_uri(a).trim_end_matches('/').to_ascii_lowercase() == ep)
