@@ -368,6 +368,9 @@ fn wrong_types_and_duplicate_keys_at_every_level() {
         r#"{"log":{"entries":[{"request":{"method":"POST","url":"https://idp/token"},"response":{"status":-1,"content":{"text":"!!","encoding":"base64"}}}]}}"#,
         r#"{"log":{"entries":[],"entries":[{"request":{"method":"POST","url":"https://idp/token"},"response":{"status":400}}]}}"#,
         r#"{"log":{"entries":[{"request":{"method":"GET","url":"https://a/"},"request":{"method":"POST","url":"https://idp/token"},"response":{"status":401},"response":5}]}}"#,
+        // A closing brace where an entry should start (the reader once looped on it).
+        r#"{"log":{"entries":[}"#,
+        r#"{"log":{"entries":[{"request":{"method":"GET","url":"https://a/"}},}]}}"#,
         r#"{"exchanges":5}"#,
         r#"{"exchanges":[5,null,{"request":5},{"request":{"method":"POST","url":"https://idp/token","headers":5,"body":5},"response":{"status":"x","headers":[[1]],"body_base64":"!!"}}]}"#,
         r#"{"request":{"method":"POST","url":"https://idp/token","headers":{"A":[1,{}],"B":null}},"response":null}"#,

@@ -860,7 +860,13 @@ fn walk<R: Read>(
             _ => {}
         }
         let here = s.pos;
+        let from = s.base + here as u64;
         let keep = skip_entry(s, r, here, &mut longs)?;
+        // Something that cannot start a value (a `}` where an entry should be): every step
+        // must move forward.
+        if s.base + s.pos as u64 == from {
+            return Err(ScanError::Malformed(from as usize));
+        }
         // A borrowed buffer never runs dry inside an entry, so size it here.
         s.oversized |= s.pos - keep > MAX_ENTRY;
         let line = s.line_at(keep);
@@ -981,6 +987,10 @@ mod tests {
             ScanError::Truncated(1, 32)
         );
         assert_eq!(scan(r#"{"exchanges":[]}"#).unwrap_err(), ScanError::NotHar);
+        assert_eq!(
+            scan(r#"{"log":{"entries":[}"#).unwrap_err(),
+            ScanError::Malformed(19)
+        );
         assert_eq!(scan(r#"[1,2]"#).unwrap_err(), ScanError::NotHar);
     }
 
