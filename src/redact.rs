@@ -385,9 +385,16 @@ struct PrefixIndex {
     /// First [`MIN_SCRUB_LEN`] bytes → indexes into `texts`, longest first.
     by_prefix: std::collections::HashMap<u64, Vec<u32>>,
     /// A bit per hashed prefix: most positions of a text are ruled out with one multiply
-    /// and one bit test (texts can be bodies of hundreds of megabytes).
+    /// and one bit test.
     bloom: Vec<u64>,
+    /// For long texts (bodies `redact` rewrites), an automaton built on first use: checking
+    /// candidates one by one is quadratic on a run like `AAAA…` that many positions of a
+    /// pattern share, and a hostile capture can hold megabytes of it.
+    automaton: std::sync::OnceLock<Option<aho_corasick::AhoCorasick>>,
 }
+
+/// Texts longer than this are searched with the automaton.
+const LONG_TEXT: usize = 64 << 10;
 
 const BLOOM_BITS: u32 = 20;
 // A prefix must fit the 64-bit key.
@@ -408,6 +415,7 @@ impl PrefixIndex {
             texts,
             by_prefix,
             bloom,
+            automaton: std::sync::OnceLock::new(),
         }
     }
 
@@ -425,6 +433,20 @@ impl PrefixIndex {
 
     /// Leftmost-longest, non-overlapping matches: (start, end, pattern).
     fn find_iter(&self, text: &str) -> Vec<(usize, usize, usize)> {
+        if text.len() > LONG_TEXT {
+            let ac = self.automaton.get_or_init(|| {
+                aho_corasick::AhoCorasick::builder()
+                    .match_kind(aho_corasick::MatchKind::LeftmostLongest)
+                    .build(&self.texts)
+                    .ok()
+            });
+            if let Some(ac) = ac {
+                return ac
+                    .find_iter(text)
+                    .map(|m| (m.start(), m.end(), m.pattern().as_usize()))
+                    .collect();
+            }
+        }
         let b = text.as_bytes();
         let mut out = Vec::new();
         let mut i = 0;
@@ -838,6 +860,18 @@ mod tests {
             ]
         );
         assert!(idx.find_iter("abcde").is_empty());
+        // A long text takes the automaton, with the same matches.
+        let pad = "-".repeat(LONG_TEXT);
+        let long = format!("{pad}xxabcdefghij abcdefX");
+        let shift = |v: Vec<(usize, usize, usize)>| -> Vec<(usize, usize, usize)> {
+            v.into_iter()
+                .map(|(a, z, p)| (a - pad.len(), z - pad.len(), p))
+                .collect()
+        };
+        assert_eq!(
+            shift(idx.find_iter(&long)),
+            idx.find_iter("xxabcdefghij abcdefX")
+        );
     }
 
     #[test]

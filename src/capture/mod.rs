@@ -232,7 +232,9 @@ fn stream_har_mapped(
                 (raw.offset as usize)
                     .saturating_sub(done.load(std::sync::atomic::Ordering::Acquire))
             };
-            while behind() > WINDOW {
+            // (A worker that stopped, which only a bug could cause, must not leave this
+            // thread waiting: its failure is reported after the scan.)
+            while behind() > WINDOW && !worker.is_finished() {
                 std::thread::sleep(std::time::Duration::from_micros(50));
             }
             // Finding where entries end is faster than judging them: when the worker falls
