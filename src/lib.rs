@@ -56,44 +56,6 @@ impl RuleFilter {
     }
 }
 
-/// A provider id as a static string: DESIGN.md ids are returned as-is; other ids from a
-/// configuration's hints are leaked once (a handful per run).
-fn intern_provider(id: &str) -> &'static str {
-    const KNOWN: &[&str] = &[
-        "entra",
-        "google",
-        "github",
-        "okta",
-        "auth0",
-        "keycloak",
-        "cognito",
-        "salesforce",
-        "slack",
-        "facebook",
-        "spotify",
-        "discord",
-        "gitlab",
-        "hydra",
-        "twitter",
-        "linkedin",
-        "dropbox",
-        "zoom",
-        "atlassian",
-        "ping",
-        "forgerock",
-        "zitadel",
-        "dex",
-        "spring",
-        "node-oidc-provider",
-    ];
-    let lower = id.to_ascii_lowercase();
-    KNOWN
-        .iter()
-        .find(|k| **k == lower)
-        .copied()
-        .unwrap_or_else(|| Box::leak(lower.into_boxed_str()))
-}
-
 /// The result of analysing a capture.
 pub struct Analysis {
     pub exchanges: Vec<Exchange>,
@@ -121,7 +83,7 @@ pub fn analyze(mut exchanges: Vec<Exchange>, options: &Options, filter: &RuleFil
             if h == host.to_ascii_lowercase()
                 || h.ends_with(&format!(".{}", host.to_ascii_lowercase()))
             {
-                e.provider = Some(intern_provider(provider));
+                e.provider = Some(providers::intern(provider));
             }
         }
     }

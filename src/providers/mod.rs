@@ -41,6 +41,17 @@ pub const PROVIDER_IDS: &[&str] = &[
     "node-oidc-provider",
 ];
 
+/// A provider id as a static string: DESIGN.md ids are returned as they are; other ids (from a
+/// configuration's host hints) are leaked once, a handful per run.
+pub fn intern(id: &str) -> &'static str {
+    let lower = id.to_ascii_lowercase();
+    PROVIDER_IDS
+        .iter()
+        .find(|k| **k == lower)
+        .copied()
+        .unwrap_or_else(|| Box::leak(lower.into_boxed_str()))
+}
+
 /// A provider's name as people write it.
 pub fn display_name(id: &str) -> &str {
     match id {
