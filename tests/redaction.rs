@@ -729,14 +729,7 @@ fn no_fixture_secret_reaches_any_format() {
         }
         problems
     };
-    // Two threads: CI machines have two cores.
-    let (a, b) = all.split_at(all.len() / 2);
-    let problems: Vec<String> = std::thread::scope(|sc| {
-        let h = sc.spawn(|| a.iter().flat_map(check).collect::<Vec<_>>());
-        let mut p: Vec<String> = b.iter().flat_map(check).collect();
-        p.extend(h.join().unwrap());
-        p
-    });
+    let problems = on_two_threads(&all, check);
     assert!(
         problems.is_empty(),
         "{} leak(s):\n{}",
@@ -808,6 +801,18 @@ fn holds_no_secret(s: &str) -> bool {
         .is_some_and(|d| d.ends_with(':') && d.matches(':').count() == 1)
 }
 
+/// The problems `check` finds in every item, half of the items on a second thread (CI
+/// machines have two cores).
+fn on_two_threads<T: Sync>(all: &[T], check: impl Fn(&T) -> Vec<String> + Sync) -> Vec<String> {
+    let (a, b) = all.split_at(all.len() / 2);
+    std::thread::scope(|sc| {
+        let h = sc.spawn(|| a.iter().flat_map(&check).collect::<Vec<_>>());
+        let mut p: Vec<String> = b.iter().flat_map(&check).collect();
+        p.extend(h.join().unwrap());
+        p
+    })
+}
+
 /// Every diagnosis survives redaction: PKCE challenges are rewritten with their verifiers,
 /// at_hash, c_hash and DPoP ath with the token or code they hash, placeholders keep a value's
 /// length and special characters, a JWT keeps its header and claims (and a cut-off one its
@@ -870,13 +875,7 @@ fn redacted_fixtures_hold_no_secret_and_keep_their_diagnosis() {
         }
         problems
     };
-    let (a, b) = all.split_at(all.len() / 2);
-    let problems: Vec<String> = std::thread::scope(|sc| {
-        let h = sc.spawn(|| a.iter().flat_map(check).collect::<Vec<_>>());
-        let mut p: Vec<String> = b.iter().flat_map(check).collect();
-        p.extend(h.join().unwrap());
-        p
-    });
+    let problems = on_two_threads(&all, check);
     assert!(
         problems.is_empty(),
         "{} problem(s):\n{}",

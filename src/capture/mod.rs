@@ -186,11 +186,7 @@ fn stream_har_mapped(
                 let entry = &bytes[off..off + len];
                 line += scan::count_newlines(&bytes[counted..off]);
                 counted = off;
-                let relevant = !oversized
-                    && scan::decide(
-                        assessed.unwrap_or_else(|| scan::assess(entry, &longs)),
-                        &mut seen,
-                    );
+                let relevant = scan::settle(entry, &longs, oversized, assessed, &mut seen);
                 entry::push_scanned(
                     &mut loaded,
                     &worker_name,
@@ -514,12 +510,7 @@ fn scan_two_threads(
             let mut out = Loaded::default();
             for h in rx {
                 queued.fetch_sub(1, Ordering::Relaxed);
-                let relevant = !h.oversized
-                    && scan::decide(
-                        h.assessed
-                            .unwrap_or_else(|| scan::assess(&h.bytes, &h.longs)),
-                        &mut seen,
-                    );
+                let relevant = scan::settle(&h.bytes, &h.longs, h.oversized, h.assessed, &mut seen);
                 entry::push_scanned(
                     &mut out,
                     name,
