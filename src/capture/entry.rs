@@ -304,10 +304,7 @@ pub(super) fn push_scanned(loaded: &mut Loaded, name: &Arc<str>, raw: super::sca
     }
     let parsed = std::str::from_utf8(raw.bytes)
         .map_err(|e| format!("invalid UTF-8 at byte {}", e.valid_up_to()))
-        .and_then(|t| {
-            serde_json::from_str::<&RawValue>(t).map_err(|e| format!("invalid JSON ({e})"))
-        })
-        .and_then(|v| parse_entry(name, raw.index, v));
+        .and_then(|t| parse_entry_text(name, raw.index, t));
     match parsed {
         Ok(mut e) => {
             e.source.line = Some(raw.line);
@@ -363,10 +360,36 @@ fn raw_number(r: Raw<'_>) -> Option<f64> {
         .or_else(|| json_string(t).and_then(|s| s.trim().parse().ok()))
 }
 
+/// A header as every HAR exporter writes it (extra members such as `comment` ignored).
+#[derive(Deserialize)]
+struct NameValue<'a> {
+    #[serde(borrow)]
+    name: std::borrow::Cow<'a, str>,
+    #[serde(borrow)]
+    value: std::borrow::Cow<'a, str>,
+}
+
 fn parse_headers(r: Raw<'_>) -> Headers {
     let Some(r) = r else {
         return Headers::default();
     };
+    // The common shape, read without building a JSON tree: an array of objects whose `name`
+    // and `value` are strings. Anything else takes the tolerant path below.
+    if let Ok(items) = serde_json::from_str::<Vec<NameValue<'_>>>(r.get()) {
+        let mut h = Headers::with_capacity(
+            items.len(),
+            items.iter().map(|p| p.name.len() + p.value.len()).sum(),
+        );
+        for p in items.iter().filter(|p| !p.name.is_empty()) {
+            h.push(&p.name, &p.value);
+        }
+        return h;
+    }
+    parse_headers_tolerant(r)
+}
+
+/// Headers in any shape exporters produce: pairs, objects of names, numbers and `null`s.
+fn parse_headers_tolerant(r: &RawValue) -> Headers {
     let v: serde_json::Value = match serde_json::from_str(r.get()) {
         Ok(v) => v,
         Err(_) => return Headers::default(),
@@ -458,8 +481,19 @@ fn body_from_params(params: Raw<'_>) -> Option<String> {
 }
 
 pub(super) fn parse_entry(name: &Arc<str>, i: usize, v: &RawValue) -> Result<Exchange, String> {
-    let e: RawEntry<'_> =
-        serde_json::from_str(v.get()).map_err(|e| format!("not an entry object ({e})"))?;
+    parse_entry_text(name, i, v.get())
+}
+
+/// [`parse_entry`] on text not yet known to be JSON (the streaming scanner's entries): the one
+/// pass that reads the entry also finds its syntax errors, reported as invalid JSON.
+pub(super) fn parse_entry_text(name: &Arc<str>, i: usize, text: &str) -> Result<Exchange, String> {
+    let e: RawEntry<'_> = serde_json::from_str(text).map_err(|e| {
+        if e.is_syntax() || e.is_eof() {
+            format!("invalid JSON ({e})")
+        } else {
+            format!("not an entry object ({e})")
+        }
+    })?;
     let req: RawRequest<'_> = match e.request {
         Some(r) => {
             serde_json::from_str(r.get()).map_err(|_| "`request` is not an object".to_string())?
@@ -556,4 +590,40 @@ pub(super) fn parse_entry(name: &Arc<str>, i: usize, v: &RawValue) -> Result<Exc
         sanitized: false,
         provider: None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The fast header path gives what the tolerant path gives, on every shape it accepts.
+    #[test]
+    fn header_fast_path_agrees_with_the_tolerant_path() {
+        let cases = [
+            r#"[{"name":"Content-Type","value":"application/json"},{"name":"X","value":""}]"#,
+            r#"[{"name":"A","value":"1","comment":"c"},{"name":"a","value":"2"}]"#,
+            r#"[{"name":"","value":"dropped"},{"name":"Esc\"aped","value":"line\nbreak \u00e9"}]"#,
+            r#"[]"#,
+        ];
+        for text in cases {
+            let raw: &RawValue = serde_json::from_str(text).unwrap();
+            assert!(
+                serde_json::from_str::<Vec<NameValue<'_>>>(text).is_ok(),
+                "{text}"
+            );
+            assert_eq!(
+                parse_headers(Some(raw)),
+                parse_headers_tolerant(raw),
+                "{text}"
+            );
+        }
+        // Shapes only the tolerant path reads.
+        let raw: &RawValue =
+            serde_json::from_str(r#"[{"name":"N","value":7},["P","v"],{"name":"Z","value":null}]"#)
+                .unwrap();
+        let h = parse_headers(Some(raw));
+        assert_eq!(h.get("n"), Some("7"));
+        assert_eq!(h.get("p"), Some("v"));
+        assert!(!h.contains("z"));
+    }
 }

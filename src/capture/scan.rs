@@ -103,6 +103,12 @@ fn markers(seg: &[u8]) -> Vec<(usize, usize)> {
     }
 }
 
+/// The keys [`assess`] looks for, with searchers built once (not once per entry).
+static URL_KEY: LazyLock<memchr::memmem::Finder<'static>> =
+    LazyLock::new(|| memchr::memmem::Finder::new(b"\"url\""));
+static STATUS_KEY: LazyLock<memchr::memmem::Finder<'static>> =
+    LazyLock::new(|| memchr::memmem::Finder::new(b"\"status\""));
+
 /// What the loader remembers across entries to drop repeated successful API calls.
 #[derive(Default)]
 pub struct Seen {
@@ -669,10 +675,10 @@ pub fn assess(entry: &[u8], longs: &[(usize, usize)]) -> Assessment {
                 }
             }
         }
-        if !v.has_url && memchr::memmem::find(seg, b"\"url\"").is_some() {
+        if !v.has_url && URL_KEY.find(seg).is_some() {
             v.has_url = true;
         }
-        for at in memchr::memmem::find_iter(seg, b"\"status\"") {
+        for at in STATUS_KEY.find_iter(seg) {
             let rest = &seg[at + 8..];
             let rest = rest
                 .iter()

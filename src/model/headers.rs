@@ -25,6 +25,14 @@ impl Headers {
         h
     }
 
+    /// No headers yet, with room for `count` of them holding `bytes` of text.
+    pub fn with_capacity(count: usize, bytes: usize) -> Self {
+        Headers {
+            text: String::with_capacity(bytes),
+            spans: Vec::with_capacity(count),
+        }
+    }
+
     /// Add a header at the end.
     pub fn push(&mut self, name: &str, value: &str) {
         // Spans are 32-bit: a header block beyond 4 GiB keeps what fits.
