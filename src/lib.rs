@@ -23,7 +23,7 @@ pub mod rules;
 use diagnosis::Finding;
 use model::Exchange;
 use model::flow::Index;
-use rules::{Context, Options};
+use rules::Options;
 
 /// Which rules run: `--select` and `--ignore` codes or prefixes.
 #[derive(Debug, Clone, Default)]
@@ -88,13 +88,7 @@ pub fn analyze(mut exchanges: Vec<Exchange>, options: &Options, filter: &RuleFil
         }
     }
     let index = Index::build(&exchanges);
-    let mut cx = Context::new(&exchanges, &index, options);
-    for rule in rules::registry::all() {
-        if filter.allows(rule.meta().code) {
-            cx.run(rule);
-        }
-    }
-    let mut findings = cx.into_findings();
+    let mut findings = rules::run_all(&exchanges, &index, options, |code| filter.allows(code));
     for f in &mut findings {
         if f.provider.is_none() {
             f.provider = f

@@ -160,6 +160,7 @@ fn stream_har_mapped(
         usize,
         usize,
         usize,
+        usize,
         Vec<(usize, usize)>,
         bool,
         Option<scan::Assessment>,
@@ -172,7 +173,9 @@ fn stream_har_mapped(
     let done = std::sync::atomic::AtomicUsize::new(0);
     let done = &done;
     let (result, loaded) = std::thread::scope(|sc| {
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Job>(4096);
+        // Entries travel in batches: one wake-up of the worker per entry cost more than
+        // finding the entries.
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Job>>(64);
         let worker_name = name.clone();
         let worker = sc.spawn(move || {
             let mut loaded = Loaded {
@@ -181,11 +184,9 @@ fn stream_har_mapped(
                 ..Loaded::default()
             };
             let mut seen = scan::Seen::default();
-            let (mut line, mut counted, mut released) = (1usize, 0usize, 0usize);
-            for (index, off, len, longs, oversized, assessed) in rx {
+            let mut released = 0usize;
+            for (index, off, len, line, longs, oversized, assessed) in rx.into_iter().flatten() {
                 let entry = &bytes[off..off + len];
-                line += scan::count_newlines(&bytes[counted..off]);
-                counted = off;
                 let relevant = scan::settle(entry, &longs, oversized, assessed, &mut seen);
                 entry::push_scanned(
                     &mut loaded,
@@ -223,6 +224,7 @@ fn stream_har_mapped(
             }
             loaded
         });
+        let mut batch: Vec<Job> = Vec::with_capacity(BATCH);
         let result = scan::scan_har_slice(bytes, false, |raw| {
             let behind = || {
                 (raw.offset as usize)
@@ -237,15 +239,22 @@ fn stream_har_mapped(
             // behind, this thread does the order-independent part of the judging too.
             let assessed = (!raw.oversized && behind() > SHARE_WHEN_BEHIND)
                 .then(|| scan::assess(raw.bytes, raw.longs));
-            let _ = tx.send((
+            batch.push((
                 raw.index,
                 raw.offset as usize,
                 raw.bytes.len(),
+                raw.line,
                 raw.longs.to_vec(),
                 raw.oversized,
                 assessed,
             ));
+            if batch.len() == BATCH {
+                let _ = tx.send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)));
+            }
         });
+        if !batch.is_empty() {
+            let _ = tx.send(batch);
+        }
         drop(tx);
         (result, worker.join())
     });
@@ -300,6 +309,8 @@ const PAGE: usize = 4096;
 const RELEASE_STEP: usize = 4 << 20;
 /// How far ahead of the worker the scanner may run in a memory map.
 const WINDOW: usize = 8 << 20;
+/// Entries handed to the worker at a time.
+const BATCH: usize = 32;
 /// How far behind the worker must be for the scanner to help judging.
 const SHARE_WHEN_BEHIND: usize = 1 << 20;
 

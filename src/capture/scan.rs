@@ -230,6 +230,8 @@ struct Scanner<'a> {
     judge: bool,
     /// The entry being skipped grew beyond [`MAX_ENTRY`]: its bytes are no longer kept.
     oversized: bool,
+    /// Line feeds inside the entry just skipped, when the structural scan counted them.
+    entry_feeds: Option<usize>,
 }
 
 impl Scanner<'_> {
@@ -275,6 +277,21 @@ impl Scanner<'_> {
     fn line_at(&mut self, at: usize) -> usize {
         self.count_to(at);
         self.line
+    }
+
+    /// Count the entry `buf[from..pos]` as read, with the line feeds the structural scan found
+    /// in it (instead of a second pass over its bytes).
+    fn count_entry(&mut self, from: usize, feeds: usize) {
+        if !self.count_lines || self.counted != from {
+            return;
+        }
+        self.line += feeds;
+        if feeds > 0 {
+            if let Some(p) = memchr::memrchr(b'\n', &self.buf[from..self.pos]) {
+                self.line_start = self.base + (from + p + 1) as u64;
+            }
+        }
+        self.counted = self.pos;
     }
 }
 
@@ -506,6 +523,7 @@ fn skip_entry<R: Read>(
 ) -> Result<usize, ScanError> {
     longs.clear();
     s.oversized = false;
+    s.entry_feeds = None;
     // Only `"`, `{` and `}` matter to find where an object ends: arrays nest inside it, and
     // everything else between strings is punctuation, whitespace or scalars.
     if s.buf.get(s.pos) != Some(&b'{') {
@@ -514,7 +532,8 @@ fn skip_entry<R: Read>(
     // 64 bytes at a time, once the whole entry is in the buffer (at once, for a memory map).
     loop {
         if let Some(end) = super::structural::object_end(&s.buf, s.pos, longs) {
-            s.pos = end;
+            s.pos = end.at;
+            s.entry_feeds = Some(end.newlines);
             return Ok(keep);
         }
         longs.clear();
@@ -750,6 +769,7 @@ pub fn entry_is_relevant(bytes: &[u8], seen: &mut Seen) -> bool {
         count_lines: true,
         judge: true,
         oversized: false,
+        entry_feeds: None,
     };
     let mut empty: &[u8] = &[];
     let mut longs = Vec::new();
@@ -786,9 +806,8 @@ pub fn scan_har_unjudged<R: Read>(
 }
 
 /// [`scan_har`] over bytes already in memory (a memory map): nothing is copied, and the
-/// entries handed to `on_entry` borrow from `bytes`. With `judge_here` false the scanner
-/// neither counts lines nor judges relevance (`line` is 0, `relevant` false): a second thread
-/// does both on the same bytes.
+/// entries handed to `on_entry` borrow from `bytes`. With `judge_here` false the scanner does
+/// not judge relevance (`relevant` is false): a second thread does it on the same bytes.
 pub fn scan_har_slice(
     bytes: &[u8],
     judge_here: bool,
@@ -797,7 +816,7 @@ pub fn scan_har_slice(
     scan_with(
         Buf::Borrowed(bytes),
         std::io::empty(),
-        judge_here,
+        true,
         judge_here,
         on_entry,
     )
@@ -822,6 +841,7 @@ fn scan_with<R: Read>(
         count_lines,
         judge: judge_here,
         oversized: false,
+        entry_feeds: None,
     };
     match walk(&mut s, &mut r, on_entry) {
         Err(ScanError::Truncated(..)) => {
@@ -880,6 +900,9 @@ fn walk<R: Read>(
         // A borrowed buffer never runs dry inside an entry, so size it here.
         s.oversized |= s.pos - keep > MAX_ENTRY;
         let line = s.line_at(keep);
+        if let Some(feeds) = s.entry_feeds.take() {
+            s.count_entry(keep, feeds);
+        }
         let bytes = &s.buf[keep..s.pos];
         let offset = s.base + keep as u64;
         let oversized = s.oversized;
@@ -1038,8 +1061,11 @@ mod structural_agrees {
     use proptest::prelude::*;
 
     /// The byte-by-byte skipper's answer (`skip_entry` past its structural fast path): (end,
-    /// long strings), or None when incomplete.
-    fn scalar(bytes: &[u8]) -> Option<(usize, Vec<(usize, usize)>)> {
+    /// line feeds before it, long strings), or None when incomplete.
+    /// Where an object ends: (end, line feeds before it, long strings).
+    type Ended = Option<(usize, usize, Vec<(usize, usize)>)>;
+
+    fn scalar(bytes: &[u8]) -> Ended {
         let mut s = Scanner {
             buf: Buf::Borrowed(bytes),
             pos: 0,
@@ -1051,21 +1077,23 @@ mod structural_agrees {
             count_lines: false,
             judge: false,
             oversized: false,
+            entry_feeds: None,
         };
         let mut longs = Vec::new();
         let mut empty: &[u8] = &[];
         skip_object_bytewise(&mut s, &mut empty, 0, &mut longs).ok()?;
-        Some((s.pos, longs))
+        let feeds = bytes[..s.pos].iter().filter(|b| **b == b'\n').count();
+        Some((s.pos, feeds, longs))
     }
 
-    fn fast(bytes: &[u8], simd: bool) -> Option<(usize, Vec<(usize, usize)>)> {
+    fn fast(bytes: &[u8], simd: bool) -> Ended {
         let mut longs = Vec::new();
         let end = if simd {
             super::super::structural::object_end(bytes, 0, &mut longs)
         } else {
             super::super::structural::object_end_portable(bytes, 0, &mut longs)
         }?;
-        Some((end, longs))
+        Some((end.at, end.newlines, longs))
     }
 
     /// Any bytes that matter to the scan, in any order (invalid JSON included).
@@ -1077,6 +1105,7 @@ mod structural_agrees {
             Just("\\".to_string()),
             Just("[".to_string()),
             Just(" ".to_string()),
+            Just("\n".to_string()),
             "[a-z]{1,70}",
             (2040usize..2060).prop_map(|n| "x".repeat(n)),
         ]
@@ -1100,6 +1129,7 @@ mod structural_agrees {
             Just("}".to_string()),
             Just("[".to_string()),
             Just(":".to_string()),
+            Just("\n    ".to_string()),
             "[a-z0-9 ]{1,70}",
             content.prop_map(|c| format!("\"{}\"", c.concat())),
         ]

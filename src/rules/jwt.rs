@@ -194,7 +194,7 @@ fn front_channel_tokens<'a>(cx: &Context<'a>) -> Vec<Seen<'a>> {
 pub(super) struct Group<'a> {
     pub value: &'a str,
     pub occ: Vec<Seen<'a>>,
-    jwt: std::cell::OnceCell<Option<DecodedJwt>>,
+    jwt: std::sync::OnceLock<Option<DecodedJwt>>,
 }
 
 impl Group<'_> {
@@ -219,10 +219,10 @@ impl Group<'_> {
 }
 
 /// Token occurrences grouped by value, in order of first appearance.
-pub(super) fn token_groups<'a>(cx: &Context<'a>) -> std::rc::Rc<Vec<Group<'a>>> {
+pub(super) fn token_groups<'a>(cx: &Context<'a>) -> std::sync::Arc<Vec<Group<'a>>> {
     cx.memo
         .token_groups
-        .get_or_init(|| std::rc::Rc::new(build_token_groups(cx)))
+        .get_or_init(|| std::sync::Arc::new(build_token_groups(cx)))
         .clone()
 }
 
@@ -240,7 +240,7 @@ fn build_token_groups<'a>(cx: &Context<'a>) -> Vec<Group<'a>> {
                 groups.push(Group {
                     value: s.value,
                     occ: vec![s],
-                    jwt: std::cell::OnceCell::new(),
+                    jwt: std::sync::OnceLock::new(),
                 });
             }
         }

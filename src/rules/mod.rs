@@ -24,6 +24,7 @@ use crate::diagnosis::{Category, Evidence, Finding, RuleKind, Severity, Strength
 use crate::model::Exchange;
 use crate::model::flow::Index;
 use jiff::Timestamp;
+use std::sync::{Arc, OnceLock};
 
 /// Static description of a rule.
 #[derive(Debug)]
@@ -127,14 +128,87 @@ pub struct Context<'a> {
     pub options: &'a Options,
     current: Option<&'static Meta>,
     findings: Vec<Finding>,
-    /// Views of the capture several rules share, computed on first use.
-    memo: Memo<'a>,
+    /// Views of the capture several rules share, computed on first use (shared by the
+    /// contexts of one run on several threads).
+    memo: Arc<Memo<'a>>,
 }
 
 /// Views of the capture that several rules need, built once per run.
 #[derive(Default)]
 struct Memo<'a> {
-    token_groups: std::cell::OnceCell<std::rc::Rc<Vec<jwt::Group<'a>>>>,
+    token_groups: OnceLock<Arc<Vec<jwt::Group<'a>>>>,
+}
+
+/// Captures with fewer exchanges than this run their rules on one thread (a thread costs more
+/// than the rules of a small capture).
+const PARALLEL_RULES_MIN: usize = 256;
+
+/// Run every rule `allows` admits over the capture and return their findings, in registry
+/// order. Large captures spread the rules over two threads that share one [`Memo`]; the
+/// findings are the same, in the same order, as a run on one thread.
+pub fn run_all(
+    exchanges: &[Exchange],
+    index: &Index,
+    options: &Options,
+    allows: impl Fn(&'static str) -> bool + Sync,
+) -> Vec<Finding> {
+    let rules: Vec<&'static dyn Rule> = registry::all()
+        .into_iter()
+        .filter(|r| allows(r.meta().code))
+        .collect();
+    let threads = if exchanges.len() >= PARALLEL_RULES_MIN {
+        std::thread::available_parallelism().map_or(1, |n| n.get().min(2))
+    } else {
+        1
+    };
+    run_on(rules, threads, exchanges, index, options)
+}
+
+fn run_on(
+    rules: Vec<&'static dyn Rule>,
+    threads: usize,
+    exchanges: &[Exchange],
+    index: &Index,
+    options: &Options,
+) -> Vec<Finding> {
+    let first = Context::new(exchanges, index, options);
+    if threads == 1 {
+        let mut cx = first;
+        for rule in rules {
+            cx.run(rule);
+        }
+        return cx.into_findings();
+    }
+    // Each thread takes the next rule not yet taken, so a slow rule does not hold the others.
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let work = |mut cx: Context<'_>| {
+        let mut out: Vec<(usize, Vec<Finding>)> = Vec::new();
+        loop {
+            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let Some(rule) = rules.get(i) else {
+                return out;
+            };
+            cx.run(*rule);
+            out.push((i, std::mem::take(&mut cx.findings)));
+        }
+    };
+    let second = Context {
+        memo: first.memo.clone(),
+        ..Context::new(exchanges, index, options)
+    };
+    let mut per_rule = std::thread::scope(|sc| {
+        let other = sc.spawn(|| work(second));
+        let mut mine = work(first);
+        // A rule that panicked on the other thread panics here too, as it would on one thread.
+        mine.extend(
+            other
+                .join()
+                .unwrap_or_else(|e| std::panic::resume_unwind(e)),
+        );
+        mine
+    });
+    per_rule.sort_by_key(|(i, _)| *i);
+    per_rule.into_iter().flat_map(|(_, f)| f).collect()
 }
 
 impl<'a> Context<'a> {
@@ -145,7 +219,7 @@ impl<'a> Context<'a> {
             options,
             current: None,
             findings: Vec::new(),
-            memo: Memo::default(),
+            memo: Arc::default(),
         }
     }
 
@@ -271,5 +345,46 @@ impl Report<'_, '_> {
     }
     pub fn emit(self) {
         self.cx.findings.push(self.finding);
+    }
+}
+
+#[cfg(test)]
+mod parallel_tests {
+    use super::*;
+
+    /// Every fixture in one capture: two threads find what one thread finds, in the same order.
+    #[test]
+    fn two_threads_find_what_one_finds() {
+        let mut paths = Vec::new();
+        for dir in ["corpus", "providers", "rules", "har-dialects"] {
+            let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("fixtures")
+                .join(dir);
+            for f in std::fs::read_dir(dir).unwrap() {
+                let p = f.unwrap().path();
+                if matches!(p.extension().and_then(|e| e.to_str()), Some("har" | "json")) {
+                    paths.push(p);
+                }
+            }
+        }
+        paths.sort();
+        let mut exchanges = Vec::new();
+        for p in &paths {
+            if let Ok(l) = crate::capture::load_path(p.to_str().unwrap()) {
+                exchanges.extend(l.exchanges);
+            }
+        }
+        for (i, e) in exchanges.iter_mut().enumerate() {
+            e.index = i;
+        }
+        assert!(exchanges.len() >= PARALLEL_RULES_MIN, "{}", exchanges.len());
+        crate::model::kind::classify_all(&mut exchanges);
+        crate::providers::detect_all(&mut exchanges);
+        let index = Index::build(&exchanges);
+        let options = Options::default();
+        let one = run_on(registry::all(), 1, &exchanges, &index, &options);
+        let two = run_on(registry::all(), 2, &exchanges, &index, &options);
+        assert!(one.len() > 100, "{}", one.len());
+        assert_eq!(format!("{one:?}"), format!("{two:?}"));
     }
 }
