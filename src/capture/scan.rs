@@ -9,6 +9,7 @@
 
 use aho_corasick::AhoCorasick;
 use std::io::Read;
+use std::ops::ControlFlow;
 use std::sync::LazyLock;
 
 /// Strings longer than this are bodies the pre-filter does not search (images, bundles, pages,
@@ -69,12 +70,24 @@ const MARKERS: &[&str] = &[
     "keys\\\"",
 ];
 
+/// Keys [`assess`] reads, found in the same pass as the markers: `"url"` (an entry without one
+/// is kept, to be reported) and `"status"` (a failed call is kept). They cannot occur inside a
+/// string's content, where quotes are escaped, so [`MATCHER`]'s answer on a string is that of
+/// the markers alone.
+const KEYS: &[&str] = &["\"url\"", "\"status\""];
+const URL_KEY: usize = PRESENTATION.len() + MARKERS.len();
+const STATUS_KEY: usize = URL_KEY + 1;
+
+fn all_patterns() -> impl Iterator<Item = &'static &'static str> {
+    PRESENTATION.iter().chain(MARKERS).chain(KEYS)
+}
+
 /// The portable matcher, used where the SIMD searcher is unavailable or the text is shorter
 /// than its minimum (a cheap-to-build NFA: small captures start fast).
 static MATCHER: LazyLock<AhoCorasick> = LazyLock::new(|| {
     AhoCorasick::builder()
         .match_kind(aho_corasick::MatchKind::LeftmostFirst)
-        .build(PRESENTATION.iter().chain(MARKERS))
+        .build(all_patterns())
         .expect("static marker set builds")
 });
 
@@ -83,31 +96,31 @@ static PACKED: LazyLock<Option<aho_corasick::packed::Searcher>> = LazyLock::new(
     let mut b = aho_corasick::packed::Config::new()
         .match_kind(aho_corasick::packed::MatchKind::LeftmostFirst)
         .builder();
-    for p in PRESENTATION.iter().chain(MARKERS) {
+    for p in all_patterns() {
         b.add(p);
     }
     b.build()
 });
 
-/// Leftmost-first matches: (pattern index, end offset).
-fn markers(seg: &[u8]) -> Vec<(usize, usize)> {
+/// Leftmost-first matches in order, as (pattern index, end offset), until `f` says stop.
+fn each_match(seg: &[u8], mut f: impl FnMut(usize, usize) -> ControlFlow<()>) {
     match PACKED.as_ref() {
-        Some(p) if seg.len() >= p.minimum_len() => p
-            .find_iter(seg)
-            .map(|m| (m.pattern().as_usize(), m.end()))
-            .collect(),
-        _ => MATCHER
-            .find_iter(seg)
-            .map(|m| (m.pattern().as_usize(), m.end()))
-            .collect(),
+        Some(p) if seg.len() >= p.minimum_len() => {
+            for m in p.find_iter(seg) {
+                if f(m.pattern().as_usize(), m.end()).is_break() {
+                    return;
+                }
+            }
+        }
+        _ => {
+            for m in MATCHER.find_iter(seg) {
+                if f(m.pattern().as_usize(), m.end()).is_break() {
+                    return;
+                }
+            }
+        }
     }
 }
-
-/// The keys [`assess`] looks for, with searchers built once (not once per entry).
-static URL_KEY: LazyLock<memchr::memmem::Finder<'static>> =
-    LazyLock::new(|| memchr::memmem::Finder::new(b"\"url\""));
-static STATUS_KEY: LazyLock<memchr::memmem::Finder<'static>> =
-    LazyLock::new(|| memchr::memmem::Finder::new(b"\"status\""));
 
 /// What the loader remembers across entries to drop repeated successful API calls.
 #[derive(Default)]
@@ -668,18 +681,15 @@ impl Assessment {
     }
 }
 
-/// The part of [`judge`] that depends on nothing but the entry.
+/// The part of [`judge`] that depends on nothing but the entry: one leftmost-first pass over
+/// the entry's bytes outside long strings, which stops at the first OAuth marker.
 pub fn assess(entry: &[u8], longs: &[(usize, usize)]) -> Assessment {
     let mut v = Verdict::default();
     let mut presented: Vec<u64> = Vec::new();
-    let mut check = |seg: &[u8], v: &mut Verdict| {
-        if !v.marker {
-            for (pattern, end) in markers(seg) {
-                if pattern >= PRESENTATION.len() {
-                    v.marker = true;
-                    break;
-                }
-                {
+    let mut check = |seg: &[u8]| {
+        each_match(seg, |pattern, end| {
+            match pattern {
+                p if p < PRESENTATION.len() => {
                     let tok = &seg[end..];
                     let n = tok
                         .iter()
@@ -692,38 +702,48 @@ pub fn assess(entry: &[u8], longs: &[(usize, usize)]) -> Assessment {
                         presented.push(h);
                     }
                 }
-            }
-        }
-        if !v.has_url && URL_KEY.find(seg).is_some() {
-            v.has_url = true;
-        }
-        for at in STATUS_KEY.find_iter(seg) {
-            let rest = &seg[at + 8..];
-            let rest = rest
-                .iter()
-                .position(|b| !b.is_ascii_whitespace() && *b != b':')
-                .map_or(&rest[..0], |p| &rest[p..]);
-            let digits: Vec<u8> = rest
-                .iter()
-                .copied()
-                .take_while(|b| b.is_ascii_digit() || *b == b'.')
-                .collect();
-            if let Some(n) = std::str::from_utf8(&digits)
-                .ok()
-                .and_then(|d| d.parse::<f64>().ok())
-            {
-                if !(100.0..400.0).contains(&n) {
-                    v.failed_status = true;
+                URL_KEY => v.has_url = true,
+                STATUS_KEY => {
+                    let rest = &seg[end..];
+                    let rest = rest
+                        .iter()
+                        .position(|b| !b.is_ascii_whitespace() && *b != b':')
+                        .map_or(&rest[..0], |p| &rest[p..]);
+                    let digits = rest
+                        .iter()
+                        .position(|b| !(b.is_ascii_digit() || *b == b'.'))
+                        .map_or(rest, |n| &rest[..n]);
+                    if let Some(n) = std::str::from_utf8(digits)
+                        .ok()
+                        .and_then(|d| d.parse::<f64>().ok())
+                    {
+                        if !(100.0..400.0).contains(&n) {
+                            v.failed_status = true;
+                        }
+                    }
+                }
+                // An OAuth marker: relevant whatever follows, and no later token counts.
+                _ => {
+                    v.marker = true;
+                    return ControlFlow::Break(());
                 }
             }
-        }
+            ControlFlow::Continue(())
+        });
+        !v.marker
     };
     let mut from = 0;
+    let mut go_on = true;
     for &(a, z) in longs {
-        check(&entry[from..a.min(entry.len())], &mut v);
+        go_on = check(&entry[from..a.min(entry.len())]);
+        if !go_on {
+            break;
+        }
         from = z.min(entry.len());
     }
-    check(&entry[from..], &mut v);
+    if go_on {
+        check(&entry[from..]);
+    }
     Assessment {
         relevant: v.relevant(),
         presented,
