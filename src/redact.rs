@@ -188,6 +188,38 @@ pub fn fingerprint(s: &str) -> String {
 }
 
 /// Collect every secret value an exchange holds.
+/// Exchanges from which secrets are gathered on two threads (fewer: on this one).
+const PARALLEL_SECRETS_MIN: usize = 512;
+
+/// [`secrets_of`] every exchange, the halves of a long list on two threads.
+fn collect_secrets(exchanges: &[&Exchange], out: &mut BTreeSet<String>) {
+    collect_secrets_from(exchanges, out, PARALLEL_SECRETS_MIN)
+}
+
+fn collect_secrets_from(exchanges: &[&Exchange], out: &mut BTreeSet<String>, parallel_min: usize) {
+    if exchanges.len() < parallel_min.max(2) {
+        for e in exchanges {
+            secrets_of(e, out);
+        }
+        return;
+    }
+    let (a, b) = exchanges.split_at(exchanges.len() / 2);
+    let mut other = std::thread::scope(|sc| {
+        let h = sc.spawn(|| {
+            let mut set = BTreeSet::new();
+            for e in b {
+                secrets_of(e, &mut set);
+            }
+            set
+        });
+        for e in a {
+            secrets_of(e, out);
+        }
+        h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))
+    });
+    out.append(&mut other);
+}
+
 pub fn secrets_of(e: &Exchange, out: &mut BTreeSet<String>) {
     let mut add = |v: &str| {
         let v = v.trim();
@@ -483,9 +515,7 @@ impl Redactor {
     pub fn new(exchanges: &[Exchange], show: bool) -> Redactor {
         let mut set = BTreeSet::new();
         if !show {
-            for e in exchanges {
-                secrets_of(e, &mut set);
-            }
+            collect_secrets(&exchanges.iter().collect::<Vec<_>>(), &mut set);
         }
         Redactor::from_secrets(set, show)
     }
@@ -510,11 +540,11 @@ impl Redactor {
         }
         let mut set = BTreeSet::new();
         if !show {
-            for i in wanted {
-                if let Some(e) = analysis.exchanges.get(i) {
-                    secrets_of(e, &mut set);
-                }
-            }
+            let wanted: Vec<&Exchange> = wanted
+                .into_iter()
+                .filter_map(|i| analysis.exchanges.get(i))
+                .collect();
+            collect_secrets(&wanted, &mut set);
         }
         Redactor::from_secrets(set, show)
     }
@@ -891,5 +921,19 @@ mod tests {
         let r = Redactor::from_secrets(set, false);
         let out = r.scrub("a p@ss w0rd/+x b p%40ss+w0rd%2F%2Bx c");
         assert!(!out.contains("w0rd"), "{out}");
+    }
+
+    /// Secrets gathered on two threads are those gathered on one.
+    #[test]
+    fn two_threads_gather_the_same_secrets() {
+        let exchanges = crate::capture::all_fixture_exchanges();
+        let mut one = BTreeSet::new();
+        for e in &exchanges {
+            secrets_of(e, &mut one);
+        }
+        let mut two = BTreeSet::new();
+        collect_secrets_from(&exchanges.iter().collect::<Vec<_>>(), &mut two, 2);
+        assert!(one.len() > 100, "{}", one.len());
+        assert_eq!(one, two);
     }
 }

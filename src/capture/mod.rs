@@ -656,3 +656,32 @@ pub fn load_all(paths: &[String]) -> Result<Loaded, CaptureError> {
     }
     Ok(all)
 }
+
+/// Every exchange of every fixture capture, in one list (for tests that need a large capture
+/// made of real ones).
+#[cfg(test)]
+pub(crate) fn all_fixture_exchanges() -> Vec<Exchange> {
+    let mut paths = Vec::new();
+    for dir in ["corpus", "providers", "rules", "har-dialects"] {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures")
+            .join(dir);
+        for f in std::fs::read_dir(dir).expect("fixtures are present") {
+            let p = f.expect("readable fixture folder").path();
+            if matches!(p.extension().and_then(|e| e.to_str()), Some("har" | "json")) {
+                paths.push(p);
+            }
+        }
+    }
+    paths.sort();
+    let mut exchanges = Vec::new();
+    for p in &paths {
+        if let Ok(l) = load_path(&p.to_string_lossy()) {
+            exchanges.extend(l.exchanges);
+        }
+    }
+    for (i, e) in exchanges.iter_mut().enumerate() {
+        e.index = i;
+    }
+    exchanges
+}

@@ -355,28 +355,7 @@ mod parallel_tests {
     /// Every fixture in one capture: two threads find what one thread finds, in the same order.
     #[test]
     fn two_threads_find_what_one_finds() {
-        let mut paths = Vec::new();
-        for dir in ["corpus", "providers", "rules", "har-dialects"] {
-            let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("fixtures")
-                .join(dir);
-            for f in std::fs::read_dir(dir).unwrap() {
-                let p = f.unwrap().path();
-                if matches!(p.extension().and_then(|e| e.to_str()), Some("har" | "json")) {
-                    paths.push(p);
-                }
-            }
-        }
-        paths.sort();
-        let mut exchanges = Vec::new();
-        for p in &paths {
-            if let Ok(l) = crate::capture::load_path(p.to_str().unwrap()) {
-                exchanges.extend(l.exchanges);
-            }
-        }
-        for (i, e) in exchanges.iter_mut().enumerate() {
-            e.index = i;
-        }
+        let mut exchanges = crate::capture::all_fixture_exchanges();
         assert!(exchanges.len() >= PARALLEL_RULES_MIN, "{}", exchanges.len());
         crate::model::kind::classify_all(&mut exchanges);
         crate::providers::detect_all(&mut exchanges);
