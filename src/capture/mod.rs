@@ -172,6 +172,9 @@ fn stream_har_mapped(
     // mapped pages between the two stay bounded.
     let done = std::sync::atomic::AtomicUsize::new(0);
     let done = &done;
+    // How far the scanner has got: the worker maps the pages ahead of it.
+    let scanned = std::sync::atomic::AtomicUsize::new(0);
+    let scanned = &scanned;
     let (result, loaded) = std::thread::scope(|sc| {
         // Entries travel in batches: one wake-up of the worker per entry cost more than
         // finding the entries.
@@ -184,41 +187,52 @@ fn stream_har_mapped(
                 ..Loaded::default()
             };
             let mut seen = scan::Seen::default();
-            let mut released = 0usize;
-            for (index, off, len, line, longs, oversized, assessed) in rx.into_iter().flatten() {
-                let entry = &bytes[off..off + len];
-                let relevant = scan::settle(entry, &longs, oversized, assessed, &mut seen);
-                entry::push_scanned(
-                    &mut loaded,
-                    &worker_name,
-                    scan::RawEntry {
-                        index,
-                        offset: off as u64,
-                        line,
-                        bytes: entry,
-                        relevant,
-                        longs: &longs,
-                        oversized,
-                    },
-                );
-                done.store(off + len, std::sync::atomic::Ordering::Release);
-                // Give back pages already analysed, so resident memory stays flat.
-                if off - released >= RELEASE_STEP {
-                    if let Some(b) = bar {
-                        b.set_position(off as u64);
-                    }
-                    let page = off & !(PAGE - 1);
-                    if page > released {
-                        // SAFETY: a read-only file mapping; pages dropped here are re-read
-                        // from the page cache if touched again, nothing is lost.
-                        let _ = unsafe {
-                            map.unchecked_advise_range(
-                                memmap2::UncheckedAdvice::DontNeed,
-                                released,
-                                page - released,
-                            )
-                        };
-                        released = page;
+            let (mut released, mut populated) = (0usize, 0usize);
+            for batch in rx {
+                // The scanner waits on memory: map the pages it will read next from this
+                // thread, which has time to spare, instead of taking the page faults there.
+                let target = (scanned.load(std::sync::atomic::Ordering::Relaxed) + POPULATE_AHEAD)
+                    .min(bytes.len());
+                while populated < target {
+                    let len = POPULATE_STEP.min(bytes.len() - populated);
+                    let _ = map.advise_range(memmap2::Advice::PopulateRead, populated, len);
+                    populated += len;
+                }
+                for (index, off, len, line, longs, oversized, assessed) in batch {
+                    let entry = &bytes[off..off + len];
+                    let relevant = scan::settle(entry, &longs, oversized, assessed, &mut seen);
+                    entry::push_scanned(
+                        &mut loaded,
+                        &worker_name,
+                        scan::RawEntry {
+                            index,
+                            offset: off as u64,
+                            line,
+                            bytes: entry,
+                            relevant,
+                            longs: &longs,
+                            oversized,
+                        },
+                    );
+                    done.store(off + len, std::sync::atomic::Ordering::Release);
+                    // Give back pages already analysed, so resident memory stays flat.
+                    if off - released >= RELEASE_STEP {
+                        if let Some(b) = bar {
+                            b.set_position(off as u64);
+                        }
+                        let page = off & !(PAGE - 1);
+                        if page > released {
+                            // SAFETY: a read-only file mapping; pages dropped here are re-read
+                            // from the page cache if touched again, nothing is lost.
+                            let _ = unsafe {
+                                map.unchecked_advise_range(
+                                    memmap2::UncheckedAdvice::DontNeed,
+                                    released,
+                                    page - released,
+                                )
+                            };
+                            released = page;
+                        }
                     }
                 }
             }
@@ -226,6 +240,7 @@ fn stream_har_mapped(
         });
         let mut batch: Vec<Job> = Vec::with_capacity(BATCH);
         let result = scan::scan_har_slice(bytes, false, |raw| {
+            scanned.store(raw.offset as usize, std::sync::atomic::Ordering::Relaxed);
             let behind = || {
                 (raw.offset as usize)
                     .saturating_sub(done.load(std::sync::atomic::Ordering::Acquire))
@@ -309,6 +324,9 @@ const PAGE: usize = 4096;
 const RELEASE_STEP: usize = 4 << 20;
 /// How far ahead of the worker the scanner may run in a memory map.
 const WINDOW: usize = 8 << 20;
+/// How far ahead of the scanner the worker maps pages, and how much at a time.
+const POPULATE_AHEAD: usize = 4 << 20;
+const POPULATE_STEP: usize = 1 << 20;
 /// Entries handed to the worker at a time.
 const BATCH: usize = 32;
 /// How far behind the worker must be for the scanner to help judging.
