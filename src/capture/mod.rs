@@ -321,12 +321,12 @@ fn stream_har_mapped(
 }
 
 const PAGE: usize = 4096;
-const RELEASE_STEP: usize = 4 << 20;
+const RELEASE_STEP: usize = 2 << 20;
 /// How far ahead of the worker the scanner may run in a memory map.
-const WINDOW: usize = 8 << 20;
+const WINDOW: usize = 4 << 20;
 /// How far ahead of the scanner the worker maps pages, and how much at a time.
-const POPULATE_AHEAD: usize = 4 << 20;
-const POPULATE_STEP: usize = 1 << 20;
+const POPULATE_AHEAD: usize = 2 << 20;
+const POPULATE_STEP: usize = 512 << 10;
 /// Entries handed to the worker at a time.
 const BATCH: usize = 32;
 /// How far behind the worker must be for the scanner to help judging.
