@@ -262,8 +262,13 @@ fn stream_har_mapped(
                 (raw.offset as usize)
                     .saturating_sub(done.load(std::sync::atomic::Ordering::Acquire))
             };
-            // (A worker that stopped, which only a bug could cause, must not leave this
-            // thread waiting: its failure is reported after the scan.)
+            // The worker catches up only with the entries it has been sent: hand over the
+            // batch so far before waiting (a run of large entries fills the window before it
+            // fills a batch). (A worker that stopped, which only a bug could cause, must not
+            // leave this thread waiting: its failure is reported after the scan.)
+            if behind() > WINDOW && !batch.is_empty() {
+                let _ = tx.send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)));
+            }
             while behind() > WINDOW && !worker.is_finished() {
                 std::thread::sleep(std::time::Duration::from_micros(50));
             }
