@@ -173,15 +173,6 @@ fn stream_har_mapped(
     map: &memmap2::Mmap,
     creator: Option<String>,
 ) -> Result<Loaded, CaptureError> {
-    type Job = (
-        usize,
-        usize,
-        usize,
-        usize,
-        Vec<(usize, usize)>,
-        bool,
-        Option<scan::Assessment>,
-    );
     let bytes: &[u8] = map;
     let bar_owned = progress_bar(Some(bytes.len() as u64));
     let bar = &bar_owned;
@@ -195,7 +186,7 @@ fn stream_har_mapped(
     let (result, loaded) = std::thread::scope(|sc| {
         // Entries travel in batches: one wake-up of the worker per entry cost more than
         // finding the entries.
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Job>>(64);
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<(Handed, usize)>>(64);
         let worker_name = name.clone();
         let worker = sc.spawn(move || {
             let mut loaded = Loaded {
@@ -215,22 +206,9 @@ fn stream_har_mapped(
                     let _ = map.advise_range(memmap2::Advice::PopulateRead, populated, len);
                     populated += len;
                 }
-                for (index, off, len, line, longs, oversized, assessed) in batch {
-                    let entry = &bytes[off..off + len];
-                    let relevant = scan::settle(entry, &longs, oversized, assessed, &mut seen);
-                    entry::push_scanned(
-                        &mut loaded,
-                        &worker_name,
-                        scan::RawEntry {
-                            index,
-                            offset: off as u64,
-                            line,
-                            bytes: entry,
-                            relevant,
-                            longs: &longs,
-                            oversized,
-                        },
-                    );
+                for (h, len) in batch {
+                    let off = h.offset as usize;
+                    h.push(&bytes[off..off + len], &mut loaded, &worker_name, &mut seen);
                     done.store(off + len, std::sync::atomic::Ordering::Release);
                     // Give back pages already analysed, so resident memory stays flat.
                     if off - released >= RELEASE_STEP {
@@ -255,7 +233,7 @@ fn stream_har_mapped(
             }
             loaded
         });
-        let mut batch: Vec<Job> = Vec::with_capacity(BATCH);
+        let mut batch: Vec<(Handed, usize)> = Vec::with_capacity(BATCH);
         let result = scan::scan_har_slice(bytes, false, |raw| {
             scanned.store(raw.offset as usize, std::sync::atomic::Ordering::Relaxed);
             let behind = || {
@@ -266,8 +244,8 @@ fn stream_har_mapped(
             // batch so far before waiting (a run of large entries fills the window before it
             // fills a batch). (A worker that stopped, which only a bug could cause, must not
             // leave this thread waiting: its failure is reported after the scan.)
-            if behind() > WINDOW && !batch.is_empty() {
-                let _ = tx.send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)));
+            if behind() > WINDOW {
+                hand_over(&tx, &mut batch);
             }
             while behind() > WINDOW && !worker.is_finished() {
                 std::thread::sleep(std::time::Duration::from_micros(50));
@@ -276,22 +254,12 @@ fn stream_har_mapped(
             // behind, this thread does the order-independent part of the judging too.
             let assessed = (!raw.oversized && behind() > SHARE_WHEN_BEHIND)
                 .then(|| scan::assess(raw.bytes, raw.longs));
-            batch.push((
-                raw.index,
-                raw.offset as usize,
-                raw.bytes.len(),
-                raw.line,
-                raw.longs.to_vec(),
-                raw.oversized,
-                assessed,
-            ));
+            batch.push((Handed::new(&raw, assessed), raw.bytes.len()));
             if batch.len() == BATCH {
-                let _ = tx.send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)));
+                hand_over(&tx, &mut batch);
             }
         });
-        if !batch.is_empty() {
-            let _ = tx.send(batch);
-        }
+        hand_over(&tx, &mut batch);
         drop(tx);
         (result, worker.join())
     });
@@ -349,6 +317,16 @@ const WINDOW: usize = 4 << 20;
 /// How far ahead of the scanner the worker maps pages, and how much at a time.
 const POPULATE_AHEAD: usize = 2 << 20;
 const POPULATE_STEP: usize = 512 << 10;
+/// Send the entries batched so far to the worker (nothing when there are none).
+fn hand_over(
+    tx: &std::sync::mpsc::SyncSender<Vec<(Handed, usize)>>,
+    batch: &mut Vec<(Handed, usize)>,
+) {
+    if !batch.is_empty() {
+        let _ = tx.send(std::mem::replace(batch, Vec::with_capacity(BATCH)));
+    }
+}
+
 /// Entries handed to the worker at a time.
 const BATCH: usize = 32;
 /// How far behind the worker must be for the scanner to help judging.
@@ -532,16 +510,48 @@ fn stream_har(
     Ok(loaded)
 }
 
-/// One entry handed from the reading thread to the judging one.
+/// One entry handed from the reading thread to the judging one (its bytes travel beside it:
+/// a slice of the memory map, or a copy from a pipe).
 struct Handed {
     index: usize,
     offset: u64,
     line: usize,
-    /// The entry's bytes; empty when the reader already knows it is not relevant.
-    bytes: Vec<u8>,
     longs: Vec<(usize, usize)>,
     oversized: bool,
     assessed: Option<scan::Assessment>,
+}
+
+impl Handed {
+    /// `raw` as handed over, with the judging already done on the reading thread, if any.
+    fn new(raw: &scan::RawEntry<'_>, assessed: Option<scan::Assessment>) -> Handed {
+        Handed {
+            index: raw.index,
+            offset: raw.offset,
+            line: raw.line,
+            longs: raw.longs.to_vec(),
+            oversized: raw.oversized,
+            assessed,
+        }
+    }
+
+    /// Settle the entry's relevance (in entry order, on the judging thread) and add it to
+    /// `loaded`.
+    fn push(self, bytes: &[u8], loaded: &mut Loaded, name: &Arc<str>, seen: &mut scan::Seen) {
+        let relevant = scan::settle(bytes, &self.longs, self.oversized, self.assessed, seen);
+        entry::push_scanned(
+            loaded,
+            name,
+            scan::RawEntry {
+                index: self.index,
+                offset: self.offset,
+                line: self.line,
+                bytes,
+                relevant,
+                longs: &self.longs,
+                oversized: self.oversized,
+            },
+        );
+    }
 }
 
 /// Stream a HAR from a reader with two threads: this one reads and finds entries, a second
@@ -555,26 +565,13 @@ fn scan_two_threads(
     let queued = AtomicUsize::new(0);
     let queued = &queued;
     std::thread::scope(|sc| {
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Handed>(1024);
+        let (tx, rx) = std::sync::mpsc::sync_channel::<(Handed, Vec<u8>)>(1024);
         let worker = sc.spawn(move || {
             let mut seen = scan::Seen::default();
             let mut out = Loaded::default();
-            for h in rx {
+            for (h, bytes) in rx {
                 queued.fetch_sub(1, Ordering::Relaxed);
-                let relevant = scan::settle(&h.bytes, &h.longs, h.oversized, h.assessed, &mut seen);
-                entry::push_scanned(
-                    &mut out,
-                    name,
-                    scan::RawEntry {
-                        index: h.index,
-                        offset: h.offset,
-                        line: h.line,
-                        bytes: &h.bytes,
-                        relevant,
-                        longs: &h.longs,
-                        oversized: h.oversized,
-                    },
-                );
+                h.push(&bytes, &mut out, name, &mut seen);
             }
             out
         });
@@ -586,23 +583,12 @@ fn scan_two_threads(
             // its bytes need not travel.
             let needed = !raw.oversized && assessed.as_ref().is_none_or(scan::Assessment::may_keep);
             queued.fetch_add(1, Ordering::Relaxed);
-            let _ = tx.send(Handed {
-                index: raw.index,
-                offset: raw.offset,
-                line: raw.line,
-                bytes: if needed {
-                    raw.bytes.to_vec()
-                } else {
-                    Vec::new()
-                },
-                longs: if needed {
-                    raw.longs.to_vec()
-                } else {
-                    Vec::new()
-                },
-                oversized: raw.oversized,
-                assessed,
-            });
+            let bytes = if needed {
+                raw.bytes.to_vec()
+            } else {
+                Vec::new()
+            };
+            let _ = tx.send((Handed::new(&raw, assessed), bytes));
         });
         drop(tx);
         match worker.join() {

@@ -243,8 +243,6 @@ struct Scanner<'a> {
     counted: usize,
     /// Absolute offset of the first byte of the current line.
     line_start: u64,
-    /// Count lines while scanning (off when another thread counts them).
-    count_lines: bool,
     /// Judge relevance while scanning (off when another thread judges).
     judge: bool,
     /// The entry being skipped grew beyond [`MAX_ENTRY`]: its bytes are no longer kept.
@@ -283,7 +281,7 @@ impl Scanner<'_> {
     }
 
     fn count_to(&mut self, at: usize) {
-        if at > self.counted && self.count_lines {
+        if at > self.counted {
             let range = &self.buf[self.counted..at];
             self.line += count_newlines(range);
             if let Some(p) = memchr::memrchr(b'\n', range) {
@@ -301,7 +299,7 @@ impl Scanner<'_> {
     /// Count the entry `buf[from..pos]` as read, with the line feeds the structural scan found
     /// in it (instead of a second pass over its bytes).
     fn count_entry(&mut self, from: usize, feeds: usize) {
-        if !self.count_lines || self.counted != from {
+        if self.counted != from {
             return;
         }
         self.line += feeds;
@@ -792,7 +790,6 @@ pub fn entry_is_relevant(bytes: &[u8], seen: &mut Seen) -> bool {
         line: 1,
         counted: 0,
         line_start: 0,
-        count_lines: true,
         judge: true,
         oversized: false,
         entry_feeds: None,
@@ -811,7 +808,6 @@ pub fn scan_har<R: Read>(r: R, on_entry: impl FnMut(RawEntry<'_>)) -> Result<usi
         Buf::Owned(Vec::with_capacity(READ_CHUNK * 2)),
         r,
         true,
-        true,
         on_entry,
     )
 }
@@ -825,7 +821,6 @@ pub fn scan_har_unjudged<R: Read>(
     scan_with(
         Buf::Owned(Vec::with_capacity(READ_CHUNK * 2)),
         r,
-        true,
         false,
         on_entry,
     )
@@ -839,19 +834,12 @@ pub fn scan_har_slice(
     judge_here: bool,
     on_entry: impl FnMut(RawEntry<'_>),
 ) -> Result<usize, ScanError> {
-    scan_with(
-        Buf::Borrowed(bytes),
-        std::io::empty(),
-        true,
-        judge_here,
-        on_entry,
-    )
+    scan_with(Buf::Borrowed(bytes), std::io::empty(), judge_here, on_entry)
 }
 
 fn scan_with<R: Read>(
     buf: Buf<'_>,
     mut r: R,
-    count_lines: bool,
     judge_here: bool,
     on_entry: impl FnMut(RawEntry<'_>),
 ) -> Result<usize, ScanError> {
@@ -864,7 +852,6 @@ fn scan_with<R: Read>(
         line: 1,
         counted: 0,
         line_start: 0,
-        count_lines,
         judge: judge_here,
         oversized: false,
         entry_feeds: None,
@@ -1100,7 +1087,6 @@ mod structural_agrees {
             line: 1,
             counted: 0,
             line_start: 0,
-            count_lines: false,
             judge: false,
             oversized: false,
             entry_feeds: None,

@@ -63,13 +63,15 @@ pub struct Index {
     metadata_first: Vec<usize>,
 }
 
-/// `doc` as an `Arc`, the one already in `docs` when it holds an equal document.
-fn shared(docs: &[(usize, Arc<Value>)], doc: &Value) -> Arc<Value> {
-    docs.iter()
-        .rev()
-        .find(|(_, d)| **d == *doc)
-        .map(|(_, d)| d.clone())
-        .unwrap_or_else(|| Arc::new(doc.clone()))
+/// `doc` as an `Arc` for `docs`: the one already there when an equal document was fetched
+/// before, else a new one, whose position is added to `firsts` (the positions of each
+/// distinct document's first fetch).
+fn shared(docs: &[(usize, Arc<Value>)], firsts: &mut Vec<usize>, doc: &Value) -> Arc<Value> {
+    if let Some(&i) = firsts.iter().rev().find(|&&i| *docs[i].1 == *doc) {
+        return docs[i].1.clone();
+    }
+    firsts.push(docs.len());
+    Arc::new(doc.clone())
 }
 
 impl Index {
@@ -84,14 +86,17 @@ impl Index {
             .filter_map(|e| e.request.param("redirect_uri"))
             .map(|u| strip_uri(&u))
             .collect();
+        let mut jwks_first = Vec::new();
         for e in ex {
             if let Some(r) = &e.response {
                 if let Some(doc) = &r.json {
                     if e.kind == Kind::Discovery && super::kind::is_metadata_doc(doc) {
-                        idx.metadata.push((e.index, shared(&idx.metadata, doc)));
+                        let doc = shared(&idx.metadata, &mut idx.metadata_first, doc);
+                        idx.metadata.push((e.index, doc));
                     }
                     if e.kind == Kind::Jwks {
-                        idx.jwks.push((e.index, shared(&idx.jwks, doc)));
+                        let doc = shared(&idx.jwks, &mut jwks_first, doc);
+                        idx.jwks.push((e.index, doc));
                     }
                 }
                 if let Some(loc) = r.location() {
@@ -116,15 +121,6 @@ impl Index {
         for (i, a) in idx.authz_responses.iter().enumerate() {
             if let Some(code) = a.params.get("code") {
                 idx.by_code.entry(code.to_string()).or_default().push(i);
-            }
-        }
-        for (i, (_, d)) in idx.metadata.iter().enumerate() {
-            if !idx
-                .metadata_first
-                .iter()
-                .any(|&j| Arc::ptr_eq(&idx.metadata[j].1, d))
-            {
-                idx.metadata_first.push(i);
             }
         }
         idx.correlate(ex);

@@ -156,23 +156,20 @@ pub fn run_all(
         .into_iter()
         .filter(|r| allows(r.meta().code))
         .collect();
-    let threads = if exchanges.len() >= PARALLEL_RULES_MIN {
-        std::thread::available_parallelism().map_or(1, |n| n.get().min(2))
-    } else {
-        1
-    };
-    run_on(rules, threads, exchanges, index, options)
+    let two_threads = exchanges.len() >= PARALLEL_RULES_MIN
+        && std::thread::available_parallelism().is_ok_and(|n| n.get() > 1);
+    run_on(rules, two_threads, exchanges, index, options)
 }
 
 fn run_on(
     rules: Vec<&'static dyn Rule>,
-    threads: usize,
+    two_threads: bool,
     exchanges: &[Exchange],
     index: &Index,
     options: &Options,
 ) -> Vec<Finding> {
     let first = Context::new(exchanges, index, options);
-    if threads == 1 {
+    if !two_threads {
         let mut cx = first;
         for rule in rules {
             cx.run(rule);
@@ -361,8 +358,8 @@ mod parallel_tests {
         crate::providers::detect_all(&mut exchanges);
         let index = Index::build(&exchanges);
         let options = Options::default();
-        let one = run_on(registry::all(), 1, &exchanges, &index, &options);
-        let two = run_on(registry::all(), 2, &exchanges, &index, &options);
+        let one = run_on(registry::all(), false, &exchanges, &index, &options);
+        let two = run_on(registry::all(), true, &exchanges, &index, &options);
         assert!(one.len() > 100, "{}", one.len());
         assert_eq!(format!("{one:?}"), format!("{two:?}"));
     }
