@@ -331,6 +331,7 @@ fn live_finding(
         latent: false,
         rank: 0,
         score: 0.0,
+        facts: &m.facts,
     }
 }
 

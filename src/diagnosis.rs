@@ -197,6 +197,8 @@ pub struct Finding {
     /// 1-based rank, set by ranking.
     pub rank: usize,
     pub score: f64,
+    /// What the rule that made this finding declared for ranking.
+    pub facts: &'static Facts,
 }
 
 impl Finding {
@@ -232,107 +234,158 @@ impl Verdict {
     }
 }
 
-/// The fallback rule that restates a server error code; any specific finding on the same
-/// exchange replaces it.
-pub const FALLBACK_RULE: &str = "STAT016";
-
-/// Rules that restate what the server said (an error code, a 200 carrying an error, an
-/// `invalid_token` challenge): any specific finding on the same exchange replaces them.
-pub const RESTATING_RULES: &[&str] = &["STAT016", "STAT009", "STAT002", "STAT014"];
-
-/// Family order for tie-breaking (RULES.md §3.2).
-fn family_rank(code: &str) -> usize {
-    const ORDER: [&str; 13] = [
-        "PROV", "STAT", "PARAM", "CRED", "PKCE", "REDIR", "GRANT", "DPOP", "EXP", "JWT", "DISC",
-        "DEV", "BCP",
-    ];
-    ORDER
-        .iter()
-        .position(|p| code.starts_with(p))
-        .unwrap_or(ORDER.len())
+/// What a rule's finding is to the ranking, besides its evidence (declared with the rule).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// Names a cause.
+    Cause,
+    /// Restates what the server said (an error code, a 200 carrying an error, an
+    /// `invalid_token` challenge): any specific finding on the same exchange replaces it.
+    Restates,
+    /// The last resort that restates a server error code: it also gives way, on its exchange,
+    /// to any cause of at least its severity that ranks above it.
+    Fallback,
 }
 
-/// Root causes and the symptoms they explain (RULES.md §3.3): (root, symptom prefixes).
-const SUPPRESSION: &[(&str, &[&str])] = &[
-    ("STAT001", &["STAT004", "PARAM002", "GRANT001", "STAT003"]),
-    (
-        "PARAM001",
-        &["GRANT001", "PARAM004", "CRED003", "STAT004", "PARAM002"],
-    ),
-    ("STAT012", &["STAT", "EXP", "JWT"]),
-    ("STAT008", &["EXP001", "JWT", "STAT009"]),
-    ("DISC001", &["STAT003", "JWT003"]),
-    ("DISC002", &["STAT003", "JWT003"]),
-    ("DISC005", &["STAT003", "JWT003"]),
-    ("GRANT009", &["GRANT008", "EXP005"]),
-    ("GRANT003", &["EXP004", "PKCE001", "STAT006", "PROV001"]),
-    ("REDIR010", &["REDIR009", "JWT011", "PKCE002", "PKCE001"]),
-    ("JWT005", &["JWT004", "JWT006", "STAT009", "PARAM015"]),
-    ("DPOP010", &["DPOP009", "DPOP011"]),
-    ("GRANT007", &["GRANT003"]),
-    ("PKCE001", &["REDIR009", "GRANT005"]),
-    ("PROV001", &["STAT002", "STAT016"]),
-    ("PROV004", &["STAT013"]),
-    ("DISC008", &["STAT006"]),
-    ("EXP007", &["EXP001"]),
-    ("PARAM016", &["GRANT004", "REDIR001"]),
-    ("PARAM007", &["PARAM015"]),
-    ("PARAM013", &["STAT008", "STAT007"]),
-    ("EXP004", &["PROV001"]),
-    ("STAT017", &["STAT012", "EXP", "JWT"]),
-    ("PARAM004", &["GRANT001"]),
-];
-
-fn suppresses(root: &str, symptom: &str) -> bool {
-    SUPPRESSION
-        .iter()
-        .any(|(r, s)| *r == root && s.iter().any(|p| symptom.starts_with(p) && symptom != root))
+/// A class of HTTP answers without an OAuth `error` code, by endpoint kind and status
+/// (RFC 6749 §5.2, RFC 6750 §3.1, RFC 9110 §15): the signal a rule may declare it explains.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatusClass {
+    /// A 3xx from a back-channel endpoint (token, PAR, device, introspection, revocation).
+    BackChannelRedirect,
+    /// A 400 from the token endpoint.
+    TokenBadRequest,
+    /// A 401 from an endpoint that authenticates the client (token, PAR, revocation, device).
+    ClientAuthUnauthorized,
+    /// A 400 or 401 from the introspection endpoint.
+    IntrospectionRejected,
+    /// A 403 from a back-channel endpoint.
+    BackChannelForbidden,
+    /// A 404 from an OAuth endpoint (token, PAR, introspection, revocation, device, authorize).
+    EndpointNotFound,
+    /// A 405 from any endpoint.
+    MethodNotAllowed,
+    /// A 415 from any endpoint.
+    UnsupportedMediaType,
+    /// A 429 from any endpoint.
+    TooManyRequests,
+    /// A 500 from the token endpoint.
+    TokenServerError,
+    /// Any other 5xx.
+    ServerError,
+    /// No response at all (status 0: refused, reset, blocked, timed out).
+    NoResponse,
+    /// An authorization request answered with a page (200) or a 400 instead of a redirect.
+    AuthorizeRejected,
+    /// 413, 414 or 431 from the authorization endpoint or a resource.
+    TooLarge,
+    /// A 401 from the userinfo endpoint.
+    UserinfoUnauthorized,
+    /// A 403 from the userinfo endpoint.
+    UserinfoForbidden,
+    /// A 401 from a resource server.
+    ResourceUnauthorized,
+    /// A 403 from a resource server.
+    ResourceForbidden,
+    /// A 400 from a resource server.
+    ResourceBadRequest,
+    /// A discovery document or key set answered with a redirect or a 200 that is not one.
+    MetadataNotUsable,
+    /// A 404 for a discovery document or key set.
+    MetadataNotFound,
 }
 
-/// Candidate rules for an endpoint kind and HTTP status without an `error` code (RULES.md §2.1–2.9).
-pub fn status_candidates(kind: Kind, status: u16) -> &'static [&'static str] {
-    use Kind::*;
-    match (kind, status) {
-        (Token | Par | DeviceAuthorization | Introspection | Revocation, 300..=399) => {
-            &["STAT001", "BCP004", "STAT003"]
-        }
-        (Token, 400) => &[
-            "PARAM001", "PARAM002", "PARAM004", "PARAM003", "PARAM016", "STAT015",
-        ],
-        (Token | Par | Revocation | DeviceAuthorization, 401) => &[
-            "CRED003", "CRED008", "CRED001", "CRED007", "CRED004", "CRED006", "CRED002", "CRED009",
-            "CRED012", "CRED013", "CRED014", "CRED011", "CRED010", "CRED015",
-        ],
-        (Introspection, 400 | 401) => &["PARAM010", "CRED001", "CRED008"],
-        (_, 403) if kind.is_back_channel() => &["STAT003", "STAT012"],
-        (Token | Par | Introspection | Revocation | DeviceAuthorization | Authorize, 404) => {
-            &["STAT003", "DISC005", "DISC002", "DISC008"]
-        }
-        (_, 405) => &["STAT004", "STAT001", "PARAM002"],
-        (_, 415) => &["STAT004", "PARAM001"],
-        (_, 429) => &["STAT005", "DEV003", "DEV002"],
-        (Token, 500) => &["PARAM001", "CRED001", "PKCE004", "PARAM016", "STAT006"],
-        (_, 500..=599) => &["STAT006", "STAT015"],
-        (_, 0) => &["STAT017", "STAT012"],
-        (Authorize, 200 | 400) => &[
-            "STAT013", "REDIR001", "REDIR002", "REDIR006", "PARAM016", "PARAM008", "PARAM009",
-        ],
-        (Authorize | Resource, 413 | 414 | 431) => &["STAT015"],
-        (Userinfo, 401) => &[
-            "EXP001", "JWT005", "JWT004", "STAT008", "DPOP010", "STAT007", "PARAM013",
-        ],
-        (Userinfo, 403) => &["PARAM007", "PARAM015", "GRANT012"],
-        (Resource, 401) => &[
-            "STAT008", "STAT007", "PARAM013", "EXP001", "EXP002", "EXP003", "JWT004", "JWT003",
-            "JWT002", "JWT005", "JWT006", "JWT008", "DPOP010", "CRED015", "EXP007", "EXP008",
-            "STAT009", "DISC009",
-        ],
-        (Resource, 403) => &["STAT010", "STAT011", "PARAM006", "GRANT012"],
-        (Resource, 400) => &["PARAM013", "PARAM014"],
-        (Discovery | Jwks, 300..=399 | 200) => &["DISC003", "DISC006"],
-        (Discovery | Jwks, 404) => &["DISC002", "STAT003", "DISC006"],
-        _ => &[],
+impl StatusClass {
+    /// The class of an answer: the first that fits, in the order above.
+    pub fn of(kind: Kind, status: u16) -> Option<StatusClass> {
+        use Kind::*;
+        use StatusClass as S;
+        Some(match (kind, status) {
+            (Token | Par | DeviceAuthorization | Introspection | Revocation, 300..=399) => {
+                S::BackChannelRedirect
+            }
+            (Token, 400) => S::TokenBadRequest,
+            (Token | Par | Revocation | DeviceAuthorization, 401) => S::ClientAuthUnauthorized,
+            (Introspection, 400 | 401) => S::IntrospectionRejected,
+            (_, 403) if kind.is_back_channel() => S::BackChannelForbidden,
+            (Token | Par | Introspection | Revocation | DeviceAuthorization | Authorize, 404) => {
+                S::EndpointNotFound
+            }
+            (_, 405) => S::MethodNotAllowed,
+            (_, 415) => S::UnsupportedMediaType,
+            (_, 429) => S::TooManyRequests,
+            (Token, 500) => S::TokenServerError,
+            (_, 500..=599) => S::ServerError,
+            (_, 0) => S::NoResponse,
+            (Authorize, 200 | 400) => S::AuthorizeRejected,
+            (Authorize | Resource, 413 | 414 | 431) => S::TooLarge,
+            (Userinfo, 401) => S::UserinfoUnauthorized,
+            (Userinfo, 403) => S::UserinfoForbidden,
+            (Resource, 401) => S::ResourceUnauthorized,
+            (Resource, 403) => S::ResourceForbidden,
+            (Resource, 400) => S::ResourceBadRequest,
+            (Discovery | Jwks, 300..=399 | 200) => S::MetadataNotUsable,
+            (Discovery | Jwks, 404) => S::MetadataNotFound,
+            _ => return None,
+        })
     }
+}
+
+/// What ranking knows about a rule, declared in the rule's own file: the server signals it
+/// explains (with its place among the causes each signal admits, 0 = the most likely), the
+/// findings it explains when both are present (code prefixes), its role, and its family's
+/// place in tie-breaks.
+#[derive(Debug)]
+pub struct Facts {
+    /// Standard `error` codes this rule explains: (code, place among its causes).
+    pub explains_errors: &'static [(&'static str, u8)],
+    /// Answers without an `error` code this rule explains: (class, place among its causes).
+    pub explains_statuses: &'static [(StatusClass, u8)],
+    /// Code prefixes of the findings this rule's finding explains (they become its
+    /// consequences when both concern the same exchange or flow).
+    pub absorbs: &'static [&'static str],
+    pub role: Role,
+    /// The family's place when two findings tie on everything else (0 first).
+    pub tie_break: u8,
+}
+
+impl Facts {
+    /// No declared facts (a finding made outside a rule).
+    pub const NONE: Facts = Facts {
+        explains_errors: &[],
+        explains_statuses: &[],
+        absorbs: &[],
+        role: Role::Cause,
+        tie_break: u8::MAX,
+    };
+
+    /// The place among the causes of standard error `code`, if this rule explains it.
+    pub fn place_for_error(&self, code: &str) -> Option<u8> {
+        self.explains_errors
+            .iter()
+            .find(|(c, _)| *c == code)
+            .map(|&(_, p)| p)
+    }
+
+    /// The place among the causes of a status class, if this rule explains it.
+    pub fn place_for_status(&self, class: StatusClass) -> Option<u8> {
+        self.explains_statuses
+            .iter()
+            .find(|(c, _)| *c == class)
+            .map(|&(_, p)| p)
+    }
+
+    fn restates(&self) -> bool {
+        self.role != Role::Cause
+    }
+}
+
+/// `root` explains `symptom` by its declared facts.
+fn suppresses(root: &Finding, symptom: &Finding) -> bool {
+    root.facts
+        .absorbs
+        .iter()
+        .any(|p| symptom.rule.starts_with(p) && symptom.rule != root.rule)
 }
 
 /// Score, suppress and order findings (RULES.md §3). Deterministic.
@@ -352,13 +405,13 @@ pub fn rank(mut findings: Vec<Finding>, exchanges: &[Exchange], flow_of: &[usize
     // exchange, whatever their scores: the specific rule names the cause, the fallback only the
     // class. The failure stays a failure: the specific finding takes the fallback's severity.
     for j in 0..n {
-        if !RESTATING_RULES.contains(&findings[j].rule) {
+        if !findings[j].facts.restates() {
             continue;
         }
         let best = (0..n)
             .filter(|&i| {
                 let f = &findings[i];
-                !RESTATING_RULES.contains(&f.rule)
+                !f.facts.restates()
                     && !f.latent
                     && f.anchor.is_some()
                     && f.anchor == findings[j].anchor
@@ -389,8 +442,8 @@ pub fn rank(mut findings: Vec<Finding>, exchanges: &[Exchange], flow_of: &[usize
             i != j
                 && absorbed_by[i].is_none()
                 && !r.latent
-                && suppresses(r.rule, s.rule)
-                && !suppresses(s.rule, r.rule)
+                && suppresses(r, s)
+                && !suppresses(s, r)
                 && r.anchor.is_some()
                 && (r.anchor == s.anchor
                     || (s.anchor > r.anchor && !s.latent && same_flow(r.anchor, s.anchor)))
@@ -418,14 +471,14 @@ pub fn rank(mut findings: Vec<Finding>, exchanges: &[Exchange], flow_of: &[usize
             }
             let (root, sym) = (&findings[i], &findings[j]);
             let same_anchor = root.anchor.is_some() && root.anchor == sym.anchor;
-            let explains = suppresses(root.rule, sym.rule)
+            let explains = suppresses(root, sym)
                 && (same_anchor
                     || (sym.anchor >= root.anchor
                         && !sym.latent
                         && same_flow(root.anchor, sym.anchor)))
-                || (sym.rule == FALLBACK_RULE
+                || (sym.facts.role == Role::Fallback
                     && same_anchor
-                    && root.rule != FALLBACK_RULE
+                    && root.facts.role != Role::Fallback
                     && !root.latent
                     && root.severity >= sym.severity)
                 || (same_anchor && root.rule == sym.rule && root.category == sym.category);
@@ -479,7 +532,7 @@ fn sorted_indices(findings: &[Finding], _ex: &[Exchange]) -> Vec<usize> {
             )
             .then(fb.severity.cmp(&fa.severity))
             .then(fa.anchor.cmp(&fb.anchor))
-            .then(family_rank(fa.rule).cmp(&family_rank(fb.rule)))
+            .then(fa.facts.tie_break.cmp(&fb.facts.tie_break))
             .then(fa.rule.cmp(fb.rule))
             .then(fa.message.cmp(&fb.message))
     });
@@ -497,19 +550,18 @@ fn score(f: &mut Finding, ex: &[Exchange]) {
             if f.confirmed {
                 signal = 1.0;
             } else if let Some(std) = err.as_ref().and_then(|er| errors::standard(&er.code)) {
-                if let Some(p) = std.rules.iter().position(|r| *r == f.rule) {
+                if let Some(p) = f.facts.place_for_error(std.code) {
                     signal = 1.0;
-                    position_penalty = p as f64 * 0.005;
+                    position_penalty = f64::from(p) * 0.005;
                 }
             }
             if signal < 1.0 {
                 let status = e.status().unwrap_or(0);
-                if let Some(p) = status_candidates(e.kind, status)
-                    .iter()
-                    .position(|r| *r == f.rule)
+                if let Some(p) =
+                    StatusClass::of(e.kind, status).and_then(|c| f.facts.place_for_status(c))
                 {
                     signal = signal.max(0.7);
-                    position_penalty = p as f64 * 0.005;
+                    position_penalty = f64::from(p) * 0.005;
                 }
             }
             let desc = err

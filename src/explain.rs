@@ -43,13 +43,15 @@ pub fn explain(code: &str, out: &mut dyn Write) -> Result<i32> {
         writeln!(out, "MEANING\n  {}", s.meaning)?;
         writeln!(out, "USUAL CAUSES\n  {}", s.causes)?;
         writeln!(out, "FIX\n  {}", s.fix)?;
-        if !s.rules.is_empty() {
+        let mut rules: Vec<(u8, &crate::rules::Meta)> = registry::all()
+            .into_iter()
+            .filter_map(|r| Some((r.meta().facts.place_for_error(s.code)?, r.meta())))
+            .collect();
+        if !rules.is_empty() {
+            rules.sort_by_key(|(place, m)| (*place, m.code));
             writeln!(out, "RULES THAT TELL THE CAUSES APART (most likely first)")?;
-            for r in s.rules {
-                let title = registry::find(r)
-                    .map(|x| x.meta().title)
-                    .unwrap_or("(not yet implemented)");
-                writeln!(out, "  {r:<9} {title}")?;
+            for (_, m) in rules {
+                writeln!(out, "  {:<9} {}", m.code, m.title)?;
             }
         }
         found = true;

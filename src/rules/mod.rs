@@ -3,7 +3,6 @@
 //! capture through [`Context`] and reports findings into it. Rules never print and never do I/O.
 
 pub mod bcp;
-mod common;
 pub mod cred;
 pub mod dev;
 pub mod disc;
@@ -16,11 +15,12 @@ pub mod pkce;
 pub mod prov;
 pub mod redir;
 pub mod registry;
+mod shared;
 pub mod stat;
 #[cfg(test)]
 mod testkit;
 
-use crate::diagnosis::{Category, Evidence, Finding, RuleKind, Severity, Strength, Value};
+use crate::diagnosis::{Category, Evidence, Facts, Finding, RuleKind, Severity, Strength, Value};
 use crate::model::Exchange;
 use crate::model::flow::Index;
 use jiff::Timestamp;
@@ -39,6 +39,8 @@ pub struct Meta {
     pub references: &'static [&'static str],
     /// The doc comment: What it does / Why it fails / Example / Fix / References.
     pub docs: &'static str,
+    /// What ranking must know about the rule.
+    pub facts: Facts,
 }
 
 /// Gives a rule its static description; implemented by [`declare_rule!`].
@@ -51,7 +53,18 @@ pub trait Rule: Described + Sync {
     fn check(&self, cx: &mut Context<'_>);
 }
 
-/// Declare a rule: a unit struct, its metadata and its doc comment, kept together.
+/// Declare a rule: a unit struct, its metadata, its doc comment and its ranking facts, kept
+/// together. The optional fields default to nothing:
+///
+/// - `explains_errors: [("invalid_grant", 0)]`: standard `error` codes the rule explains, with
+///   its place among the causes each admits (0 = the most likely);
+/// - `explains_statuses: [(TokenBadRequest, 2)]`: the same for answers without an `error` code
+///   ([`StatusClass`](crate::diagnosis::StatusClass));
+/// - `absorbs: ["REDIR009", "JWT"]`: code prefixes of findings this rule's finding explains;
+/// - `role: Restates` or `role: Fallback` ([`Role`](crate::diagnosis::Role)); `Cause` when
+///   omitted.
+///
+/// The family's tie-break place comes from the family module's `TIE_BREAK`.
 #[macro_export]
 macro_rules! declare_rule {
     (
@@ -65,6 +78,10 @@ macro_rules! declare_rule {
             kind: $kind:ident,
             fix: $fix:literal,
             references: [$($r:literal),* $(,)?] $(,)?
+            $(explains_errors: [$(($ec:literal, $ep:literal)),* $(,)?] $(,)?)?
+            $(explains_statuses: [$(($sc:ident, $sp:literal)),* $(,)?] $(,)?)?
+            $(absorbs: [$($ab:literal),* $(,)?] $(,)?)?
+            $(role: $role:ident $(,)?)?
         }
     ) => {
         $(#[doc = $doc])*
@@ -81,10 +98,29 @@ macro_rules! declare_rule {
                     fix: $fix,
                     references: &[$($r),*],
                     docs: concat!($($doc, "\n"),*),
+                    facts: $crate::diagnosis::Facts {
+                        explains_errors: &[$($(($ec, $ep)),*)?],
+                        explains_statuses: &[$($(($crate::diagnosis::StatusClass::$sc, $sp)),*)?],
+                        absorbs: &[$($($ab),*)?],
+                        role: $crate::__rule_role!($($role)?),
+                        tie_break: super::TIE_BREAK,
+                    },
                 };
                 &META
             }
         }
+    };
+}
+
+/// The role of a rule in [`declare_rule!`]: `Cause` unless given.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __rule_role {
+    () => {
+        $crate::diagnosis::Role::Cause
+    };
+    ($role:ident) => {
+        $crate::diagnosis::Role::$role
     };
 }
 
@@ -254,6 +290,7 @@ impl<'a> Context<'a> {
             latent: false,
             rank: 0,
             score: 0.0,
+            facts: &meta.facts,
         };
         Report { cx: self, finding }
     }

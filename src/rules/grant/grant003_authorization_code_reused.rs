@@ -1,0 +1,118 @@
+//! `GRANT003` authorization-code-reused: authorization code redeemed twice.
+
+use super::*;
+
+declare_rule! {
+    /// ## What it does
+    /// Finds the same authorization code sent to the token endpoint more than once and reports
+    /// the later redemption that failed, when an earlier one succeeded, timed out or got a 5xx
+    /// (so it may have consumed the code).
+    ///
+    /// ## Why it fails
+    /// An authorization code is single-use (RFC 6749 §4.1.2, §10.5). The second redemption gets
+    /// `invalid_grant`, and many servers then revoke every token issued for the first one
+    /// (RFC 9700 §4.5). Typical causes: an HTTP client that retries after a timeout, a callback
+    /// page loaded twice (prefetch, back button, double effect in a framework), two workers
+    /// handling the same callback.
+    ///
+    /// ## Example
+    /// `POST /token code=SplxlOBeZQ…` → `200` (10.4 s); the client timed out at 10 s and retried:
+    /// `POST /token code=SplxlOBeZQ…` → `400 {"error":"invalid_grant","error_description":"authorization code has already been used"}`.
+    ///
+    /// ## Fix
+    /// Redeem each code exactly once: make the callback idempotent and never retry a code
+    /// redemption automatically; give the token request a timeout longer than the server's.
+    ///
+    /// ## References
+    /// RFC 6749 §4.1.2, §10.5; RFC 9700 §4.5
+    pub struct Grant003 {
+        code: "GRANT003",
+        name: "authorization-code-reused",
+        title: "authorization code redeemed twice",
+        category: GrantType,
+        severity: Error,
+        kind: Diag,
+        fix: "redeem each authorization code exactly once: make the callback idempotent and never retry a code redemption",
+        references: ["RFC 6749 §4.1.2", "RFC 6749 §10.5", "RFC 9700 §4.5"],
+        explains_errors: [("invalid_grant", 2)],
+        absorbs: ["EXP004", "PKCE001", "STAT006", "PROV001"],
+    }
+}
+
+fn says_reused(err: &Option<ServerError>) -> bool {
+    err.as_ref()
+        .and_then(|x| x.description.as_deref())
+        .is_some_and(|d| {
+            let d = d.to_ascii_lowercase();
+            [
+                "already",
+                "redeemed",
+                "reuse",
+                "replay",
+                "used before",
+                "been used",
+            ]
+            .iter()
+            .any(|w| d.contains(w))
+        })
+}
+
+fn outcome(e: &Exchange) -> String {
+    match &e.response {
+        None => "no response captured".to_string(),
+        Some(r) if r.status == 0 => "no response (aborted)".to_string(),
+        Some(r) if succeeded(e) => format!("{} with tokens", r.status),
+        Some(r) => format!("{}", r.status),
+    }
+}
+
+impl Rule for Grant003 {
+    fn check(&self, cx: &mut Context<'_>) {
+        let ex = cx.exchanges;
+        let lk = Lookup::new(ex, cx.index);
+        for j in ex.iter().filter(|e| is_code_redemption(e) && e.failed()) {
+            let Some(i) = lk.earlier_redemption(j) else {
+                continue;
+            };
+            let Some(code) = j.request.param("code") else {
+                continue;
+            };
+            let err = err_of(j);
+            let gap = sent_ms(i)
+                .zip(sent_ms(j))
+                .map(|(a, b)| format!(" {} later", human((b - a) / 1000)))
+                .unwrap_or_default();
+            let overlap = done_ms(i).zip(sent_ms(j)).is_some_and(|(di, sj)| sj < di);
+            let why = if overlap {
+                "; it was sent before the first one's answer arrived: a retry after a client-side timeout"
+            } else {
+                ""
+            };
+            let got = err
+                .as_ref()
+                .map(|x| format!("`{}`", x.code))
+                .unwrap_or_else(|| format!("{}", j.status().unwrap_or(0)));
+            let mut rep = cx
+                .report(
+                    j.index,
+                    format!(
+                        "the same authorization code was already sent in exchange #{} ({}); this redemption{gap} got {got}{why}",
+                        i.number(),
+                        outcome(i)
+                    ),
+                )
+.confirmed_if(alias_signal(&ex[j.index], &["invalid_grant"]))
+                .strength(Strength::Recomputed)
+                .secret(i.index, "request.body.code", code.clone())
+                .secret(j.index, "request.body.code", code)
+                .text(i.index, "response.status", i.status().map(|s| s.to_string()).unwrap_or_default());
+            if let Some(x) = &err {
+                rep = rep.text(j.index, x.at, x.code.clone());
+            }
+            if says_reused(&err) {
+                rep = rep.confirmed();
+            }
+            rep.emit();
+        }
+    }
+}

@@ -1,0 +1,97 @@
+//! `GRANT004` redirect-uri-differs-at-token-endpoint: redirect_uri at token endpoint differs from authorization request.
+
+use super::*;
+
+declare_rule! {
+    /// ## What it does
+    /// For every failed authorization-code redemption, finds the authorization request it belongs
+    /// to (code → authorization response → `state`; PAR and request objects included) and
+    /// compares its `redirect_uri` with the token request's, byte for byte after the one decoding
+    /// each transport applies. Reports an omitted value and names the difference: trailing
+    /// slash, `http` vs `https`, host, port, path case, query, whitespace or double encoding. A
+    /// double-encoded value (`http%253A%252F%252F…`) is reported with the category
+    /// `content_type_encoding`, every other difference with `redirect_uri`.
+    ///
+    /// ## Why it fails
+    /// When the authorization request included `redirect_uri`, the token request must include the
+    /// identical value (RFC 6749 §4.1.3; OAuth 2.1 §10.2 keeps the rule). Servers compare
+    /// strings, so a URL builder that adds a slash, a proxy that turns `https` into `http`, or an
+    /// extra encoding pass makes the code unusable: `invalid_grant`.
+    ///
+    /// ## Example
+    /// Authorization request `redirect_uri=https://app.example.com/auth/callback`; token request
+    /// `redirect_uri=https://app.example.com/auth/callback/` → `400 invalid_grant`.
+    ///
+    /// ## Fix
+    /// Send the byte-identical `redirect_uri` of the authorization request (keep it in the
+    /// transaction, do not rebuild it from the incoming request).
+    ///
+    /// ## References
+    /// RFC 6749 §4.1.3; OAuth 2.1 §10.2
+    pub struct Grant004 {
+        code: "GRANT004",
+        name: "redirect-uri-differs-at-token-endpoint",
+        title: "redirect_uri at token endpoint differs from authorization request",
+        category: RedirectUri,
+        severity: Error,
+        kind: Diag,
+        fix: "send the byte-identical `redirect_uri` used in the authorization request",
+        references: ["RFC 6749 §4.1.3", "OAuth 2.1 §10.2"],
+        explains_errors: [("invalid_grant", 1)],
+    }
+}
+
+impl Rule for Grant004 {
+    fn check(&self, cx: &mut Context<'_>) {
+        let ex = cx.exchanges;
+        let idx = cx.index;
+        let lk = Lookup::new(ex, idx);
+        for e in ex.iter().filter(|e| is_code_redemption(e) && e.failed()) {
+            let Some((az, link, _)) = lk.authorize_of(e) else {
+                continue;
+            };
+            let Some(az_rd) = lk.az_param(az, "redirect_uri") else {
+                continue;
+            };
+            let tok_rd = e.request.param("redirect_uri").filter(|v| !v.is_empty());
+            let base = if link == Link::Code {
+                Strength::Recomputed
+            } else {
+                Strength::Direct
+            };
+            match tok_rd {
+                None => {
+                    cx.report(
+                        e.index,
+                        format!(
+                            "the authorization request (exchange #{}) sent `redirect_uri` `{az_rd}` but the token request omits it",
+                            az.number()
+                        ),
+                    )
+.confirmed_if(alias_signal(&ex[e.index], &["invalid_grant"]))
+                    .strength(if link == Link::Code { Strength::Direct } else { Strength::Heuristic })
+                    .text(az.index, "request.query.redirect_uri", az_rd)
+                    .text(e.index, "request.body.redirect_uri", "(absent)")
+                    .emit();
+                }
+                Some(t) if t != az_rd => {
+                    let (how, cat) = describe_uri_diff(&az_rd, &t);
+                    cx.report(
+                        e.index,
+                        format!(
+                            "the token request sends `redirect_uri` `{t}` but the authorization request (exchange #{}) used `{az_rd}`: {how}",
+                            az.number()
+                        ),
+                    )
+.confirmed_if(alias_signal(&ex[e.index], &["invalid_grant"]))
+                    .category(cat)
+                    .strength(base)
+                    .text(az.index, "request.query.redirect_uri", az_rd)
+                    .text(e.index, "request.body.redirect_uri", t)
+                    .emit();
+                }
+                Some(_) => {}
+            }
+        }
+    }
+}

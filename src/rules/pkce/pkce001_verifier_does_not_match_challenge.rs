@@ -1,0 +1,104 @@
+//! `PKCE001` verifier-does-not-match-challenge: code_verifier does not match code_challenge.
+
+use super::*;
+
+declare_rule! {
+    /// ## What it does
+    /// For every failed authorization-code redemption, recomputes
+    /// BASE64URL-NOPAD(SHA-256(ASCII(`code_verifier`))) (or takes the verifier itself for
+    /// `plain`) and compares it with the `code_challenge` of the authorization request the code
+    /// came from. On a mismatch it looks for the usual cause: the challenge is the hex digest,
+    /// keeps `=` padding, uses the `+/` alphabet, is the verifier hashed twice, equals the
+    /// verifier, or matches the challenge of *another* authorization request in the capture
+    /// (parallel logins or tabs sharing one verifier slot). Without `code_challenge_method` the
+    /// server defaults to `plain`; a verifier whose S256 matches is PKCE006, not this rule.
+    ///
+    /// ## Why it fails
+    /// The server stores the challenge with the code and recomputes it from the verifier
+    /// (RFC 7636 §4.6); any difference is `invalid_grant`. The verifier was regenerated, read from
+    /// another session, or transformed wrongly (§4.2).
+    ///
+    /// ## Example
+    /// Authorization request `code_challenge=JR4BGDjD…EtA&code_challenge_method=S256`; token
+    /// request `code_verifier=nroj7HdY…` whose S256 is `Yk2x…` → `400 invalid_grant`.
+    ///
+    /// ## Fix
+    /// Persist the verifier with the transaction (keyed by `state`), and compute the challenge
+    /// as base64url without padding of the raw SHA-256 digest of the verifier.
+    ///
+    /// ## References
+    /// RFC 7636 §4.2, §4.6
+    pub struct Pkce001 {
+        code: "PKCE001",
+        name: "verifier-does-not-match-challenge",
+        title: "code_verifier does not match code_challenge",
+        category: Pkce,
+        severity: Error,
+        kind: Diag,
+        fix: "persist the verifier with the transaction (keyed by `state`) and send the one whose S256 is the challenge; compute S256 as base64url without padding of the SHA-256 digest",
+        references: ["RFC 7636 §4.2", "RFC 7636 §4.6"],
+        explains_errors: [("invalid_grant", 0)],
+        absorbs: ["REDIR009", "GRANT005"],
+    }
+}
+
+impl Rule for Pkce001 {
+    fn check(&self, cx: &mut Context<'_>) {
+        let ex = cx.exchanges;
+        let idx = cx.index;
+        let lk = Lookup::new(ex, idx);
+        for e in ex.iter().filter(|e| is_code_redemption(e) && e.failed()) {
+            let Some(v) = e.request.param("code_verifier").filter(|v| !v.is_empty()) else {
+                continue;
+            };
+            let Some((az, link, _)) = lk.authorize_of(e) else {
+                continue;
+            };
+            let Some(ch) = lk.az_param(az, "code_challenge").filter(|c| !c.is_empty()) else {
+                continue;
+            };
+            let method = lk.az_param(az, "code_challenge_method");
+            let computed = s256(&v);
+            let matches = match method.as_deref() {
+                Some("S256") => computed == ch,
+                Some("plain") => v == ch,
+                None => v == ch || computed == ch,
+                Some(_) => continue,
+            };
+            if matches {
+                continue;
+            }
+            let other = lk
+                .az_with_challenge(&computed, az.index)
+                .or_else(|| lk.az_with_challenge(&v, az.index));
+            let cause = match other {
+                Some(o) => format!(
+                    "it matches the challenge of another authorization request (exchange #{}): parallel logins or tabs share one stored verifier",
+                    o.number()
+                ),
+                None => mismatch_cause(&v, &ch).unwrap_or_else(|| {
+                    "the verifier was regenerated or read from another session".to_string()
+                }),
+            };
+            let what = if method.as_deref() == Some("plain") {
+                "the verifier".to_string()
+            } else {
+                format!("the S256 of the verifier is `{computed}`")
+            };
+            cx.report(
+                e.index,
+                format!(
+                    "{what}, but the authorization request (exchange #{}) sent `code_challenge` `{ch}`; {cause} (verifier: {})",
+                    az.number(),
+                    shape(&v)
+                ),
+            )
+.confirmed_if(alias_signal(&ex[e.index], &["invalid_grant"]))
+            .strength(if link == Link::Code { Strength::Recomputed } else { Strength::Direct })
+            .secret(e.index, "request.body.code_verifier", v)
+            .text(az.index, "request.query.code_challenge", ch)
+            .text(e.index, "s256(request.body.code_verifier)", computed)
+            .emit();
+        }
+    }
+}

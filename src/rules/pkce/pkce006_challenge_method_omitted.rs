@@ -1,0 +1,89 @@
+//! `PKCE006` challenge-method-omitted: code_challenge_method omitted (defaults to plain).
+
+use super::*;
+
+declare_rule! {
+    /// ## What it does
+    /// Flags an authorization request with `code_challenge` but no `code_challenge_method` when
+    /// the client computed an S256 challenge: the verifier of the linked token request hashes to
+    /// it, or the authorization server's error names `code_challenge_method`.
+    ///
+    /// ## Why it fails
+    /// Without a method the server must assume `plain` (RFC 7636 §4.3) and compares the verifier
+    /// with the challenge literally: the S256 value never matches, so the code redemption fails
+    /// with `invalid_grant`. Servers that require S256 reject the authorization request instead.
+    ///
+    /// ## Example
+    /// `GET /authorize?…&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM` (no method);
+    /// the token request's verifier hashes to that value → `400 invalid_grant`.
+    ///
+    /// ## Fix
+    /// Always send `code_challenge_method=S256` with the challenge.
+    ///
+    /// ## References
+    /// RFC 7636 §4.3
+    pub struct Pkce006 {
+        code: "PKCE006",
+        name: "challenge-method-omitted",
+        title: "code_challenge_method omitted (defaults to plain)",
+        category: Pkce,
+        severity: Error,
+        kind: Diag,
+        fix: "always send `code_challenge_method=S256` with the challenge",
+        references: ["RFC 7636 §4.3"],
+        explains_errors: [("invalid_grant", 9)],
+    }
+}
+
+impl Rule for Pkce006 {
+    fn check(&self, cx: &mut Context<'_>) {
+        let ex = cx.exchanges;
+        let idx = cx.index;
+        let lk = Lookup::new(ex, idx);
+        for az in authorization_requests(ex) {
+            let Some(ch) = lk.az_param(az, "code_challenge").filter(|c| !c.is_empty()) else {
+                continue;
+            };
+            if lk.az_param(az, "code_challenge_method").is_some() {
+                continue;
+            }
+            if let Some(tok) = lk.redemption_of(az) {
+                let Some(v) = tok.request.param("code_verifier").filter(|v| !v.is_empty()) else {
+                    continue;
+                };
+                if s256(&v) != ch || v == ch {
+                    continue;
+                }
+                cx.report(
+                    tok.index,
+                    format!(
+                        "the authorization request (exchange #{}) sent an S256 `code_challenge` without `code_challenge_method`, so the server compares it as `plain` with the verifier",
+                        az.number()
+                    ),
+                )
+.confirmed_if(alias_signal(&ex[tok.index], &["invalid_grant"]))
+                .strength(Strength::Recomputed)
+                .text(az.index, "request.query.code_challenge_method", "(absent)")
+                .text(az.index, "request.query.code_challenge", ch)
+                .secret(tok.index, "request.body.code_verifier", v)
+                .emit();
+                continue;
+            }
+            if let Some((i, code, desc)) = az_error(&lk, az) {
+                if desc.to_ascii_lowercase().contains("code_challenge_method") {
+                    cx.report(
+                        i,
+                        format!(
+                            "the authorization request sent `code_challenge` without `code_challenge_method` and was refused (`{code}`)"
+                        ),
+                    )
+.confirmed_if(alias_signal(&ex[i], &["invalid_grant"]))
+                    .strength(Strength::Direct)
+                    .confirmed()
+                    .text(az.index, "request.query.code_challenge_method", "(absent)")
+                    .emit();
+                }
+            }
+        }
+    }
+}
