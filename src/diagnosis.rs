@@ -544,7 +544,7 @@ fn score(f: &mut Finding, ex: &[Exchange]) {
     let failed = anchor.is_some_and(Exchange::failed) || (anchor.is_some() && f.client_side);
     let (signal, keyword_bonus, chain_bonus) = match anchor {
         Some(e) if failed => {
-            let err = errors::error_code(e);
+            let err = e.server_error();
             let mut signal: f64 = 0.5;
             let mut position_penalty = 0.0;
             if f.confirmed {
@@ -568,7 +568,9 @@ fn score(f: &mut Finding, ex: &[Exchange]) {
                 .as_ref()
                 .and_then(|er| er.description.clone())
                 .unwrap_or_default();
-            let kw = if !desc.is_empty() && errors::keyword_category(&desc) == Some(f.category) {
+            let kw = if !desc.is_empty()
+                && crate::diagnosis::keyword_category(&desc) == Some(f.category)
+            {
                 0.15
             } else {
                 0.0
@@ -600,4 +602,116 @@ fn score(f: &mut Finding, ex: &[Exchange]) {
         f.score = f.strength.value() * signal * f.severity.weight() + keyword_bonus + chain_bonus;
     }
     f.confidence = (f.score.clamp(0.0, 1.0) * 100.0).round() / 100.0;
+}
+
+/// The root-cause category a bare error code points to, given the endpoint and grant, before
+/// any request evidence is weighed (RULES.md §2.10 fallback explanations).
+pub fn fallback_category(
+    code: &str,
+    kind: Kind,
+    grant_type: Option<&str>,
+    description: Option<&str>,
+) -> Category {
+    use Category::*;
+    let desc = description.unwrap_or("").to_ascii_lowercase();
+    let by_desc = keyword_category(&desc);
+    match code {
+        "invalid_client" | "unauthorized" => Credentials,
+        "invalid_grant" => {
+            if let Some(c) = by_desc {
+                return c;
+            }
+            match grant_type {
+                Some("refresh_token") => TokenExpiry,
+                Some("password") => Credentials,
+                Some(g) if g.ends_with("jwt-bearer") => Credentials,
+                Some(g) if g.ends_with("device_code") => TokenExpiry,
+                _ => GrantType,
+            }
+        }
+        "unauthorized_client" | "unsupported_grant_type" | "unsupported_response_type" => GrantType,
+        "invalid_scope" | "insufficient_scope" | "consent_required" | "access_denied" => {
+            ScopeConsent
+        }
+        "invalid_target" => AudienceIssuer,
+        "invalid_token" => by_desc.unwrap_or(TokenExpiry),
+        "expired_token" => TokenExpiry,
+        "authorization_pending" => Other,
+        "slow_down" => RateLimit,
+        "server_error" | "temporarily_unavailable" => ServerError,
+        "login_required" | "interaction_required" | "account_selection_required" => AccountState,
+        "redirect_uri_mismatch" | "invalid_redirect_uri" => RedirectUri,
+        "invalid_request" => by_desc.unwrap_or(Parameters),
+        _ if kind == Kind::Resource => by_desc.unwrap_or(TokenExpiry),
+        _ => by_desc.unwrap_or(Parameters),
+    }
+}
+
+/// A category suggested by words in an error description (RULES.md §3.2 keyword boosts).
+pub fn keyword_category(desc: &str) -> Option<Category> {
+    use Category::*;
+    let d = desc.to_ascii_lowercase();
+    let has = |w: &[&str]| w.iter().any(|k| d.contains(k));
+    if has(&[
+        "redirect_uri",
+        "redirect uri",
+        "redirect url",
+        "reply url",
+        "redirect_url",
+    ]) {
+        Some(RedirectUri)
+    } else if has(&[
+        "code_verifier",
+        "code verifier",
+        "pkce",
+        "code_challenge",
+        "code challenge",
+    ]) {
+        Some(Pkce)
+    } else if has(&[
+        "not yet valid",
+        "clock",
+        "in the future",
+        "issued in the future",
+        "timeframe",
+        "nbf",
+    ]) {
+        Some(ClockSkew)
+    } else if has(&[
+        "expired",
+        "expir",
+        "revoked",
+        "no longer valid",
+        "inactive",
+        "not active",
+    ]) {
+        Some(TokenExpiry)
+    } else if has(&[
+        "already been used",
+        "already redeemed",
+        "already used",
+        "reuse",
+        "replay",
+    ]) {
+        Some(GrantType)
+    } else if has(&["audience", " aud ", "aud claim", "resource", "issuer"]) {
+        Some(AudienceIssuer)
+    } else if has(&["signature", "kid", "signing key", "algorithm"]) {
+        Some(SignatureKey)
+    } else if has(&["scope", "consent", "permission"]) {
+        Some(ScopeConsent)
+    } else if has(&["rate limit", "too many", "throttl"]) {
+        Some(RateLimit)
+    } else if has(&[
+        "client secret",
+        "client_secret",
+        "client authentication",
+        "client credentials",
+        "invalid client",
+        "client assertion",
+    ]) {
+        Some(Credentials)
+    } else {
+        None
+    }
 }

@@ -257,7 +257,7 @@ pub fn secrets_of(e: &Exchange, out: &mut BTreeSet<String>) {
         for (name, value) in resp.headers.iter() {
             header_secrets(name, value, &mut add);
             if name.eq_ignore_ascii_case("location") {
-                params(&crate::oauth::errors::location_params(value), &mut add);
+                params(&crate::model::signal::location_params(value), &mut add);
                 url_password(value, &mut add);
             }
         }

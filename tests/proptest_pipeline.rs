@@ -247,14 +247,14 @@ proptest! {
         let lossy = String::from_utf8_lossy(&raw).into_owned();
         for t in [&text, &lossy] {
             let _ = Params::parse(t);
-            let _ = oauth_doctor::oauth::errors::location_params(t);
+            let _ = oauth_doctor::model::signal::location_params(t);
             let _ = oauth_doctor::oauth::jwt::decode(t);
             let _ = oauth_doctor::oauth::jwt::looks_like_jwt(t);
             let _ = oauth_doctor::oauth::www_auth::parse(t);
             let _ = oauth_doctor::oauth::pkce::s256(t);
             let _ = oauth_doctor::oauth::basic::form_decode(t);
             let req = Request::new("POST", t, Headers::new(vec![("Authorization".into(), format!("Basic {t}"))]), Some(t.clone()));
-            let _ = oauth_doctor::oauth::basic::basic_credentials(&req);
+            let _ = req.basic_credentials();
             let _ = req.presented_token();
             let _ = req.endpoint();
         }

@@ -280,9 +280,7 @@ impl Index {
 
 /// The client identity of a token request: Basic user, form client_id, or assertion subject.
 pub fn token_client_id(e: &Exchange) -> Option<String> {
-    if let Some(id) =
-        crate::oauth::basic::basic_credentials(&e.request).and_then(|b| b.decoded_id())
-    {
+    if let Some(id) = e.request.basic_credentials().and_then(|b| b.decoded_id()) {
         return Some(id);
     }
     e.request.param("client_id")

@@ -5,6 +5,7 @@
 pub mod flow;
 mod headers;
 pub mod kind;
+pub mod signal;
 
 pub use headers::Headers;
 pub use kind::Kind;
@@ -166,6 +167,12 @@ impl Request {
     }
 
     /// The `Authorization` header split into (scheme, credentials).
+    /// The decoded `Authorization: Basic` credentials, if the request sends them.
+    pub fn basic_credentials(&self) -> Option<crate::oauth::basic::BasicCredentials> {
+        let (scheme, cred) = self.authorization()?;
+        crate::oauth::basic::BasicCredentials::parse(scheme, cred)
+    }
+
     pub fn authorization(&self) -> Option<(&str, &str)> {
         let v = self.headers.get("authorization")?.trim();
         Some(match v.split_once(char::is_whitespace) {
@@ -347,6 +354,11 @@ impl Exchange {
             .or(self.started_at)
     }
 
+    /// The error the server reported for this exchange, wherever the response carries it.
+    pub fn server_error(&self) -> Option<signal::ServerError> {
+        signal::error_code(self)
+    }
+
     /// True when the exchange failed at the HTTP or OAuth level.
     pub fn failed(&self) -> bool {
         match &self.response {
@@ -354,7 +366,7 @@ impl Exchange {
             Some(r) => {
                 r.status == 0
                     || r.status >= 400
-                    || crate::oauth::errors::error_code(self).is_some()
+                    || self.server_error().is_some()
                     || (self.kind.is_back_channel() && r.is_redirect())
                     || (matches!(self.kind, Kind::Resource | Kind::Userinfo)
                         && r.is_redirect()

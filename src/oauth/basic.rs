@@ -1,7 +1,6 @@
 //! HTTP Basic client authentication (RFC 7617, RFC 6749 §2.3.1): decoding the header and
 //! checking the form-urlencoding step most clients skip.
 
-use crate::model::Request;
 use base64::Engine;
 
 /// A decoded `Authorization: Basic` header.
@@ -29,36 +28,28 @@ impl BasicCredentials {
     }
 }
 
-/// Decode `Authorization: Basic …` from a request.
-pub fn basic_credentials(req: &Request) -> Option<BasicCredentials> {
-    let (scheme, cred) = req.authorization()?;
-    if !scheme.eq_ignore_ascii_case("basic") {
-        return None;
+impl BasicCredentials {
+    /// Decode the credentials of an `Authorization` header with scheme `scheme`; `None` when
+    /// the scheme is not Basic. Standard base64 with padding is `strict_base64`; anything the
+    /// lenient decoder accepts (missing padding, the URL-safe alphabet) still decodes.
+    pub fn parse(scheme: &str, cred: &str) -> Option<BasicCredentials> {
+        if !scheme.eq_ignore_ascii_case("basic") {
+            return None;
+        }
+        let strict = base64::engine::general_purpose::STANDARD
+            .decode(cred.as_bytes())
+            .ok();
+        let strict_base64 = strict.is_some();
+        let decoded = match strict {
+            Some(bytes) => String::from_utf8(bytes).ok(),
+            None => crate::capture_support::decode_basic(cred),
+        };
+        Some(BasicCredentials {
+            raw: cred.to_string(),
+            decoded,
+            strict_base64,
+        })
     }
-    let raw = cred.to_string();
-    let strict = base64::engine::general_purpose::STANDARD
-        .decode(cred.as_bytes())
-        .ok();
-    let decoded_bytes = strict.clone().or_else(|| {
-        let lenient = base64::engine::GeneralPurpose::new(
-            &base64::alphabet::STANDARD,
-            base64::engine::GeneralPurposeConfig::new()
-                .with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent),
-        );
-        lenient
-            .decode(cred.trim_end_matches('=').as_bytes())
-            .ok()
-            .or_else(|| {
-                base64::engine::general_purpose::URL_SAFE_NO_PAD
-                    .decode(cred.trim_end_matches('=').as_bytes())
-                    .ok()
-            })
-    });
-    Some(BasicCredentials {
-        raw,
-        decoded: decoded_bytes.and_then(|b| String::from_utf8(b).ok()),
-        strict_base64: strict.is_some(),
-    })
 }
 
 /// `application/x-www-form-urlencoded` decoding of one value.
@@ -88,20 +79,10 @@ pub fn chars_changed_by_form_encoding(s: &str) -> Vec<char> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Headers;
-
-    fn req(h: &str) -> Request {
-        Request::new(
-            "POST",
-            "https://idp.example/token",
-            Headers::new(vec![("Authorization".into(), h.into())]),
-            None,
-        )
-    }
 
     #[test]
     fn decodes_and_form_decodes_the_id() {
-        let b = basic_credentials(&req("Basic bXklM0FhcHA6czNjcg==")).unwrap();
+        let b = BasicCredentials::parse("Basic", "bXklM0FhcHA6czNjcg==").unwrap();
         assert_eq!(b.raw_parts(), Some(("my%3Aapp", "s3cr")));
         assert_eq!(b.decoded_id().as_deref(), Some("my:app"));
         assert!(b.strict_base64);
@@ -109,8 +90,16 @@ mod tests {
 
     #[test]
     fn reports_undecodable_values() {
-        let b = basic_credentials(&req("Basic not*base64")).unwrap();
+        let b = BasicCredentials::parse("basic", "not*base64").unwrap();
         assert!(b.decoded.is_none());
-        assert!(basic_credentials(&req("Bearer abc")).is_none());
+        assert!(BasicCredentials::parse("Bearer", "abc").is_none());
+    }
+
+    #[test]
+    fn decodes_leniently_without_padding_or_with_the_url_safe_alphabet() {
+        // "id:s3cr3t~~??>>" in the URL-safe alphabet, padding dropped.
+        let b = BasicCredentials::parse("Basic", "aWQ6czNjcjN0fn4_Pz4-").unwrap();
+        assert!(!b.strict_base64);
+        assert_eq!(b.raw_parts(), Some(("id", "s3cr3t~~??>>")));
     }
 }

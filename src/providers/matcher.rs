@@ -7,7 +7,7 @@
 
 use super::signatures::{self, Signature};
 use crate::model::{Exchange, Kind, Params, Response};
-use crate::oauth::{errors, www_auth};
+use crate::oauth::www_auth;
 use serde_json::{Map, Value};
 
 /// How specific a code is (docs/signatures.md, matching rule 3): a higher level wins.
@@ -263,7 +263,7 @@ fn read_response(provider: &str, r: &Response, x: &mut Extracted) {
     }
     if let Some(loc) = r.location() {
         read_params(
-            &errors::location_params(loc),
+            &crate::model::signal::location_params(loc),
             "response.headers.location",
             x,
         );

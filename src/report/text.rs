@@ -39,7 +39,7 @@ fn exchange_line(r: &Report<'_>, i: usize) -> String {
     );
     if let Some(resp) = &e.response {
         s.push_str(&format!(" → {}", resp.status));
-        if let Some(err) = crate::oauth::errors::error_code(e) {
+        if let Some(err) = e.server_error() {
             s.push_str(&format!(" {}", r.redactor.scrub(&err.code)));
         }
     }

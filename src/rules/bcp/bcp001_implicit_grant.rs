@@ -61,10 +61,10 @@ impl Rule for Bcp001 {
                 .collect();
             seen.push(key);
             // A server that refused the response type confirms the risk is also the failure.
-            let refused = same
-                .iter()
-                .copied()
-                .find(|x| error_code(x).is_some_and(|er| er.code == "unsupported_response_type"));
+            let refused = same.iter().copied().find(|x| {
+                x.server_error()
+                    .is_some_and(|er| er.code == "unsupported_response_type")
+            });
             let Some(anchor) = refused.or_else(|| lint_anchor(&same)) else {
                 continue;
             };

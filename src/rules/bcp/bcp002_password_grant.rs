@@ -78,7 +78,7 @@ impl Rule for Bcp002 {
                 .emit();
                 continue;
             }
-            let err = error_code(e);
+            let err = e.server_error();
             let code = err.as_ref().map(|x| x.code.as_str()).unwrap_or("");
             let desc = err
                 .as_ref()

@@ -39,7 +39,6 @@ use crate::declare_rule;
 use crate::diagnosis::{Category, Strength};
 use crate::model::flow::strip_uri;
 use crate::model::{Exchange, Kind};
-use crate::oauth::errors::error_code;
 use crate::oauth::pkce;
 use url::Url;
 

@@ -91,7 +91,7 @@ fn contrast_success(ex: &[Exchange], e: &Exchange, raw: &str) -> Option<(usize, 
             if body_param(&o.request, "client_secret").as_deref() == Some(raw) {
                 return Some((o.index, "request.body.client_secret"));
             }
-            let b = basic::basic_credentials(&o.request)?;
+            let b = o.request.basic_credentials()?;
             let (_, s) = b.raw_parts()?;
             (s != raw && basic::form_decode(s) == raw)
                 .then_some((o.index, "request.headers.authorization"))
@@ -102,7 +102,7 @@ impl Rule for Cred001 {
     fn check(&self, cx: &mut Context<'_>) {
         let ex = cx.exchanges;
         for e in ex.iter().filter(|e| e.kind.is_back_channel()) {
-            let Some(b) = basic::basic_credentials(&e.request) else {
+            let Some(b) = e.request.basic_credentials() else {
                 continue;
             };
             let Some((raw_id, raw_secret)) = b.raw_parts() else {

@@ -40,7 +40,7 @@ declare_rule! {
 impl Rule for Cred006 {
     fn check(&self, cx: &mut Context<'_>) {
         for e in cx.exchanges.iter().filter(|e| e.kind.is_back_channel()) {
-            let Some(b) = basic::basic_credentials(&e.request) else {
+            let Some(b) = e.request.basic_credentials() else {
                 continue;
             };
             let Some(basic_id) = b.decoded_id() else {

@@ -56,7 +56,7 @@ impl Rule for Cred007 {
                     Strength::Direct,
                 ))
             } else {
-                basic_defect(first, basic::basic_credentials(&e.request).as_ref())
+                basic_defect(first, e.request.basic_credentials().as_ref())
             };
             let Some((what, strength)) = defect else {
                 continue;

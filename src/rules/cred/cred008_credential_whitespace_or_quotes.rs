@@ -60,7 +60,8 @@ impl Rule for Cred008 {
         for e in cx.exchanges.iter().filter(|e| e.kind.is_back_channel()) {
             let req = &e.request;
             let mut values: Vec<(&'static str, &'static str, String, bool)> = Vec::new();
-            if let Some((id, secret)) = basic::basic_credentials(req)
+            if let Some((id, secret)) = req
+                .basic_credentials()
                 .and_then(|b| b.raw_parts().map(|(a, s)| (a.to_string(), s.to_string())))
             {
                 values.push((

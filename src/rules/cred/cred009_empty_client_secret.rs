@@ -62,7 +62,7 @@ impl Rule for Cred009 {
                 rep.emit();
                 continue;
             }
-            let Some(b) = basic::basic_credentials(req) else {
+            let Some(b) = req.basic_credentials() else {
                 continue;
             };
             if let Some((id, secret)) = b.raw_parts() {

@@ -48,7 +48,7 @@ impl Rule for Cred011 {
             let sub = d.claim_str("sub");
             let client = body_param(&e.request, "client_id")
                 .filter(|c| !c.is_empty())
-                .or_else(|| basic::basic_credentials(&e.request).and_then(|b| b.decoded_id()));
+                .or_else(|| e.request.basic_credentials().and_then(|b| b.decoded_id()));
             let show = |v: Option<&str>| {
                 v.map(|s| format!("`{s}`"))
                     .unwrap_or_else(|| "absent".into())

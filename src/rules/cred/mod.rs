@@ -42,7 +42,6 @@ use crate::diagnosis::{Category, Strength};
 use crate::model::flow::Index;
 use crate::model::{Exchange, Kind, Request};
 use crate::oauth::basic::{self, BasicCredentials};
-use crate::oauth::errors::error_code;
 use crate::oauth::jwt::{self, DecodedJwt};
 use serde_json::Value;
 use std::collections::HashMap;
@@ -64,7 +63,7 @@ const JWT_BEARER_CAT: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-be
 
 /// The server's error code (lower-cased) and description (lower-cased, may be empty).
 pub(super) fn server_error(e: &Exchange) -> (Option<String>, String) {
-    match error_code(e) {
+    match e.server_error() {
         Some(er) => (
             Some(er.code.to_ascii_lowercase()),
             er.description.unwrap_or_default().to_ascii_lowercase(),
@@ -125,7 +124,7 @@ fn client_auth_rejected(e: &Exchange) -> bool {
 
 /// Add the server's error code and status as evidence.
 pub(super) fn with_server_signal<'c, 'a>(mut rep: Report<'c, 'a>, e: &Exchange) -> Report<'c, 'a> {
-    if let Some(er) = error_code(e) {
+    if let Some(er) = e.server_error() {
         rep = rep.text(e.index, er.at, er.code);
     } else if let Some(s) = e.status() {
         rep = rep.text(e.index, "response.status", s.to_string());
@@ -135,7 +134,7 @@ pub(super) fn with_server_signal<'c, 'a>(mut rep: Report<'c, 'a>, e: &Exchange) 
 
 /// " and the server answered `invalid_client`" / " and the server answered 401" / "".
 pub(super) fn outcome(e: &Exchange) -> String {
-    if let Some(er) = error_code(e) {
+    if let Some(er) = e.server_error() {
         return format!("; the server answered `{}`", er.code);
     }
     match e.status() {
@@ -430,7 +429,7 @@ fn basic_defect(header: &str, b: Option<&BasicCredentials>) -> Option<(String, S
             Strength::Direct,
         )),
         Some(d) if !d.contains(':') => {
-            let twice = basic::basic_credentials(&Request::new(
+            let twice = (Request::new(
                 "POST",
                 "https://x.invalid/",
                 crate::model::Headers::new(vec![(
@@ -439,6 +438,7 @@ fn basic_defect(header: &str, b: Option<&BasicCredentials>) -> Option<(String, S
                 )]),
                 None,
             ))
+            .basic_credentials()
             .and_then(|b2| b2.decoded)
             .is_some_and(|d2| d2.contains(':'));
             if twice {
@@ -563,7 +563,7 @@ mod tests {
                 crate::model::Headers::new(vec![("Authorization".into(), h.into())]),
                 None,
             );
-            basic_defect(h, basic::basic_credentials(&r).as_ref()).map(|(m, _)| m)
+            basic_defect(h, r.basic_credentials().as_ref()).map(|(m, _)| m)
         };
         assert!(d("Basic id:secret").unwrap().contains("clear text"));
         assert!(d("Basic Basic aWQ6c2VjcmV0").unwrap().contains("repeated"));

@@ -74,7 +74,7 @@ impl Rule for Dev006 {
                 )
                 .strength(Strength::Direct)
                 .text(e.index, "request.body.grant_type", gt.clone());
-            if let Some(er) = error_code(e) {
+            if let Some(er) = e.server_error() {
                 rep = rep.text(e.index, er.at, er.code);
             }
             rep.emit();

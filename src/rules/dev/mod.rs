@@ -27,7 +27,6 @@ use super::{Context, Rule};
 use crate::declare_rule;
 use crate::diagnosis::{Category, Strength};
 use crate::model::{Exchange, Kind, Response};
-use crate::oauth::errors::error_code;
 use jiff::Timestamp;
 
 /// The rules of this family.
@@ -63,7 +62,7 @@ fn secs_between(a: Timestamp, b: Timestamp) -> f64 {
 
 /// The error code a poll got, if any.
 fn poll_error(e: &Exchange) -> Option<String> {
-    error_code(e).map(|x| x.code)
+    e.server_error().map(|x| x.code)
 }
 
 /// A device-code poll: a token request that redeems a `device_code`.

@@ -37,7 +37,6 @@ use super::{Context, Rule};
 use crate::declare_rule;
 use crate::diagnosis::{Category, Severity, Strength};
 use crate::model::{Exchange, Kind};
-use crate::oauth::errors::error_code;
 use crate::oauth::jwt::{self as jose, DecodedJwt};
 use base64::Engine;
 use serde_json::Value;
@@ -128,7 +127,8 @@ fn dpop_nonce(e: &Exchange) -> Option<&str> {
 }
 
 fn error_is(e: &Exchange, code: &str) -> bool {
-    error_code(e).is_some_and(|er| er.code.eq_ignore_ascii_case(code))
+    e.server_error()
+        .is_some_and(|er| er.code.eq_ignore_ascii_case(code))
 }
 
 /// Whether a proof-related finding on this exchange should be reported: the exchange failed,

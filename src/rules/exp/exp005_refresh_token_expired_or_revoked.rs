@@ -77,7 +77,7 @@ impl Rule for Exp005 {
                 .unwrap_or("")
                 .to_ascii_lowercase();
             let other_cause = desc.contains("dpop")
-                || crate::oauth::errors::keyword_category(&desc)
+                || crate::diagnosis::keyword_category(&desc)
                     .is_some_and(|c| !matches!(c, Category::TokenExpiry | Category::GrantType));
             if other_cause {
                 continue;

@@ -31,8 +31,8 @@ use super::shared::{
 use super::{Context, Rule};
 use crate::declare_rule;
 use crate::diagnosis::{Category, Severity, Strength};
+use crate::model::signal::ServerError;
 use crate::model::{Exchange, Kind};
-use crate::oauth::errors::ServerError;
 use crate::oauth::jwt;
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};

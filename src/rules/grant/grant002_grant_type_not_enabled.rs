@@ -84,7 +84,7 @@ impl Rule for Grant002 {
             let blames_client = err
                 .as_ref()
                 .and_then(|x| x.description.as_deref())
-                .and_then(crate::oauth::errors::keyword_category)
+                .and_then(crate::diagnosis::keyword_category)
                 == Some(Category::Credentials);
             if blames_client {
                 continue; // `unauthorized_client` for bad client credentials (Keycloak): CRED

@@ -51,7 +51,9 @@ impl Rule for Grant005 {
             let Some((who, at)) = token_identity(e) else {
                 continue;
             };
-            let raw_basic = basic_credentials(&e.request)
+            let raw_basic = e
+                .request
+                .basic_credentials()
                 .and_then(|b| b.raw_parts().map(|(id, _)| id.to_string()));
             if who == az_client || raw_basic.as_deref() == Some(az_client.as_str()) {
                 continue;

@@ -45,9 +45,8 @@ use super::shared::{
 use super::{Context, Rule};
 use crate::declare_rule;
 use crate::diagnosis::{Category, Severity, Strength};
+use crate::model::signal::ServerError;
 use crate::model::{Exchange, Kind, Params};
-use crate::oauth::basic::basic_credentials;
-use crate::oauth::errors::ServerError;
 use crate::oauth::jwt;
 use serde_json::Value;
 use std::cell::OnceCell;

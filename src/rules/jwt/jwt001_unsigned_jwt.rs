@@ -38,7 +38,7 @@ declare_rule! {
 
 /// The HTTP error code the anchor carries, if any (for messages).
 fn answered(e: &Exchange) -> String {
-    match (error_code(e), e.status()) {
+    match (e.server_error(), e.status()) {
         (Some(er), Some(s)) => format!("{s} `{}`", er.code),
         (None, Some(s)) => s.to_string(),
         (Some(er), None) => format!("`{}`", er.code),

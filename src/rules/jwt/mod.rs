@@ -41,7 +41,6 @@ use super::{Context, Rule};
 use crate::declare_rule;
 use crate::diagnosis::{Category, Severity, Strength};
 use crate::model::{Exchange, Kind};
-use crate::oauth::errors::error_code;
 use crate::oauth::jwt::{self as jose, DecodedJwt};
 use serde_json::{Map, Value};
 
@@ -370,7 +369,7 @@ pub(super) fn is_failure(e: &Exchange) -> bool {
 /// `WWW-Authenticate`, and the start of the body.
 pub(super) fn failure_text(e: &Exchange) -> String {
     let mut s = String::new();
-    if let Some(err) = error_code(e) {
+    if let Some(err) = e.server_error() {
         s.push_str(&err.code);
         s.push(' ');
         if let Some(d) = err.description {
@@ -396,7 +395,9 @@ pub(super) fn failure_text(e: &Exchange) -> String {
 
 /// True when the exchange's error code is one of `codes` or its text mentions one of `words`.
 pub(super) fn server_says(e: &Exchange, codes: &[&str], words: &[&str]) -> bool {
-    if error_code(e).is_some_and(|er| codes.iter().any(|c| er.code.eq_ignore_ascii_case(c))) {
+    if e.server_error()
+        .is_some_and(|er| codes.iter().any(|c| er.code.eq_ignore_ascii_case(c)))
+    {
         return true;
     }
     let t = failure_text(e);

@@ -45,7 +45,6 @@ use super::{Context, Rule};
 use crate::declare_rule;
 use crate::diagnosis::{Category, Strength};
 use crate::model::{Exchange, Kind};
-use crate::oauth::errors::error_code;
 use crate::oauth::jwt;
 use serde_json::Value;
 

@@ -41,7 +41,7 @@ impl Rule for Param012 {
     fn check(&self, cx: &mut Context<'_>) {
         for e in cx.exchanges.iter().filter(|e| e.kind == Kind::Token) {
             let Some(r) = &e.response else { continue };
-            if !r.is_success() || error_code(e).is_some() {
+            if !r.is_success() || e.server_error().is_some() {
                 continue;
             }
             let body = r.body.as_deref().unwrap_or("");

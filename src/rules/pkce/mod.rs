@@ -34,7 +34,6 @@ use super::{Context, Rule};
 use crate::declare_rule;
 use crate::diagnosis::{Severity, Strength};
 use crate::model::{Exchange, Kind};
-use crate::oauth::basic::basic_credentials;
 use crate::oauth::pkce::{is_unreserved, s256, verifier_is_valid};
 use base64::Engine;
 use serde_json::Value;

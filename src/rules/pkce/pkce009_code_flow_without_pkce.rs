@@ -53,7 +53,7 @@ fn mentions_pkce(text: &str) -> bool {
 
 /// True when a token request carries no client authentication (a public client).
 fn unauthenticated(e: &Exchange) -> bool {
-    basic_credentials(&e.request).is_none()
+    e.request.basic_credentials().is_none()
         && e.request
             .param("client_secret")
             .is_none_or(|s| s.is_empty())

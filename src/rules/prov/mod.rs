@@ -19,7 +19,7 @@ use super::{Context, Rule};
 use crate::declare_rule;
 use crate::diagnosis::{Category, Strength};
 use crate::model::{Exchange, Kind};
-use crate::oauth::errors::{self, error_code};
+use crate::oauth::errors;
 use crate::providers::display_name;
 use crate::providers::matcher::{self, Match, level};
 use std::collections::HashSet;
@@ -110,8 +110,8 @@ fn report_matches(
     // An entry that only restates a bare RFC code knows no more than the code: take the
     // grant-aware reading of it (refresh → expired or revoked, code → redeemed or expired).
     let category = if strength == Strength::Absence {
-        let err = errors::error_code(e);
-        errors::fallback_category(
+        let err = e.server_error();
+        crate::diagnosis::fallback_category(
             &m.code,
             e.kind,
             e.request.param("grant_type").as_deref(),

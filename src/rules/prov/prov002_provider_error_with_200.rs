@@ -47,7 +47,10 @@ impl Rule for Prov002 {
         let mut groups: Vec<((&'static str, &'static str), Vec<usize>)> = Vec::new();
         for e in cx.exchanges {
             let Some(r) = &e.response else { continue };
-            if !r.is_success() || error_code(e).is_none_or(|er| er.at != "response.body.error") {
+            if !r.is_success()
+                || e.server_error()
+                    .is_none_or(|er| er.at != "response.body.error")
+            {
                 continue;
             }
             let Some(p) = provider_of(cx, e.index) else {
@@ -66,7 +69,9 @@ impl Rule for Prov002 {
         let ex = cx.exchanges;
         for ((p, shape), idx) in groups {
             let e = &ex[idx[0]];
-            let Some(err) = error_code(e) else { continue };
+            let Some(err) = e.server_error() else {
+                continue;
+            };
             let status = e.status().unwrap_or(200);
             let name = display_name(p);
             let mut message = match shape {
@@ -105,7 +110,7 @@ impl Rule for Prov002 {
                 .text(e.index, "response.status", status.to_string())
                 .text(e.index, err.at, err.code);
             for &j in idx.iter().skip(1).take(3) {
-                if let Some(other) = error_code(&ex[j]) {
+                if let Some(other) = ex[j].server_error() {
                     rep = rep.text(j, other.at, other.code);
                 }
             }

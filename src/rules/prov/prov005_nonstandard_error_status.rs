@@ -56,7 +56,9 @@ impl Rule for Prov005 {
             if status == 400 || !(401..500).contains(&status) {
                 continue;
             }
-            let Some(err) = error_code(e) else { continue };
+            let Some(err) = e.server_error() else {
+                continue;
+            };
             let code = err.code.as_str();
             if !TOKEN_ERRORS.contains(&code) || (code == "invalid_client" && status == 401) {
                 continue;

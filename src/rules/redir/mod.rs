@@ -32,9 +32,9 @@ use super::{Context, Rule};
 use crate::declare_rule;
 use crate::diagnosis::{Category, Strength};
 use crate::model::flow::{AuthzResponse, strip_uri};
+use crate::model::signal::ServerError;
 use crate::model::{Exchange, Kind, Params};
 use crate::oauth::basic::form_decode;
-use crate::oauth::errors::{ServerError, error_code};
 use url::Url;
 
 /// The rules of this family.
@@ -277,7 +277,7 @@ fn redirect_rejection(e: &Exchange) -> Option<RedirectRejection> {
         code,
         description,
         at,
-    }) = error_code(e)
+    }) = e.server_error()
     {
         let via_location = at == "response.headers.location";
         let text = description.clone().unwrap_or_default().to_ascii_lowercase();

@@ -43,7 +43,7 @@ fn failure_text(e: &Exchange) -> Option<String> {
     if !e.failed() {
         return None;
     }
-    if let Some(er) = error_code(e) {
+    if let Some(er) = e.server_error() {
         return Some(
             format!("{} {}", er.code, er.description.unwrap_or_default()).to_ascii_lowercase(),
         );

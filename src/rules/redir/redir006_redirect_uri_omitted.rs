@@ -54,7 +54,8 @@ impl Rule for Redir006 {
             let oidc = r
                 .param("scope")
                 .is_some_and(|s| s.split_whitespace().any(|x| x == "openid"));
-            let blames = error_code(e)
+            let blames = e
+                .server_error()
                 .and_then(|x| {
                     let d = x.description.unwrap_or_default().to_ascii_lowercase();
                     (REDIRECT_CODES.contains(&x.code.as_str()) || d.contains("redirect"))

@@ -5,9 +5,9 @@
 //! they judge nothing.
 
 use crate::model::flow::{AuthzResponse, Index};
+use crate::model::signal::ServerError;
 use crate::model::{Exchange, Kind};
-use crate::oauth::basic::basic_credentials;
-use crate::oauth::errors::{ServerError, error_code, standard};
+use crate::oauth::errors::standard;
 use crate::oauth::jwt;
 use serde_json::{Map, Value};
 use std::cell::OnceCell;
@@ -194,7 +194,7 @@ pub(super) fn alias_signal(e: &Exchange, codes: &[&str]) -> bool {
 
 /// The server error of an exchange, if any.
 pub(super) fn err_of(e: &Exchange) -> Option<ServerError> {
-    error_code(e)
+    e.server_error()
 }
 
 /// True when the exchange got a 2xx answer without an error in it.
@@ -605,7 +605,7 @@ impl<'a> Lookup<'a> {
 /// The client identity a token request authenticates as: Basic user (form-decoded), client
 /// assertion `sub`, else the body `client_id`. Returns (identity, where it was read).
 pub(super) fn token_identity(e: &Exchange) -> Option<(String, &'static str)> {
-    if let Some(b) = basic_credentials(&e.request) {
+    if let Some(b) = e.request.basic_credentials() {
         if let Some(id) = b.decoded_id() {
             return Some((id, "request.headers.authorization (Basic user)"));
         }

@@ -42,7 +42,7 @@ use super::{Context, Rule};
 use crate::declare_rule;
 use crate::diagnosis::{Category, Severity, Strength};
 use crate::model::{Exchange, Kind};
-use crate::oauth::errors::{self, error_code};
+use crate::oauth::errors;
 use crate::oauth::www_auth;
 
 /// The rules of this family.

@@ -50,8 +50,8 @@ impl Rule for Stat002 {
             {
                 continue;
             }
-            if let Some(err) = error_code(e) {
-                let cat = errors::fallback_category(
+            if let Some(err) = e.server_error() {
+                let cat = crate::diagnosis::fallback_category(
                     &err.code,
                     e.kind,
                     e.request.param("grant_type").as_deref(),

@@ -38,7 +38,7 @@ declare_rule! {
 impl Rule for Stat006 {
     fn check(&self, cx: &mut Context<'_>) {
         for (e, r) in responses(cx.exchanges) {
-            let err = error_code(e);
+            let err = e.server_error();
             let code_says = err
                 .as_ref()
                 .is_some_and(|x| x.code == "server_error" || x.code == "temporarily_unavailable");

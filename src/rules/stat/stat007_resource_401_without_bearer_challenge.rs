@@ -64,7 +64,7 @@ impl Rule for Stat007 {
             }) {
                 continue;
             }
-            if error_code(e).is_some() {
+            if e.server_error().is_some() {
                 continue;
             }
             let what = match ch.first() {

@@ -60,7 +60,7 @@ impl Rule for Stat008 {
             ]
             .iter()
             .any(|w| body.contains(w));
-            if !(says_missing || bare && error_code(e).is_none()) {
+            if !(says_missing || bare && e.server_error().is_none()) {
                 continue;
             }
             let (scheme, _) = e.request.authorization().unwrap_or(("", ""));

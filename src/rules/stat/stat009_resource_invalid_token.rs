@@ -41,11 +41,13 @@ impl Rule for Stat009 {
             if !matches!(e.kind, Kind::Resource | Kind::Userinfo) {
                 continue;
             }
-            let Some(err) = error_code(e) else { continue };
+            let Some(err) = e.server_error() else {
+                continue;
+            };
             if err.code != "invalid_token" {
                 continue;
             }
-            let cat = errors::fallback_category(
+            let cat = crate::diagnosis::fallback_category(
                 "invalid_token",
                 e.kind,
                 None,

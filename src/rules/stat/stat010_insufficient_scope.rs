@@ -37,7 +37,9 @@ declare_rule! {
 impl Rule for Stat010 {
     fn check(&self, cx: &mut Context<'_>) {
         for (e, r) in responses(cx.exchanges) {
-            let Some(err) = error_code(e) else { continue };
+            let Some(err) = e.server_error() else {
+                continue;
+            };
             if err.code != "insufficient_scope" {
                 continue;
             }

@@ -34,7 +34,7 @@ declare_rule! {
 impl Rule for Stat011 {
     fn check(&self, cx: &mut Context<'_>) {
         for (e, r) in responses(cx.exchanges) {
-            if e.kind != Kind::Resource || r.status != 403 || error_code(e).is_some() {
+            if e.kind != Kind::Resource || r.status != 403 || e.server_error().is_some() {
                 continue;
             }
             cx.report(

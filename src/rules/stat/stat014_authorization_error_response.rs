@@ -44,7 +44,7 @@ impl Rule for Stat014 {
             };
             let e = &cx.exchanges[a.exchange];
             let desc = a.params.get("error_description");
-            let cat = errors::fallback_category(code, Kind::Authorize, None, desc);
+            let cat = crate::diagnosis::fallback_category(code, Kind::Authorize, None, desc);
             let msg = format!(
                 "the authorization response carries `error={code}`{}",
                 desc.map(|d| format!(": {d}")).unwrap_or_default()

@@ -44,7 +44,7 @@ impl Rule for Stat016 {
                 continue;
             }
             let grant = e.request.param("grant_type");
-            if let Some(err) = error_code(e) {
+            if let Some(err) = e.server_error() {
                 // Intermediate device-flow answers followed by another poll are expected.
                 if matches!(err.code.as_str(), "authorization_pending" | "slow_down") {
                     let dc = e.request.param("device_code");
@@ -55,7 +55,7 @@ impl Rule for Stat016 {
                         continue;
                     }
                 }
-                let cat = errors::fallback_category(
+                let cat = crate::diagnosis::fallback_category(
                     &err.code,
                     e.kind,
                     grant.as_deref(),

@@ -1,0 +1,122 @@
+//! What a response says went wrong: the `error` of a JSON or form body, `WWW-Authenticate`,
+//! an authorization response redirect, nested API error objects, Slack's `ok:false`. Reads
+//! the exchange only; what the codes mean is [`crate::oauth::errors`].
+
+use super::{Exchange, Kind, Params};
+/// An error code the server sent, with where it was found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerError {
+    pub code: String,
+    pub description: Option<String>,
+    /// Location in the exchange, e.g. `response.body.error`.
+    pub at: &'static str,
+}
+
+/// The error the server reported for this exchange, if any.
+pub(super) fn error_code(e: &Exchange) -> Option<ServerError> {
+    let r = e.response.as_ref()?;
+    if let Some(j) = &r.json {
+        match j.get("error") {
+            Some(serde_json::Value::String(s)) if !s.is_empty() => {
+                return Some(ServerError {
+                    code: s.clone(),
+                    description: j
+                        .get("error_description")
+                        .and_then(|v| v.as_str())
+                        .map(str::to_string),
+                    at: "response.body.error",
+                });
+            }
+            Some(serde_json::Value::Object(o)) => {
+                // Google APIs, Microsoft Graph, Facebook: nested error objects.
+                let code = o
+                    .get("status")
+                    .and_then(|v| v.as_str())
+                    .or_else(|| o.get("code").and_then(|v| v.as_str()))
+                    .or_else(|| o.get("type").and_then(|v| v.as_str()))
+                    .map(str::to_string)
+                    .or_else(|| {
+                        o.get("code")
+                            .and_then(|v| v.as_i64())
+                            .map(|n| n.to_string())
+                    });
+                if let Some(code) = code {
+                    return Some(ServerError {
+                        code,
+                        description: o
+                            .get("message")
+                            .and_then(|v| v.as_str())
+                            .map(str::to_string),
+                        at: "response.body.error",
+                    });
+                }
+            }
+            _ => {}
+        }
+        if j.get("ok").and_then(|v| v.as_bool()) == Some(false) {
+            if let Some(s) = j.get("error").and_then(|v| v.as_str()) {
+                return Some(ServerError {
+                    code: s.to_string(),
+                    description: None,
+                    at: "response.body.error",
+                });
+            }
+        }
+    }
+    if let Some(code) = r.form.get("error").filter(|s| !s.is_empty()) {
+        return Some(ServerError {
+            code: code.to_string(),
+            description: r.form.get("error_description").map(str::to_string),
+            at: "response.body.error",
+        });
+    }
+    for h in r.headers.get_all("www-authenticate") {
+        let c = crate::oauth::www_auth::parse(h);
+        if let Some(code) = c.get("error").filter(|s| !s.is_empty()) {
+            return Some(ServerError {
+                code: code.to_string(),
+                description: c.get("error_description").map(str::to_string),
+                at: "response.headers.www-authenticate",
+            });
+        }
+    }
+    if matches!(e.kind, Kind::Authorize | Kind::Other | Kind::Callback) {
+        if let Some(loc) = r.location() {
+            let p = location_params(loc);
+            if let Some(code) = p.get("error").filter(|s| !s.is_empty()) {
+                return Some(ServerError {
+                    code: code.to_string(),
+                    description: p.get("error_description").map(str::to_string),
+                    at: "response.headers.location",
+                });
+            }
+        }
+    }
+    if e.kind == Kind::Callback {
+        let mut p = e.request.query.clone();
+        if let Some(f) = e.request.parsed.as_ref().and_then(|u| u.fragment()) {
+            p.0.extend(Params::parse(f).0);
+        }
+        p.0.extend(e.request.form.0.iter().cloned());
+        if let Some(code) = p.get("error").filter(|s| !s.is_empty()) {
+            return Some(ServerError {
+                code: code.to_string(),
+                description: p.get("error_description").map(str::to_string),
+                at: "request.url.error",
+            });
+        }
+    }
+    None
+}
+
+/// Query and fragment parameters of a `Location` value.
+pub fn location_params(loc: &str) -> Params {
+    let after = loc.split_once('?').map(|(_, q)| q).unwrap_or("");
+    let (q, f) = after.split_once('#').unwrap_or((after, ""));
+    let mut p = Params::parse(q);
+    if let Some((_, frag)) = loc.split_once('#') {
+        p.0.extend(Params::parse(frag).0);
+    }
+    let _ = f;
+    p
+}
