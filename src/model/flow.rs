@@ -5,7 +5,7 @@
 use super::{Exchange, Kind, Params};
 use serde_json::Value;
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// An authorization response seen in the capture: a `Location` header pointing at the client
 /// (or the callback request itself), carrying `code`/`error`/`state`/tokens.
@@ -61,6 +61,77 @@ pub struct Index {
     /// Positions in `metadata` of each distinct document's first fetch (clients fetch the same
     /// document again and again).
     metadata_first: Vec<usize>,
+    /// Lookups the rules share, each built on first use, once per capture (see [`Lookups`]).
+    lookups: Lookups,
+}
+
+/// Value → positions maps over one capture, keyed by a hash of the value ([`key`]); every
+/// lookup compares the values themselves, so two values with one hash never meet. Each map is
+/// built on first use and shared by the rules on every thread.
+#[derive(Debug, Default)]
+struct Lookups {
+    /// code → positions in `authz_responses` that carry it.
+    azr_by_code: OnceLock<HashMap<u64, Vec<usize>>>,
+    /// state → positions in `authz_responses` that carry it.
+    azr_by_state: OnceLock<HashMap<u64, Vec<usize>>>,
+    /// exchange → the first position in `authz_responses` read from it.
+    azr_at: OnceLock<HashMap<usize, usize>>,
+    /// PAR `request_uri` issued → PAR exchanges.
+    par_by_uri: OnceLock<HashMap<u64, Vec<usize>>>,
+    /// `request_uri` used → authorization requests.
+    az_by_uri: OnceLock<HashMap<u64, Vec<usize>>>,
+    /// state → authorization (and PAR) requests.
+    az_by_state: OnceLock<HashMap<u64, Vec<usize>>>,
+    /// client_id → authorization requests.
+    az_by_client: OnceLock<HashMap<u64, Vec<usize>>>,
+    /// The authorization requests, in capture order.
+    az_list: OnceLock<Vec<usize>>,
+    /// code_challenge → authorization (and PAR) requests.
+    az_by_challenge: OnceLock<HashMap<u64, Vec<usize>>>,
+    /// code → code redemptions.
+    redemptions: OnceLock<HashMap<u64, Vec<usize>>>,
+    /// refresh token → refresh requests.
+    refreshes: OnceLock<HashMap<u64, Vec<usize>>>,
+    /// token value → successful token requests that issued it.
+    issued: OnceLock<HashMap<u64, Vec<usize>>>,
+}
+
+/// The hash a value is filed under in [`Lookups`].
+fn key(v: &str) -> u64 {
+    let mut h = std::hash::DefaultHasher::new();
+    std::hash::Hash::hash(v, &mut h);
+    std::hash::Hasher::finish(&h)
+}
+
+/// File `i` under `v` (skipped when empty).
+fn file(m: &mut HashMap<u64, Vec<usize>>, v: &str, i: usize) {
+    if !v.is_empty() {
+        m.entry(key(v)).or_default().push(i);
+    }
+}
+
+/// The positions filed under `v` (some may hold another value with the same hash: callers
+/// compare).
+fn filed<'m>(m: &'m HashMap<u64, Vec<usize>>, v: &str) -> &'m [usize] {
+    m.get(&key(v)).map(Vec::as_slice).unwrap_or(&[])
+}
+
+/// How a token request was linked to its authorization request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Link {
+    /// By the code: authorization response carrying it → `state` → authorization request.
+    Code,
+    /// Only by client: the latest earlier authorization request of the same client.
+    Client,
+}
+
+/// What another refresh request with the same refresh token tells about a failed one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RefreshConflict {
+    /// An earlier refresh with this token succeeded and rotated it.
+    Rotated,
+    /// A refresh with this token ran at the same time, succeeded and rotated it.
+    Race,
 }
 
 /// `doc` as an `Arc` for `docs`: the one already there when an equal document was fetched
@@ -275,6 +346,357 @@ impl Index {
     /// The first discovery document in the capture, if any.
     pub fn metadata_doc(&self) -> Option<&Value> {
         self.metadata.first().map(|(_, d)| &**d)
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Lookups the rules share (built on first use, once per capture)
+    // -----------------------------------------------------------------------------------------
+
+    /// The authorization response that delivered `code` (the first one).
+    pub fn azr_for_code(&self, code: &str) -> Option<&AuthzResponse> {
+        let m = self.lookups.azr_by_code.get_or_init(|| {
+            let mut m = HashMap::new();
+            for (i, a) in self.authz_responses.iter().enumerate() {
+                if let Some(c) = a.params.get("code") {
+                    file(&mut m, c, i);
+                }
+            }
+            m
+        });
+        filed(m, code)
+            .iter()
+            .map(|&i| &self.authz_responses[i])
+            .find(|a| a.params.get("code") == Some(code))
+    }
+
+    /// The authorization response answering an authorization request: in its own
+    /// `Location`, or a later one with the same `state`.
+    pub fn azr_of<'a>(&'a self, ex: &'a [Exchange], az: &Exchange) -> Option<&'a AuthzResponse> {
+        let at = self.lookups.azr_at.get_or_init(|| {
+            let mut m = HashMap::new();
+            for (i, a) in self.authz_responses.iter().enumerate() {
+                m.entry(a.exchange).or_insert(i);
+            }
+            m
+        });
+        if let Some(&i) = at.get(&az.index) {
+            return Some(&self.authz_responses[i]);
+        }
+        let state = self.az_param(ex, az, "state")?;
+        let by_state = self.lookups.azr_by_state.get_or_init(|| {
+            let mut m = HashMap::new();
+            for (i, a) in self.authz_responses.iter().enumerate() {
+                if let Some(s) = a.params.get("state") {
+                    file(&mut m, s, i);
+                }
+            }
+            m
+        });
+        filed(by_state, &state)
+            .iter()
+            .map(|&i| &self.authz_responses[i])
+            .find(|a| a.exchange >= az.index && a.params.get("state") == Some(state.as_str()))
+    }
+
+    /// The PAR exchange whose `request_uri` an authorization request uses.
+    pub fn par_of<'a>(&self, ex: &'a [Exchange], az: &Exchange) -> Option<&'a Exchange> {
+        let uri = az.request.query.get("request_uri")?;
+        let m = self.lookups.par_by_uri.get_or_init(|| {
+            let mut m = HashMap::new();
+            for p in ex.iter().filter(|p| p.kind == Kind::Par) {
+                if let Some(u) = p.response.as_ref().and_then(|r| r.field("request_uri")) {
+                    file(&mut m, u, p.index);
+                }
+            }
+            m
+        });
+        filed(m, uri)
+            .iter()
+            .map(|&i| &ex[i])
+            .find(|p| p.response.as_ref().and_then(|r| r.field("request_uri")) == Some(uri))
+    }
+
+    /// A parameter of an authorization request wherever it travelled: the query, the pushed
+    /// request (PAR) or the request object (`request=` JWT, read without verification).
+    pub fn az_param(&self, ex: &[Exchange], az: &Exchange, name: &str) -> Option<String> {
+        if az.kind == Kind::Par {
+            return az.request.param(name);
+        }
+        if let Some(v) = az.request.query.get(name) {
+            return Some(v.to_string());
+        }
+        if let Some(p) = self.par_of(ex, az) {
+            if let Some(v) = p.request.param(name) {
+                return Some(v);
+            }
+        }
+        let ro = az.request.query.get("request")?;
+        let d = crate::oauth::jwt::decode(ro).ok()?;
+        match d.claims.get(name)? {
+            Value::String(s) => Some(s.clone()),
+            other => Some(other.to_string()),
+        }
+    }
+
+    /// A PAR exchange stands for the authorization request that used its `request_uri`.
+    fn authorize_request<'a>(&self, ex: &'a [Exchange], e: &'a Exchange) -> &'a Exchange {
+        if e.kind != Kind::Par {
+            return e;
+        }
+        let m = self.lookups.az_by_uri.get_or_init(|| {
+            let mut m = HashMap::new();
+            for a in ex.iter().filter(|a| a.kind == Kind::Authorize) {
+                if let Some(u) = a.request.query.get("request_uri") {
+                    file(&mut m, u, a.index);
+                }
+            }
+            m
+        });
+        e.response
+            .as_ref()
+            .and_then(|r| r.field("request_uri"))
+            .and_then(|u| {
+                filed(m, u)
+                    .iter()
+                    .map(|&i| &ex[i])
+                    .find(|a| a.request.query.get("request_uri") == Some(u))
+            })
+            .unwrap_or(e)
+    }
+
+    fn az_list(&self, ex: &[Exchange]) -> &[usize] {
+        self.lookups.az_list.get_or_init(|| {
+            ex.iter()
+                .filter(|e| e.kind == Kind::Authorize)
+                .map(|e| e.index)
+                .collect()
+        })
+    }
+
+    /// The authorization requests (and PAR requests) carrying `state`, in capture order.
+    fn az_with_state(&self, ex: &[Exchange], state: &str) -> Vec<usize> {
+        let m = self.lookups.az_by_state.get_or_init(|| {
+            let mut m = HashMap::new();
+            for e in ex
+                .iter()
+                .filter(|e| matches!(e.kind, Kind::Authorize | Kind::Par))
+            {
+                if let Some(s) = self.az_param(ex, e, "state") {
+                    file(&mut m, &s, e.index);
+                }
+            }
+            m
+        });
+        filed(m, state)
+            .iter()
+            .copied()
+            .filter(|&i| self.az_param(ex, &ex[i], "state").as_deref() == Some(state))
+            .collect()
+    }
+
+    /// The authorization request a code redemption belongs to, and how sure the link is:
+    /// by code → authorization response → `state`, else the latest earlier authorization
+    /// request of the same client.
+    pub fn authorize_of<'a>(
+        &'a self,
+        ex: &'a [Exchange],
+        tok: &Exchange,
+    ) -> Option<(&'a Exchange, Link, Option<&'a AuthzResponse>)> {
+        if let Some(code) = tok.request.param("code") {
+            if let Some(a) = self.azr_for_code(&code) {
+                if let Some(state) = a.params.get("state") {
+                    let hit = self
+                        .az_with_state(ex, state)
+                        .into_iter()
+                        .rev()
+                        .find(|&i| i <= a.exchange);
+                    if let Some(i) = hit {
+                        return Some((self.authorize_request(ex, &ex[i]), Link::Code, Some(a)));
+                    }
+                }
+                let list = self.az_list(ex);
+                let n = list.partition_point(|&i| i <= a.exchange);
+                if n > 0 {
+                    return Some((&ex[list[n - 1]], Link::Code, Some(a)));
+                }
+            }
+        }
+        let by_client;
+        let candidates: &[usize] = match token_client_id(tok) {
+            Some(c) => {
+                let m = self.lookups.az_by_client.get_or_init(|| {
+                    let mut m = HashMap::new();
+                    for &i in self.az_list(ex) {
+                        if let Some(c) = ex[i].request.param("client_id") {
+                            file(&mut m, &c, i);
+                        }
+                    }
+                    m
+                });
+                by_client = filed(m, &c)
+                    .iter()
+                    .copied()
+                    .filter(|&i| ex[i].request.param("client_id").as_deref() == Some(c.as_str()))
+                    .collect::<Vec<_>>();
+                &by_client
+            }
+            None => self.az_list(ex),
+        };
+        // The latest earlier one whose own authorization response (when captured) did not
+        // deliver a different code: that one belongs to another transaction.
+        let code = tok.request.param("code");
+        let n = candidates.partition_point(|&i| i < tok.index);
+        candidates[..n]
+            .iter()
+            .rev()
+            .take(64)
+            .map(|&i| &ex[i])
+            .find(|az| {
+                self.azr_of(ex, az)
+                    .and_then(|a| a.params.get("code"))
+                    .is_none_or(|c| code.as_deref().is_none_or(|t| t == c))
+            })
+            .map(|az| (az, Link::Client, None))
+    }
+
+    /// Another authorization request (not `except`) whose `code_challenge` is `ch`.
+    pub fn az_with_challenge<'a>(
+        &self,
+        ex: &'a [Exchange],
+        ch: &str,
+        except: usize,
+    ) -> Option<&'a Exchange> {
+        let m = self.lookups.az_by_challenge.get_or_init(|| {
+            let mut m = HashMap::new();
+            for e in ex
+                .iter()
+                .filter(|e| matches!(e.kind, Kind::Authorize | Kind::Par))
+            {
+                if let Some(c) = self.az_param(ex, e, "code_challenge") {
+                    file(&mut m, &c, e.index);
+                }
+            }
+            m
+        });
+        filed(m, ch)
+            .iter()
+            .find(|&&i| {
+                i != except && self.az_param(ex, &ex[i], "code_challenge").as_deref() == Some(ch)
+            })
+            .map(|&i| &ex[i])
+    }
+
+    /// The code redemptions that sent `code`, in capture order.
+    pub fn redemptions_of<'a>(
+        &'a self,
+        ex: &'a [Exchange],
+        code: &str,
+    ) -> impl Iterator<Item = &'a Exchange> + 'a {
+        let m = self.lookups.redemptions.get_or_init(|| {
+            let mut m = HashMap::new();
+            for e in ex.iter().filter(|e| e.is_code_redemption()) {
+                if let Some(c) = e.request.param("code") {
+                    file(&mut m, &c, e.index);
+                }
+            }
+            m
+        });
+        let wanted = code.to_string();
+        filed(m, code)
+            .iter()
+            .map(|&i| &ex[i])
+            .filter(move |e| e.request.param("code").as_deref() == Some(wanted.as_str()))
+    }
+
+    /// The token request that redeemed the code an authorization request produced.
+    pub fn redemption_of<'a>(&'a self, ex: &'a [Exchange], az: &Exchange) -> Option<&'a Exchange> {
+        let code = self.azr_of(ex, az)?.params.get("code")?;
+        self.redemptions_of(ex, code).next()
+    }
+
+    /// The earlier code redemption that consumed the same code, for a failed redemption.
+    pub fn earlier_redemption<'a>(
+        &'a self,
+        ex: &'a [Exchange],
+        j: &Exchange,
+    ) -> Option<&'a Exchange> {
+        let code = j.request.param("code").filter(|c| !c.is_empty())?;
+        self.redemptions_of(ex, &code).find(|i| {
+            i.index < j.index
+                && i.sent_ms().zip(j.sent_ms()).is_none_or(|(a, b)| a <= b)
+                && match &i.response {
+                    None => true,
+                    Some(r) => i.succeeded() || r.status == 0 || r.status >= 500,
+                }
+        })
+    }
+
+    /// For a refresh request, the other refresh request that consumed (rotated) the same
+    /// token.
+    pub fn refresh_conflict(
+        &self,
+        ex: &[Exchange],
+        j: &Exchange,
+    ) -> Option<(usize, RefreshConflict)> {
+        let t = j.sent_refresh()?;
+        let (sj, dj) = (j.sent_ms()?, j.done_ms()?);
+        let m = self.lookups.refreshes.get_or_init(|| {
+            let mut m = HashMap::new();
+            for e in ex.iter().filter(|e| e.is_refresh()) {
+                if let Some(t) = e.request.param("refresh_token") {
+                    file(&mut m, &t, e.index);
+                }
+            }
+            m
+        });
+        let mut found = None;
+        for i in filed(m, &t).iter().map(|&i| &ex[i]) {
+            if i.index == j.index
+                || !i.succeeded()
+                || i.request.param("refresh_token").as_deref() != Some(t.as_str())
+            {
+                continue;
+            }
+            let rotated = i.issued_refresh().is_some_and(|n| n != t);
+            if !rotated {
+                continue;
+            }
+            let (Some(si), Some(di)) = (i.sent_ms(), i.done_ms()) else {
+                continue;
+            };
+            let overlap = sj <= di + 1000 && si <= dj + 1000;
+            if overlap {
+                return Some((i.index, RefreshConflict::Race));
+            }
+            if sj > di && found.is_none() {
+                found = Some((i.index, RefreshConflict::Rotated));
+            }
+        }
+        found
+    }
+
+    /// The token-endpoint exchange whose successful response issued `value` (any token type).
+    pub fn issuer<'a>(&self, ex: &'a [Exchange], value: &str) -> Option<&'a Exchange> {
+        const FIELDS: [&str; 3] = ["access_token", "refresh_token", "id_token"];
+        let m = self.lookups.issued.get_or_init(|| {
+            let mut m = HashMap::new();
+            for e in ex.iter().filter(|e| e.is_token_request() && e.succeeded()) {
+                let Some(r) = e.response.as_ref() else {
+                    continue;
+                };
+                for f in FIELDS {
+                    if let Some(v) = r.field(f) {
+                        file(&mut m, v, e.index);
+                    }
+                }
+            }
+            m
+        });
+        filed(m, value).iter().map(|&i| &ex[i]).find(|e| {
+            e.response
+                .as_ref()
+                .is_some_and(|r| FIELDS.iter().any(|f| r.field(f) == Some(value)))
+        })
     }
 }
 

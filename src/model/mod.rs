@@ -359,6 +359,82 @@ impl Exchange {
         signal::error_code(self)
     }
 
+    /// True when the exchange got a 2xx answer without an error in it.
+    pub fn succeeded(&self) -> bool {
+        self.response.as_ref().is_some_and(|r| r.is_success()) && !self.failed()
+    }
+
+    /// A token-endpoint request: classified so, or an unclassified POST that carries a grant
+    /// parameter and got a token-endpoint-shaped answer (GitHub answers form-encoded bodies).
+    pub fn is_token_request(&self) -> bool {
+        match self.kind {
+            Kind::Token => true,
+            Kind::Other => {
+                let r = &self.request;
+                r.method == "POST"
+                    && ["grant_type", "code", "refresh_token", "device_code"]
+                        .iter()
+                        .any(|p| {
+                            r.form.has(p) || r.json.as_ref().is_some_and(|j| j.get(*p).is_some())
+                        })
+                    && self.response.as_ref().is_some_and(|resp| {
+                        resp.field("access_token").is_some()
+                            || resp.field("error").is_some()
+                            || self.server_error().is_some()
+                    })
+            }
+            _ => false,
+        }
+    }
+
+    /// The `grant_type` a token request sends.
+    pub fn grant_type(&self) -> Option<String> {
+        self.request.param("grant_type")
+    }
+
+    /// An authorization-code redemption (`grant_type=authorization_code`, or a `code` without
+    /// any grant_type, as GitHub accepts).
+    pub fn is_code_redemption(&self) -> bool {
+        self.is_token_request()
+            && match self.grant_type().as_deref() {
+                Some(g) => g == "authorization_code",
+                None => self.request.param("code").is_some(),
+            }
+    }
+
+    /// A refresh-token grant request.
+    pub fn is_refresh(&self) -> bool {
+        self.is_token_request() && self.grant_type().as_deref() == Some("refresh_token")
+    }
+
+    /// Milliseconds since the epoch at which the client sent the request (capture clock).
+    pub fn sent_ms(&self) -> Option<i64> {
+        self.started_at.map(|t| t.as_millisecond())
+    }
+
+    /// Milliseconds since the epoch at which the response was complete (capture clock).
+    pub fn done_ms(&self) -> Option<i64> {
+        self.sent_ms()
+            .map(|s| s.saturating_add(self.duration_ms.unwrap_or(0.0).max(0.0) as i64))
+    }
+
+    /// The refresh token a request sends, unless it is an unset-variable literal
+    /// ([`is_unset_literal`]).
+    pub fn sent_refresh(&self) -> Option<String> {
+        self.request
+            .param("refresh_token")
+            .filter(|v| !is_unset_literal(v))
+    }
+
+    /// The refresh token a successful token-endpoint response issued, if any.
+    pub fn issued_refresh(&self) -> Option<&str> {
+        self.response
+            .as_ref()
+            .filter(|r| r.is_success())
+            .and_then(|r| r.field("refresh_token"))
+            .filter(|v| !v.is_empty())
+    }
+
     /// True when the exchange failed at the HTTP or OAuth level.
     pub fn failed(&self) -> bool {
         match &self.response {
@@ -376,9 +452,54 @@ impl Exchange {
     }
 }
 
+/// What a program sends when the variable that should hold a value was never set
+/// (`refresh_token=undefined`, `code=null`, `[object Object]`, an empty string): the value is
+/// the diagnosis, not a secret.
+pub fn is_unset_literal(v: &str) -> bool {
+    unset_literal_kind(v).is_some()
+}
+
+/// How an unset-variable literal ([`is_unset_literal`]) came about, for messages that must
+/// not repeat it (the parameter may be one the redactor hides).
+pub fn unset_literal_kind(v: &str) -> Option<&'static str> {
+    let t = v.trim().to_ascii_lowercase();
+    Some(match t.as_str() {
+        "" => "an empty string",
+        "\"\"" | "''" | "{}" => "quotes or braces with nothing inside",
+        "undefined" => "the literal JavaScript prints for an unset variable",
+        "null" | "none" | "nil" => "a null literal printed as text",
+        "nan" => "a not-a-number literal",
+        "[object object]" => "an object converted to text",
+        "false" => "a boolean literal",
+        _ => return None,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unset_literals_are_recognised_and_described() {
+        for v in [
+            "undefined",
+            "null",
+            "None",
+            " nil ",
+            "NaN",
+            "[object Object]",
+            "{}",
+            "",
+            "''",
+        ] {
+            assert!(is_unset_literal(v), "{v:?}");
+        }
+        assert!(!is_unset_literal("abc") && !is_unset_literal("0"));
+        assert_eq!(
+            unset_literal_kind("undefined"),
+            Some("the literal JavaScript prints for an unset variable")
+        );
+    }
 
     #[test]
     fn form_and_query_are_decoded() {

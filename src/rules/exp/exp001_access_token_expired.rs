@@ -42,12 +42,11 @@ declare_rule! {
 impl Rule for Exp001 {
     fn check(&self, cx: &mut Context<'_>) {
         let ex = cx.exchanges;
-        let lk = Lookup::new(ex, cx.index);
         for e in ex.iter().filter(|e| token_refused(e)) {
             let Some(t) = e.request.presented_token() else {
                 continue;
             };
-            let Some((msg, ev)) = expired_at_use(cx, &lk, e, &t) else {
+            let Some((msg, ev)) = expired_at_use(cx, e, &t) else {
                 continue;
             };
             let mut rep = cx

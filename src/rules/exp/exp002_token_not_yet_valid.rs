@@ -49,7 +49,7 @@ impl Rule for Exp002 {
                 if let Some(t) = e.request.presented_token() {
                     jwts.push((t, "request.headers.authorization", "the access token"));
                 }
-            } else if is_token_request(e) {
+            } else if e.is_token_request() {
                 for (p, at, what) in [
                     ("assertion", "request.body.assertion", "the grant assertion"),
                     (

@@ -91,7 +91,7 @@ fn clock_offset_ms(e: &Exchange) -> Option<i64> {
         return None;
     }
     let date = r.date()?.as_millisecond();
-    let (lo, hi) = (sent_ms(e)? - 1000, done_ms(e)? + 1000);
+    let (lo, hi) = (e.sent_ms()? - 1000, e.done_ms()? + 1000);
     Some(if date < lo {
         date - lo
     } else if date > hi {
@@ -168,7 +168,7 @@ impl Rule for Exp003 {
                     Strength::Recomputed,
                     says_time(&err_of(e)),
                 ),
-                None => match members.iter().map(|&i| &ex[i]).find(|e| succeeded(e)) {
+                None => match members.iter().map(|&i| &ex[i]).find(|e| e.succeeded()) {
                     Some(e) => (e.index, Severity::Warning, Strength::Recomputed, false),
                     None => (members[0], Severity::Warning, Strength::Heuristic, false),
                 },

@@ -43,23 +43,22 @@ impl Rule for Exp004 {
     fn check(&self, cx: &mut Context<'_>) {
         let ex = cx.exchanges;
         let idx = cx.index;
-        let lk = Lookup::new(ex, idx);
-        for e in ex.iter().filter(|e| is_code_redemption(e) && e.failed()) {
+        for e in ex.iter().filter(|e| e.is_code_redemption() && e.failed()) {
             let Some(code) = e.request.param("code") else {
                 continue;
             };
-            let Some(a) = lk.azr_for_code(&code) else {
+            let Some(a) = idx.azr_for_code(&code) else {
                 continue;
             };
             let Some(src) = ex.get(a.exchange) else {
                 continue;
             };
             let delivered = if a.via_location {
-                done_ms(src)
+                src.done_ms()
             } else {
-                sent_ms(src)
+                src.sent_ms()
             };
-            let (Some(d), Some(s)) = (delivered, sent_ms(e)) else {
+            let (Some(d), Some(s)) = (delivered, e.sent_ms()) else {
                 continue;
             };
             let gap = (s - d) / 1000;

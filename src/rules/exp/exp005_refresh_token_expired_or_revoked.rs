@@ -57,17 +57,16 @@ impl Rule for Exp005 {
     fn check(&self, cx: &mut Context<'_>) {
         let ex = cx.exchanges;
         let idx = cx.index;
-        let lk = Lookup::new(ex, idx);
         let revocations = revocations(ex);
-        for e in ex.iter().filter(|e| is_refresh(e)) {
+        for e in ex.iter().filter(|e| e.is_refresh()) {
             let Some(err) = err_of(e) else { continue };
             if !signal_is(e, &["invalid_grant"]) {
                 continue;
             }
-            let Some(rt) = sent_refresh(e) else {
+            let Some(rt) = e.sent_refresh() else {
                 continue;
             };
-            if lk.refresh_conflict(e).is_some() {
+            if idx.refresh_conflict(ex, e).is_some() {
                 continue;
             }
             // The server named another cause (client, DPoP binding, scope…).
@@ -82,18 +81,20 @@ impl Rule for Exp005 {
             if other_cause {
                 continue;
             }
-            let issuer = lk.issuer(&rt);
+            let issuer = idx.issuer(ex, &rt);
             if issuer.is_some_and(|x| dpop_key_changed(x, e)) {
                 continue; // DPOP011: the refresh token is bound to another key
             }
             // The grant was revoked because its code was redeemed twice (GRANT003).
             if issuer.is_some_and(|x| {
-                is_code_redemption(x)
+                x.is_code_redemption()
                     && x.request.param("code").is_some_and(|c| {
-                        lk.redemptions_of(&c).any(|j| {
+                        idx.redemptions_of(ex, &c).any(|j| {
                             j.index > x.index
                                 && j.failed()
-                                && lk.earlier_redemption(j).is_some_and(|i| i.index == x.index)
+                                && idx
+                                    .earlier_redemption(ex, j)
+                                    .is_some_and(|i| i.index == x.index)
                         })
                     })
             }) {

@@ -35,7 +35,7 @@ declare_rule! {
 impl Rule for Exp006 {
     fn check(&self, cx: &mut Context<'_>) {
         let ex = cx.exchanges;
-        for e in ex.iter().filter(|e| is_token_request(e) && succeeded(e)) {
+        for e in ex.iter().filter(|e| e.is_token_request() && e.succeeded()) {
             let Some(r) = e.response.as_ref() else {
                 continue;
             };

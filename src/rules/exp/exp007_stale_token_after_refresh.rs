@@ -44,13 +44,12 @@ impl Rule for Exp007 {
     fn check(&self, cx: &mut Context<'_>) {
         let ex = cx.exchanges;
         let idx = cx.index;
-        let lk = Lookup::new(ex, idx);
         let revocations = revocations(ex);
         let mut cc_by_client: HashMap<String, Vec<usize>> = HashMap::new();
         for y in ex.iter().filter(|y| {
-            is_token_request(y)
-                && succeeded(y)
-                && crate::rules::shared::grant_of(y).as_deref() == Some("client_credentials")
+            y.is_token_request()
+                && y.succeeded()
+                && y.grant_type().as_deref() == Some("client_credentials")
         }) {
             if let Some((c, _)) = crate::rules::shared::token_identity(y) {
                 cc_by_client.entry(c).or_default().push(y.index);
@@ -60,7 +59,7 @@ impl Rule for Exp007 {
             let Some(a) = e.request.presented_token() else {
                 continue;
             };
-            let Some(x) = lk.issuer(&a) else {
+            let Some(x) = idx.issuer(ex, &a) else {
                 continue;
             };
             // Follow the grant forward from X: refreshes using a token of the chain.
@@ -71,7 +70,7 @@ impl Rule for Exp007 {
                 .map(|s| vec![s.to_string()])
                 .unwrap_or_default();
             let client = crate::rules::shared::token_identity(x).map(|(c, _)| c);
-            let x_cc = crate::rules::shared::grant_of(x).as_deref() == Some("client_credentials");
+            let x_cc = x.grant_type().as_deref() == Some("client_credentials");
             // Candidates: the exchanges correlated with X (its refresh chain), and the other
             // client_credentials token requests of the same client.
             let mut cand: Vec<usize> = idx
@@ -89,20 +88,19 @@ impl Rule for Exp007 {
             cand.dedup();
             let mut newer: Option<&Exchange> = None;
             for y in cand.into_iter().map(|i| &ex[i]).filter(|y| {
-                y.index > x.index && y.index < e.index && is_token_request(y) && succeeded(y)
+                y.index > x.index && y.index < e.index && y.is_token_request() && y.succeeded()
             }) {
                 let same_grant = y
                     .request
                     .param("refresh_token")
                     .is_some_and(|r| chain.contains(&r))
-                    || (crate::rules::shared::grant_of(x).as_deref() == Some("client_credentials")
-                        && crate::rules::shared::grant_of(y).as_deref()
-                            == Some("client_credentials")
+                    || (x.grant_type().as_deref() == Some("client_credentials")
+                        && y.grant_type().as_deref() == Some("client_credentials")
                         && crate::rules::shared::token_identity(y).map(|(c, _)| c) == client);
                 if !same_grant {
                     continue;
                 }
-                if let Some(r) = crate::rules::shared::issued_refresh(y) {
+                if let Some(r) = y.issued_refresh() {
                     chain.push(r.to_string());
                 }
                 if y.response
@@ -118,7 +116,7 @@ impl Rule for Exp007 {
                 .get(a.as_str())
                 .filter(|&&r| r < e.index)
                 .map(|&r| &ex[r]);
-            let why = match (revoked, expired_at_use(cx, &lk, e, &a)) {
+            let why = match (revoked, expired_at_use(cx, e, &a)) {
                 (Some(r), _) => format!("it was revoked by exchange #{}", r.number()),
                 (None, Some((m, _))) => m,
                 (None, None) => continue,

@@ -63,8 +63,8 @@ impl Rule for Exp008 {
                     token_refused(e) && e.request.presented_token().as_deref() == Some(t.as_str())
                 })
                 .min_by_key(|e| {
-                    sent_ms(e)
-                        .zip(sent_ms(i))
+                    e.sent_ms()
+                        .zip(i.sent_ms())
                         .map(|(a, b)| (a - b).abs())
                         .unwrap_or(i64::MAX)
                 });

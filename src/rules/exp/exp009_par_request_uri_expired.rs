@@ -40,7 +40,7 @@ impl Rule for Exp009 {
     fn check(&self, cx: &mut Context<'_>) {
         let ex = cx.exchanges;
         let idx = cx.index;
-        for p in ex.iter().filter(|e| e.kind == Kind::Par && succeeded(e)) {
+        for p in ex.iter().filter(|e| e.kind == Kind::Par && e.succeeded()) {
             let Some(uri) = p.response.as_ref().and_then(|r| r.field("request_uri")) else {
                 continue;
             };
@@ -50,7 +50,7 @@ impl Rule for Exp009 {
             for az in ex.iter().filter(|a| {
                 a.kind == Kind::Authorize && a.request.query.get("request_uri") == Some(uri)
             }) {
-                let (Some(d), Some(s)) = (done_ms(p), sent_ms(az)) else {
+                let (Some(d), Some(s)) = (p.done_ms(), az.sent_ms()) else {
                     continue;
                 };
                 let gap = (s - d) / 1000;

@@ -24,10 +24,7 @@ pub use exp007_stale_token_after_refresh::Exp007;
 pub use exp008_introspection_inactive::Exp008;
 pub use exp009_par_request_uri_expired::Exp009;
 
-use super::shared::{
-    Lookup, ReportExt, alias_signal, date_header, done_ms, err_of, human, is_code_redemption,
-    is_refresh, is_token_request, sent_ms, sent_refresh, signal_is, succeeded,
-};
+use super::shared::{ReportExt, alias_signal, date_header, err_of, human, signal_is};
 use super::{Context, Rule};
 use crate::declare_rule;
 use crate::diagnosis::{Category, Severity, Strength};
@@ -51,7 +48,7 @@ fn seconds_between(earlier: &Exchange, later: &Exchange) -> Option<i64> {
     let date = |e: &Exchange| e.response.as_ref().and_then(|r| r.date());
     match (date(earlier), date(later)) {
         (Some(a), Some(b)) => Some(b.as_second() - a.as_second()),
-        _ => Some((sent_ms(later)? - done_ms(earlier)?) / 1000),
+        _ => Some((later.sent_ms()? - earlier.done_ms()?) / 1000),
     }
 }
 
@@ -89,12 +86,7 @@ fn token_refused(e: &Exchange) -> bool {
 type Ev = (usize, &'static str, String);
 
 /// Why a presented access token was expired at the time of `e`: (message, evidence).
-fn expired_at_use(
-    cx: &Context<'_>,
-    lk: &Lookup<'_>,
-    e: &Exchange,
-    token: &str,
-) -> Option<(String, Vec<Ev>)> {
+fn expired_at_use(cx: &Context<'_>, e: &Exchange, token: &str) -> Option<(String, Vec<Ev>)> {
     let leeway = cx.options.leeway;
     let now = cx.judged_at_secs(e)?;
     if let Ok(d) = jwt::decode(token) {
@@ -117,7 +109,7 @@ fn expired_at_use(
             return None;
         }
     }
-    let x = lk.issuer(token)?;
+    let x = cx.index.issuer(cx.exchanges, token)?;
     let life = number_field(x, "expires_in")?;
     let age = match cx.options.now {
         Some(n) => n.as_second() - cx.judged_at(x)?.as_second(),

@@ -73,13 +73,13 @@ impl Rule for Grant001 {
             let err = err_of(e);
             let names_grant = mentions_grant_type(&err);
             let at_token_endpoint = e.request.method == "POST"
-                && (is_token_request(e)
+                && (e.is_token_request()
                     || metadata_announcing(idx, "token_endpoint", &e.request.endpoint()).is_some()
                     || (matches!(e.kind, Kind::Other | Kind::Token) && names_grant));
             if !at_token_endpoint {
                 continue;
             }
-            match grant_of(e) {
+            match e.grant_type() {
                 None => {
                     let body = e.request.body.as_deref().unwrap_or("").trim();
                     let media = e.request.headers.media_type();

@@ -63,8 +63,8 @@ impl Rule for Grant002 {
     fn check(&self, cx: &mut Context<'_>) {
         let ex = cx.exchanges;
         let idx = cx.index;
-        for e in ex.iter().filter(|e| is_token_request(e) && e.failed()) {
-            let Some(g) = grant_of(e) else { continue };
+        for e in ex.iter().filter(|e| e.is_token_request() && e.failed()) {
+            let Some(g) = e.grant_type() else { continue };
             if !grant_is_well_formed(&g) {
                 continue;
             }

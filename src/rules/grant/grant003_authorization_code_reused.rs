@@ -61,7 +61,7 @@ fn outcome(e: &Exchange) -> String {
     match &e.response {
         None => "no response captured".to_string(),
         Some(r) if r.status == 0 => "no response (aborted)".to_string(),
-        Some(r) if succeeded(e) => format!("{} with tokens", r.status),
+        Some(r) if e.succeeded() => format!("{} with tokens", r.status),
         Some(r) => format!("{}", r.status),
     }
 }
@@ -69,20 +69,20 @@ fn outcome(e: &Exchange) -> String {
 impl Rule for Grant003 {
     fn check(&self, cx: &mut Context<'_>) {
         let ex = cx.exchanges;
-        let lk = Lookup::new(ex, cx.index);
-        for j in ex.iter().filter(|e| is_code_redemption(e) && e.failed()) {
-            let Some(i) = lk.earlier_redemption(j) else {
+        for j in ex.iter().filter(|e| e.is_code_redemption() && e.failed()) {
+            let Some(i) = cx.index.earlier_redemption(ex, j) else {
                 continue;
             };
             let Some(code) = j.request.param("code") else {
                 continue;
             };
             let err = err_of(j);
-            let gap = sent_ms(i)
-                .zip(sent_ms(j))
+            let gap = i
+                .sent_ms()
+                .zip(j.sent_ms())
                 .map(|(a, b)| format!(" {} later", human((b - a) / 1000)))
                 .unwrap_or_default();
-            let overlap = done_ms(i).zip(sent_ms(j)).is_some_and(|(di, sj)| sj < di);
+            let overlap = i.done_ms().zip(j.sent_ms()).is_some_and(|(di, sj)| sj < di);
             let why = if overlap {
                 "; it was sent before the first one's answer arrived: a retry after a client-side timeout"
             } else {

@@ -45,12 +45,11 @@ impl Rule for Grant004 {
     fn check(&self, cx: &mut Context<'_>) {
         let ex = cx.exchanges;
         let idx = cx.index;
-        let lk = Lookup::new(ex, idx);
-        for e in ex.iter().filter(|e| is_code_redemption(e) && e.failed()) {
-            let Some((az, link, _)) = lk.authorize_of(e) else {
+        for e in ex.iter().filter(|e| e.is_code_redemption() && e.failed()) {
+            let Some((az, link, _)) = idx.authorize_of(ex, e) else {
                 continue;
             };
-            let Some(az_rd) = lk.az_param(az, "redirect_uri") else {
+            let Some(az_rd) = idx.az_param(ex, az, "redirect_uri") else {
                 continue;
             };
             let tok_rd = e.request.param("redirect_uri").filter(|v| !v.is_empty());

@@ -40,12 +40,11 @@ impl Rule for Grant005 {
     fn check(&self, cx: &mut Context<'_>) {
         let ex = cx.exchanges;
         let idx = cx.index;
-        let lk = Lookup::new(ex, idx);
-        for e in ex.iter().filter(|e| is_code_redemption(e) && e.failed()) {
-            let Some((az, Link::Code, _)) = lk.authorize_of(e) else {
+        for e in ex.iter().filter(|e| e.is_code_redemption() && e.failed()) {
+            let Some((az, Link::Code, _)) = idx.authorize_of(ex, e) else {
                 continue;
             };
-            let Some(az_client) = lk.az_param(az, "client_id") else {
+            let Some(az_client) = idx.az_param(ex, az, "client_id") else {
                 continue;
             };
             let Some((who, at)) = token_identity(e) else {

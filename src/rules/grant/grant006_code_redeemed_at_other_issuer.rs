@@ -87,14 +87,13 @@ impl Rule for Grant006 {
     fn check(&self, cx: &mut Context<'_>) {
         let ex = cx.exchanges;
         let idx = cx.index;
-        let lk = Lookup::new(ex, idx);
-        for e in ex.iter().filter(|e| is_code_redemption(e) && e.failed()) {
+        for e in ex.iter().filter(|e| e.is_code_redemption() && e.failed()) {
             // The server must have looked the code up and refused it (an OAuth error); a 404, a
             // redirect or a 405 is about the URL itself (STAT003, STAT001, STAT004).
             if err_of(e).is_none() || e.status() == Some(404) {
                 continue;
             }
-            let Some((az, link, _)) = lk.authorize_of(e) else {
+            let Some((az, link, _)) = idx.authorize_of(ex, e) else {
                 continue;
             };
             let az_url = az.request.endpoint();

@@ -47,17 +47,16 @@ impl Rule for Grant007 {
     fn check(&self, cx: &mut Context<'_>) {
         let ex = cx.exchanges;
         let idx = cx.index;
-        let lk = Lookup::new(ex, idx);
         let redeemed: BTreeSet<String> = ex
             .iter()
-            .filter(|e| is_code_redemption(e))
+            .filter(|e| e.is_code_redemption())
             .filter_map(|e| e.request.param("code"))
             .collect();
-        for e in ex.iter().filter(|e| is_code_redemption(e) && e.failed()) {
+        for e in ex.iter().filter(|e| e.is_code_redemption() && e.failed()) {
             let Some(sent) = e.request.param("code") else {
                 continue;
             };
-            if lk.azr_for_code(&sent).is_some() {
+            if idx.azr_for_code(&sent).is_some() {
                 continue;
             }
             let found = idx.authz_responses.iter().find_map(|a| {

@@ -39,17 +39,21 @@ declare_rule! {
 /// The scope originally granted with a refresh token: the issuing response's `scope`, else
 /// what the issuing request (or its authorization request) asked for. (scope, exchange, where,
 /// from the response).
-fn granted_scope(lk: &Lookup<'_>, x: &Exchange) -> Option<(String, usize, &'static str, bool)> {
+fn granted_scope(
+    ex: &[Exchange],
+    idx: &crate::model::flow::Index,
+    x: &Exchange,
+) -> Option<(String, usize, &'static str, bool)> {
     if let Some(s) = x.response.as_ref().and_then(|r| r.field("scope")) {
         return Some((s.to_string(), x.index, "response.body.scope", true));
     }
     if let Some(s) = x.request.param("scope") {
         return Some((s, x.index, "request.body.scope", false));
     }
-    if is_code_redemption(x) {
-        let (az, _, _) = lk.authorize_of(x)?;
-        return lk
-            .az_param(az, "scope")
+    if x.is_code_redemption() {
+        let (az, _, _) = idx.authorize_of(ex, x)?;
+        return idx
+            .az_param(ex, az, "scope")
             .map(|s| (s, az.index, "request.query.scope", false));
     }
     None
@@ -59,18 +63,17 @@ impl Rule for Grant010 {
     fn check(&self, cx: &mut Context<'_>) {
         let ex = cx.exchanges;
         let idx = cx.index;
-        let lk = Lookup::new(ex, idx);
-        for e in ex.iter().filter(|e| is_refresh(e) && e.failed()) {
+        for e in ex.iter().filter(|e| e.is_refresh() && e.failed()) {
             let Some(req) = e.request.param("scope").filter(|s| !s.trim().is_empty()) else {
                 continue;
             };
             let Some(rt) = e.request.param("refresh_token") else {
                 continue;
             };
-            let Some(x) = lk.issuer(&rt) else {
+            let Some(x) = idx.issuer(ex, &rt) else {
                 continue;
             };
-            let Some((granted, gi, gat, from_response)) = granted_scope(&lk, x) else {
+            let Some((granted, gi, gat, from_response)) = granted_scope(ex, idx, x) else {
                 continue;
             };
             let g = scope_set(&granted);

@@ -1,6 +1,7 @@
 //! `GRANT011` no-refresh-token-issued: no refresh token issued.
 
 use super::*;
+use crate::model::{is_unset_literal, unset_literal_kind};
 
 declare_rule! {
     /// ## What it does
@@ -41,33 +42,20 @@ declare_rule! {
     }
 }
 
-/// What kind of placeholder a value is, in words that do not repeat it.
-fn placeholder_kind(v: &str) -> &'static str {
-    match v.trim().to_ascii_lowercase().as_str() {
-        "undefined" => "the literal JavaScript prints for an unset variable",
-        "null" | "none" | "nil" => "a null literal printed as text",
-        "nan" => "a not-a-number literal",
-        "[object object]" => "an object converted to text",
-        "false" => "a boolean literal",
-        _ => "quotes or braces with nothing inside",
-    }
-}
-
 impl Rule for Grant011 {
     fn check(&self, cx: &mut Context<'_>) {
         let ex = cx.exchanges;
         let idx = cx.index;
-        let lk = Lookup::new(ex, idx);
-        for e in ex.iter().filter(|e| is_refresh(e) && e.failed()) {
+        for e in ex.iter().filter(|e| e.is_refresh() && e.failed()) {
             let value = e.request.param("refresh_token");
             // The value is described, not quoted: the redactor treats every refresh_token
             // value as a secret and would scrub it from the message.
             let shown = match value.as_deref() {
                 None => "no `refresh_token` parameter".to_string(),
                 Some(v) if v.trim().is_empty() => "an empty `refresh_token`".to_string(),
-                Some(v) if is_placeholder(v) => format!(
+                Some(v) if is_unset_literal(v) => format!(
                     "a placeholder instead of a refresh token ({})",
-                    placeholder_kind(v)
+                    unset_literal_kind(v).unwrap_or_default()
                 ),
                 Some(_) => continue,
             };
@@ -75,8 +63,8 @@ impl Rule for Grant011 {
             let earlier: Vec<&Exchange> = ex[..e.index]
                 .iter()
                 .filter(|x| {
-                    is_token_request(x)
-                        && succeeded(x)
+                    x.is_token_request()
+                        && x.succeeded()
                         && x.response
                             .as_ref()
                             .is_some_and(|r| r.field("access_token").is_some())
@@ -85,7 +73,7 @@ impl Rule for Grant011 {
                 .collect();
             let without: Vec<&&Exchange> = earlier
                 .iter()
-                .filter(|x| issued_refresh(x).is_none())
+                .filter(|x| x.issued_refresh().is_none())
                 .collect();
             let mut why = String::new();
             if !earlier.is_empty() && without.len() == earlier.len() {
@@ -97,14 +85,14 @@ impl Rule for Grant011 {
             let az = earlier
                 .iter()
                 .rev()
-                .find(|x| is_code_redemption(x))
-                .and_then(|x| lk.authorize_of(x))
+                .find(|x| x.is_code_redemption())
+                .and_then(|x| idx.authorize_of(ex, x))
                 .map(|(a, _, _)| a);
             let mut scope_ev = None;
             if let Some(a) = az {
-                if let Some(scope) = lk.az_param(a, "scope") {
+                if let Some(scope) = idx.az_param(ex, a, "scope") {
                     if !scope_set(&scope).contains("offline_access")
-                        && lk.az_param(a, "access_type").as_deref() != Some("offline")
+                        && idx.az_param(ex, a, "access_type").as_deref() != Some("offline")
                     {
                         why.push_str(&format!(
                             "; the authorization request (exchange #{}) asked for `{scope}` without `offline_access`",

@@ -46,7 +46,6 @@ impl Rule for Grant012 {
     fn check(&self, cx: &mut Context<'_>) {
         let ex = cx.exchanges;
         let idx = cx.index;
-        let lk = Lookup::new(ex, idx);
         let successes_by_client: OnceCell<HashMap<String, Vec<usize>>> = OnceCell::new();
         for e in ex.iter().filter(|e| e.failed()) {
             let userinfo = e.kind == Kind::Userinfo
@@ -55,10 +54,10 @@ impl Rule for Grant012 {
                 let Some(t) = e.request.presented_token() else {
                     continue;
                 };
-                let Some(x) = lk.issuer(&t) else {
+                let Some(x) = idx.issuer(ex, &t) else {
                     continue;
                 };
-                if grant_of(x).as_deref() != Some("client_credentials") {
+                if x.grant_type().as_deref() != Some("client_credentials") {
                     continue;
                 }
                 cx.report(
@@ -76,13 +75,13 @@ impl Rule for Grant012 {
                 .emit();
                 continue;
             }
-            if !is_refresh(e) {
+            if !e.is_refresh() {
                 continue;
             }
-            let Some(rt) = sent_refresh(e) else {
+            let Some(rt) = e.sent_refresh() else {
                 continue;
             };
-            if lk.issuer(&rt).is_some() {
+            if idx.issuer(ex, &rt).is_some() {
                 continue;
             }
             let client = token_identity(e).map(|(c, _)| c);
@@ -91,7 +90,7 @@ impl Rule for Grant012 {
             }
             let by_client = successes_by_client.get_or_init(|| {
                 let mut m: HashMap<String, Vec<usize>> = HashMap::new();
-                for x in ex.iter().filter(|x| is_token_request(x) && succeeded(x)) {
+                for x in ex.iter().filter(|x| x.is_token_request() && x.succeeded()) {
                     if let Some((c, _)) = token_identity(x) {
                         m.entry(c).or_default().push(x.index);
                     }
@@ -108,8 +107,8 @@ impl Rule for Grant012 {
             if mine.is_empty()
                 || !mine
                     .iter()
-                    .all(|x| grant_of(x).as_deref() == Some("client_credentials"))
-                || mine.iter().any(|x| issued_refresh(x).is_some())
+                    .all(|x| x.grant_type().as_deref() == Some("client_credentials"))
+                || mine.iter().any(|x| x.issued_refresh().is_some())
             {
                 continue;
             }

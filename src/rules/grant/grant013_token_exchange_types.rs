@@ -96,8 +96,8 @@ fn token_type_conflict(ex: &[Exchange], declared: &str, value: &str) -> Option<S
 impl Rule for Grant013 {
     fn check(&self, cx: &mut Context<'_>) {
         let ex = cx.exchanges;
-        for e in ex.iter().filter(|e| is_token_request(e) && e.failed()) {
-            if grant_of(e).as_deref() != Some(TOKEN_EXCHANGE) {
+        for e in ex.iter().filter(|e| e.is_token_request() && e.failed()) {
+            if e.grant_type().as_deref() != Some(TOKEN_EXCHANGE) {
                 continue;
             }
             let p = |n: &str| e.request.param(n).filter(|v| !v.is_empty());

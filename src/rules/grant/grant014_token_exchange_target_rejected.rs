@@ -39,7 +39,7 @@ declare_rule! {
 impl Rule for Grant014 {
     fn check(&self, cx: &mut Context<'_>) {
         let ex = cx.exchanges;
-        for e in ex.iter().filter(|e| is_token_request(e)) {
+        for e in ex.iter().filter(|e| e.is_token_request()) {
             let Some(err) = err_of(e) else { continue };
             if err.code != "invalid_target" {
                 continue;

@@ -43,9 +43,8 @@ impl Rule for Grant015 {
     fn check(&self, cx: &mut Context<'_>) {
         let ex = cx.exchanges;
         let idx = cx.index;
-        let lk = Lookup::new(ex, idx);
         for az in ex.iter().filter(|e| e.kind == Kind::Authorize) {
-            let Some(rt) = lk.az_param(az, "response_type") else {
+            let Some(rt) = idx.az_param(ex, az, "response_type") else {
                 continue;
             };
             // The metadata of this authorization server (the document announcing this endpoint).
@@ -63,7 +62,7 @@ impl Rule for Grant015 {
                     });
             // The authorization response of this request: in its own Location, or a later one
             // with the same state.
-            let azr = lk.azr_of(az);
+            let azr = idx.azr_of(ex, az);
             let azr_err = azr.and_then(|a| a.params.get("error").map(|c| (a, c)));
             let desc = azr
                 .and_then(|a| a.params.get("error_description"))

@@ -37,14 +37,13 @@ pub use grant014_token_exchange_target_rejected::Grant014;
 pub use grant015_response_type_not_supported::Grant015;
 
 use super::shared::{
-    Link, Lookup, RefreshConflict, ReportExt, alias_signal, done_ms, edit_distance, err_of,
-    grant_of, has_percent_escape, human, is_code_redemption, is_placeholder, is_refresh,
-    is_token_request, issued_refresh, metadata_announcing, same_endpoint, sent_ms, sent_refresh,
-    signal_is, standard_code, succeeded, token_identity,
+    ReportExt, alias_signal, edit_distance, err_of, has_percent_escape, human, metadata_announcing,
+    same_endpoint, signal_is, standard_code, token_identity,
 };
 use super::{Context, Rule};
 use crate::declare_rule;
 use crate::diagnosis::{Category, Severity, Strength};
+use crate::model::flow::{Link, RefreshConflict};
 use crate::model::signal::ServerError;
 use crate::model::{Exchange, Kind, Params};
 use crate::oauth::jwt;
@@ -298,9 +297,8 @@ fn code_alteration(delivered: &str, sent: &str) -> Option<(String, Category)> {
 
 fn report_refresh_conflict(cx: &mut Context<'_>, want: RefreshConflict) {
     let ex = cx.exchanges;
-    let lk = Lookup::new(ex, cx.index);
-    for j in ex.iter().filter(|e| is_refresh(e) && e.failed()) {
-        let Some((i, kind)) = lk.refresh_conflict(j) else {
+    for j in ex.iter().filter(|e| e.is_refresh() && e.failed()) {
+        let Some((i, kind)) = cx.index.refresh_conflict(ex, j) else {
             continue;
         };
         if kind != want {
@@ -310,7 +308,7 @@ fn report_refresh_conflict(cx: &mut Context<'_>, want: RefreshConflict) {
         let Some(t) = j.request.param("refresh_token") else {
             continue;
         };
-        let newer = issued_refresh(first).unwrap_or("").to_string();
+        let newer = first.issued_refresh().unwrap_or("").to_string();
         let err = err_of(j);
         let got = err
             .as_ref()
@@ -320,8 +318,9 @@ fn report_refresh_conflict(cx: &mut Context<'_>, want: RefreshConflict) {
             RefreshConflict::Rotated => format!(
                 "this refresh uses a refresh token that exchange #{} already rotated ({} earlier it returned a new `refresh_token`); the server answered {got}",
                 first.number(),
-                sent_ms(first)
-                    .zip(sent_ms(j))
+                first
+                    .sent_ms()
+                    .zip(j.sent_ms())
                     .map(|(a, b)| human((b - a) / 1000))
                     .unwrap_or_else(|| "some time".into())
             ),
@@ -329,8 +328,9 @@ fn report_refresh_conflict(cx: &mut Context<'_>, want: RefreshConflict) {
                 "exchanges #{} and #{} refreshed with the same refresh token at the same time ({} ms apart); #{} won and rotated it, this one got {got}",
                 first.number().min(j.number()),
                 first.number().max(j.number()),
-                sent_ms(first)
-                    .zip(sent_ms(j))
+                first
+                    .sent_ms()
+                    .zip(j.sent_ms())
                     .map(|(a, b)| (b - a).abs())
                     .unwrap_or(0),
                 first.number()
@@ -665,7 +665,6 @@ mod tests {
 
     #[test]
     fn helpers() {
-        assert!(is_placeholder("undefined") && is_placeholder("") && !is_placeholder("abc"));
         assert_eq!(human(746), "12 min 26 s");
         assert_eq!(scope_set("a b  c").len(), 3);
         assert_eq!(scope_set("repo,user").len(), 2);

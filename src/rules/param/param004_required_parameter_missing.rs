@@ -1,6 +1,7 @@
 //! `PARAM004` required-parameter-missing: required parameter missing.
 
 use super::*;
+use crate::model::{is_unset_literal, unset_literal_kind};
 
 declare_rule! {
     /// ## What it does
@@ -49,25 +50,6 @@ declare_rule! {
 }
 
 /// Parameter values JavaScript and friends produce for a missing value.
-fn is_placeholder(v: &str) -> bool {
-    matches!(
-        v.trim(),
-        "undefined" | "null" | "None" | "nil" | "NaN" | "[object Object]" | "{}"
-    )
-}
-
-/// How a placeholder value is described. The literal is not repeated: the redactor treats the
-/// parameter's value as a secret and would fingerprint it in the message.
-fn placeholder_kind(v: &str) -> &'static str {
-    match v.trim() {
-        "undefined" => "the string JavaScript produces for an unset variable",
-        "[object Object]" => "a stringified object",
-        "NaN" => "a not-a-number placeholder",
-        "{}" => "an empty JSON object",
-        _ => "a null placeholder string",
-    }
-}
-
 /// Required parameters of a request, by its kind and grant.
 fn required_params(e: &Exchange) -> Vec<&'static str> {
     let req = &e.request;
@@ -138,9 +120,9 @@ impl Rule for Param004 {
                     Some(v) if v.trim().is_empty() => {
                         problems.push((name, "sent empty".into(), None))
                     }
-                    Some(v) if is_placeholder(&v) => problems.push((
+                    Some(v) if is_unset_literal(&v) => problems.push((
                         name,
-                        placeholder_kind(&v).to_string(),
+                        unset_literal_kind(&v).unwrap_or_default().to_string(),
                         Some(format!("placeholder ({} chars)", v.chars().count())),
                     )),
                     Some(_) => {}

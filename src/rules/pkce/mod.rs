@@ -26,13 +26,11 @@ pub use pkce008_plain_challenge_method::Pkce008;
 pub use pkce009_code_flow_without_pkce::Pkce009;
 pub use pkce010_metadata_without_s256::Pkce010;
 
-use super::shared::{
-    Link, Lookup, ReportExt, alias_signal, err_of, is_code_redemption, is_token_request,
-    metadata_announcing, signal_is,
-};
+use super::shared::{ReportExt, alias_signal, err_of, metadata_announcing, signal_is};
 use super::{Context, Rule};
 use crate::declare_rule;
 use crate::diagnosis::{Severity, Strength};
+use crate::model::flow::Link;
 use crate::model::{Exchange, Kind};
 use crate::oauth::pkce::{is_unreserved, s256, verifier_is_valid};
 use base64::Engine;
@@ -68,8 +66,12 @@ fn authorization_requests(ex: &[Exchange]) -> impl Iterator<Item = &Exchange> {
 }
 
 /// The error an authorization request ended in: (exchange carrying it, code, description).
-fn az_error(lk: &Lookup<'_>, az: &Exchange) -> Option<(usize, String, String)> {
-    if let Some(a) = lk.azr_of(az) {
+fn az_error(
+    ex: &[Exchange],
+    idx: &crate::model::flow::Index,
+    az: &Exchange,
+) -> Option<(usize, String, String)> {
+    if let Some(a) = idx.azr_of(ex, az) {
         if let Some(c) = a.params.get("error") {
             return Some((
                 a.exchange,

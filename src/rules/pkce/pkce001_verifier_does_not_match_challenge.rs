@@ -46,18 +46,20 @@ impl Rule for Pkce001 {
     fn check(&self, cx: &mut Context<'_>) {
         let ex = cx.exchanges;
         let idx = cx.index;
-        let lk = Lookup::new(ex, idx);
-        for e in ex.iter().filter(|e| is_code_redemption(e) && e.failed()) {
+        for e in ex.iter().filter(|e| e.is_code_redemption() && e.failed()) {
             let Some(v) = e.request.param("code_verifier").filter(|v| !v.is_empty()) else {
                 continue;
             };
-            let Some((az, link, _)) = lk.authorize_of(e) else {
+            let Some((az, link, _)) = idx.authorize_of(ex, e) else {
                 continue;
             };
-            let Some(ch) = lk.az_param(az, "code_challenge").filter(|c| !c.is_empty()) else {
+            let Some(ch) = idx
+                .az_param(ex, az, "code_challenge")
+                .filter(|c| !c.is_empty())
+            else {
                 continue;
             };
-            let method = lk.az_param(az, "code_challenge_method");
+            let method = idx.az_param(ex, az, "code_challenge_method");
             let computed = s256(&v);
             let matches = match method.as_deref() {
                 Some("S256") => computed == ch,
@@ -68,9 +70,9 @@ impl Rule for Pkce001 {
             if matches {
                 continue;
             }
-            let other = lk
-                .az_with_challenge(&computed, az.index)
-                .or_else(|| lk.az_with_challenge(&v, az.index));
+            let other = idx
+                .az_with_challenge(ex, &computed, az.index)
+                .or_else(|| idx.az_with_challenge(ex, &v, az.index));
             let cause = match other {
                 Some(o) => format!(
                     "it matches the challenge of another authorization request (exchange #{}): parallel logins or tabs share one stored verifier",

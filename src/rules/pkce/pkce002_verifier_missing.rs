@@ -39,18 +39,20 @@ impl Rule for Pkce002 {
     fn check(&self, cx: &mut Context<'_>) {
         let ex = cx.exchanges;
         let idx = cx.index;
-        let lk = Lookup::new(ex, idx);
-        for e in ex.iter().filter(|e| is_code_redemption(e) && e.failed()) {
+        for e in ex.iter().filter(|e| e.is_code_redemption() && e.failed()) {
             if e.request
                 .param("code_verifier")
                 .is_some_and(|v| !v.is_empty())
             {
                 continue;
             }
-            let Some((az, link, _)) = lk.authorize_of(e) else {
+            let Some((az, link, _)) = idx.authorize_of(ex, e) else {
                 continue;
             };
-            let Some(ch) = lk.az_param(az, "code_challenge").filter(|c| !c.is_empty()) else {
+            let Some(ch) = idx
+                .az_param(ex, az, "code_challenge")
+                .filter(|c| !c.is_empty())
+            else {
                 continue;
             };
             let sent = match e.request.param("code_verifier") {

@@ -39,15 +39,14 @@ impl Rule for Pkce003 {
     fn check(&self, cx: &mut Context<'_>) {
         let ex = cx.exchanges;
         let idx = cx.index;
-        let lk = Lookup::new(ex, idx);
-        for e in ex.iter().filter(|e| is_code_redemption(e) && e.failed()) {
+        for e in ex.iter().filter(|e| e.is_code_redemption() && e.failed()) {
             let Some(v) = e.request.param("code_verifier").filter(|v| !v.is_empty()) else {
                 continue;
             };
-            let Some((az, Link::Code, _)) = lk.authorize_of(e) else {
+            let Some((az, Link::Code, _)) = idx.authorize_of(ex, e) else {
                 continue;
             };
-            if lk.az_param(az, "code_challenge").is_some() {
+            if idx.az_param(ex, az, "code_challenge").is_some() {
                 continue;
             }
             cx.report(

@@ -39,7 +39,7 @@ declare_rule! {
 impl Rule for Pkce004 {
     fn check(&self, cx: &mut Context<'_>) {
         let ex = cx.exchanges;
-        for e in ex.iter().filter(|e| is_token_request(e)) {
+        for e in ex.iter().filter(|e| e.is_token_request()) {
             let Some(v) = e.request.param("code_verifier").filter(|v| !v.is_empty()) else {
                 continue;
             };

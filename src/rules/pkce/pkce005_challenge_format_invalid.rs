@@ -40,12 +40,14 @@ impl Rule for Pkce005 {
     fn check(&self, cx: &mut Context<'_>) {
         let ex = cx.exchanges;
         let idx = cx.index;
-        let lk = Lookup::new(ex, idx);
         for az in authorization_requests(ex) {
-            let Some(ch) = lk.az_param(az, "code_challenge").filter(|c| !c.is_empty()) else {
+            let Some(ch) = idx
+                .az_param(ex, az, "code_challenge")
+                .filter(|c| !c.is_empty())
+            else {
                 continue;
             };
-            let method = lk.az_param(az, "code_challenge_method");
+            let method = idx.az_param(ex, az, "code_challenge_method");
             let n = ch.chars().count();
             let problem = match method.as_deref() {
                 Some("S256") => {
@@ -81,11 +83,15 @@ impl Rule for Pkce005 {
             let Some(problem) = problem else { continue };
             // Anchor on the failure it caused: the authorization error, else a failed
             // redemption of the code (the challenge can never match), else the request itself.
-            let err = az_error(&lk, az);
+            let err = az_error(ex, idx, az);
             let anchor = err
                 .as_ref()
                 .map(|(i, _, _)| *i)
-                .or_else(|| lk.redemption_of(az).filter(|t| t.failed()).map(|t| t.index))
+                .or_else(|| {
+                    idx.redemption_of(ex, az)
+                        .filter(|t| t.failed())
+                        .map(|t| t.index)
+                })
                 .unwrap_or(az.index);
             let mut rep = cx
                 .report(anchor, format!("the `code_challenge` {problem}"))

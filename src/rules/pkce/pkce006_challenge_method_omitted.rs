@@ -39,15 +39,17 @@ impl Rule for Pkce006 {
     fn check(&self, cx: &mut Context<'_>) {
         let ex = cx.exchanges;
         let idx = cx.index;
-        let lk = Lookup::new(ex, idx);
         for az in authorization_requests(ex) {
-            let Some(ch) = lk.az_param(az, "code_challenge").filter(|c| !c.is_empty()) else {
+            let Some(ch) = idx
+                .az_param(ex, az, "code_challenge")
+                .filter(|c| !c.is_empty())
+            else {
                 continue;
             };
-            if lk.az_param(az, "code_challenge_method").is_some() {
+            if idx.az_param(ex, az, "code_challenge_method").is_some() {
                 continue;
             }
-            if let Some(tok) = lk.redemption_of(az) {
+            if let Some(tok) = idx.redemption_of(ex, az) {
                 let Some(v) = tok.request.param("code_verifier").filter(|v| !v.is_empty()) else {
                     continue;
                 };
@@ -69,7 +71,7 @@ impl Rule for Pkce006 {
                 .emit();
                 continue;
             }
-            if let Some((i, code, desc)) = az_error(&lk, az) {
+            if let Some((i, code, desc)) = az_error(ex, idx, az) {
                 if desc.to_ascii_lowercase().contains("code_challenge_method") {
                     cx.report(
                         i,

@@ -35,9 +35,8 @@ impl Rule for Pkce007 {
     fn check(&self, cx: &mut Context<'_>) {
         let ex = cx.exchanges;
         let idx = cx.index;
-        let lk = Lookup::new(ex, idx);
         for az in authorization_requests(ex) {
-            let Some(m) = lk.az_param(az, "code_challenge_method") else {
+            let Some(m) = idx.az_param(ex, az, "code_challenge_method") else {
                 continue;
             };
             if m == "S256" || m == "plain" {
@@ -51,7 +50,7 @@ impl Rule for Pkce007 {
             } else {
                 "; only `S256` and `plain` are defined"
             };
-            let err = az_error(&lk, az);
+            let err = az_error(ex, idx, az);
             let anchor = err.as_ref().map(|(i, _, _)| *i).unwrap_or(az.index);
             let mut rep = cx
                 .report(

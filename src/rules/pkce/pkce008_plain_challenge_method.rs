@@ -39,13 +39,15 @@ impl Rule for Pkce008 {
     fn check(&self, cx: &mut Context<'_>) {
         let ex = cx.exchanges;
         let idx = cx.index;
-        let lk = Lookup::new(ex, idx);
         for az in authorization_requests(ex) {
-            let Some(ch) = lk.az_param(az, "code_challenge").filter(|c| !c.is_empty()) else {
+            let Some(ch) = idx
+                .az_param(ex, az, "code_challenge")
+                .filter(|c| !c.is_empty())
+            else {
                 continue;
             };
-            let method = lk.az_param(az, "code_challenge_method");
-            let tok = lk.redemption_of(az);
+            let method = idx.az_param(ex, az, "code_challenge_method");
+            let tok = idx.redemption_of(ex, az);
             let equal = tok
                 .and_then(|t| t.request.param("code_verifier"))
                 .is_some_and(|v| v == ch);
@@ -53,7 +55,7 @@ impl Rule for Pkce008 {
             if !(declared_plain || (method.is_none() && equal)) {
                 continue;
             }
-            let err = az_error(&lk, az);
+            let err = az_error(ex, idx, az);
             let md_lacks_plain =
                 metadata_announcing(idx, "authorization_endpoint", &az.request.endpoint())
                     .is_some_and(|(_, d)| {

@@ -64,26 +64,25 @@ impl Rule for Pkce009 {
     fn check(&self, cx: &mut Context<'_>) {
         let ex = cx.exchanges;
         let idx = cx.index;
-        let lk = Lookup::new(ex, idx);
         for az in authorization_requests(ex) {
-            let Some(rt) = lk.az_param(az, "response_type") else {
+            let Some(rt) = idx.az_param(ex, az, "response_type") else {
                 continue;
             };
             if !rt.split_whitespace().any(|t| t == "code") {
                 continue;
             }
-            if lk.az_param(az, "code_challenge").is_some() {
+            if idx.az_param(ex, az, "code_challenge").is_some() {
                 continue;
             }
-            let err = az_error(&lk, az);
+            let err = az_error(ex, idx, az);
             let demanded = err.as_ref().filter(|(_, _, desc)| mentions_pkce(desc));
             if err.is_some() && demanded.is_none() {
                 // The request failed for another reason; PKCE is not what broke it.
                 continue;
             }
-            let tok = lk.redemption_of(az);
+            let tok = idx.redemption_of(ex, az);
             let public = tok.is_some_and(unauthenticated);
-            let client = lk.az_param(az, "client_id").unwrap_or_default();
+            let client = idx.az_param(ex, az, "client_id").unwrap_or_default();
             let (anchor, msg) = match (&demanded, tok) {
                 (Some((i, code, _)), _) => (
                     *i,

@@ -71,7 +71,7 @@ fn names_other_cause(e: &Exchange) -> bool {
 }
 
 /// A value replaced by whoever shared the capture (`...`, `REDACTED`, `<state>`, `xxxx`).
-fn is_placeholder(v: &str) -> bool {
+fn looks_masked(v: &str) -> bool {
     let t = v.trim();
     let low = t.to_ascii_lowercase();
     t.chars()
@@ -107,7 +107,7 @@ impl Rule for Redir009 {
                 "response.headers.location.state"
             };
             let got = c.params.get("state");
-            if got.is_some_and(is_placeholder) || is_placeholder(&sent) {
+            if got.is_some_and(looks_masked) || looks_masked(&sent) {
                 continue; // an anonymised capture
             }
             // An encoding difference is a `content_type_encoding` root cause (DESIGN.md).
