@@ -105,20 +105,6 @@ pub fn normalise(raw: &str) -> String {
         .collect()
 }
 
-/// "3 h", "12 min", "40 s", "2 d".
-pub fn human_span(secs: i64) -> String {
-    let s = secs.abs();
-    if s < 90 {
-        format!("{s} s")
-    } else if s < 90 * 60 {
-        format!("{} min", (s + 30) / 60)
-    } else if s < 36 * 3600 {
-        format!("{} h", (s + 1800) / 3600)
-    } else {
-        format!("{} d", (s + 43200) / 86400)
-    }
-}
-
 fn when(t: i64) -> String {
     Timestamp::from_second(t)
         .map(|ts| ts.to_string())
@@ -128,9 +114,9 @@ fn when(t: i64) -> String {
 fn relative(t: i64, now: i64) -> String {
     let d = t - now;
     if d >= 0 {
-        format!("in {}", human_span(d))
+        format!("in {}", crate::model::human_duration(d))
     } else {
-        format!("{} ago", human_span(d))
+        format!("{} ago", crate::model::human_duration(d))
     }
 }
 
@@ -476,13 +462,5 @@ mod tests {
             "{:?}",
             i.checks
         );
-    }
-
-    #[test]
-    fn human_spans() {
-        assert_eq!(human_span(40), "40 s");
-        assert_eq!(human_span(-600), "10 min");
-        assert_eq!(human_span(3 * 3600 + 100), "3 h");
-        assert_eq!(human_span(5 * 86400), "5 d");
     }
 }

@@ -343,6 +343,47 @@ impl Index {
         self.issued.get(token).copied()
     }
 
+    /// The first discovery document that announces `field` = `url` (query, fragment, trailing
+    /// slash and the case of scheme and host ignored), with the exchange that fetched it.
+    pub fn metadata_announcing(&self, field: &str, url: &str) -> Option<&(usize, Arc<Value>)> {
+        self.distinct_metadata().find(|(_, d)| {
+            d.get(field)
+                .and_then(Value::as_str)
+                .is_some_and(|u| same_endpoint(u, url))
+        })
+    }
+
+    /// The metadata of the server an exchange talks to: the first document naming an endpoint
+    /// (or issuer, or mTLS alias) on the exchange's host, else the capture's first document.
+    pub fn metadata_for(&self, e: &Exchange) -> Option<&Value> {
+        let host_of = |u: &str| {
+            url::Url::parse(u)
+                .ok()
+                .and_then(|u| u.host_str().map(str::to_ascii_lowercase))
+        };
+        if let Some(h) = e.request.host().map(str::to_ascii_lowercase) {
+            for (_, doc) in &self.metadata {
+                let Some(obj) = doc.as_object() else { continue };
+                let named = obj
+                    .iter()
+                    .filter(|(k, _)| k.ends_with("_endpoint") || *k == "issuer")
+                    .filter_map(|(_, v)| v.as_str());
+                let aliases = obj
+                    .get("mtls_endpoint_aliases")
+                    .and_then(Value::as_object)
+                    .into_iter()
+                    .flat_map(|a| a.values().filter_map(Value::as_str));
+                if named
+                    .chain(aliases)
+                    .any(|u| host_of(u).as_deref() == Some(h.as_str()))
+                {
+                    return Some(doc);
+                }
+            }
+        }
+        self.metadata_doc()
+    }
+
     /// The first discovery document in the capture, if any.
     pub fn metadata_doc(&self) -> Option<&Value> {
         self.metadata.first().map(|(_, d)| &**d)
@@ -706,6 +747,17 @@ pub fn token_client_id(e: &Exchange) -> Option<String> {
         return Some(id);
     }
     e.request.param("client_id")
+}
+
+/// Two URLs name the same endpoint: equal but for query, fragment, trailing slashes and case.
+pub fn same_endpoint(a: &str, b: &str) -> bool {
+    fn n(u: &str) -> &str {
+        u.split(['?', '#'])
+            .next()
+            .unwrap_or("")
+            .trim_end_matches('/')
+    }
+    n(a).eq_ignore_ascii_case(n(b))
 }
 
 /// A URL without its query and fragment.

@@ -452,6 +452,31 @@ impl Exchange {
     }
 }
 
+/// A duration for people, in whole units, sign dropped: `45 s`, `12 min 26 s`, `65 min`,
+/// `3 h`, `3 h 5 min`, `4 d 2 h`.
+pub fn human_duration(secs: i64) -> String {
+    let s = secs.unsigned_abs();
+    if s < 120 {
+        format!("{s} s")
+    } else if s < 7200 {
+        if s % 60 == 0 {
+            format!("{} min", s / 60)
+        } else {
+            format!("{} min {} s", s / 60, s % 60)
+        }
+    } else if s < 172_800 {
+        match (s / 3600, (s % 3600) / 60) {
+            (h, 0) => format!("{h} h"),
+            (h, m) => format!("{h} h {m} min"),
+        }
+    } else {
+        match (s / 86_400, (s % 86_400) / 3600) {
+            (d, 0) => format!("{d} d"),
+            (d, h) => format!("{d} d {h} h"),
+        }
+    }
+}
+
 /// What a program sends when the variable that should hold a value was never set
 /// (`refresh_token=undefined`, `code=null`, `[object Object]`, an empty string): the value is
 /// the diagnosis, not a secret.
@@ -478,6 +503,18 @@ pub fn unset_literal_kind(v: &str) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn durations_read_as_people_say_them() {
+        assert_eq!(human_duration(45), "45 s");
+        assert_eq!(human_duration(-600), "10 min");
+        assert_eq!(human_duration(746), "12 min 26 s");
+        assert_eq!(human_duration(3900), "65 min");
+        assert_eq!(human_duration(7500), "2 h 5 min");
+        assert_eq!(human_duration(3 * 3600 + 59), "3 h");
+        assert_eq!(human_duration(5 * 86_400 + 7200), "5 d 2 h");
+        assert_eq!(human_duration(5 * 86_400 + 60), "5 d");
+    }
 
     #[test]
     fn unset_literals_are_recognised_and_described() {

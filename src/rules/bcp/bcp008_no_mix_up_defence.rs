@@ -46,7 +46,7 @@ impl Rule for Bcp008 {
             let Some(ru) = e.request.param("redirect_uri") else {
                 continue;
             };
-            let issuer = metadata_for(cx, e)
+            let issuer = az_metadata(cx, e)
                 .and_then(|m| m.get("issuer").and_then(|v| v.as_str()))
                 .map(str::to_string)
                 .unwrap_or_else(|| e.request.endpoint());

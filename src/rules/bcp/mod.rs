@@ -30,9 +30,7 @@ pub use bcp010_code_leaks_via_referer::Bcp010;
 pub use bcp011_credential_post_307::Bcp011;
 pub use bcp012_tls_verification_disabled::Bcp012;
 
-use super::redir::{
-    callbacks, is_authz_request, is_loopback, metadata_for, origin_of, request_for,
-};
+use super::redir::{az_metadata, callbacks, is_authz_request, is_loopback, origin_of, request_for};
 use super::shared::issued_access_token;
 use super::{Context, Rule};
 use crate::declare_rule;

@@ -82,7 +82,7 @@ impl Rule for Cred003 {
                 continue;
             }
             // Certificate-bound clients authenticate in the TLS handshake (CRED015).
-            let md = metadata_for(cx.index, e);
+            let md = cx.index.metadata_for(e);
             if advertises_tls_auth(md) && mtls_alias_missed(cx.index, e).is_some() {
                 continue;
             }

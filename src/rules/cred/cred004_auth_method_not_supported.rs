@@ -46,7 +46,7 @@ impl Rule for Cred004 {
             if !client_auth_rejected(e) || e.kind == Kind::DeviceAuthorization {
                 continue;
             }
-            let md = metadata_for(cx.index, e);
+            let md = cx.index.metadata_for(e);
             let Some(md_doc) = md else { continue };
             let (_, list_field) = endpoint_fields(e.kind);
             let (list, field, explicit) = match md_list(md, list_field) {

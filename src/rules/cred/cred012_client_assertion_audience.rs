@@ -106,7 +106,7 @@ impl Rule for Cred012 {
             };
             let Ok(d) = jwt::decode(&a) else { continue };
             let auds: Vec<String> = d.audiences().into_iter().map(str::to_string).collect();
-            let md = metadata_for(cx.index, e);
+            let md = cx.index.metadata_for(e);
             let endpoint = e.request.endpoint();
             let mut accepted: Vec<(String, &'static str)> = Vec::new();
             if let Some(i) = md_str(md, "issuer") {

@@ -114,9 +114,9 @@ impl Rule for Cred013 {
                         format!(
                             "the client assertion was minted with the client's clock (`iat` {} equals the request time), which is {} {} the server's `Date`; by the server's clock it expired {} ago",
                             iat.unwrap_or(0),
-                            human(skew),
+                            human_duration(skew),
                             if skew > 0 { "behind" } else { "ahead of" },
-                            human(n - x)
+                            human_duration(n - x)
                         ),
                         Strength::Recomputed,
                         Category::ClockSkew,
@@ -125,7 +125,7 @@ impl Rule for Cred013 {
                     None => (
                         format!(
                             "the client assertion expired {} before the server's clock (`exp` {x}, server time {n}, leeway {leeway} s)",
-                            human(n - x)
+                            human_duration(n - x)
                         ),
                         Strength::Recomputed,
                         Category::Credentials,
@@ -140,7 +140,7 @@ impl Rule for Cred013 {
                 (
                     format!(
                         "the client assertion's `{claim}` is {} ahead of the server's clock (`{claim}` {v}, server time {n}): the client's clock is fast",
-                        human(v - n)
+                        human_duration(v - n)
                     ),
                     Strength::Recomputed,
                     Category::ClockSkew,
@@ -158,7 +158,7 @@ impl Rule for Cred013 {
                     (
                         format!(
                             "the client assertion is valid for {} (`exp − iat`); many servers reject lifetimes above 5 minutes",
-                            human(x - i)
+                            human_duration(x - i)
                         ),
                         Strength::Heuristic,
                         Category::Credentials,

@@ -100,7 +100,7 @@ impl Rule for Cred014 {
                 continue;
             };
             let Ok(d) = jwt::decode(&a) else { continue };
-            let md = metadata_for(cx.index, e);
+            let md = cx.index.metadata_for(e);
             let Some((msg, strength)) = alg_problem(&d, md, client_auth_rejected(e)) else {
                 continue;
             };

@@ -57,7 +57,7 @@ impl Rule for Cred015 {
                 let Some((url, alias)) = mtls_alias_missed(cx.index, e) else {
                     continue;
                 };
-                let md = metadata_for(cx.index, e);
+                let md = cx.index.metadata_for(e);
                 let (_, desc) = server_error(e);
                 let mentions_cert = ["certificate", "mtls", "tls"]
                     .iter()

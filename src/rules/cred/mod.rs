@@ -40,6 +40,7 @@ use super::{Context, Report, Rule};
 use crate::declare_rule;
 use crate::diagnosis::{Category, Strength};
 use crate::model::flow::Index;
+use crate::model::human_duration;
 use crate::model::{Exchange, Kind, Request};
 use crate::oauth::basic::{self, BasicCredentials};
 use crate::oauth::jwt::{self, DecodedJwt};
@@ -141,37 +142,6 @@ pub(super) fn outcome(e: &Exchange) -> String {
         Some(s) if s >= 400 => format!("; the server answered {s}"),
         _ => String::new(),
     }
-}
-
-/// The discovery document that describes the server `e` talks to: same host as one of its
-/// endpoints or its issuer, else the first one in the capture.
-pub(super) fn metadata_for<'a>(index: &'a Index, e: &Exchange) -> Option<&'a Value> {
-    let host = e.request.host().map(str::to_ascii_lowercase);
-    let host_of = |u: &str| {
-        url::Url::parse(u)
-            .ok()
-            .and_then(|u| u.host_str().map(str::to_ascii_lowercase))
-    };
-    if let Some(h) = host {
-        for (_, doc) in &index.metadata {
-            let Some(obj) = doc.as_object() else { continue };
-            let mut urls: Vec<&str> = obj
-                .iter()
-                .filter(|(k, _)| k.ends_with("_endpoint") || *k == "issuer")
-                .filter_map(|(_, v)| v.as_str())
-                .collect();
-            if let Some(aliases) = obj.get("mtls_endpoint_aliases").and_then(Value::as_object) {
-                urls.extend(aliases.values().filter_map(Value::as_str));
-            }
-            if urls
-                .iter()
-                .any(|u| host_of(u).as_deref() == Some(h.as_str()))
-            {
-                return Some(doc);
-            }
-        }
-    }
-    index.metadata_doc()
 }
 
 /// A string list in a metadata document (`None` when the field is absent).
@@ -352,7 +322,7 @@ pub(super) fn auth_methods(req: &Request) -> Vec<(&'static str, &'static str)> {
 /// request carries no other credentials and went to the plain endpoint instead of the alias.
 /// Returns (plain endpoint, alias).
 fn mtls_alias_missed(index: &Index, e: &Exchange) -> Option<(String, String)> {
-    let md = metadata_for(index, e)?;
+    let md = index.metadata_for(e)?;
     let (field, _) = endpoint_fields(e.kind);
     let alias = md
         .get("mtls_endpoint_aliases")?
@@ -505,20 +475,6 @@ fn artifact(v: &str) -> Option<String> {
     (!found.is_empty()).then(|| found.join(" and "))
 }
 
-/// A duration in seconds for messages: `45 s`, `12 min`, `3 h 5 min`, `2 days`.
-pub(super) fn human(secs: i64) -> String {
-    let s = secs.abs();
-    if s < 120 {
-        format!("{s} s")
-    } else if s < 7200 {
-        format!("{} min", s / 60)
-    } else if s < 172_800 {
-        format!("{} h {} min", s / 3600, (s % 3600) / 60)
-    } else {
-        format!("{} days", s / 86_400)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::super::testkit::{b64url, run_doc};
@@ -637,12 +593,5 @@ mod tests {
             .find(|x| x.rule == "CRED013")
             .expect("CRED013 fires");
         assert_eq!(c.category, Category::ClockSkew, "{}", c.message);
-    }
-
-    #[test]
-    fn human_durations() {
-        assert_eq!(human(45), "45 s");
-        assert_eq!(human(3900), "65 min");
-        assert_eq!(human(7500), "2 h 5 min");
     }
 }

@@ -75,7 +75,8 @@ impl Rule for Disc007 {
             let mut uses: Vec<(String, &'static str, Vec<String>, Category, String)> = Vec::new();
             match e.kind {
                 Kind::Token => {
-                    let Some(md) = crate::rules::jwt::metadata_for(cx, "token_endpoint", e) else {
+                    let Some(md) = crate::rules::jwt::metadata_naming(cx, "token_endpoint", e)
+                    else {
                         continue;
                     };
                     if let (Some(g), Some(list)) = (
@@ -111,7 +112,8 @@ impl Rule for Disc007 {
                     }
                 }
                 Kind::Authorize => {
-                    let Some(md) = crate::rules::jwt::metadata_for(cx, "authorization_endpoint", e)
+                    let Some(md) =
+                        crate::rules::jwt::metadata_naming(cx, "authorization_endpoint", e)
                     else {
                         continue;
                     };
@@ -166,7 +168,7 @@ impl Rule for Disc007 {
             }
             // DPoP proof algorithms at the authorization server.
             if matches!(e.kind, Kind::Token | Kind::Par) {
-                if let Some(md) = crate::rules::jwt::metadata_for(
+                if let Some(md) = crate::rules::jwt::metadata_naming(
                     cx,
                     if e.kind == Kind::Token {
                         "token_endpoint"

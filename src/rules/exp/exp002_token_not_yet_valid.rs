@@ -84,7 +84,7 @@ impl Rule for Exp002 {
                     format!(
                         "{what}'s `{claim}` ({}) is {} after the server's time for this request ({}): it is not valid yet for this server",
                         at(v),
-                        human(v.saturating_sub(now)),
+                        human_duration(v.saturating_sub(now)),
                         at(now)
                     ),
                 )

@@ -193,7 +193,7 @@ impl Rule for Exp003 {
             };
             let mut msg = format!(
                 "the `Date` header of {n} response(s) from {names} is {} {} the capture's timestamps: {whose}",
-                human(skew_s),
+                human_duration(skew_s),
                 if ahead { "ahead of" } else { "behind" },
             );
             if let Some(e) = time_failure {

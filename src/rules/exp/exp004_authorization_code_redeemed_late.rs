@@ -80,7 +80,7 @@ impl Rule for Exp004 {
                     e.index,
                     format!(
                         "the code was redeemed {} after the authorization response delivered it (exchange #{}), {limit}",
-                        human(gap),
+                        human_duration(gap),
                         a.exchange + 1
                     ),
                 )

@@ -123,8 +123,8 @@ impl Rule for Exp005 {
                         msg = format!(
                             "the refresh token issued by exchange #{} had `refresh_expires_in` {l} and was used {} later ({} past it)",
                             x.number(),
-                            human(a),
-                            human(a.saturating_sub(l))
+                            human_duration(a),
+                            human_duration(a.saturating_sub(l))
                         );
                         ev.push((x.index, "response.body.refresh_expires_in", l.to_string()));
                     }
@@ -132,7 +132,7 @@ impl Rule for Exp005 {
                         msg = format!(
                             "the refresh token issued by exchange #{} was rejected {} later with `invalid_grant`; the capture shows no rotation, race or replay: it expired (idle or absolute lifetime) or was revoked",
                             x.number(),
-                            human(a)
+                            human_duration(a)
                         );
                     }
                     _ => {}

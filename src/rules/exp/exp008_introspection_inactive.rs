@@ -82,7 +82,7 @@ impl Rule for Exp008 {
                 {
                     why = format!(
                         "; its `exp` passed {} earlier",
-                        human(now.saturating_sub(exp))
+                        human_duration(now.saturating_sub(exp))
                     );
                 }
             }

@@ -77,8 +77,8 @@ impl Rule for Exp009 {
                     format!(
                         "the `request_uri` pushed in exchange #{} (`expires_in` {life}) was used {} later, {} after it expired",
                         p.number(),
-                        human(gap),
-                        human(gap.saturating_sub(life))
+                        human_duration(gap),
+                        human_duration(gap.saturating_sub(life))
                     ),
                 )
                 .strength(Strength::Recomputed)

@@ -24,10 +24,11 @@ pub use exp007_stale_token_after_refresh::Exp007;
 pub use exp008_introspection_inactive::Exp008;
 pub use exp009_par_request_uri_expired::Exp009;
 
-use super::shared::{ReportExt, alias_signal, date_header, err_of, human, signal_is};
+use super::shared::{ReportExt, alias_signal, date_header, err_of, signal_is};
 use super::{Context, Rule};
 use crate::declare_rule;
 use crate::diagnosis::{Category, Severity, Strength};
+use crate::model::human_duration;
 use crate::model::signal::ServerError;
 use crate::model::{Exchange, Kind};
 use crate::oauth::jwt;
@@ -96,7 +97,7 @@ fn expired_at_use(cx: &Context<'_>, e: &Exchange, token: &str) -> Option<(String
                     format!(
                         "the access token's `exp` ({}) is {} before this request was judged ({})",
                         at(exp),
-                        human(now.saturating_sub(exp)),
+                        human_duration(now.saturating_sub(exp)),
                         at(now)
                     ),
                     vec![(
@@ -120,8 +121,8 @@ fn expired_at_use(cx: &Context<'_>, e: &Exchange, token: &str) -> Option<(String
             format!(
                 "the access token was issued by exchange #{} with `expires_in` {life} and used {} later ({} after it expired)",
                 x.number(),
-                human(age),
-                human(age.saturating_sub(life))
+                human_duration(age),
+                human_duration(age.saturating_sub(life))
             ),
             vec![(x.index, "response.body.expires_in", life.to_string())],
         )

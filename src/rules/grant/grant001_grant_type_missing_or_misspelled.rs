@@ -74,7 +74,9 @@ impl Rule for Grant001 {
             let names_grant = mentions_grant_type(&err);
             let at_token_endpoint = e.request.method == "POST"
                 && (e.is_token_request()
-                    || metadata_announcing(idx, "token_endpoint", &e.request.endpoint()).is_some()
+                    || idx
+                        .metadata_announcing("token_endpoint", &e.request.endpoint())
+                        .is_some()
                     || (matches!(e.kind, Kind::Other | Kind::Token) && names_grant));
             if !at_token_endpoint {
                 continue;

@@ -74,7 +74,8 @@ impl Rule for Grant002 {
             let client = token_identity(e)
                 .map(|(c, _)| format!(" for client `{c}`"))
                 .unwrap_or_default();
-            let listed = metadata_announcing(idx, "token_endpoint", &e.request.endpoint())
+            let listed = idx
+                .metadata_announcing("token_endpoint", &e.request.endpoint())
                 .and_then(|(i, d)| {
                     let list = d.get("grant_types_supported")?.as_array()?;
                     let names: Vec<&str> = list.iter().filter_map(Value::as_str).collect();

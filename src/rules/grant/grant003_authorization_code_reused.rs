@@ -80,7 +80,7 @@ impl Rule for Grant003 {
             let gap = i
                 .sent_ms()
                 .zip(j.sent_ms())
-                .map(|(a, b)| format!(" {} later", human((b - a) / 1000)))
+                .map(|(a, b)| format!(" {} later", human_duration((b - a) / 1000)))
                 .unwrap_or_default();
             let overlap = i.done_ms().zip(j.sent_ms()).is_some_and(|(di, sj)| sj < di);
             let why = if overlap {

@@ -98,14 +98,15 @@ impl Rule for Grant006 {
             };
             let az_url = az.request.endpoint();
             let tok_url = e.request.endpoint();
-            if let Some((mi, doc)) = metadata_announcing(idx, "authorization_endpoint", &az_url) {
+            if let Some((mi, doc)) = idx.metadata_announcing("authorization_endpoint", &az_url) {
                 let te = doc.get("token_endpoint").and_then(Value::as_str);
                 let alias = doc
                     .get("mtls_endpoint_aliases")
                     .and_then(|a| a.get("token_endpoint"))
                     .and_then(Value::as_str);
                 let Some(te) = te else { continue };
-                if same_endpoint(te, &tok_url) || alias.is_some_and(|a| same_endpoint(a, &tok_url))
+                if crate::model::flow::same_endpoint(te, &tok_url)
+                    || alias.is_some_and(|a| crate::model::flow::same_endpoint(a, &tok_url))
                 {
                     continue;
                 }
@@ -114,11 +115,12 @@ impl Rule for Grant006 {
                         .map(|(_, r)| r.to_string())
                         .unwrap_or_default()
                 };
-                if same_endpoint(&strip(te), &strip(&tok_url)) {
+                if crate::model::flow::same_endpoint(&strip(te), &strip(&tok_url)) {
                     continue; // only the scheme differs: BCP004 / STAT001
                 }
                 let issuer = doc.get("issuer").and_then(Value::as_str).unwrap_or("");
-                let other = metadata_announcing(idx, "token_endpoint", &tok_url)
+                let other = idx
+                    .metadata_announcing("token_endpoint", &tok_url)
                     .and_then(|(_, d)| d.get("issuer").and_then(Value::as_str))
                     .map(|i| format!(" (the token endpoint of issuer `{i}`)"))
                     .unwrap_or_default();

@@ -49,7 +49,9 @@ impl Rule for Grant012 {
         let successes_by_client: OnceCell<HashMap<String, Vec<usize>>> = OnceCell::new();
         for e in ex.iter().filter(|e| e.failed()) {
             let userinfo = e.kind == Kind::Userinfo
-                || metadata_announcing(idx, "userinfo_endpoint", &e.request.endpoint()).is_some();
+                || idx
+                    .metadata_announcing("userinfo_endpoint", &e.request.endpoint())
+                    .is_some();
             if userinfo {
                 let Some(t) = e.request.presented_token() else {
                     continue;

@@ -48,18 +48,18 @@ impl Rule for Grant015 {
                 continue;
             };
             // The metadata of this authorization server (the document announcing this endpoint).
-            let supported: Option<(usize, Vec<String>)> =
-                metadata_announcing(idx, "authorization_endpoint", &az.request.endpoint())
-                    .and_then(|(i, d)| {
-                        let list = d.get("response_types_supported")?.as_array()?;
-                        Some((
-                            *i,
-                            list.iter()
-                                .filter_map(Value::as_str)
-                                .map(str::to_string)
-                                .collect(),
-                        ))
-                    });
+            let supported: Option<(usize, Vec<String>)> = idx
+                .metadata_announcing("authorization_endpoint", &az.request.endpoint())
+                .and_then(|(i, d)| {
+                    let list = d.get("response_types_supported")?.as_array()?;
+                    Some((
+                        *i,
+                        list.iter()
+                            .filter_map(Value::as_str)
+                            .map(str::to_string)
+                            .collect(),
+                    ))
+                });
             // The authorization response of this request: in its own Location, or a later one
             // with the same state.
             let azr = idx.azr_of(ex, az);

@@ -37,13 +37,14 @@ pub use grant014_token_exchange_target_rejected::Grant014;
 pub use grant015_response_type_not_supported::Grant015;
 
 use super::shared::{
-    ReportExt, alias_signal, edit_distance, err_of, has_percent_escape, human, metadata_announcing,
-    same_endpoint, signal_is, standard_code, token_identity,
+    ReportExt, alias_signal, edit_distance, err_of, has_percent_escape, signal_is, standard_code,
+    token_identity,
 };
 use super::{Context, Rule};
 use crate::declare_rule;
 use crate::diagnosis::{Category, Severity, Strength};
 use crate::model::flow::{Link, RefreshConflict};
+use crate::model::human_duration;
 use crate::model::signal::ServerError;
 use crate::model::{Exchange, Kind, Params};
 use crate::oauth::jwt;
@@ -321,7 +322,7 @@ fn report_refresh_conflict(cx: &mut Context<'_>, want: RefreshConflict) {
                 first
                     .sent_ms()
                     .zip(j.sent_ms())
-                    .map(|(a, b)| human((b - a) / 1000))
+                    .map(|(a, b)| human_duration((b - a) / 1000))
                     .unwrap_or_else(|| "some time".into())
             ),
             RefreshConflict::Race => format!(
@@ -665,7 +666,7 @@ mod tests {
 
     #[test]
     fn helpers() {
-        assert_eq!(human(746), "12 min 26 s");
+        assert_eq!(human_duration(746), "12 min 26 s");
         assert_eq!(scope_set("a b  c").len(), 3);
         assert_eq!(scope_set("repo,user").len(), 2);
         assert!(code_alteration("abcdefghijkl", "abcdefgh").is_some());

@@ -99,7 +99,7 @@ impl Rule for Jwt003 {
                 .find(|s| !s.presented && cx.exchanges[s.exchange].kind == Kind::Token)
                 .map(|s| &cx.exchanges[s.exchange]);
             let by_endpoint = issuing
-                .and_then(|t| metadata_for(cx, "token_endpoint", t))
+                .and_then(|t| metadata_naming(cx, "token_endpoint", t))
                 .and_then(|d| d.get("issuer").and_then(Value::as_str))
                 .map(|s| s.to_string());
             let expected = match by_endpoint {

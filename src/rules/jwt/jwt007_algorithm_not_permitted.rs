@@ -45,7 +45,7 @@ impl Rule for Jwt007 {
             if alg.eq_ignore_ascii_case("none") {
                 continue; // JWT001
             }
-            let Some(md) = metadata_for(cx, "token_endpoint", t) else {
+            let Some(md) = metadata_naming(cx, "token_endpoint", t) else {
                 continue;
             };
             let Some(list) = str_list(md, "id_token_signing_alg_values_supported") else {

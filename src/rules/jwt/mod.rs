@@ -415,22 +415,15 @@ fn is_asymmetric(alg: &str) -> bool {
     ["RS", "PS", "ES"].iter().any(|p| alg.starts_with(p)) || alg == "EdDSA" || alg == "Ed25519"
 }
 
-/// The discovery document whose endpoint `field` is the URL of exchange `e`.
-pub(super) fn metadata_for<'a>(
+/// The discovery document that announces the exchange's endpoint as `field`.
+pub(super) fn metadata_naming<'a>(
     cx: &Context<'a>,
     field: &str,
     e: &Exchange,
 ) -> Option<&'a Map<String, Value>> {
-    let ep = e.request.endpoint();
-    cx.index
-        .metadata
-        .iter()
-        .filter_map(|(_, d)| d.as_object())
-        .find(|d| {
-            d.get(field)
-                .and_then(Value::as_str)
-                .is_some_and(|u| trim_slash(u).eq_ignore_ascii_case(trim_slash(&ep)))
-        })
+    let idx: &'a crate::model::flow::Index = cx.index;
+    idx.metadata_announcing(field, &e.request.endpoint())
+        .and_then(|(_, d)| d.as_object())
 }
 
 /// A key set captured from a JWKS endpoint.

@@ -38,8 +38,7 @@ pub use param015_userinfo_rejected::Param015;
 pub use param016_unencoded_parameter_value::Param016;
 
 use super::cred::{
-    body_param, headers_may_be_stripped, md_list, metadata_for, outcome, server_error,
-    with_server_signal,
+    body_param, headers_may_be_stripped, md_list, outcome, server_error, with_server_signal,
 };
 use super::{Context, Rule};
 use crate::declare_rule;

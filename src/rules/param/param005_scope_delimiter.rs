@@ -63,7 +63,7 @@ impl Rule for Param005 {
             };
             // Proof: the value as a whole is unknown, its parts split on the wrong delimiter
             // are all advertised scopes.
-            if let Some(list) = md_list(metadata_for(cx.index, e), "scopes_supported") {
+            if let Some(list) = md_list(cx.index.metadata_for(e), "scopes_supported") {
                 let parts: Vec<&str> = scope
                     .split([',', ';', '+', ' ', '"', '[', ']'])
                     .map(str::trim)

@@ -82,7 +82,7 @@ impl Rule for Param006 {
                     continue; // PARAM005 explains it
                 }
             }
-            let md = metadata_for(cx.index, source);
+            let md = cx.index.metadata_for(source);
             let supported = md_list(md, "scopes_supported");
             let requested: Vec<&str> = scope.as_deref().map(scope_tokens).unwrap_or_default();
             let unknown: Vec<&str> = match &supported {

@@ -43,7 +43,7 @@ impl Rule for Param008 {
             if az.request.query.has("request_uri") {
                 continue;
             }
-            let md = metadata_for(cx.index, az);
+            let md = cx.index.metadata_for(az);
             if md
                 .and_then(|m| m.get("require_pushed_authorization_requests"))
                 .and_then(Value::as_bool)

@@ -114,7 +114,7 @@ impl Rule for Param015 {
             if auds.is_empty() {
                 continue;
             }
-            let md = metadata_for(cx.index, e);
+            let md = cx.index.metadata_for(e);
             let host = e.request.host().unwrap_or("").to_ascii_lowercase();
             let issuer = md
                 .and_then(|m| m.get("issuer"))

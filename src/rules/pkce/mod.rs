@@ -26,7 +26,7 @@ pub use pkce008_plain_challenge_method::Pkce008;
 pub use pkce009_code_flow_without_pkce::Pkce009;
 pub use pkce010_metadata_without_s256::Pkce010;
 
-use super::shared::{ReportExt, alias_signal, err_of, metadata_announcing, signal_is};
+use super::shared::{ReportExt, alias_signal, err_of, signal_is};
 use super::{Context, Rule};
 use crate::declare_rule;
 use crate::diagnosis::{Severity, Strength};

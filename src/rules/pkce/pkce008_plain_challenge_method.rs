@@ -56,13 +56,13 @@ impl Rule for Pkce008 {
                 continue;
             }
             let err = az_error(ex, idx, az);
-            let md_lacks_plain =
-                metadata_announcing(idx, "authorization_endpoint", &az.request.endpoint())
-                    .is_some_and(|(_, d)| {
-                        d.get("code_challenge_methods_supported")
-                            .and_then(Value::as_array)
-                            .is_some_and(|a| !a.iter().any(|m| m.as_str() == Some("plain")))
-                    });
+            let md_lacks_plain = idx
+                .metadata_announcing("authorization_endpoint", &az.request.endpoint())
+                .is_some_and(|(_, d)| {
+                    d.get("code_challenge_methods_supported")
+                        .and_then(Value::as_array)
+                        .is_some_and(|a| !a.iter().any(|m| m.as_str() == Some("plain")))
+                });
             let refused = err.as_ref().filter(|(_, _, desc)| {
                 desc.to_ascii_lowercase().contains("code_challenge_method") || md_lacks_plain
             });

@@ -597,22 +597,14 @@ fn not_absolute(uri: &str) -> Option<String> {
     }
 }
 
-/// The metadata document describing the server an authorization request went to.
-pub(super) fn metadata_for<'a>(cx: &Context<'a>, az: &Exchange) -> Option<&'a serde_json::Value> {
-    let ep = az
-        .request
-        .endpoint()
-        .trim_end_matches('/')
-        .to_ascii_lowercase();
+/// The discovery document of an authorization request's server: the one that announces its
+/// endpoint as the authorization or the pushed authorization request endpoint.
+pub(super) fn az_metadata<'a>(cx: &Context<'a>, az: &Exchange) -> Option<&'a serde_json::Value> {
     let idx: &'a crate::model::flow::Index = cx.index;
-    idx.metadata.iter().map(|(_, d)| &**d).find(|d| {
-        d.get("authorization_endpoint")
-            .and_then(|v| v.as_str())
-            .is_some_and(|a| strip_uri(a).trim_end_matches('/').to_ascii_lowercase() == ep)
-            || d.get("pushed_authorization_request_endpoint")
-                .and_then(|v| v.as_str())
-                .is_some_and(|a| strip_uri(a).trim_end_matches('/').to_ascii_lowercase() == ep)
-    })
+    let ep = az.request.endpoint();
+    idx.metadata_announcing("authorization_endpoint", &ep)
+        .or_else(|| idx.metadata_announcing("pushed_authorization_request_endpoint", &ep))
+        .map(|(_, d)| &**d)
 }
 
 /// The callback handler complained about `state`.

@@ -44,7 +44,7 @@ impl Rule for Redir008 {
             let Some(az) = request_for(ex, &c) else {
                 continue;
             };
-            let Some(md) = metadata_for(cx, az) else {
+            let Some(md) = az_metadata(cx, az) else {
                 continue;
             };
             let Some(issuer) = md.get("issuer").and_then(|v| v.as_str()) else {

@@ -5,7 +5,6 @@
 //! they judge nothing.
 
 use crate::model::Exchange;
-use crate::model::flow::Index;
 use crate::model::signal::ServerError;
 use crate::oauth::errors::standard;
 use crate::oauth::jwt;
@@ -80,24 +79,6 @@ pub(super) fn issued_access_token(e: &Exchange) -> bool {
 // ---------------------------------------------------------------------------------------------
 // Token requests, server signals, the capture clock and the correlation lookups
 // ---------------------------------------------------------------------------------------------
-/// A duration for people: `45 s`, `12 min 26 s`, `3 h 5 min`, `4 d 2 h`.
-pub(super) fn human(secs: i64) -> String {
-    let s = secs.unsigned_abs();
-    if s < 120 {
-        format!("{s} s")
-    } else if s < 7200 {
-        if s % 60 == 0 {
-            format!("{} min", s / 60)
-        } else {
-            format!("{} min {} s", s / 60, s % 60)
-        }
-    } else if s < 172_800 {
-        format!("{} h {} min", s / 3600, (s % 3600) / 60)
-    } else {
-        format!("{} d {} h", s / 86_400, (s % 86_400) / 3600)
-    }
-}
-
 /// Small conveniences on the report builder.
 pub(super) trait ReportExt: Sized {
     /// Mark the finding as confirmed by the server when `c` holds.
@@ -205,28 +186,4 @@ pub(super) fn token_identity(e: &Exchange) -> Option<(String, &'static str)> {
     e.request
         .param("client_id")
         .map(|c| (c, "request.body.client_id"))
-}
-
-/// The first discovery document that announces `field` = `url` (trailing slash and case of
-/// scheme/host ignored), with the exchange that fetched it.
-pub(super) fn metadata_announcing<'a>(
-    idx: &'a Index,
-    field: &str,
-    url: &str,
-) -> Option<&'a (usize, std::sync::Arc<Value>)> {
-    idx.distinct_metadata().find(|(_, d)| {
-        d.get(field)
-            .and_then(Value::as_str)
-            .is_some_and(|u| same_endpoint(u, url))
-    })
-}
-
-pub(super) fn same_endpoint(a: &str, b: &str) -> bool {
-    fn n(u: &str) -> &str {
-        u.split(['?', '#'])
-            .next()
-            .unwrap_or("")
-            .trim_end_matches('/')
-    }
-    n(a).eq_ignore_ascii_case(n(b))
 }
