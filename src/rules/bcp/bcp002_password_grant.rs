@@ -69,13 +69,11 @@ impl Rule for Bcp002 {
                     continue;
                 }
                 reported_ok = true;
-                cx.report(
-                    e.index,
-                    "the client uses the resource owner password grant: it handles the user's password and cannot do MFA, federation or consent",
-                )
-                .strength(Strength::Direct)
-                .text(e.index, "request.body.grant_type", "password")
-                .emit();
+                let message = "the client uses the resource owner password grant: it handles the user's password and cannot do MFA, federation or consent";
+                cx.report(e.index, message)
+                    .strength(Strength::Direct)
+                    .text(e.index, "request.body.grant_type", "password")
+                    .emit();
                 continue;
             }
             let err = e.server_error();

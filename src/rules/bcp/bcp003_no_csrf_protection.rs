@@ -55,19 +55,21 @@ impl Rule for Bcp003 {
                 continue;
             }
             seen.push(client.clone());
-            cx.report(
-                e.index,
-                format!(
-                    "the authorization request{} has no `state`, no `code_challenge` and no `nonce`: nothing binds the response to this browser session",
-                    client
-                        .as_deref()
-                        .map(|c| format!(" of client `{c}`"))
-                        .unwrap_or_default()
-                ),
-            )
-            .strength(Strength::Direct)
-            .text(e.index, "request.query", "no state, code_challenge or nonce")
-            .emit();
+            let message = format!(
+                "the authorization request{} has no `state`, no `code_challenge` and no `nonce`: nothing binds the response to this browser session",
+                client
+                    .as_deref()
+                    .map(|c| format!(" of client `{c}`"))
+                    .unwrap_or_default()
+            );
+            cx.report(e.index, message)
+                .strength(Strength::Direct)
+                .text(
+                    e.index,
+                    "request.query",
+                    "no state, code_challenge or nonce",
+                )
+                .emit();
         }
     }
 }

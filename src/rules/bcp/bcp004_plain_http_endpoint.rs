@@ -81,20 +81,18 @@ impl Rule for Bcp004 {
                 Kind::Authorize => "the authorization endpoint",
                 _ => "an authorization-server endpoint",
             };
-            cx.report(
-                anchor.index,
-                format!(
-                    "`{ep}` ({what}) is called over plain http{}",
-                    if upgraded.is_some() {
-                        "; the server redirects to https, and a client that follows drops the POST body"
-                    } else {
-                        ": credentials and tokens cross the network unencrypted"
-                    }
-                ),
-            )
-            .strength(Strength::Direct)
-            .text(anchor.index, "request.url", ep.clone())
-            .emit();
+            let message = format!(
+                "`{ep}` ({what}) is called over plain http{}",
+                if upgraded.is_some() {
+                    "; the server redirects to https, and a client that follows drops the POST body"
+                } else {
+                    ": credentials and tokens cross the network unencrypted"
+                }
+            );
+            cx.report(anchor.index, message)
+                .strength(Strength::Direct)
+                .text(anchor.index, "request.url", ep.clone())
+                .emit();
         }
     }
 }

@@ -67,15 +67,13 @@ impl Rule for Bcp005 {
             } else {
                 cc.join(", ")
             };
-            cx.report(
-                e.index,
-                format!(
-                    "the token response from `{ep}` carries tokens without `Cache-Control: no-store` (`Cache-Control: {shown}`)"
-                ),
-            )
-            .strength(Strength::Direct)
-            .text(e.index, "response.headers.cache-control", shown)
-            .emit();
+            let message = format!(
+                "the token response from `{ep}` carries tokens without `Cache-Control: no-store` (`Cache-Control: {shown}`)"
+            );
+            cx.report(e.index, message)
+                .strength(Strength::Direct)
+                .text(e.index, "response.headers.cache-control", shown)
+                .emit();
         }
     }
 }

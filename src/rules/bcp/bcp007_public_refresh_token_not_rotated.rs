@@ -73,18 +73,16 @@ impl Rule for Bcp007 {
                 continue;
             }
             seen.push(client.clone());
+            let message = format!(
+                "public client `{client}` refreshed without authentication and the response {}; the token is not sender-constrained",
+                if new.is_some() {
+                    "returned the same refresh token (no rotation)"
+                } else {
+                    "returned no new refresh token (no rotation)"
+                }
+            );
             let mut rep = cx
-                .report(
-                    e.index,
-                    format!(
-                        "public client `{client}` refreshed without authentication and the response {}; the token is not sender-constrained",
-                        if new.is_some() {
-                            "returned the same refresh token (no rotation)"
-                        } else {
-                            "returned no new refresh token (no rotation)"
-                        }
-                    ),
-                )
+                .report(e.index, message)
                 .strength(Strength::Recomputed)
                 .secret(e.index, "request.body.refresh_token", rt.clone());
             if let Some(n) = new {

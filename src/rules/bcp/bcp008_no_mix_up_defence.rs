@@ -75,16 +75,12 @@ impl Rule for Bcp008 {
                 .find(|&i| !ex[i].failed())
                 .unwrap_or(issuers[1].1);
             let names: Vec<String> = issuers.iter().map(|(i, _)| format!("`{i}`")).collect();
-            let mut rep = cx
-                .report(
-                    anchor,
-                    format!(
-                        "{} authorization servers ({}) redirect to the same `{uri}` and no authorization response carries `iss`: the client cannot tell which server a code came from",
-                        issuers.len(),
-                        names.join(", ")
-                    ),
-                )
-                .strength(Strength::Direct);
+            let message = format!(
+                "{} authorization servers ({}) redirect to the same `{uri}` and no authorization response carries `iss`: the client cannot tell which server a code came from",
+                issuers.len(),
+                names.join(", ")
+            );
+            let mut rep = cx.report(anchor, message).strength(Strength::Direct);
             for (iss, i) in &issuers {
                 rep = rep.text(*i, "request.url", iss.clone());
             }

@@ -66,19 +66,17 @@ impl Rule for Bcp009 {
             }) {
                 if !double_reported.contains(&code) {
                     double_reported.push(code.clone());
-                    cx.report(
-                        e.index,
-                        format!(
-                            "the same authorization code was redeemed successfully twice (exchanges {} and {}): codes are not single-use at this server",
-                            first.number(),
-                            e.number()
-                        ),
-                    )
-                    .category(Category::GrantType)
-                    .strength(Strength::Recomputed)
-                    .secret(first.index, "request.body.code", code.clone())
-                    .secret(e.index, "request.body.code", code.clone())
-                    .emit();
+                    let message = format!(
+                        "the same authorization code was redeemed successfully twice (exchanges {} and {}): codes are not single-use at this server",
+                        first.number(),
+                        e.number()
+                    );
+                    cx.report(e.index, message)
+                        .category(Category::GrantType)
+                        .strength(Strength::Recomputed)
+                        .secret(first.index, "request.body.code", code.clone())
+                        .secret(e.index, "request.body.code", code.clone())
+                        .emit();
                 }
                 continue;
             }

@@ -89,30 +89,36 @@ impl Rule for Bcp010 {
                 .map(str::to_string);
             let redirected = cb.response.as_ref().is_some_and(|r| r.is_redirect());
             let host = leak.request.host().unwrap_or("").to_string();
-            cx.report(
-                ri,
-                format!(
-                    "a request to `{host}` (exchange {}) carries the callback URL with the authorization code in its `Referer`; the callback response {} and {}",
-                    leak.number(),
-                    match &policy {
-                        Some(p) => format!("sets `Referrer-Policy: {p}`"),
-                        None => "sets no `Referrer-Policy`".to_string(),
-                    },
-                    if redirected {
-                        "redirects"
-                    } else {
-                        "renders at the URL with the code"
-                    }
-                ),
-            )
-            .strength(Strength::Recomputed)
-            .secret(leak.index, "request.headers.referer", leak.request.headers.get("referer").unwrap_or("").to_string())
-            .text(
-                ri,
-                "response.headers.referrer-policy",
-                policy.unwrap_or_else(|| "(absent)".into()),
-            )
-            .emit();
+            let message = format!(
+                "a request to `{host}` (exchange {}) carries the callback URL with the authorization code in its `Referer`; the callback response {} and {}",
+                leak.number(),
+                match &policy {
+                    Some(p) => format!("sets `Referrer-Policy: {p}`"),
+                    None => "sets no `Referrer-Policy`".to_string(),
+                },
+                if redirected {
+                    "redirects"
+                } else {
+                    "renders at the URL with the code"
+                }
+            );
+            cx.report(ri, message)
+                .strength(Strength::Recomputed)
+                .secret(
+                    leak.index,
+                    "request.headers.referer",
+                    leak.request
+                        .headers
+                        .get("referer")
+                        .unwrap_or("")
+                        .to_string(),
+                )
+                .text(
+                    ri,
+                    "response.headers.referrer-policy",
+                    policy.unwrap_or_else(|| "(absent)".into()),
+                )
+                .emit();
         }
     }
 }

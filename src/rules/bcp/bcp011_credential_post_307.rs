@@ -73,18 +73,16 @@ impl Rule for Bcp011 {
             if from == to {
                 continue;
             }
-            cx.report(
-                e.index,
-                format!(
-                    "the login POST with field `{field}` was answered {} to `{}`: the browser re-posts the credentials there",
-                    r.status,
-                    to.unwrap_or_default()
-                ),
-            )
-            .strength(Strength::Direct)
-            .text(e.index, "response.status", r.status.to_string())
-            .text(e.index, "response.headers.location", strip_uri(loc))
-            .emit();
+            let message = format!(
+                "the login POST with field `{field}` was answered {} to `{}`: the browser re-posts the credentials there",
+                r.status,
+                to.unwrap_or_default()
+            );
+            cx.report(e.index, message)
+                .strength(Strength::Direct)
+                .text(e.index, "response.status", r.status.to_string())
+                .text(e.index, "response.headers.location", strip_uri(loc))
+                .emit();
         }
     }
 }

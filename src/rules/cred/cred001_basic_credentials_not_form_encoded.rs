@@ -53,7 +53,9 @@ declare_rule! {
         fix: "form-urlencode client_id and secret separately, join them with `:`, then base64-encode; if the server does not decode them, send them raw or switch to `client_secret_post`",
         references: ["RFC 6749 §2.3.1", "RFC 6749 Appendix B", "RFC 7617 §2"],
         explains_errors: [("invalid_client", 2), ("unauthorized_client", 2)],
-        explains_statuses: [(ClientAuthUnauthorized, 2), (IntrospectionRejected, 1), (TokenServerError, 1)],
+        explains_statuses: [
+            (ClientAuthUnauthorized, 2), (IntrospectionRejected, 1), (TokenServerError, 1),
+        ],
     }
 }
 
@@ -116,14 +118,12 @@ impl Rule for Cred001 {
             if let Some(cid) = body_id {
                 let decoded = b.decoded.as_deref().unwrap_or("");
                 if decoded.starts_with(&format!("{cid}:")) && raw_id != cid {
+                    let message = format!(
+                        "the client_id `{cid}` contains `:` and was not form-urlencoded in the Basic credentials, so the server reads the client_id as `{raw_id}` and the rest as the secret{}",
+                        outcome(e)
+                    );
                     let mut rep = cx
-                        .report(
-                            e.index,
-                            format!(
-                                "the client_id `{cid}` contains `:` and was not form-urlencoded in the Basic credentials, so the server reads the client_id as `{raw_id}` and the rest as the secret{}",
-                                outcome(e)
-                            ),
-                        )
+                        .report(e.index, message)
                         .strength(Strength::Recomputed)
                         .secret(e.index, "request.headers.authorization", header)
                         .text(e.index, "request.body.client_id", cid.clone());

@@ -58,21 +58,19 @@ impl Rule for Cred005 {
                     .iter()
                     .filter(|x| x.request.query.get(name) == Some(v))
                     .count();
-                cx.report(
-                    e.index,
-                    format!(
-                        "`{}` carries `{name}` in its URL query ({}){}; it is now in access logs and history",
-                        e.request.endpoint(),
-                        describe_secret(v),
-                        if count > 1 {
-                            format!(", and {} more request(s) repeat it", count - 1)
-                        } else {
-                            String::new()
-                        }
-                    ),
-                )
-                .secret(e.index, format!("request.query.{name}"), v)
-                .emit();
+                let message = format!(
+                    "`{}` carries `{name}` in its URL query ({}){}; it is now in access logs and history",
+                    e.request.endpoint(),
+                    describe_secret(v),
+                    if count > 1 {
+                        format!(", and {} more request(s) repeat it", count - 1)
+                    } else {
+                        String::new()
+                    }
+                );
+                cx.report(e.index, message)
+                    .secret(e.index, format!("request.query.{name}"), v)
+                    .emit();
             }
         }
     }

@@ -60,16 +60,14 @@ impl Rule for Cred006 {
             {
                 continue;
             }
-            cx.report(
-                e.index,
-                format!(
-                    "the Basic credentials authenticate client `{basic_id}` but the body says `client_id={body_id}`{}",
-                    outcome(e)
-                ),
-            )
-            .text(e.index, "request.headers.authorization.username", basic_id)
-            .text(e.index, "request.body.client_id", body_id)
-            .emit();
+            let message = format!(
+                "the Basic credentials authenticate client `{basic_id}` but the body says `client_id={body_id}`{}",
+                outcome(e)
+            );
+            cx.report(e.index, message)
+                .text(e.index, "request.headers.authorization.username", basic_id)
+                .text(e.index, "request.body.client_id", body_id)
+                .emit();
         }
     }
 }

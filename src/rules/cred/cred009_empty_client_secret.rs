@@ -48,16 +48,16 @@ impl Rule for Cred009 {
                         .get("client_secret")
                         .is_some_and(|s| s.trim().is_empty()));
             if empty_body {
-                let mut rep = cx
-                    .report(
-                        e.index,
-                        format!(
-                            "the {} request sends `client_secret` with an empty value; a public client must omit it{}",
-                            e.kind.as_str(),
-                            outcome(e)
-                        ),
-                    )
-                    .text(e.index, "request.body.client_secret", "(empty)");
+                let message = format!(
+                    "the {} request sends `client_secret` with an empty value; a public client must omit it{}",
+                    e.kind.as_str(),
+                    outcome(e)
+                );
+                let mut rep = cx.report(e.index, message).text(
+                    e.index,
+                    "request.body.client_secret",
+                    "(empty)",
+                );
                 rep = with_server_signal(rep, e);
                 rep.emit();
                 continue;
@@ -67,20 +67,16 @@ impl Rule for Cred009 {
             };
             if let Some((id, secret)) = b.raw_parts() {
                 if secret.is_empty() {
-                    let mut rep = cx
-                        .report(
-                            e.index,
-                            format!(
-                                "the Basic credentials of client `{}` have an empty password; a public client must send no Basic header{}",
-                                basic::form_decode(id),
-                                outcome(e)
-                            ),
-                        )
-                        .secret(
-                            e.index,
-                            "request.headers.authorization",
-                            req.headers.get("authorization").unwrap_or(""),
-                        );
+                    let message = format!(
+                        "the Basic credentials of client `{}` have an empty password; a public client must send no Basic header{}",
+                        basic::form_decode(id),
+                        outcome(e)
+                    );
+                    let mut rep = cx.report(e.index, message).secret(
+                        e.index,
+                        "request.headers.authorization",
+                        req.headers.get("authorization").unwrap_or(""),
+                    );
                     rep = with_server_signal(rep, e);
                     rep.emit();
                 }

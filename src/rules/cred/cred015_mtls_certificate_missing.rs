@@ -66,15 +66,17 @@ impl Rule for Cred015 {
                 if !tls && !mentions_cert {
                     continue;
                 }
+                let message = format!(
+                    "the request carries no credentials other than a client_id and went to `{url}`, but the discovery document publishes the mTLS endpoint `{alias}` where the client certificate is requested{}",
+                    outcome(e)
+                );
                 let mut rep = cx
-                    .report(
-                        e.index,
-                        format!(
-                            "the request carries no credentials other than a client_id and went to `{url}`, but the discovery document publishes the mTLS endpoint `{alias}` where the client certificate is requested{}",
-                            outcome(e)
-                        ),
-                    )
-                    .strength(if tls { Strength::Direct } else { Strength::Heuristic })
+                    .report(e.index, message)
+                    .strength(if tls {
+                        Strength::Direct
+                    } else {
+                        Strength::Heuristic
+                    })
                     .text(e.index, "request.url", url.clone())
                     .text(e.index, "metadata.mtls_endpoint_aliases", alias.clone());
                 if mentions_cert {
@@ -103,15 +105,17 @@ impl Rule for Cred015 {
                 else {
                     continue;
                 };
+                let message = format!(
+                    "the access token is bound to a client certificate (`cnf.x5t#S256` `{thumb}`) and the resource answered `invalid_token`; the capture cannot show whether that certificate was presented (or forwarded by a proxy)"
+                );
                 let mut rep = cx
-                    .report(
-                        e.index,
-                        format!(
-                            "the access token is bound to a client certificate (`cnf.x5t#S256` `{thumb}`) and the resource answered `invalid_token`; the capture cannot show whether that certificate was presented (or forwarded by a proxy)"
-                        ),
-                    )
+                    .report(e.index, message)
                     .strength(Strength::Absence)
-                    .secret(e.index, "request.headers.authorization", e.request.headers.get("authorization").unwrap_or(""))
+                    .secret(
+                        e.index,
+                        "request.headers.authorization",
+                        e.request.headers.get("authorization").unwrap_or(""),
+                    )
                     .text(e.index, "access_token.claims.cnf.x5t#S256", thumb);
                 rep = with_server_signal(rep, e);
                 rep.emit();

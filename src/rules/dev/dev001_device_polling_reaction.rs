@@ -49,16 +49,14 @@ impl Rule for Dev001 {
             let mut stopped_at: Option<(usize, String)> = None;
             for e in &p.polls {
                 if let Some((i, why)) = &stopped_at {
-                    cx.report(
-                        e.index,
-                        format!(
-                            "the client polled again after exchange {} had already answered {why}: polling must stop there",
-                            i + 1
-                        ),
-                    )
-                    .strength(Strength::Direct)
-                    .text(*i, "response.body.error", why.trim_matches('`'))
-                    .emit();
+                    let message = format!(
+                        "the client polled again after exchange {} had already answered {why}: polling must stop there",
+                        i + 1
+                    );
+                    cx.report(e.index, message)
+                        .strength(Strength::Direct)
+                        .text(*i, "response.body.error", why.trim_matches('`'))
+                        .emit();
                     break;
                 }
                 if issued_access_token(e) {

@@ -43,24 +43,26 @@ impl Rule for Dev002 {
                 .filter(|x| x.after_slow_down)
                 .collect();
             let Some(first) = early.first() else { continue };
-            cx.report(
-                first.poll.index,
-                format!(
-                    "after `slow_down` (exchange {}) the next poll came {:.1} s later; the interval had grown to {:.0} s{}",
-                    first.previous.number(),
-                    first.gap,
-                    first.required,
-                    if early.len() > 1 {
-                        format!(" ({} polls ignored `slow_down`)", early.len())
-                    } else {
-                        String::new()
-                    }
-                ),
-            )
-            .strength(Strength::Recomputed)
-            .text(first.previous.index, "response.body.error", "slow_down")
-            .text(first.poll.index, "started_at", format!("+{:.1} s", first.gap))
-            .emit();
+            let message = format!(
+                "after `slow_down` (exchange {}) the next poll came {:.1} s later; the interval had grown to {:.0} s{}",
+                first.previous.number(),
+                first.gap,
+                first.required,
+                if early.len() > 1 {
+                    format!(" ({} polls ignored `slow_down`)", early.len())
+                } else {
+                    String::new()
+                }
+            );
+            cx.report(first.poll.index, message)
+                .strength(Strength::Recomputed)
+                .text(first.previous.index, "response.body.error", "slow_down")
+                .text(
+                    first.poll.index,
+                    "started_at",
+                    format!("+{:.1} s", first.gap),
+                )
+                .emit();
         }
     }
 }

@@ -56,19 +56,21 @@ impl Rule for Dev003 {
                 (Some(i), Some(a)) => format!("`interval` {i:.0} s from exchange {}", a.number()),
                 _ => "the default interval of 5 s".to_string(),
             };
+            let message = format!(
+                "{} of {} polls came sooner than {announced}; the poll of exchange {} followed the previous one after {:.1} s",
+                early.len(),
+                p.polls.len().saturating_sub(1),
+                first.poll.number(),
+                first.gap
+            );
             let mut rep = cx
-                .report(
-                    first.poll.index,
-                    format!(
-                        "{} of {} polls came sooner than {announced}; the poll of exchange {} followed the previous one after {:.1} s",
-                        early.len(),
-                        p.polls.len().saturating_sub(1),
-                        first.poll.number(),
-                        first.gap
-                    ),
-                )
+                .report(first.poll.index, message)
                 .strength(Strength::Recomputed)
-                .text(first.poll.index, "started_at", format!("+{:.1} s", first.gap));
+                .text(
+                    first.poll.index,
+                    "started_at",
+                    format!("+{:.1} s", first.gap),
+                );
             if let Some(a) = p.authorization.filter(|_| p.interval.is_some()) {
                 rep = rep.text(
                     a.index,

@@ -42,14 +42,12 @@ impl Rule for Dev005 {
             else {
                 continue;
             };
-            cx.report(
-                e.index,
-                "the device-code poll got `access_denied`: the user or a policy declined the request at the verification page",
-            )
-            .strength(Strength::Direct)
-            .confirmed()
-            .text(e.index, "response.body.error", "access_denied")
-            .emit();
+            let message = "the device-code poll got `access_denied`: the user or a policy declined the request at the verification page";
+            cx.report(e.index, message)
+                .strength(Strength::Direct)
+                .confirmed()
+                .text(e.index, "response.body.error", "access_denied")
+                .emit();
         }
     }
 }

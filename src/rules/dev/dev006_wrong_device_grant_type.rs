@@ -65,15 +65,14 @@ impl Rule for Dev006 {
                     edit_distance(&gt, DEVICE_GRANT)
                 )
             };
-            let mut rep = cx
-                .report(
-                    e.index,
-                    format!(
-                        "the device-code token request sends `grant_type` `{gt}` instead of `{DEVICE_GRANT}`: {why}"
-                    ),
-                )
-                .strength(Strength::Direct)
-                .text(e.index, "request.body.grant_type", gt.clone());
+            let message = format!(
+                "the device-code token request sends `grant_type` `{gt}` instead of `{DEVICE_GRANT}`: {why}"
+            );
+            let mut rep = cx.report(e.index, message).strength(Strength::Direct).text(
+                e.index,
+                "request.body.grant_type",
+                gt.clone(),
+            );
             if let Some(er) = e.server_error() {
                 rep = rep.text(e.index, er.at, er.code);
             }

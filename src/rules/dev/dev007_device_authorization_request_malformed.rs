@@ -151,19 +151,21 @@ impl Rule for Dev007 {
                 if other_grants {
                     continue;
                 }
-                cx.report(
-                    e.index,
-                    format!(
-                        "public client `{}` posted only client parameters (no `grant_type`) to the token endpoint `{}` while the metadata announces `device_authorization_endpoint` `{da}`: a device authorization request sent to the wrong endpoint",
-                        client.as_deref().unwrap_or(""),
-                        r.endpoint()
-                    ),
-                )
-                .category(Category::EndpointUrl)
-                .strength(Strength::Heuristic)
-                .text(e.index, "request.url", r.endpoint())
-                .text(e.index, "metadata.device_authorization_endpoint", da.clone())
-                .emit();
+                let message = format!(
+                    "public client `{}` posted only client parameters (no `grant_type`) to the token endpoint `{}` while the metadata announces `device_authorization_endpoint` `{da}`: a device authorization request sent to the wrong endpoint",
+                    client.as_deref().unwrap_or(""),
+                    r.endpoint()
+                );
+                cx.report(e.index, message)
+                    .category(Category::EndpointUrl)
+                    .strength(Strength::Heuristic)
+                    .text(e.index, "request.url", r.endpoint())
+                    .text(
+                        e.index,
+                        "metadata.device_authorization_endpoint",
+                        da.clone(),
+                    )
+                    .emit();
             }
         }
         // Polls by another client than the one the device code was issued to.
@@ -180,18 +182,16 @@ impl Rule for Dev007 {
                 continue;
             };
             let used = client_of(e).unwrap_or_default();
-            cx.report(
-                e.index,
-                format!(
-                    "the device code was issued to client `{issued_to}` (exchange {}) but the poll redeems it as `{used}`",
-                    da.number()
-                ),
-            )
-            .category(Category::GrantType)
-            .strength(Strength::Recomputed)
-            .text(da.index, "request.body.client_id", issued_to.clone())
-            .text(e.index, "request.body.client_id", used)
-            .emit();
+            let message = format!(
+                "the device code was issued to client `{issued_to}` (exchange {}) but the poll redeems it as `{used}`",
+                da.number()
+            );
+            cx.report(e.index, message)
+                .category(Category::GrantType)
+                .strength(Strength::Recomputed)
+                .text(da.index, "request.body.client_id", issued_to.clone())
+                .text(e.index, "request.body.client_id", used)
+                .emit();
         }
     }
 }

@@ -106,18 +106,16 @@ impl Rule for Disc001 {
                 diff = "the document is Entra's multi-tenant template (`{tenantid}` placeholder), which a standard client cannot match: configure the tenant-specific issuer, or validate `iss` against the token's `tid`".to_string();
             }
             let anchor = later_failure(cx, e.index, &["issuer", "iss "]).unwrap_or(e.index);
-            cx.report(
-                anchor,
-                format!(
-                    "the discovery URL `{}` was built from the issuer `{configured}` but the document says `issuer: {published}`: {diff}",
-                    e.request.endpoint()
-                ),
-            )
-            .strength(Strength::Recomputed)
-            .client_rejects()
-            .text(e.index, "request.url", e.request.endpoint())
-            .text(e.index, "response.body.issuer", published)
-            .emit();
+            let message = format!(
+                "the discovery URL `{}` was built from the issuer `{configured}` but the document says `issuer: {published}`: {diff}",
+                e.request.endpoint()
+            );
+            cx.report(anchor, message)
+                .strength(Strength::Recomputed)
+                .client_rejects()
+                .text(e.index, "request.url", e.request.endpoint())
+                .text(e.index, "response.body.issuer", published)
+                .emit();
         }
     }
 }

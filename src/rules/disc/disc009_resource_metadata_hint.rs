@@ -101,18 +101,20 @@ impl Rule for Disc009 {
                     );
                 }
             }
+            let message = format!(
+                "`{}` answered 401 and points to its protected-resource metadata `{rm}`{extra}",
+                e.request.endpoint()
+            );
             let mut rep = cx
-                .report(
-                    e.index,
-                    format!(
-                        "`{}` answered 401 and points to its protected-resource metadata `{rm}`{extra}",
-                        e.request.endpoint()
-                    ),
-                )
+                .report(e.index, message)
                 .severity(severity)
                 .strength(strength)
                 .confirmed()
-                .text(e.index, "response.headers.www-authenticate.resource_metadata", rm.clone());
+                .text(
+                    e.index,
+                    "response.headers.www-authenticate.resource_metadata",
+                    rm.clone(),
+                );
             if let Some((i, _)) = prm {
                 rep = rep.text(i, "request.url", rm.clone());
             }

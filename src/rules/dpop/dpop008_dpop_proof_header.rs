@@ -36,6 +36,52 @@ declare_rule! {
     }
 }
 
+/// What is wrong with a decodable proof's JOSE header (RFC 9449 §4.2, §4.3).
+fn header_problems(d: &crate::oauth::jwt::DecodedJwt) -> Vec<(String, Category)> {
+    let mut problems: Vec<(String, Category)> = Vec::new();
+    let key = Category::SignatureKey;
+    match d.typ() {
+        Some(t)
+            if t.eq_ignore_ascii_case("dpop+jwt")
+                || t.eq_ignore_ascii_case("application/dpop+jwt") => {}
+        t => {
+            let shown = t
+                .map(|t| format!("`{t}`"))
+                .unwrap_or_else(|| "absent".into());
+            problems.push((format!("`typ` is {shown} instead of `dpop+jwt`"), key));
+        }
+    }
+    match d.alg() {
+        None => problems.push(("`alg` is absent".into(), key)),
+        Some(a) if a.eq_ignore_ascii_case("none") => {
+            problems.push(("`alg` is `none` (unsigned)".into(), key))
+        }
+        Some(a) if a.starts_with("HS") => problems.push((
+            format!("`alg` is `{a}`, a symmetric algorithm (a proof needs an asymmetric key)"),
+            key,
+        )),
+        _ => {}
+    }
+    match d.header.get("jwk") {
+        None => problems.push(("the header has no `jwk`".into(), key)),
+        Some(k) if !k.is_object() => problems.push(("`jwk` is not a JSON object".into(), key)),
+        Some(k) => {
+            let private = crate::rules::jwt::private_members(k);
+            if !private.is_empty() {
+                let names: Vec<String> = private.iter().map(|m| format!("`{m}`")).collect();
+                problems.push((
+                    format!(
+                        "`jwk` carries private members {} (the private key was sent; replace the key)",
+                        names.join(", ")
+                    ),
+                    key,
+                ));
+            }
+        }
+    }
+    problems
+}
+
 impl Rule for Dpop008 {
     fn check(&self, cx: &mut Context<'_>) {
         let ex = cx.exchanges;
@@ -67,52 +113,7 @@ impl Rule for Dpop008 {
                         "the `DPoP` header is not a decodable JWT".into(),
                         Category::Parameters,
                     )),
-                    Some(d) => {
-                        match d.typ() {
-                            Some(t)
-                                if t.eq_ignore_ascii_case("dpop+jwt")
-                                    || t.eq_ignore_ascii_case("application/dpop+jwt") => {}
-                            t => problems.push((
-                                format!(
-                                    "`typ` is {} instead of `dpop+jwt`",
-                                    t.map(|t| format!("`{t}`"))
-                                        .unwrap_or_else(|| "absent".into())
-                                ),
-                                Category::SignatureKey,
-                            )),
-                        }
-                        match d.alg() {
-                            None => problems.push(("`alg` is absent".into(), Category::SignatureKey)),
-                            Some(a) if a.eq_ignore_ascii_case("none") => {
-                                problems.push(("`alg` is `none` (unsigned)".into(), Category::SignatureKey))
-                            }
-                            Some(a) if a.starts_with("HS") => problems.push((
-                                format!("`alg` is `{a}`, a symmetric algorithm (a proof needs an asymmetric key)"),
-                                Category::SignatureKey,
-                            )),
-                            _ => {}
-                        }
-                        match d.header.get("jwk") {
-                            None => problems
-                                .push(("the header has no `jwk`".into(), Category::SignatureKey)),
-                            Some(k) if !k.is_object() => problems.push((
-                                "`jwk` is not a JSON object".into(),
-                                Category::SignatureKey,
-                            )),
-                            Some(k) => {
-                                let private = crate::rules::jwt::private_members(k);
-                                if !private.is_empty() {
-                                    problems.push((
-                                        format!(
-                                            "`jwk` carries private members {} (the private key was sent; replace the key)",
-                                            private.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", ")
-                                        ),
-                                        Category::SignatureKey,
-                                    ));
-                                }
-                            }
-                        }
-                    }
+                    Some(d) => problems.extend(header_problems(d)),
                 }
             }
             if problems.is_empty() {

@@ -75,17 +75,20 @@ impl Rule for Dpop010 {
                 ),
                 (None, None) => continue,
             };
-            let mut rep = cx
-                .report(
-                    e.index,
-                    format!(
-                        "the access token sent to `{}` with `Authorization: Bearer` is DPoP-bound: {why}{}",
-                        e.request.endpoint(),
-                        if e.request.headers.contains("dpop") { "" } else { "; no `DPoP` proof was sent" }
-                    ),
-                )
-                .strength(strength)
-                .secret(e.index, "request.headers.authorization", token.to_string());
+            let message = format!(
+                "the access token sent to `{}` with `Authorization: Bearer` is DPoP-bound: {why}{}",
+                e.request.endpoint(),
+                if e.request.headers.contains("dpop") {
+                    ""
+                } else {
+                    "; no `DPoP` proof was sent"
+                }
+            );
+            let mut rep = cx.report(e.index, message).strength(strength).secret(
+                e.index,
+                "request.headers.authorization",
+                token.to_string(),
+            );
             if let Some(t) = issued {
                 rep = rep.text(t.index, "response.body.token_type", "DPoP");
             }

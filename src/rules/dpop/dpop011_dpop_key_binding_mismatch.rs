@@ -131,14 +131,12 @@ impl Rule for Dpop011 {
             if want == tp {
                 continue;
             }
+            let message = format!(
+                "the DPoP proof sent to `{}` is signed with a key whose thumbprint is `{tp}`, but the token is bound to `{want}` ({source}): the key pair was regenerated or not persisted",
+                e.request.endpoint()
+            );
             let mut rep = cx
-                .report(
-                    e.index,
-                    format!(
-                        "the DPoP proof sent to `{}` is signed with a key whose thumbprint is `{tp}`, but the token is bound to `{want}` ({source}): the key pair was regenerated or not persisted",
-                        e.request.endpoint()
-                    ),
-                )
+                .report(e.index, message)
                 .strength(strength)
                 .text(e.index, "dpop.header.jwk#thumbprint", tp.clone())
                 .text(at, "binding.jkt", want.clone())

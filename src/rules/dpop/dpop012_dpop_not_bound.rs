@@ -61,23 +61,25 @@ impl Rule for Dpop012 {
                 })
             });
             let anchor = later.map(|x| x.index).unwrap_or(e.index);
-            let mut rep = cx
-                .report(
-                    anchor,
-                    format!(
-                        "the token request to `{}` sent a DPoP proof but the server returned `token_type: {tt}`: the token is not bound{}",
-                        e.request.endpoint(),
-                        later
-                            .map(|x| format!(
-                                "; exchange {} then presented it {}",
-                                x.number(),
-                                x.request.authorization().map(|(s, _)| format!("with the `{s}` scheme")).unwrap_or_default()
-                            ))
+            let message = format!(
+                "the token request to `{}` sent a DPoP proof but the server returned `token_type: {tt}`: the token is not bound{}",
+                e.request.endpoint(),
+                later
+                    .map(|x| format!(
+                        "; exchange {} then presented it {}",
+                        x.number(),
+                        x.request
+                            .authorization()
+                            .map(|(s, _)| format!("with the `{s}` scheme"))
                             .unwrap_or_default()
-                    ),
-                )
-                .strength(Strength::Direct)
-                .text(e.index, "response.body.token_type", tt);
+                    ))
+                    .unwrap_or_default()
+            );
+            let mut rep = cx.report(anchor, message).strength(Strength::Direct).text(
+                e.index,
+                "response.body.token_type",
+                tt,
+            );
             if let Some(t) = at {
                 rep = rep.secret(e.index, "response.body.access_token", t.to_string());
             }

@@ -79,25 +79,23 @@ impl Rule for Exp002 {
                         .map(|v| (c, v))
                 });
                 let Some((claim, v)) = hit else { continue };
-                cx.report(
-                    e.index,
-                    format!(
-                        "{what}'s `{claim}` ({}) is {} after the server's time for this request ({}): it is not valid yet for this server",
-                        at(v),
-                        human_duration(v.saturating_sub(now)),
-                        at(now)
-                    ),
-                )
-.confirmed_if(alias_signal(&ex[e.index], &["invalid_token"]))
-                .strength(Strength::Recomputed)
-                .secret(e.index, at_, t)
-                .text(e.index, format!("{at_}.{claim}"), v.to_string())
-                .text(
-                    e.index,
-                    "response.headers.date",
-                    date_header(e).unwrap_or("(none)"),
-                )
-                .emit();
+                let message = format!(
+                    "{what}'s `{claim}` ({}) is {} after the server's time for this request ({}): it is not valid yet for this server",
+                    at(v),
+                    human_duration(v.saturating_sub(now)),
+                    at(now)
+                );
+                cx.report(e.index, message)
+                    .confirmed_if(alias_signal(&ex[e.index], &["invalid_token"]))
+                    .strength(Strength::Recomputed)
+                    .secret(e.index, at_, t)
+                    .text(e.index, format!("{at_}.{claim}"), v.to_string())
+                    .text(
+                        e.index,
+                        "response.headers.date",
+                        date_header(e).unwrap_or("(none)"),
+                    )
+                    .emit();
                 break;
             }
         }

@@ -75,16 +75,14 @@ impl Rule for Exp004 {
             } else {
                 "longer than the one-minute code lifetime several servers use"
             };
+            let message = format!(
+                "the code was redeemed {} after the authorization response delivered it (exchange #{}), {limit}",
+                human_duration(gap),
+                a.exchange + 1
+            );
             let mut rep = cx
-                .report(
-                    e.index,
-                    format!(
-                        "the code was redeemed {} after the authorization response delivered it (exchange #{}), {limit}",
-                        human_duration(gap),
-                        a.exchange + 1
-                    ),
-                )
-.confirmed_if(alias_signal(&ex[e.index], &["invalid_grant"]))
+                .report(e.index, message)
+                .confirmed_if(alias_signal(&ex[e.index], &["invalid_grant"]))
                 .strength(strength)
                 .text(
                     a.exchange,

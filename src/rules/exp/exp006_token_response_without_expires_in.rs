@@ -54,13 +54,11 @@ impl Rule for Exp006 {
             if jwt::decode(at_).is_ok_and(|d| d.claim_time("exp").is_some()) {
                 continue;
             }
-            cx.report(
-                e.index,
-                "the token response has an `access_token` without `expires_in`, and the token is not a JWT with `exp`: the client cannot tell when it expires",
-            )
-            .strength(Strength::Direct)
-            .text(e.index, "response.body.expires_in", "(absent)")
-            .emit();
+            let message = "the token response has an `access_token` without `expires_in`, and the token is not a JWT with `exp`: the client cannot tell when it expires";
+            cx.report(e.index, message)
+                .strength(Strength::Direct)
+                .text(e.index, "response.body.expires_in", "(absent)")
+                .emit();
         }
     }
 }

@@ -121,19 +121,17 @@ impl Rule for Exp007 {
                 (None, Some((m, _))) => m,
                 (None, None) => continue,
             };
-            cx.report(
-                e.index,
-                format!(
-                    "this call presents the access token from exchange #{}, although exchange #{} had already issued a newer one for the same grant; {why}",
-                    x.number(),
-                    y.number()
-                ),
-            )
-.confirmed_if(alias_signal(&ex[e.index], &["invalid_token"]))
-            .strength(Strength::Recomputed)
-            .secret(e.index, "request.headers.authorization", a)
-            .text(y.index, "response.body.access_token", "(a newer token)")
-            .emit();
+            let message = format!(
+                "this call presents the access token from exchange #{}, although exchange #{} had already issued a newer one for the same grant; {why}",
+                x.number(),
+                y.number()
+            );
+            cx.report(e.index, message)
+                .confirmed_if(alias_signal(&ex[e.index], &["invalid_token"]))
+                .strength(Strength::Recomputed)
+                .secret(e.index, "request.headers.authorization", a)
+                .text(y.index, "response.body.access_token", "(a newer token)")
+                .emit();
         }
     }
 }

@@ -90,18 +90,16 @@ impl Rule for Exp008 {
             let on = anchor
                 .map(|a| format!(" for the call in exchange #{}", a.number()))
                 .unwrap_or_default();
-            cx.report(
-                anchor_ix,
-                format!(
-                    "the introspection endpoint (exchange #{}) reports the token inactive (`active: false`){on}{why}",
-                    i.number()
-                ),
-            )
-.confirmed_if(alias_signal(&ex[anchor_ix], &["invalid_token"]))
-            .strength(Strength::Direct)
-            .secret(i.index, "request.body.token", t)
-            .text(i.index, "response.body.active", "false")
-            .emit();
+            let message = format!(
+                "the introspection endpoint (exchange #{}) reports the token inactive (`active: false`){on}{why}",
+                i.number()
+            );
+            cx.report(anchor_ix, message)
+                .confirmed_if(alias_signal(&ex[anchor_ix], &["invalid_token"]))
+                .strength(Strength::Direct)
+                .secret(i.index, "request.body.token", t)
+                .text(i.index, "response.body.active", "false")
+                .emit();
         }
     }
 }

@@ -72,20 +72,18 @@ impl Rule for Exp009 {
                 let says_request = ex
                     .get(anchor)
                     .is_some_and(|x| signal_is(x, &["invalid_request"]));
-                cx.report(
-                    anchor,
-                    format!(
-                        "the `request_uri` pushed in exchange #{} (`expires_in` {life}) was used {} later, {} after it expired",
-                        p.number(),
-                        human_duration(gap),
-                        human_duration(gap.saturating_sub(life))
-                    ),
-                )
-                .strength(Strength::Recomputed)
-                .confirmed_if(says_request)
-                .text(p.index, "response.body.expires_in", life.to_string())
-                .text(az.index, "request.query.request_uri", uri)
-                .emit();
+                let message = format!(
+                    "the `request_uri` pushed in exchange #{} (`expires_in` {life}) was used {} later, {} after it expired",
+                    p.number(),
+                    human_duration(gap),
+                    human_duration(gap.saturating_sub(life))
+                );
+                cx.report(anchor, message)
+                    .strength(Strength::Recomputed)
+                    .confirmed_if(says_request)
+                    .text(p.index, "response.body.expires_in", life.to_string())
+                    .text(az.index, "request.query.request_uri", uri)
+                    .emit();
             }
         }
     }

@@ -101,15 +101,16 @@ impl Rule for Grant001 {
                     if !about_it {
                         continue;
                     }
+                    let message = format!(
+                        "the token request has no `grant_type` parameter (body parameters: {})",
+                        param_names(&e.request.form)
+                    );
                     let mut rep = cx
-                        .report(
-                            e.index,
-                            format!(
-                                "the token request has no `grant_type` parameter (body parameters: {})",
-                                param_names(&e.request.form)
-                            ),
-                        )
-.confirmed_if(alias_signal(&ex[e.index], &["unsupported_grant_type", "invalid_request"]))
+                        .report(e.index, message)
+                        .confirmed_if(alias_signal(
+                            &ex[e.index],
+                            &["unsupported_grant_type", "invalid_request"],
+                        ))
                         .category(Category::Parameters)
                         .strength(Strength::Direct)
                         .text(e.index, "request.body.grant_type", "(absent)");

@@ -92,20 +92,22 @@ impl Rule for Grant003 {
                 .as_ref()
                 .map(|x| format!("`{}`", x.code))
                 .unwrap_or_else(|| format!("{}", j.status().unwrap_or(0)));
+            let message = format!(
+                "the same authorization code was already sent in exchange #{} ({}); this redemption{gap} got {got}{why}",
+                i.number(),
+                outcome(i)
+            );
             let mut rep = cx
-                .report(
-                    j.index,
-                    format!(
-                        "the same authorization code was already sent in exchange #{} ({}); this redemption{gap} got {got}{why}",
-                        i.number(),
-                        outcome(i)
-                    ),
-                )
-.confirmed_if(alias_signal(&ex[j.index], &["invalid_grant"]))
+                .report(j.index, message)
+                .confirmed_if(alias_signal(&ex[j.index], &["invalid_grant"]))
                 .strength(Strength::Recomputed)
                 .secret(i.index, "request.body.code", code.clone())
                 .secret(j.index, "request.body.code", code)
-                .text(i.index, "response.status", i.status().map(|s| s.to_string()).unwrap_or_default());
+                .text(
+                    i.index,
+                    "response.status",
+                    i.status().map(|s| s.to_string()).unwrap_or_default(),
+                );
             if let Some(x) = &err {
                 rep = rep.text(j.index, x.at, x.code.clone());
             }

@@ -60,34 +60,34 @@ impl Rule for Grant004 {
             };
             match tok_rd {
                 None => {
-                    cx.report(
-                        e.index,
-                        format!(
-                            "the authorization request (exchange #{}) sent `redirect_uri` `{az_rd}` but the token request omits it",
-                            az.number()
-                        ),
-                    )
-.confirmed_if(alias_signal(&ex[e.index], &["invalid_grant"]))
-                    .strength(if link == Link::Code { Strength::Direct } else { Strength::Heuristic })
-                    .text(az.index, "request.query.redirect_uri", az_rd)
-                    .text(e.index, "request.body.redirect_uri", "(absent)")
-                    .emit();
+                    let message = format!(
+                        "the authorization request (exchange #{}) sent `redirect_uri` `{az_rd}` but the token request omits it",
+                        az.number()
+                    );
+                    cx.report(e.index, message)
+                        .confirmed_if(alias_signal(&ex[e.index], &["invalid_grant"]))
+                        .strength(if link == Link::Code {
+                            Strength::Direct
+                        } else {
+                            Strength::Heuristic
+                        })
+                        .text(az.index, "request.query.redirect_uri", az_rd)
+                        .text(e.index, "request.body.redirect_uri", "(absent)")
+                        .emit();
                 }
                 Some(t) if t != az_rd => {
                     let (how, cat) = describe_uri_diff(&az_rd, &t);
-                    cx.report(
-                        e.index,
-                        format!(
-                            "the token request sends `redirect_uri` `{t}` but the authorization request (exchange #{}) used `{az_rd}`: {how}",
-                            az.number()
-                        ),
-                    )
-.confirmed_if(alias_signal(&ex[e.index], &["invalid_grant"]))
-                    .category(cat)
-                    .strength(base)
-                    .text(az.index, "request.query.redirect_uri", az_rd)
-                    .text(e.index, "request.body.redirect_uri", t)
-                    .emit();
+                    let message = format!(
+                        "the token request sends `redirect_uri` `{t}` but the authorization request (exchange #{}) used `{az_rd}`: {how}",
+                        az.number()
+                    );
+                    cx.report(e.index, message)
+                        .confirmed_if(alias_signal(&ex[e.index], &["invalid_grant"]))
+                        .category(cat)
+                        .strength(base)
+                        .text(az.index, "request.query.redirect_uri", az_rd)
+                        .text(e.index, "request.body.redirect_uri", t)
+                        .emit();
                 }
                 Some(_) => {}
             }

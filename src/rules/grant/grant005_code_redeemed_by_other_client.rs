@@ -57,18 +57,16 @@ impl Rule for Grant005 {
             if who == az_client || raw_basic.as_deref() == Some(az_client.as_str()) {
                 continue;
             }
-            cx.report(
-                e.index,
-                format!(
-                    "the code was issued to client `{az_client}` (authorization request, exchange #{}) but the token request authenticates as `{who}`",
-                    az.number()
-                ),
-            )
-.confirmed_if(alias_signal(&ex[e.index], &["invalid_grant"]))
-            .strength(Strength::Recomputed)
-            .text(az.index, "request.query.client_id", az_client)
-            .text(e.index, at, who)
-            .emit();
+            let message = format!(
+                "the code was issued to client `{az_client}` (authorization request, exchange #{}) but the token request authenticates as `{who}`",
+                az.number()
+            );
+            cx.report(e.index, message)
+                .confirmed_if(alias_signal(&ex[e.index], &["invalid_grant"]))
+                .strength(Strength::Recomputed)
+                .text(az.index, "request.query.client_id", az_client)
+                .text(e.index, at, who)
+                .emit();
         }
     }
 }

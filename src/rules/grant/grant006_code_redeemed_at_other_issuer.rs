@@ -124,19 +124,21 @@ impl Rule for Grant006 {
                     .and_then(|(_, d)| d.get("issuer").and_then(Value::as_str))
                     .map(|i| format!(" (the token endpoint of issuer `{i}`)"))
                     .unwrap_or_default();
-                cx.report(
-                    e.index,
-                    format!(
-                        "the code came from issuer `{issuer}` (authorization request, exchange #{}) whose `token_endpoint` is `{te}`, but it was redeemed at `{tok_url}`{other}",
-                        az.number()
-                    ),
-                )
-.confirmed_if(alias_signal(&ex[e.index], &["invalid_grant"]))
-                .strength(if link == Link::Code { Strength::Recomputed } else { Strength::Direct })
-                .text(az.index, "request.url", az_url.clone())
-                .text(*mi, "response.body.token_endpoint", te)
-                .text(e.index, "request.url", tok_url.clone())
-                .emit();
+                let message = format!(
+                    "the code came from issuer `{issuer}` (authorization request, exchange #{}) whose `token_endpoint` is `{te}`, but it was redeemed at `{tok_url}`{other}",
+                    az.number()
+                );
+                cx.report(e.index, message)
+                    .confirmed_if(alias_signal(&ex[e.index], &["invalid_grant"]))
+                    .strength(if link == Link::Code {
+                        Strength::Recomputed
+                    } else {
+                        Strength::Direct
+                    })
+                    .text(az.index, "request.url", az_url.clone())
+                    .text(*mi, "response.body.token_endpoint", te)
+                    .text(e.index, "request.url", tok_url.clone())
+                    .emit();
                 continue;
             }
             let (Some(a), Some(t)) = (az.request.parsed.as_ref(), e.request.parsed.as_ref()) else {
@@ -151,18 +153,20 @@ impl Rule for Grant006 {
             if ta.eq_ignore_ascii_case(&tt) {
                 continue;
             }
-            cx.report(
-                e.index,
-                format!(
-                    "the code came from {what} `{ta}` (authorization request, exchange #{}) but was redeemed at {what} `{tt}` (`{tok_url}`)",
-                    az.number()
-                ),
-            )
-.confirmed_if(alias_signal(&ex[e.index], &["invalid_grant"]))
-            .strength(if link == Link::Code { Strength::Direct } else { Strength::Heuristic })
-            .text(az.index, "request.url", az_url)
-            .text(e.index, "request.url", tok_url)
-            .emit();
+            let message = format!(
+                "the code came from {what} `{ta}` (authorization request, exchange #{}) but was redeemed at {what} `{tt}` (`{tok_url}`)",
+                az.number()
+            );
+            cx.report(e.index, message)
+                .confirmed_if(alias_signal(&ex[e.index], &["invalid_grant"]))
+                .strength(if link == Link::Code {
+                    Strength::Direct
+                } else {
+                    Strength::Heuristic
+                })
+                .text(az.index, "request.url", az_url)
+                .text(e.index, "request.url", tok_url)
+                .emit();
         }
     }
 }

@@ -69,30 +69,26 @@ impl Rule for Grant007 {
             match found {
                 Some((a, delivered, (how, cat))) => {
                     let at = a.at("code");
-                    cx.report(
-                        e.index,
-                        format!(
-                            "the code in the token request is not the one the authorization response (exchange #{}) delivered: {how}",
-                            a.exchange + 1
-                        ),
-                    )
-.confirmed_if(alias_signal(&ex[e.index], &["invalid_grant"]))
-                    .category(cat)
-                    .strength(Strength::Recomputed)
-                    .secret(a.exchange, at, delivered)
-                    .secret(e.index, "request.body.code", sent)
-                    .emit();
+                    let message = format!(
+                        "the code in the token request is not the one the authorization response (exchange #{}) delivered: {how}",
+                        a.exchange + 1
+                    );
+                    cx.report(e.index, message)
+                        .confirmed_if(alias_signal(&ex[e.index], &["invalid_grant"]))
+                        .category(cat)
+                        .strength(Strength::Recomputed)
+                        .secret(a.exchange, at, delivered)
+                        .secret(e.index, "request.body.code", sent)
+                        .emit();
                 }
                 None if has_percent_escape(&sent) => {
-                    cx.report(
-                        e.index,
-                        "the code in the token request still contains `%XX` escapes after form decoding: it was most likely URL-encoded twice",
-                    )
-.confirmed_if(alias_signal(&ex[e.index], &["invalid_grant"]))
-                    .category(Category::ContentTypeEncoding)
-                    .strength(Strength::Heuristic)
-                    .secret(e.index, "request.body.code", sent)
-                    .emit();
+                    let message = "the code in the token request still contains `%XX` escapes after form decoding: it was most likely URL-encoded twice";
+                    cx.report(e.index, message)
+                        .confirmed_if(alias_signal(&ex[e.index], &["invalid_grant"]))
+                        .category(Category::ContentTypeEncoding)
+                        .strength(Strength::Heuristic)
+                        .secret(e.index, "request.body.code", sent)
+                        .emit();
                 }
                 None => {}
             }

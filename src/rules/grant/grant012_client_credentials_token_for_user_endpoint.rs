@@ -62,19 +62,17 @@ impl Rule for Grant012 {
                 if x.grant_type().as_deref() != Some("client_credentials") {
                     continue;
                 }
-                cx.report(
-                    e.index,
-                    format!(
-                        "the UserInfo request presents a token issued by `client_credentials` (exchange #{}): it has no user",
-                        x.number()
-                    ),
-                )
-                .severity(Severity::Error)
-                .strength(Strength::Recomputed)
-                .confirmed_if(matches!(e.status(), Some(401 | 403)))
-                .secret(e.index, "request.headers.authorization", t)
-                .text(x.index, "request.body.grant_type", "client_credentials")
-                .emit();
+                let message = format!(
+                    "the UserInfo request presents a token issued by `client_credentials` (exchange #{}): it has no user",
+                    x.number()
+                );
+                cx.report(e.index, message)
+                    .severity(Severity::Error)
+                    .strength(Strength::Recomputed)
+                    .confirmed_if(matches!(e.status(), Some(401 | 403)))
+                    .secret(e.index, "request.headers.authorization", t)
+                    .text(x.index, "request.body.grant_type", "client_credentials")
+                    .emit();
                 continue;
             }
             if !e.is_refresh() {
@@ -114,20 +112,22 @@ impl Rule for Grant012 {
             {
                 continue;
             }
-            cx.report(
-                e.index,
-                format!(
-                    "client `{}` refreshes, but the capture shows it only obtaining `client_credentials` tokens (exchange #{}), which come without a refresh token",
-                    client.unwrap_or_default(),
-                    mine[0].number()
-                ),
-            )
-            .category(Category::GrantType)
-            .severity(Severity::Error)
-            .strength(Strength::Heuristic)
-            .text(mine[0].index, "request.body.grant_type", "client_credentials")
-            .text(e.index, "request.body.grant_type", "refresh_token")
-            .emit();
+            let message = format!(
+                "client `{}` refreshes, but the capture shows it only obtaining `client_credentials` tokens (exchange #{}), which come without a refresh token",
+                client.unwrap_or_default(),
+                mine[0].number()
+            );
+            cx.report(e.index, message)
+                .category(Category::GrantType)
+                .severity(Severity::Error)
+                .strength(Strength::Heuristic)
+                .text(
+                    mine[0].index,
+                    "request.body.grant_type",
+                    "client_credentials",
+                )
+                .text(e.index, "request.body.grant_type", "refresh_token")
+                .emit();
         }
     }
 }

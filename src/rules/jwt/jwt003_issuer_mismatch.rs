@@ -134,14 +134,12 @@ impl Rule for Jwt003 {
                 .unwrap_or(anchor);
             let first = g.first();
             let confirmed = is_failure(a) && server_says(a, &["invalid_token"], &["iss", "issuer"]);
+            let message = format!(
+                "the {} has `iss: {iss}` but the discovery document says `issuer: {expected}`: {diff}",
+                role.name()
+            );
             let mut rep = cx
-                .report(
-                    anchor,
-                    format!(
-                        "the {} has `iss: {iss}` but the discovery document says `issuer: {expected}`: {diff}",
-                        role.name()
-                    ),
-                )
+                .report(anchor, message)
                 .strength(if diff == "different issuer" {
                     Strength::Direct
                 } else {

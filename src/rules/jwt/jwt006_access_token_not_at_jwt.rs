@@ -60,22 +60,21 @@ impl Rule for Jwt006 {
                 if !server_says(e, &[], &["typ", "at+jwt", "9068", "token type"]) {
                     continue;
                 }
-                cx.report(
-                    e.index,
-                    format!(
-                        "the access token sent to `{}` has {} and the server enforces RFC 9068 `typ: at+jwt`",
-                        e.request.endpoint(),
-                        typ.map(|t| format!("`typ: {t}`")).unwrap_or_else(|| "no `typ`".to_string())
-                    ),
-                )
-                // The server's answer shows the type check broke this call: an error, not the
-                // catalogue's "may break at strict servers" warning.
-                .severity(Severity::Error)
-                .strength(Strength::Direct)
-                .confirmed()
-                .text(e.index, "jwt.header", header_text(d))
-                .secret(e.index, p.at.clone(), g.value)
-                .emit();
+                let message = format!(
+                    "the access token sent to `{}` has {} and the server enforces RFC 9068 `typ: at+jwt`",
+                    e.request.endpoint(),
+                    typ.map(|t| format!("`typ: {t}`"))
+                        .unwrap_or_else(|| "no `typ`".to_string())
+                );
+                cx.report(e.index, message)
+                    // The server's answer shows the type check broke this call: an error, not the
+                    // catalogue's "may break at strict servers" warning.
+                    .severity(Severity::Error)
+                    .strength(Strength::Direct)
+                    .confirmed()
+                    .text(e.index, "jwt.header", header_text(d))
+                    .secret(e.index, p.at.clone(), g.value)
+                    .emit();
             }
         }
     }

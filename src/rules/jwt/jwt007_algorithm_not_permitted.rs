@@ -60,18 +60,23 @@ impl Rule for Jwt007 {
             }
             let a = &cx.exchanges[anchor];
             let confirmed = is_failure(a) && server_says(a, &[], &["alg"]);
+            let message = format!(
+                "the ID token from `{}` is signed with `{alg}` but the issuer advertises only {}",
+                t.request.endpoint(),
+                list.iter()
+                    .map(|a| format!("`{a}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
             let mut rep = cx
-                .report(
-                    anchor,
-                    format!(
-                        "the ID token from `{}` is signed with `{alg}` but the issuer advertises only {}",
-                        t.request.endpoint(),
-                        list.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(", ")
-                    ),
-                )
+                .report(anchor, message)
                 .strength(Strength::Direct)
                 .text(t.index, "jwt.header.alg", alg)
-                .text(anchor, "metadata.id_token_signing_alg_values_supported", list.join(", "))
+                .text(
+                    anchor,
+                    "metadata.id_token_signing_alg_values_supported",
+                    list.join(", "),
+                )
                 .secret(t.index, "response.body.id_token", v);
             if confirmed {
                 rep = rep.confirmed();
@@ -138,14 +143,12 @@ impl Rule for Jwt007 {
                     &["invalid_token"],
                     &["alg", "signature", "no matching key"],
                 );
+            let message = format!(
+                "the access token is signed with `{alg}` (a shared secret) but `{iss}` publishes only asymmetric {}",
+                if only_asym_keys { "keys" } else { "algorithms" }
+            );
             let mut rep = cx
-                .report(
-                    anchor,
-                    format!(
-                        "the access token is signed with `{alg}` (a shared secret) but `{iss}` publishes only asymmetric {}",
-                        if only_asym_keys { "keys" } else { "algorithms" }
-                    ),
-                )
+                .report(anchor, message)
                 .strength(Strength::Direct)
                 .text(first.exchange, "jwt.header.alg", alg)
                 .secret(first.exchange, first.at.clone(), g.value);

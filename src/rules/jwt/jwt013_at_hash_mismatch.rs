@@ -96,21 +96,26 @@ impl Rule for Jwt013 {
                 .get(claim)
                 .and_then(|v| v.iter().copied().find(|&i| i != t.index));
             let confirmed = is_failure(a) && server_says(a, &[], &["at_hash"]);
-            let mut rep = cx
-                .report(
-                    anchor,
-                    format!(
-                        "the ID token's `at_hash` does not match the access token of the same response (exchange {}){}",
-                        t.number(),
-                        match other {
-                            Some(o) => format!("; it matches the access token of exchange {}: tokens of two responses were mixed", o + 1),
-                            None => ": the access token was replaced or altered".to_string(),
-                        }
+            let message = format!(
+                "the ID token's `at_hash` does not match the access token of the same response (exchange {}){}",
+                t.number(),
+                match other {
+                    Some(o) => format!(
+                        "; it matches the access token of exchange {}: tokens of two responses were mixed",
+                        o + 1
                     ),
-                )
+                    None => ": the access token was replaced or altered".to_string(),
+                }
+            );
+            let mut rep = cx
+                .report(anchor, message)
                 .strength(Strength::Recomputed)
                 .text(t.index, "jwt.claims.at_hash", claim)
-                .text(t.index, "recomputed.at_hash", jose::left_half_hash(alg, at).unwrap_or_default())
+                .text(
+                    t.index,
+                    "recomputed.at_hash",
+                    jose::left_half_hash(alg, at).unwrap_or_default(),
+                )
                 .secret(t.index, "response.body.access_token", at.to_string())
                 .secret(t.index, "response.body.id_token", v);
             if confirmed {
@@ -134,16 +139,18 @@ impl Rule for Jwt013 {
                     continue;
                 }
                 let anchor = callback_of_authz(cx, a.exchange).unwrap_or(a.exchange);
-                cx.report(
-                    anchor,
-                    format!(
-                        "the front-channel ID token's `{claim_name}` does not match the `{field}` of the same authorization response"
-                    ),
-                )
-                .strength(Strength::Recomputed)
-                .text(a.exchange, format!("jwt.claims.{claim_name}"), claim)
-                .secret(a.exchange, format!("authorization_response.{field}"), value.to_string())
-                .emit();
+                let message = format!(
+                    "the front-channel ID token's `{claim_name}` does not match the `{field}` of the same authorization response"
+                );
+                cx.report(anchor, message)
+                    .strength(Strength::Recomputed)
+                    .text(a.exchange, format!("jwt.claims.{claim_name}"), claim)
+                    .secret(
+                        a.exchange,
+                        format!("authorization_response.{field}"),
+                        value.to_string(),
+                    )
+                    .emit();
             }
         }
     }

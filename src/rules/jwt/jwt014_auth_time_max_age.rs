@@ -77,18 +77,20 @@ impl Rule for Jwt014 {
             let a = &cx.exchanges[anchor];
             let confirmed =
                 is_failure(a) && server_says(a, &[], &["auth_time", "max_age", "authentication"]);
+            let message = format!(
+                "the authorization request (exchange {}) asked for `max_age={max_age}` but {why}",
+                az.number()
+            );
             let mut rep = cx
-                .report(
-                    anchor,
-                    format!(
-                        "the authorization request (exchange {}) asked for `max_age={max_age}` but {why}",
-                        az.number()
-                    ),
-                )
+                .report(anchor, message)
                 .category(category)
                 .strength(Strength::Recomputed)
                 .text(az.index, "request.query.max_age", max_age.to_string())
-                .text(t.index, "jwt.claims", claims_text(&d, &["auth_time", "iat"]))
+                .text(
+                    t.index,
+                    "jwt.claims",
+                    claims_text(&d, &["auth_time", "iat"]),
+                )
                 .secret(t.index, "response.body.id_token", v);
             if confirmed {
                 rep = rep.confirmed();

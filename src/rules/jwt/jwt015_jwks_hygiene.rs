@@ -60,19 +60,25 @@ impl Rule for Jwt015 {
                 if private.is_empty() {
                     continue;
                 }
-                cx.report(
-                    set.exchange,
-                    format!(
-                        "the key set at `{}` publishes private key material: key {} has {}; anyone can sign tokens with it",
-                        set.url,
-                        name(k, i),
-                        private.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", ")
-                    ),
-                )
-                .severity(Severity::Error)
-                .strength(Strength::Direct)
-                .text(set.exchange, format!("response.body.keys[{i}]"), format!("private members: {}", private.join(", ")))
-                .emit();
+                let message = format!(
+                    "the key set at `{}` publishes private key material: key {} has {}; anyone can sign tokens with it",
+                    set.url,
+                    name(k, i),
+                    private
+                        .iter()
+                        .map(|m| format!("`{m}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+                cx.report(set.exchange, message)
+                    .severity(Severity::Error)
+                    .strength(Strength::Direct)
+                    .text(
+                        set.exchange,
+                        format!("response.body.keys[{i}]"),
+                        format!("private members: {}", private.join(", ")),
+                    )
+                    .emit();
             }
             // Signing keys without kid.
             let signing: Vec<&Value> = set
@@ -82,17 +88,19 @@ impl Rule for Jwt015 {
                 .collect();
             let without_kid = signing.iter().filter(|k| k.get("kid").is_none()).count();
             if signing.len() >= 2 && without_kid > 0 {
-                cx.report(
-                    set.exchange,
-                    format!(
-                        "the key set at `{}` has {} signing keys and {without_kid} of them have no `kid`: validators cannot pick the key",
-                        set.url,
-                        signing.len()
-                    ),
-                )
-                .strength(Strength::Direct)
-                .text(set.exchange, "response.body.keys", format!("{} keys, {without_kid} without kid", set.keys.len()))
-                .emit();
+                let message = format!(
+                    "the key set at `{}` has {} signing keys and {without_kid} of them have no `kid`: validators cannot pick the key",
+                    set.url,
+                    signing.len()
+                );
+                cx.report(set.exchange, message)
+                    .strength(Strength::Direct)
+                    .text(
+                        set.exchange,
+                        "response.body.keys",
+                        format!("{} keys, {without_kid} without kid", set.keys.len()),
+                    )
+                    .emit();
             }
             // Duplicate kid with different material.
             let mut reported: Vec<&str> = Vec::new();
@@ -110,16 +118,14 @@ impl Rule for Jwt015 {
                 });
                 if dup {
                     reported.push(kid);
-                    cx.report(
-                        set.exchange,
-                        format!(
-                            "the key set at `{}` has different keys sharing `kid: {kid}`: validators that cache by `kid` use the wrong key",
-                            set.url
-                        ),
-                    )
-                    .strength(Strength::Direct)
-                    .text(set.exchange, "response.body.keys[].kid", kid)
-                    .emit();
+                    let message = format!(
+                        "the key set at `{}` has different keys sharing `kid: {kid}`: validators that cache by `kid` use the wrong key",
+                        set.url
+                    );
+                    cx.report(set.exchange, message)
+                        .strength(Strength::Direct)
+                        .text(set.exchange, "response.body.keys[].kid", kid)
+                        .emit();
                 }
             }
             // A token names an encryption key.
@@ -138,18 +144,16 @@ impl Rule for Jwt015 {
                     continue;
                 };
                 let first = g.first();
-                cx.report(
-                    set.exchange,
-                    format!(
-                        "a signed {} names `kid: {kid}`, which the key set at `{}` marks `use: enc`",
-                        g.role().name(),
-                        set.url
-                    ),
-                )
-                .strength(Strength::Direct)
-                .text(set.exchange, "response.body.keys[].use", "enc")
-                .secret(first.exchange, first.at.clone(), g.value)
-                .emit();
+                let message = format!(
+                    "a signed {} names `kid: {kid}`, which the key set at `{}` marks `use: enc`",
+                    g.role().name(),
+                    set.url
+                );
+                cx.report(set.exchange, message)
+                    .strength(Strength::Direct)
+                    .text(set.exchange, "response.body.keys[].use", "enc")
+                    .secret(first.exchange, first.at.clone(), g.value)
+                    .emit();
             }
         }
         // Header `jwk` of proofs and assertions.
@@ -169,19 +173,25 @@ impl Rule for Jwt015 {
                 continue;
             }
             let first = g.first();
-            cx.report(
-                first.exchange,
-                format!(
-                    "the {} header's `jwk` carries private key members {}: the private key was sent over the wire",
-                    g.role().name(),
-                    private.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", ")
-                ),
-            )
-            .severity(Severity::Error)
-            .strength(Strength::Direct)
-            .text(first.exchange, "jwt.header.jwk", format!("private members: {}", private.join(", ")))
-            .secret(first.exchange, first.at.clone(), g.value)
-            .emit();
+            let message = format!(
+                "the {} header's `jwk` carries private key members {}: the private key was sent over the wire",
+                g.role().name(),
+                private
+                    .iter()
+                    .map(|m| format!("`{m}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            cx.report(first.exchange, message)
+                .severity(Severity::Error)
+                .strength(Strength::Direct)
+                .text(
+                    first.exchange,
+                    "jwt.header.jwk",
+                    format!("private members: {}", private.join(", ")),
+                )
+                .secret(first.exchange, first.at.clone(), g.value)
+                .emit();
         }
     }
 }

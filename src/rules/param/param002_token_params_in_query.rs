@@ -81,20 +81,18 @@ impl Rule for Param002 {
                 continue;
             }
             if req.method == "GET" {
+                let message = format!(
+                    "the {} endpoint was called with `GET`{}; it takes `POST` with a form body{}",
+                    e.kind.as_str(),
+                    if in_query.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" and `{}` in the query", in_query.join("`, `"))
+                    },
+                    outcome(e)
+                );
                 let mut rep = cx
-                    .report(
-                        e.index,
-                        format!(
-                            "the {} endpoint was called with `GET`{}; it takes `POST` with a form body{}",
-                            e.kind.as_str(),
-                            if in_query.is_empty() {
-                                String::new()
-                            } else {
-                                format!(" and `{}` in the query", in_query.join("`, `"))
-                            },
-                            outcome(e)
-                        ),
-                    )
+                    .report(e.index, message)
                     .category(Category::EndpointUrl)
                     .text(e.index, "request.method", "GET");
                 rep = with_server_signal(rep, e);
@@ -105,19 +103,21 @@ impl Rule for Param002 {
                 continue;
             }
             let body_empty = req.body.as_deref().is_none_or(|b| b.trim().is_empty());
-            let mut rep = cx
-                .report(
-                    e.index,
-                    format!(
-                        "`{}` {} in the URL query of the {} POST{}; the server reads parameters from the body{}",
-                        in_query.join("`, `"),
-                        if in_query.len() == 1 { "is" } else { "are" },
-                        e.kind.as_str(),
-                        if body_empty { " and the body is empty" } else { "" },
-                        outcome(e)
-                    ),
-                )
-                .text(e.index, "request.query", in_query.join(", "));
+            let message = format!(
+                "`{}` {} in the URL query of the {} POST{}; the server reads parameters from the body{}",
+                in_query.join("`, `"),
+                if in_query.len() == 1 { "is" } else { "are" },
+                e.kind.as_str(),
+                if body_empty {
+                    " and the body is empty"
+                } else {
+                    ""
+                },
+                outcome(e)
+            );
+            let mut rep =
+                cx.report(e.index, message)
+                    .text(e.index, "request.query", in_query.join(", "));
             for p in &in_query {
                 if is_secret_param(p) {
                     if let Some(v) = req.query.get(p) {

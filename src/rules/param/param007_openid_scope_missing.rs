@@ -148,23 +148,18 @@ impl Rule for Param007 {
                 let a = authorize_anchor(cx, az);
                 (a, Strength::Direct, outcome(&ex[a]))
             };
-            let mut rep = cx
-                .report(
-                    anchor,
-                    format!(
-                        "the authorization request's `scope` `{scope}` lacks `openid` although {why}{tail}"
-                    ),
-                )
-                .strength(strength)
-                .text(
-                    az.index,
-                    if az.kind == Kind::Par {
-                        "request.body.scope"
-                    } else {
-                        "request.query.scope"
-                    },
-                    scope.clone(),
-                );
+            let message = format!(
+                "the authorization request's `scope` `{scope}` lacks `openid` although {why}{tail}"
+            );
+            let mut rep = cx.report(anchor, message).strength(strength).text(
+                az.index,
+                if az.kind == Kind::Par {
+                    "request.body.scope"
+                } else {
+                    "request.query.scope"
+                },
+                scope.clone(),
+            );
             rep = with_server_signal(rep, &ex[anchor]);
             rep.emit();
         }

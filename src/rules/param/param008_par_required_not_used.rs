@@ -52,16 +52,18 @@ impl Rule for Param008 {
                 continue;
             }
             let anchor = authorize_anchor(cx, az);
+            let message = format!(
+                "the discovery document sets `require_pushed_authorization_requests`, but the authorization request sends its parameters in the URL without a `request_uri`{}",
+                outcome(&ex[anchor])
+            );
             let mut rep = cx
-                .report(
-                    anchor,
-                    format!(
-                        "the discovery document sets `require_pushed_authorization_requests`, but the authorization request sends its parameters in the URL without a `request_uri`{}",
-                        outcome(&ex[anchor])
-                    ),
-                )
+                .report(anchor, message)
                 .text(az.index, "request.query.request_uri", "(absent)")
-                .text(az.index, "metadata.require_pushed_authorization_requests", "true");
+                .text(
+                    az.index,
+                    "metadata.require_pushed_authorization_requests",
+                    "true",
+                );
             rep = with_server_signal(rep, &ex[anchor]);
             rep.emit();
         }

@@ -33,7 +33,10 @@ declare_rule! {
         kind: Diag,
         fix: "push once per authorization attempt, then send exactly `client_id` and the fresh `request_uri`",
         references: ["RFC 9126 §2.1", "RFC 9126 §4", "RFC 9101 §5"],
-        explains_errors: [("invalid_request_object", 0), ("invalid_request_uri", 1), ("request_not_supported", 0), ("request_uri_not_supported", 0)],
+        explains_errors: [
+            ("invalid_request_object", 0), ("invalid_request_uri", 1),
+            ("request_not_supported", 0), ("request_uri_not_supported", 0),
+        ],
         explains_statuses: [(AuthorizeRejected, 6)],
     }
 }
@@ -44,15 +47,15 @@ impl Rule for Param009 {
         // A PAR body that itself holds a request_uri.
         for p in ex.iter().filter(|e| e.kind == Kind::Par) {
             if let Some(u) = body_param(&p.request, "request_uri") {
-                let mut rep = cx
-                    .report(
-                        p.index,
-                        format!(
-                            "the pushed authorization request itself contains `request_uri` `{u}`; PAR takes the authorization parameters, not a reference{}",
-                            outcome(p)
-                        ),
-                    )
-                    .text(p.index, "request.body.request_uri", u.clone());
+                let message = format!(
+                    "the pushed authorization request itself contains `request_uri` `{u}`; PAR takes the authorization parameters, not a reference{}",
+                    outcome(p)
+                );
+                let mut rep = cx.report(p.index, message).text(
+                    p.index,
+                    "request.body.request_uri",
+                    u.clone(),
+                );
                 rep = with_server_signal(rep, p);
                 rep.emit();
             }

@@ -34,7 +34,9 @@ declare_rule! {
         kind: Diag,
         fix: "send exactly `Authorization: Bearer <token>` with the raw token string",
         references: ["RFC 6750 §2.1", "RFC 6750 §3.1", "RFC 9110 §11.6.2"],
-        explains_statuses: [(UserinfoUnauthorized, 6), (ResourceUnauthorized, 2), (ResourceBadRequest, 0)],
+        explains_statuses: [
+            (UserinfoUnauthorized, 6), (ResourceUnauthorized, 2), (ResourceBadRequest, 0),
+        ],
         absorbs: ["STAT008", "STAT007"],
     }
 }

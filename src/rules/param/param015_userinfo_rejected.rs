@@ -56,15 +56,13 @@ impl Rule for Param015 {
                 t.kind == Kind::Token
                     && t.response.as_ref().and_then(|r| r.field("id_token")) == Some(token.as_str())
             }) {
+                let message = format!(
+                    "UserInfo was called with the `id_token` of exchange #{} instead of its `access_token`{}",
+                    t.number(),
+                    outcome(e)
+                );
                 let mut rep = cx
-                    .report(
-                        e.index,
-                        format!(
-                            "UserInfo was called with the `id_token` of exchange #{} instead of its `access_token`{}",
-                            t.number(),
-                            outcome(e)
-                        ),
-                    )
+                    .report(e.index, message)
                     .category(Category::AudienceIssuer)
                     .strength(Strength::Recomputed)
                     .secret(e.index, "request.headers.authorization", token.clone());
@@ -90,16 +88,22 @@ impl Rule for Param015 {
                 let requested = az.and_then(|a| a.request.query.get("scope").map(str::to_string));
                 let scope = granted.clone().or(requested.clone());
                 if let Some(s) = scope.filter(|s| !scope_tokens(s).contains(&"openid")) {
+                    let message = format!(
+                        "UserInfo was called with an access token whose scope `{s}` lacks `openid` ({} in exchange #{}){}",
+                        if granted.is_some() {
+                            "granted"
+                        } else {
+                            "requested"
+                        },
+                        if granted.is_some() {
+                            t.number()
+                        } else {
+                            az.map(|a| a.number()).unwrap_or(t.number())
+                        },
+                        outcome(e)
+                    );
                     let mut rep = cx
-                        .report(
-                            e.index,
-                            format!(
-                                "UserInfo was called with an access token whose scope `{s}` lacks `openid` ({} in exchange #{}){}",
-                                if granted.is_some() { "granted" } else { "requested" },
-                                if granted.is_some() { t.number() } else { az.map(|a| a.number()).unwrap_or(t.number()) },
-                                outcome(e)
-                            ),
-                        )
+                        .report(e.index, message)
                         .strength(Strength::Recomputed)
                         .secret(e.index, "request.headers.authorization", token.clone())
                         .text(t.index, "response.body.scope", s.clone());
@@ -133,16 +137,17 @@ impl Rule for Param015 {
             if ours {
                 continue;
             }
+            let message = format!(
+                "UserInfo at `{}` was called with an access token for another audience (`aud` {}){}",
+                e.request.endpoint(),
+                auds.iter()
+                    .map(|a| format!("`{a}`"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                outcome(e)
+            );
             let mut rep = cx
-                .report(
-                    e.index,
-                    format!(
-                        "UserInfo at `{}` was called with an access token for another audience (`aud` {}){}",
-                        e.request.endpoint(),
-                        auds.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(", "),
-                        outcome(e)
-                    ),
-                )
+                .report(e.index, message)
                 .category(Category::AudienceIssuer)
                 .secret(e.index, "request.headers.authorization", token.clone())
                 .text(e.index, "access_token.claims.aud", auds.join(" "));

@@ -87,20 +87,22 @@ impl Rule for Pkce001 {
             } else {
                 format!("the S256 of the verifier is `{computed}`")
             };
-            cx.report(
-                e.index,
-                format!(
-                    "{what}, but the authorization request (exchange #{}) sent `code_challenge` `{ch}`; {cause} (verifier: {})",
-                    az.number(),
-                    shape(&v)
-                ),
-            )
-.confirmed_if(alias_signal(&ex[e.index], &["invalid_grant"]))
-            .strength(if link == Link::Code { Strength::Recomputed } else { Strength::Direct })
-            .secret(e.index, "request.body.code_verifier", v)
-            .text(az.index, "request.query.code_challenge", ch)
-            .text(e.index, "s256(request.body.code_verifier)", computed)
-            .emit();
+            let message = format!(
+                "{what}, but the authorization request (exchange #{}) sent `code_challenge` `{ch}`; {cause} (verifier: {})",
+                az.number(),
+                shape(&v)
+            );
+            cx.report(e.index, message)
+                .confirmed_if(alias_signal(&ex[e.index], &["invalid_grant"]))
+                .strength(if link == Link::Code {
+                    Strength::Recomputed
+                } else {
+                    Strength::Direct
+                })
+                .secret(e.index, "request.body.code_verifier", v)
+                .text(az.index, "request.query.code_challenge", ch)
+                .text(e.index, "s256(request.body.code_verifier)", computed)
+                .emit();
         }
     }
 }

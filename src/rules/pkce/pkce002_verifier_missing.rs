@@ -59,18 +59,23 @@ impl Rule for Pkce002 {
                 Some(_) => "an empty `code_verifier`",
                 None => "no `code_verifier`",
             };
-            cx.report(
-                e.index,
-                format!(
-                    "the authorization request (exchange #{}) sent a `code_challenge` but the token request carries {sent}",
-                    az.number()
-                ),
-            )
-.confirmed_if(alias_signal(&ex[e.index], &["invalid_grant", "invalid_request"]))
-            .strength(if link == Link::Code { Strength::Direct } else { Strength::Heuristic })
-            .text(az.index, "request.query.code_challenge", ch)
-            .text(e.index, "request.body.code_verifier", "(absent)")
-            .emit();
+            let message = format!(
+                "the authorization request (exchange #{}) sent a `code_challenge` but the token request carries {sent}",
+                az.number()
+            );
+            cx.report(e.index, message)
+                .confirmed_if(alias_signal(
+                    &ex[e.index],
+                    &["invalid_grant", "invalid_request"],
+                ))
+                .strength(if link == Link::Code {
+                    Strength::Direct
+                } else {
+                    Strength::Heuristic
+                })
+                .text(az.index, "request.query.code_challenge", ch)
+                .text(e.index, "request.body.code_verifier", "(absent)")
+                .emit();
         }
     }
 }

@@ -49,18 +49,16 @@ impl Rule for Pkce003 {
             if idx.az_param(ex, az, "code_challenge").is_some() {
                 continue;
             }
-            cx.report(
-                e.index,
-                format!(
-                    "the token request sends a `code_verifier` but the authorization request (exchange #{}) carried no `code_challenge`",
-                    az.number()
-                ),
-            )
-.confirmed_if(alias_signal(&ex[e.index], &["invalid_grant"]))
-            .strength(Strength::Direct)
-            .secret(e.index, "request.body.code_verifier", v)
-            .text(az.index, "request.query.code_challenge", "(absent)")
-            .emit();
+            let message = format!(
+                "the token request sends a `code_verifier` but the authorization request (exchange #{}) carried no `code_challenge`",
+                az.number()
+            );
+            cx.report(e.index, message)
+                .confirmed_if(alias_signal(&ex[e.index], &["invalid_grant"]))
+                .strength(Strength::Direct)
+                .secret(e.index, "request.body.code_verifier", v)
+                .text(az.index, "request.query.code_challenge", "(absent)")
+                .emit();
         }
     }
 }

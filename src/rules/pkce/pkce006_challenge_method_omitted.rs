@@ -56,34 +56,30 @@ impl Rule for Pkce006 {
                 if s256(&v) != ch || v == ch {
                     continue;
                 }
-                cx.report(
-                    tok.index,
-                    format!(
-                        "the authorization request (exchange #{}) sent an S256 `code_challenge` without `code_challenge_method`, so the server compares it as `plain` with the verifier",
-                        az.number()
-                    ),
-                )
-.confirmed_if(alias_signal(&ex[tok.index], &["invalid_grant"]))
-                .strength(Strength::Recomputed)
-                .text(az.index, "request.query.code_challenge_method", "(absent)")
-                .text(az.index, "request.query.code_challenge", ch)
-                .secret(tok.index, "request.body.code_verifier", v)
-                .emit();
+                let message = format!(
+                    "the authorization request (exchange #{}) sent an S256 `code_challenge` without `code_challenge_method`, so the server compares it as `plain` with the verifier",
+                    az.number()
+                );
+                cx.report(tok.index, message)
+                    .confirmed_if(alias_signal(&ex[tok.index], &["invalid_grant"]))
+                    .strength(Strength::Recomputed)
+                    .text(az.index, "request.query.code_challenge_method", "(absent)")
+                    .text(az.index, "request.query.code_challenge", ch)
+                    .secret(tok.index, "request.body.code_verifier", v)
+                    .emit();
                 continue;
             }
             if let Some((i, code, desc)) = az_error(ex, idx, az) {
                 if desc.to_ascii_lowercase().contains("code_challenge_method") {
-                    cx.report(
-                        i,
-                        format!(
-                            "the authorization request sent `code_challenge` without `code_challenge_method` and was refused (`{code}`)"
-                        ),
-                    )
-.confirmed_if(alias_signal(&ex[i], &["invalid_grant"]))
-                    .strength(Strength::Direct)
-                    .confirmed()
-                    .text(az.index, "request.query.code_challenge_method", "(absent)")
-                    .emit();
+                    let message = format!(
+                        "the authorization request sent `code_challenge` without `code_challenge_method` and was refused (`{code}`)"
+                    );
+                    cx.report(i, message)
+                        .confirmed_if(alias_signal(&ex[i], &["invalid_grant"]))
+                        .strength(Strength::Direct)
+                        .confirmed()
+                        .text(az.index, "request.query.code_challenge_method", "(absent)")
+                        .emit();
                 }
             }
         }

@@ -72,13 +72,11 @@ impl Rule for Prov003 {
             } else {
                 ""
             };
-            let mut rep = cx.report(
-                e.index,
-                format!(
-                    "the token response from {who} sends {} as JSON strings (`\"{first}\":\"{value}\"`), not numbers{v1}",
-                    names.join(", ")
-                ),
+            let message = format!(
+                "the token response from {who} sends {} as JSON strings (`\"{first}\":\"{value}\"`), not numbers{v1}",
+                names.join(", ")
             );
+            let mut rep = cx.report(e.index, message);
             for (k, v) in &strings {
                 rep = rep.text(e.index, format!("response.body.{k}"), format!("\"{v}\""));
             }

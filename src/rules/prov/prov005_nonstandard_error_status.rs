@@ -71,16 +71,14 @@ impl Rule for Prov005 {
             } else {
                 "400"
             };
-            cx.report(
-                e.index,
-                format!(
-                    "`{code}` came with HTTP {status} from {who}; RFC 6749 §5.2 uses {expected} for it, so status-based error handling misreads it"
-                ),
-            )
-            .strength(Strength::Direct)
-            .text(e.index, "response.status", status.to_string())
-            .text(e.index, err.at, code.to_string())
-            .emit();
+            let message = format!(
+                "`{code}` came with HTTP {status} from {who}; RFC 6749 §5.2 uses {expected} for it, so status-based error handling misreads it"
+            );
+            cx.report(e.index, message)
+                .strength(Strength::Direct)
+                .text(e.index, "response.status", status.to_string())
+                .text(e.index, err.at, code.to_string())
+                .emit();
         }
     }
 }

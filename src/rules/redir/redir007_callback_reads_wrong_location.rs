@@ -34,7 +34,10 @@ declare_rule! {
         severity: Error,
         kind: Diag,
         fix: "align `response_mode` with the callback handler (query for server-side routes, accept POST for form_post, read the fragment in browser code)",
-        references: ["RFC 6749 §4.1.2", "OAuth 2.0 Multiple Response Type Encoding Practices §5", "OAuth 2.0 Form Post Response Mode §2"],
+        references: [
+            "RFC 6749 §4.1.2", "OAuth 2.0 Multiple Response Type Encoding Practices §5",
+            "OAuth 2.0 Form Post Response Mode §2",
+        ],
     }
 }
 
@@ -106,19 +109,17 @@ impl Rule for Redir007 {
                             .map(|t| format!("`response_type={t}`"))
                     })
                     .unwrap_or_else(|| "the server's default".into());
-                cx.report(
-                    cb.index,
-                    format!(
-                        "the authorization response put `{}` in the URL fragment ({mode}), which the browser never sends to the server; the callback `{}` answered {} without it",
-                        if fp.has("code") { "code" } else { "error" },
-                        c.endpoint,
-                        cb.status().unwrap_or(0)
-                    ),
-                )
-                .strength(Strength::Direct)
-                .text(li, "response.headers.location", strip_uri(&c.url) + "#…")
-                .text(cb.index, "request.url", cb.request.url.clone())
-                .emit();
+                let message = format!(
+                    "the authorization response put `{}` in the URL fragment ({mode}), which the browser never sends to the server; the callback `{}` answered {} without it",
+                    if fp.has("code") { "code" } else { "error" },
+                    c.endpoint,
+                    cb.status().unwrap_or(0)
+                );
+                cx.report(cb.index, message)
+                    .strength(Strength::Direct)
+                    .text(li, "response.headers.location", strip_uri(&c.url) + "#…")
+                    .text(cb.index, "request.url", cb.request.url.clone())
+                    .emit();
                 continue;
             }
             // form_post delivery to a handler that does not take POST.
@@ -133,17 +134,15 @@ impl Rule for Redir007 {
             if !(matches!(status, 404 | 405) || status >= 400 && says_missing_code(cb)) {
                 continue;
             }
-            cx.report(
-                ri,
-                format!(
-                    "the authorization response was POSTed to `{}` (`response_mode=form_post`) but the handler answered {status}: it reads the query of a GET",
-                    c.endpoint
-                ),
-            )
-            .strength(Strength::Direct)
-            .text(ri, "request.method", "POST")
-            .text(ri, "response.status", status.to_string())
-            .emit();
+            let message = format!(
+                "the authorization response was POSTed to `{}` (`response_mode=form_post`) but the handler answered {status}: it reads the query of a GET",
+                c.endpoint
+            );
+            cx.report(ri, message)
+                .strength(Strength::Direct)
+                .text(ri, "request.method", "POST")
+                .text(ri, "response.status", status.to_string())
+                .emit();
         }
     }
 }

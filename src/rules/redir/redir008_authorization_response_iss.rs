@@ -61,32 +61,28 @@ impl Rule for Redir008 {
             };
             match c.params.get("iss") {
                 Some(iss) if iss != issuer => {
-                    cx.report(
-                        c.anchor(),
-                        format!(
-                            "the authorization response names issuer `{iss}` but the authorization request went to `{issuer}`"
-                        ),
-                    )
-                    .strength(Strength::Recomputed)
-                    .text(c.anchor(), at, iss)
-                    .text(az.index, "metadata.issuer", issuer)
-                    .emit();
+                    let message = format!(
+                        "the authorization response names issuer `{iss}` but the authorization request went to `{issuer}`"
+                    );
+                    cx.report(c.anchor(), message)
+                        .strength(Strength::Recomputed)
+                        .text(c.anchor(), at, iss)
+                        .text(az.index, "metadata.issuer", issuer)
+                        .emit();
                 }
                 None if supported => {
-                    cx.report(
-                        c.anchor(),
-                        format!(
-                            "the authorization response has no `iss` although `{issuer}` announces `authorization_response_iss_parameter_supported`"
-                        ),
-                    )
-                    .strength(Strength::Direct)
-                    .text(c.anchor(), at, "(absent)")
-                    .text(
-                        az.index,
-                        "metadata.authorization_response_iss_parameter_supported",
-                        "true",
-                    )
-                    .emit();
+                    let message = format!(
+                        "the authorization response has no `iss` although `{issuer}` announces `authorization_response_iss_parameter_supported`"
+                    );
+                    cx.report(c.anchor(), message)
+                        .strength(Strength::Direct)
+                        .text(c.anchor(), at, "(absent)")
+                        .text(
+                            az.index,
+                            "metadata.authorization_response_iss_parameter_supported",
+                            "true",
+                        )
+                        .emit();
                 }
                 _ => {}
             }

@@ -180,44 +180,42 @@ impl Rule for Redir010 {
                 "the browser did not send them back"
             };
             let (ni, set_at) = (shown[0].0.clone(), shown[0].2);
-            cx.report(
-                ri,
-                format!(
-                    "the callback `{} {}` arrived without the cookie(s) {} that `{origin}` had before the login: {why}{}",
-                    cb.request.method,
-                    c.endpoint,
-                    listed,
-                    if refused {
-                        format!("; the callback answered {}", cb.status().unwrap_or(0))
+            let message = format!(
+                "the callback `{} {}` arrived without the cookie(s) {} that `{origin}` had before the login: {why}{}",
+                cb.request.method,
+                c.endpoint,
+                listed,
+                if refused {
+                    format!("; the callback answered {}", cb.status().unwrap_or(0))
+                } else {
+                    String::new()
+                }
+            );
+            cx.report(ri, message)
+                .strength(if explained {
+                    Strength::Recomputed
+                } else {
+                    Strength::Heuristic
+                })
+                .text(
+                    set_at,
+                    if set_cookies(&ex[set_at]).iter().any(|(n, _, _)| *n == ni) {
+                        "response.headers.set-cookie"
                     } else {
-                        String::new()
-                    }
-                ),
-            )
-            .strength(if explained {
-                Strength::Recomputed
-            } else {
-                Strength::Heuristic
-            })
-            .text(
-                set_at,
-                if set_cookies(&ex[set_at]).iter().any(|(n, _, _)| *n == ni) {
-                    "response.headers.set-cookie"
-                } else {
-                    "request.headers.cookie"
-                },
-                ni.clone(),
-            )
-            .text(
-                ri,
-                "request.headers.cookie",
-                if sent.is_empty() {
-                    "(none)".to_string()
-                } else {
-                    sent.join(", ")
-                },
-            )
-            .emit();
+                        "request.headers.cookie"
+                    },
+                    ni.clone(),
+                )
+                .text(
+                    ri,
+                    "request.headers.cookie",
+                    if sent.is_empty() {
+                        "(none)".to_string()
+                    } else {
+                        sent.join(", ")
+                    },
+                )
+                .emit();
         }
     }
 }

@@ -54,16 +54,14 @@ impl Rule for Redir011 {
             if strip_uri(loc) != strip_uri(&ru) {
                 continue;
             }
-            cx.report(
-                e.index,
-                format!(
-                    "the authorization server declared `redirect_uri` `{ru}` invalid ({}) and still redirected the browser to it",
-                    rej.what
-                ),
-            )
-            .strength(Strength::Direct)
-            .text(e.index, "response.headers.location", strip_uri(loc))
-            .emit();
+            let message = format!(
+                "the authorization server declared `redirect_uri` `{ru}` invalid ({}) and still redirected the browser to it",
+                rej.what
+            );
+            cx.report(e.index, message)
+                .strength(Strength::Direct)
+                .text(e.index, "response.headers.location", strip_uri(loc))
+                .emit();
         }
     }
 }

@@ -86,10 +86,18 @@ impl Rule for Stat002 {
                 }
                 rep.emit();
             } else if e.kind == Kind::Token && r.is_html() {
-                cx.report(e.index, format!("the token endpoint answered {} with an HTML page instead of JSON: a login page, a WAF or a wrong URL", r.status))
+                let message = format!(
+                    "the token endpoint answered {} with an HTML page instead of JSON: a login page, a WAF or a wrong URL",
+                    r.status
+                );
+                cx.report(e.index, message)
                     .category(Category::EndpointUrl)
                     .client_rejects()
-                    .text(e.index, "response.headers.content-type", r.headers.get("content-type").unwrap_or(""))
+                    .text(
+                        e.index,
+                        "response.headers.content-type",
+                        r.headers.get("content-type").unwrap_or(""),
+                    )
                     .emit();
             }
         }

@@ -30,7 +30,10 @@ declare_rule! {
         kind: Diag,
         fix: "take endpoint URLs from the issuer's metadata instead of building them by hand",
         references: ["RFC 8414 §2", "OpenID Connect Discovery §3"],
-        explains_statuses: [(BackChannelRedirect, 2), (BackChannelForbidden, 0), (EndpointNotFound, 0), (MetadataNotFound, 1)],
+        explains_statuses: [
+            (BackChannelRedirect, 2), (BackChannelForbidden, 0), (EndpointNotFound, 0),
+            (MetadataNotFound, 1),
+        ],
     }
 }
 
@@ -55,11 +58,20 @@ impl Rule for Stat003 {
                 .and_then(|v| v.as_str())
                 .map(str::to_string);
             let url = e.request.endpoint();
+            let kind = e.kind.as_str();
             let mut rep = match &announced {
-                Some(a) if a.trim_end_matches('/') != url.trim_end_matches('/') => cx
-                    .report(e.index, format!("the {} request went to `{url}` and got 404; the discovery document announces `{field}` `{a}`", e.kind.as_str()))
-                    .strength(Strength::Recomputed),
-                _ => cx.report(e.index, format!("the {} request to `{url}` got 404: the path, tenant or realm in the URL is wrong", e.kind.as_str())),
+                Some(a) if a.trim_end_matches('/') != url.trim_end_matches('/') => {
+                    let message = format!(
+                        "the {kind} request went to `{url}` and got 404; the discovery document announces `{field}` `{a}`"
+                    );
+                    cx.report(e.index, message).strength(Strength::Recomputed)
+                }
+                _ => {
+                    let message = format!(
+                        "the {kind} request to `{url}` got 404: the path, tenant or realm in the URL is wrong"
+                    );
+                    cx.report(e.index, message)
+                }
             };
             rep = rep.text(e.index, "request.url", url.clone()).text(
                 e.index,

@@ -48,11 +48,13 @@ impl Rule for Stat005 {
                         && x.index <= e.index
                 })
                 .count();
-            let mut rep = cx.report(e.index, format!(
+            let message = format!(
                 "`{}` answered 429 too many requests; the capture holds {same} request(s) to that endpoint up to this one",
                 e.request.endpoint()
-            ))
-            .text(e.index, "response.status", "429");
+            );
+            let mut rep = cx
+                .report(e.index, message)
+                .text(e.index, "response.status", "429");
             if let Some(ra) = r.headers.get("retry-after") {
                 rep = rep.text(e.index, "response.headers.retry-after", ra);
             }

@@ -41,18 +41,20 @@ impl Rule for Stat007 {
                 continue;
             }
             if r.is_redirect() && crate::model::looks_like_login(r.location().unwrap_or("")) {
-                cx.report(
-                    e.index,
-                    format!(
-                        "`{}` answered {} with a redirect to a login page (`{}`): a cookie-session web route, not a bearer-token API",
-                        e.request.endpoint(),
-                        r.status,
-                        r.location().unwrap_or("")
-                    ),
-                )
-                .text(e.index, "response.status", status_text(e))
-                .text(e.index, "response.headers.location", r.location().unwrap_or(""))
-                .emit();
+                let message = format!(
+                    "`{}` answered {} with a redirect to a login page (`{}`): a cookie-session web route, not a bearer-token API",
+                    e.request.endpoint(),
+                    r.status,
+                    r.location().unwrap_or("")
+                );
+                cx.report(e.index, message)
+                    .text(e.index, "response.status", status_text(e))
+                    .text(
+                        e.index,
+                        "response.headers.location",
+                        r.location().unwrap_or(""),
+                    )
+                    .emit();
                 continue;
             }
             if r.status != 401 {

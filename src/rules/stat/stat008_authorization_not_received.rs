@@ -64,13 +64,22 @@ impl Rule for Stat008 {
                 continue;
             }
             let (scheme, _) = e.request.authorization().unwrap_or(("", ""));
-            cx.report(e.index, format!(
+            let message = format!(
                 "the request sent `Authorization: {scheme} …` but the server answered as if no credentials arrived{}: something in front of the API dropped the header",
-                if says_missing { " (its body says the credential is missing)" } else { " (challenge without `error`)" }
-            ))
-            .category(Category::ServerError)
-            .text(e.index, "response.headers.www-authenticate", r.headers.get("www-authenticate").unwrap_or("(none)"))
-            .emit();
+                if says_missing {
+                    " (its body says the credential is missing)"
+                } else {
+                    " (challenge without `error`)"
+                }
+            );
+            cx.report(e.index, message)
+                .category(Category::ServerError)
+                .text(
+                    e.index,
+                    "response.headers.www-authenticate",
+                    r.headers.get("www-authenticate").unwrap_or("(none)"),
+                )
+                .emit();
         }
         // A redirect to another host: clients drop `Authorization` when they follow it.
         for (e, r) in responses(cx.exchanges) {
@@ -97,15 +106,13 @@ impl Rule for Stat008 {
             if !f.status().is_some_and(|s| s == 401 || s == 403) {
                 continue;
             }
-            cx.report(
-                f.index,
-                format!(
-                    "`{}` redirected to another host (`{}`); the client followed without `Authorization` (clients drop credentials on cross-host redirects) and got {}",
-                    e.request.endpoint(),
-                    target_s,
-                    f.status().unwrap_or(0)
-                ),
-            )
+            let message = format!(
+                "`{}` redirected to another host (`{}`); the client followed without `Authorization` (clients drop credentials on cross-host redirects) and got {}",
+                e.request.endpoint(),
+                target_s,
+                f.status().unwrap_or(0)
+            );
+            cx.report(f.index, message)
             .category(Category::EndpointUrl)
             .strength(Strength::Recomputed)
             .text(e.index, "response.headers.location", loc)

@@ -82,11 +82,19 @@ impl Rule for Stat013 {
                 (Category::Parameters, "a request parameter")
             };
             let snippet: String = text.chars().take(160).collect();
-            cx.report(e.index, format!("the authorization request got a {} error page instead of a redirect; the page blames {blame}: \"{snippet}\"", r.status))
+            let message = format!(
+                "the authorization request got a {} error page instead of a redirect; the page blames {blame}: \"{snippet}\"",
+                r.status
+            );
+            cx.report(e.index, message)
                 .category(cat)
                 .strength(Strength::Heuristic)
                 .text(e.index, "response.status", status_text(e))
-                .text(e.index, "request.query.redirect_uri", e.request.query.get("redirect_uri").unwrap_or("(none)"))
+                .text(
+                    e.index,
+                    "request.query.redirect_uri",
+                    e.request.query.get("redirect_uri").unwrap_or("(none)"),
+                )
                 .emit();
         }
     }

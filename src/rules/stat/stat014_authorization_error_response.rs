@@ -31,7 +31,10 @@ declare_rule! {
         kind: Diag,
         fix: "act on the error code: user or policy refusal, client configuration, or fall back to interactive login after prompt=none",
         references: ["RFC 6749 §4.1.2.1", "OpenID Connect Core §3.1.2.6"],
-        explains_errors: [("access_denied", 0), ("account_selection_required", 0), ("consent_required", 0), ("interaction_required", 0), ("login_required", 0)],
+        explains_errors: [
+            ("access_denied", 0), ("account_selection_required", 0), ("consent_required", 0),
+            ("interaction_required", 0), ("login_required", 0),
+        ],
         role: Restates,
     }
 }

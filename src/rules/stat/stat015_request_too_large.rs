@@ -45,13 +45,18 @@ impl Rule for Stat015 {
             }
             let url_problem =
                 r.status == 414 || (url_len > 8000 && auth_len <= 8000 && cookie_len <= 8000);
-            cx.report(e.index, format!(
+            let message = format!(
                 "the server answered {} to a request with a {url_len}-byte URL, {auth_len}-byte Authorization header and {cookie_len} bytes of cookies",
                 r.status
-            ))
-            .category(if url_problem { Category::Parameters } else { Category::Other })
-            .text(e.index, "response.status", status_text(e))
-            .emit();
+            );
+            cx.report(e.index, message)
+                .category(if url_problem {
+                    Category::Parameters
+                } else {
+                    Category::Other
+                })
+                .text(e.index, "response.status", status_text(e))
+                .emit();
         }
     }
 }
