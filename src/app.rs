@@ -15,7 +15,7 @@ use crate::{RuleFilter, analyze, capture, explain};
 use anyhow::{Context as _, Result, bail};
 use std::io::Write;
 
-/// Exit statuses (DESIGN.md).
+/// Exit statuses (README.md, "Exit status").
 pub const EXIT_OK: i32 = 0;
 pub const EXIT_FINDINGS: i32 = 1;
 pub const EXIT_ERROR: i32 = 2;

@@ -1,4 +1,4 @@
-//! Findings and their ranking (RULES.md §3). `Finding` is the only contract between analysis
+//! Findings and their ranking (docs/architecture.md, "Ranking"). `Finding` is the only contract between analysis
 //! and reporting: rules create findings, `rank` orders them, printers render them. Nothing here
 //! formats for a terminal.
 
@@ -7,7 +7,8 @@ use crate::oauth::errors;
 use serde::Serialize;
 use std::fmt;
 
-/// The root-cause vocabulary of DESIGN.md (fixed; do not add values without changing it).
+/// The root-cause vocabulary (docs/json-output.md, "Categories"): closed; a new value is a new
+/// version of the report schema.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Category {
@@ -113,7 +114,7 @@ impl fmt::Display for Severity {
     }
 }
 
-/// Whether a rule explains an observed failure, lints for a latent one, or both (RULES.md).
+/// Whether a rule explains an observed failure, lints for a latent one, or both.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum RuleKind {
@@ -122,7 +123,7 @@ pub enum RuleKind {
     Both,
 }
 
-/// How strong the evidence behind a finding is (RULES.md §3.2 `S_evidence`).
+/// How strong the evidence behind a finding is (docs/architecture.md, "Ranking").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Strength {
@@ -388,7 +389,7 @@ fn suppresses(root: &Finding, symptom: &Finding) -> bool {
         .any(|p| symptom.rule.starts_with(p) && symptom.rule != root.rule)
 }
 
-/// Score, suppress and order findings (RULES.md §3). Deterministic.
+/// Score, suppress and order findings (docs/architecture.md, "Ranking"). Deterministic.
 /// `flow_of[i]` is the flow of exchange `i` (symptoms on later exchanges are attached to a root
 /// cause only within the same flow).
 pub fn rank(mut findings: Vec<Finding>, exchanges: &[Exchange], flow_of: &[usize]) -> Vec<Finding> {
@@ -431,7 +432,7 @@ pub fn rank(mut findings: Vec<Finding>, exchanges: &[Exchange], flow_of: &[usize
             }
         }
     }
-    // The root-cause table (RULES.md §3.3) applies whatever the scores: the root takes the
+    // Declared absorption (`Facts::absorbs`) applies whatever the scores: the root takes the
     // symptom's place when the symptom scored higher.
     for j in 0..n {
         if absorbed_by[j].is_some() {
@@ -590,7 +591,7 @@ fn score(f: &mut Finding, ex: &[Exchange]) {
         f.severity = Severity::Warning;
     }
     if !f.latent && f.kind == RuleKind::Lint && !f.confirmed && signal < 1.0 {
-        // Lint never outranks a diagnosis (RULES.md §3.1.5) unless the server's code names it.
+        // Lint never outranks a diagnosis unless the server's code names it.
         f.score = f.strength.value() * 0.4 * f.severity.weight();
         f.confidence = (f.score.clamp(0.0, 1.0) * 100.0).round() / 100.0;
         return;
@@ -605,7 +606,7 @@ fn score(f: &mut Finding, ex: &[Exchange]) {
 }
 
 /// The root-cause category a bare error code points to, given the endpoint and grant, before
-/// any request evidence is weighed (RULES.md §2.10 fallback explanations).
+/// any request evidence is weighed.
 pub fn fallback_category(
     code: &str,
     kind: Kind,
@@ -647,7 +648,7 @@ pub fn fallback_category(
     }
 }
 
-/// A category suggested by words in an error description (RULES.md §3.2 keyword boosts).
+/// A category suggested by words in an error description.
 pub fn keyword_category(desc: &str) -> Option<Category> {
     use Category::*;
     let d = desc.to_ascii_lowercase();

@@ -1,6 +1,6 @@
 //! oauth-doctor: tells why an OAuth 2.0 / OpenID Connect exchange failed and what to change.
 //!
-//! Data flow (DESIGN.md): inputs → [`capture`] → [`model::Exchange`]s → classify
+//! Data flow (docs/architecture.md): inputs → [`capture`] → [`model::Exchange`]s → classify
 //! ([`model::kind`]) → correlate ([`model::flow`]) → [`rules`] → rank ([`diagnosis`]) →
 //! [`report`]. Every stage is a plain function over plain data; only `main.rs` decides exit codes.
 

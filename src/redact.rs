@@ -1,4 +1,4 @@
-//! The only way a secret value reaches any output. Secrets (DESIGN.md: client secrets,
+//! The only way a secret value reaches any output. Secrets (docs/architecture.md, "Secrets": client secrets,
 //! passwords, codes, verifiers, tokens, assertions, `Authorization`/`Cookie`/`Set-Cookie`/`DPoP`
 //! values) are rendered as a fingerprint a person can compare:
 //! `abcd…wxyz (40 chars, sha256:1f2e3d4c)`. Every string a printer writes passes through

@@ -190,7 +190,7 @@ fn every_rule_page_says_what_explain_prints() {
 
 #[test]
 fn every_rule_has_the_five_documented_sections() {
-    // STYLE.md: What it does / Why it fails / Example / Fix / References. The pages and `explain`
+    // The house layout of rule docs: What it does / Why it fails / Example / Fix / References. The pages and `explain`
     // are only as good as the doc comment.
     let want = [
         "WHAT IT DOES",

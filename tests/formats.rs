@@ -384,7 +384,7 @@ fn the_json_schema_rejects_what_the_contract_forbids_and_allows_new_fields() {
         f(&mut d);
         d
     };
-    // New fields may be added (DESIGN.md), at every level.
+    // New fields may be added (docs/json-output.md), at every level.
     let extended = mutate(&|d| {
         d["new_top_level"] = serde_json::json!(1);
         d["findings"][0]["new_field"] = serde_json::json!("x");

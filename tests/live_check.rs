@@ -1,7 +1,7 @@
 //! Live mode of `oauth-doctor check` against a real OpenID provider (tests/live, panva
 //! oidc-provider): every grant and client authentication method the provider supports, the ones
 //! it refuses, and the classic mistakes. Each test asserts what a user reads: the exit status and
-//! the category of the top diagnosis (DESIGN.md vocabulary), not the exact rule.
+//! the category of the top diagnosis (docs/json-output.md, "Categories"), not the exact rule.
 //! Skips (passes) when Node.js or tests/live/node_modules is missing, unless OAUTH_DOCTOR_LIVE=1.
 
 #[path = "support/doctor.rs"]

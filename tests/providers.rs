@@ -29,7 +29,7 @@ fn every_entry_is_well_formed() {
     for s in kb {
         let id = format!("{} {} {:?}", s.provider, s.code, s.contains);
         if !PROVIDER_IDS.contains(&s.provider) {
-            problems.push(format!("{id}: provider is not a DESIGN.md id"));
+            problems.push(format!("{id}: provider is not a documented provider id"));
         }
         if !Category::ALL.contains(&s.category) {
             problems.push(format!("{id}: unknown category"));

@@ -332,7 +332,7 @@ pub struct Exchange {
     pub kind: Kind,
     /// The exporter dropped sensitive headers (sanitized export).
     pub sanitized: bool,
-    /// The identity provider recognised for this exchange (DESIGN.md provider ids).
+    /// The identity provider recognised for this exchange (docs/json-output.md, "Provider ids").
     pub provider: Option<&'static str>,
 }
 

@@ -1,6 +1,6 @@
 //! Provider knowledge: which identity provider an exchange talks to (from hosts, including
 //! tenant, realm and custom-domain patterns, then paths, header signatures and response shapes),
-//! reported with the provider ids of DESIGN.md; and the error-signature knowledge base
+//! reported with the provider ids of docs/json-output.md; and the error-signature knowledge base
 //! ([`signatures`], compiled from `signatures.json`) with its [`matcher`]. Detection recognises
 //! only real signatures: a self-hosted server on `127.0.0.1` with `/token` and `/auth` paths is
 //! no provider. Owns no diagnosis; the PROV rules decide what a match means.
@@ -11,7 +11,7 @@ pub mod signatures;
 use crate::model::{Exchange, Kind};
 use serde_json::Value;
 
-/// The provider ids the knowledge base may use (DESIGN.md); detection may also report others
+/// The provider ids the knowledge base may use (docs/json-output.md); detection may also report others
 /// in lower case (e.g. `hhru`).
 pub const PROVIDER_IDS: &[&str] = &[
     "entra",
@@ -41,7 +41,7 @@ pub const PROVIDER_IDS: &[&str] = &[
     "node-oidc-provider",
 ];
 
-/// A provider id as a static string: DESIGN.md ids are returned as they are; other ids (from a
+/// A provider id as a static string: listed ids are returned as they are; other ids (from a
 /// configuration's host hints) are leaked once, a handful per run.
 pub fn intern(id: &str) -> &'static str {
     let lower = id.to_ascii_lowercase();

@@ -17,7 +17,7 @@ pub const SCHEMA: &str = "oauth-doctor/signatures/v1";
 /// One entry of the knowledge base.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Signature {
-    /// Provider id (DESIGN.md).
+    /// Provider id (docs/json-output.md, "Provider ids").
     pub provider: &'static str,
     /// The code the matcher extracts from a response (compared case-insensitively).
     pub code: String,

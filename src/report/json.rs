@@ -1,4 +1,4 @@
-//! `--format json`: the `oauth-doctor/diagnosis/v1` wire format of DESIGN.md. Field order and
+//! `--format json`: the `oauth-doctor/diagnosis/v1` wire format documented in docs/json-output.md. Field order and
 //! meaning are a contract; new fields may be added, existing ones never change meaning.
 
 use super::{Printer, Report};

@@ -2,7 +2,7 @@
 
 use super::Rule;
 
-/// Rule code prefixes, one per family (DESIGN.md).
+/// Rule code prefixes, one per family (docs/rules/README.md).
 pub const FAMILIES: &[&str] = &[
     "BCP", "CRED", "DEV", "DISC", "DPOP", "EXP", "GRANT", "JWT", "PARAM", "PKCE", "PROV", "REDIR",
     "STAT",

@@ -9,7 +9,7 @@ declare_rule! {
     /// grant disabled for the client (`unsupported_grant_type`, `unauthorized_client` →
     /// `grant_type`), multi-factor authentication or another interaction the password grant
     /// cannot perform (→ `account_state`), or the user's password or account rejected
-    /// (`invalid_grant` → `credentials`, the category DESIGN.md gives a wrong user password).
+    /// (`invalid_grant` → `credentials`, the category of a wrong user password (docs/json-output.md, "Categories")).
     /// On a successful request it is a risk only.
     ///
     /// ## Why it fails

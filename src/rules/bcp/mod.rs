@@ -1,4 +1,4 @@
-//! BCP: security best current practice (RULES.md §1.10) — RFC 9700 / OAuth 2.1 lint over the
+//! BCP: security best current practice — RFC 9700 / OAuth 2.1 lint over the
 //! captured traffic: implicit and password grants, CSRF protection, TLS, cacheable token
 //! responses, tokens in URLs, refresh-token rotation, mix-up defence, servers that do not
 //! enforce PKCE or single-use codes, Referer leaks and 307 redirects after a credential POST.

@@ -25,8 +25,8 @@ declare_rule! {
     /// symbols break only at strict servers. A secret made only of letters, digits and
     /// `-._~` is the same encoded or not, and is never reported.
     ///
-    /// (Catalogue note: RULES.md lists `+ % & = : / ? # space` and non-ASCII as triggers, but
-    /// form-*decoding* leaves every character except `+` and `%` unchanged, so a raw `/` or `=`
+    /// (Why not every symbol: `+ % & = : / ? # space` and non-ASCII all change when
+    /// form-encoded, but form-*decoding* leaves every character except `+` and `%` unchanged, so a raw `/` or `=`
     /// alone cannot make a decoding server see another secret. This rule uses the others only
     /// as proof that the value was not encoded, and the exception is a `:` inside the client_id,
     /// which moves the split point.)

@@ -1,5 +1,5 @@
 //! CRED: client authentication at the authorization server's endpoints — Basic encoding, secrets,
-//! client assertions, mTLS (RULES.md §1.1). Every rule here reads the capture through
+//! client assertions, mTLS. Every rule here reads the capture through
 //! [`Context`] and reports findings; none prints, none does I/O. Secrets are attached as
 //! fingerprinted evidence and described by length and character classes, never by value.
 

@@ -1,4 +1,4 @@
-//! DEV: the device authorization grant (RFC 8628, RULES.md §1.11) — the device authorization
+//! DEV: the device authorization grant (RFC 8628) — the device authorization
 //! request and response, and the client's polling: giving up on `authorization_pending`,
 //! ignoring `slow_down` and the interval, polling past expiry or after a terminal answer, the
 //! grant-type URN. Polls are grouped by `device_code`; gaps are measured between request start

@@ -1,5 +1,5 @@
 //! DISC: discovery metadata (RFC 8414, OpenID Connect Discovery), well-known URL construction,
-//! key-set retrieval and RFC 9728 protected-resource hints (RULES.md §1.9). The rules read the
+//! key-set retrieval and RFC 9728 protected-resource hints. The rules read the
 //! discovery documents and key sets the capture holds; they never fetch anything.
 
 mod disc001_metadata_issuer_mismatch;

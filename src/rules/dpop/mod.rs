@@ -1,5 +1,5 @@
 //! DPOP: RFC 9449 proofs of possession — proof syntax, `htu`/`htm`/`iat`/`jti`/`ath`, server
-//! nonces, and the binding between a proof key and the tokens it protects (RULES.md §1.12).
+//! nonces, and the binding between a proof key and the tokens it protects.
 //! Thumbprints (RFC 7638) and `ath` are recomputed from the captured values; nothing is verified
 //! cryptographically and no proof or token is printed in clear.
 

@@ -1,6 +1,6 @@
 //! EXP: lifetimes and clocks — access tokens used after `exp` / `expires_in`, tokens not yet
 //! valid, client/server clock skew, authorization codes and PAR `request_uri`s used too late,
-//! refresh tokens that expired or were revoked (RULES.md §1.2). Every time comparison uses the
+//! refresh tokens that expired or were revoked. Every time comparison uses the
 //! capture's own clock: the server `Date` header, else the capture timestamp (never the
 //! machine's clock), with `--leeway` tolerance.
 

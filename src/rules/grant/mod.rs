@@ -1,6 +1,6 @@
 //! GRANT: grant selection and grant-specific semantics — authorization codes (reuse, alteration,
 //! redirect_uri binding, client and issuer binding), refresh tokens (rotation, races, scope),
-//! token exchange and response types (RULES.md §1.3). The token-request recognition,
+//! token exchange and response types. The token-request recognition,
 //! authorization-request linkage and capture-clock helpers it shares with EXP and PKCE are in
 //! `rules::common`. Rules here only read the capture and report; they never print.
 

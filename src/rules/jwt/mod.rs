@@ -1,6 +1,6 @@
 //! JWT: token format, signature and claims of the JWTs a capture carries — access tokens presented
 //! to resource servers, ID tokens received by clients, client assertions, DPoP proofs — checked
-//! against the capture's own discovery document, key sets and clock (RULES.md §1.6). Tokens are
+//! against the capture's own discovery document, key sets and clock. Tokens are
 //! decoded by hand (`oauth::jwt`), never verified; the rules never print a token, only its
 //! fingerprint and its decoded header and claims.
 

@@ -1,6 +1,6 @@
 //! PARAM: request and response syntax — body encoding, required, duplicated and misplaced
 //! parameters, scopes, PAR, introspection, revocation and resource-server `Authorization`
-//! syntax (RULES.md §1.4). Rules read the capture through [`Context`] and report findings; they
+//! syntax. Rules read the capture through [`Context`] and report findings; they
 //! never print and never do I/O. Token values are attached as fingerprinted evidence only.
 
 mod param001_body_not_form_encoded;

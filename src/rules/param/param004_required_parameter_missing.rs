@@ -142,7 +142,7 @@ impl Rule for Param004 {
                 continue;
             }
             // A placeholder client_id names a client that does not exist: an unknown client_id
-            // is a `credentials` root cause (DESIGN.md), an absent one a `parameters` one.
+            // is a `credentials` root cause (docs/json-output.md, "Categories"), an absent one a `parameters` one.
             let unknown_client = problems
                 .iter()
                 .any(|(n, _, v)| *n == "client_id" && v.is_some());

@@ -1,4 +1,4 @@
-//! PKCE: RFC 7636 challenge and verifier correctness and presence (RULES.md §1.7). The S256
+//! PKCE: RFC 7636 challenge and verifier correctness and presence. The S256
 //! transform is recomputed from the token request's `code_verifier` and compared with the
 //! `code_challenge` of the authorization request the code came from (query, PAR or request
 //! object). Verifiers are secrets: findings describe them (length, character classes) and

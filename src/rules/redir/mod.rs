@@ -1,5 +1,5 @@
-//! REDIR: redirect URIs and the authorization response that comes back through them (RULES.md
-//! §1.8) — registration mismatches, malformed or insecure redirect URIs, the response location,
+//! REDIR: redirect URIs and the authorization response that comes back through them —
+//! registration mismatches, malformed or insecure redirect URIs, the response location,
 //! `iss` and `state` in the response, and the session cookie the callback needs. Also holds the
 //! small front-channel helpers the BCP family shares. Pure: reads the capture, reports findings.
 

@@ -110,7 +110,7 @@ impl Rule for Redir009 {
             if got.is_some_and(looks_masked) || looks_masked(&sent) {
                 continue; // an anonymised capture
             }
-            // An encoding difference is a `content_type_encoding` root cause (DESIGN.md).
+            // An encoding difference is a `content_type_encoding` root cause (docs/json-output.md, "Categories").
             let encoding = got.is_some_and(|g| {
                 g != sent && fully_decoded(g) == fully_decoded(&sent)
                     || g == sent && has_percent_escape(&sent)

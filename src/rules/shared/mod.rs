@@ -93,8 +93,7 @@ impl ReportExt for super::Report<'_, '_> {
 
 /// Provider error codes that stand for a standard OAuth error (`bad_verification_code` at
 /// GitHub is `invalid_grant`), read from the provider knowledge base `signatures.json`:
-/// (provider, lower-case code) → standard code. RULES.md §2.10 asks for this normalisation
-/// before ranking; the rules use it to recognise their server signal.
+/// (provider, lower-case code) → standard code. The rules use it to recognise their server signal.
 pub(super) fn provider_aliases() -> &'static HashMap<(String, String), String> {
     static ALIASES: OnceLock<HashMap<(String, String), String>> = OnceLock::new();
     ALIASES.get_or_init(|| {
@@ -149,15 +148,15 @@ pub(super) fn standard_code(e: &Exchange) -> Option<String> {
 }
 
 /// The server's error (normalised to the standard code) is one of the catalogue's
-/// "corroborating server signal" values for the rule. RULES.md §3.2 gives such a rule full
-/// server signal (C_signal 1.0) even when §2.10 does not list it under that code, or when the
-/// provider spells the code its own way; a finding marks it with `confirmed()`.
+/// server signals that confirm the rule: such a finding is marked `confirmed()` and ranks with
+/// full server signal, even when the rule does not declare the code, or when the provider
+/// spells the code its own way.
 pub(super) fn signal_is(e: &Exchange, codes: &[&str]) -> bool {
     standard_code(e).is_some_and(|c| codes.contains(&c.as_str()))
 }
 
 /// Like [`signal_is`], but only for provider-specific codes (a standard code is already
-/// weighed by the ranking's own index, RULES.md §2.10).
+/// weighed through the rule's own `explains_errors`).
 pub(super) fn alias_signal(e: &Exchange, codes: &[&str]) -> bool {
     err_of(e).is_some_and(|x| standard(&x.code).is_none()) && signal_is(e, codes)
 }

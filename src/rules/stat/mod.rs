@@ -1,5 +1,5 @@
 //! STAT: HTTP-level symptoms — redirects, 4xx/5xx, CORS, missing challenges — and the fallback
-//! that turns any server `error` code into a ranked diagnosis (RULES.md §1.5, §2).
+//! that turns any server `error` code into a ranked diagnosis.
 
 mod stat001_back_channel_redirect;
 mod stat002_success_status_with_error;

@@ -4,7 +4,7 @@ use super::*;
 
 declare_rule! {
     /// ## What it does
-    /// The fallback of the error-code index (RULES.md §2.10): any failing exchange whose server
+    /// The fallback for error codes no specific rule explains: any failing exchange whose server
     /// `error` code (or bare 4xx status) no more specific rule explains gets a diagnosis from the
     /// code itself, the endpoint and the grant — `invalid_client` → credentials,
     /// `invalid_grant` on a refresh → expired or revoked refresh token, and so on. Its category
