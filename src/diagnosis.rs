@@ -151,6 +151,23 @@ impl Strength {
     }
 }
 
+/// Static description of a rule, declared with the rule (`declare_rule!`).
+#[derive(Debug)]
+pub struct Meta {
+    pub code: &'static str,
+    pub name: &'static str,
+    pub title: &'static str,
+    pub category: Category,
+    pub severity: Severity,
+    pub kind: RuleKind,
+    pub fix: &'static str,
+    pub references: &'static [&'static str],
+    /// The doc comment: What it does / Why it fails / Example / Fix / References.
+    pub docs: &'static str,
+    /// What ranking must know about the rule.
+    pub facts: Facts,
+}
+
 /// A value shown as evidence: plain text, or a secret that only the redactor may render.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Value {
@@ -166,6 +183,44 @@ pub struct Evidence {
     /// Location in the exchange, e.g. `request.body.grant_type`.
     pub at: String,
     pub value: Value,
+}
+
+/// How a cause that a failure's signal admits stands against the capture (the differential
+/// diagnosis of a failing exchange).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Standing {
+    /// The capture proves it: the server named it, or it was recomputed byte for byte.
+    Confirmed,
+    /// The capture points to it.
+    Supported,
+    /// The capture can neither prove nor exclude it (a value is redacted or not captured).
+    Open,
+    /// The capture excludes it.
+    RuledOut,
+}
+
+impl Standing {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Standing::Confirmed => "confirmed",
+            Standing::Supported => "supported",
+            Standing::Open => "open",
+            Standing::RuledOut => "ruled_out",
+        }
+    }
+}
+
+/// What a rule found when it weighed its cause for a failing exchange and did not report it:
+/// the cause is excluded, or cannot be told, and why.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Considered {
+    pub rule: &'static str,
+    /// The failing exchange (zero-based).
+    pub anchor: usize,
+    pub standing: Standing,
+    /// Why, in a few words that cite the exchanges (`redirect_uri identical in #2 and #4`).
+    pub because: String,
 }
 
 /// A diagnosis produced by one rule.

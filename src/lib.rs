@@ -88,7 +88,10 @@ pub fn analyze(mut exchanges: Vec<Exchange>, options: &Options, filter: &RuleFil
         }
     }
     let index = Index::build(&exchanges);
-    let mut findings = rules::run_all(&exchanges, &index, options, |code| filter.allows(code));
+    let rules::Output {
+        mut findings,
+        considered: _,
+    } = rules::run_all(&exchanges, &index, options, |code| filter.allows(code));
     for f in &mut findings {
         if f.provider.is_none() {
             f.provider = f

@@ -20,28 +20,15 @@ pub mod stat;
 #[cfg(test)]
 mod testkit;
 
-use crate::diagnosis::{Category, Evidence, Facts, Finding, RuleKind, Severity, Strength, Value};
+use crate::diagnosis::{
+    Category, Considered, Evidence, Finding, Severity, Standing, Strength, Value,
+};
 use crate::model::Exchange;
 use crate::model::flow::Index;
 use jiff::Timestamp;
 use std::sync::{Arc, OnceLock};
 
-/// Static description of a rule.
-#[derive(Debug)]
-pub struct Meta {
-    pub code: &'static str,
-    pub name: &'static str,
-    pub title: &'static str,
-    pub category: Category,
-    pub severity: Severity,
-    pub kind: RuleKind,
-    pub fix: &'static str,
-    pub references: &'static [&'static str],
-    /// The doc comment: What it does / Why it fails / Example / Fix / References.
-    pub docs: &'static str,
-    /// What ranking must know about the rule.
-    pub facts: Facts,
-}
+pub use crate::diagnosis::Meta;
 
 /// Gives a rule its static description; implemented by [`declare_rule!`].
 pub trait Described {
@@ -164,6 +151,7 @@ pub struct Context<'a> {
     pub options: &'a Options,
     current: Option<&'static Meta>,
     findings: Vec<Finding>,
+    considered: Vec<Considered>,
     /// Views of the capture several rules share, computed on first use (shared by the
     /// contexts of one run on several threads).
     memo: Arc<Memo<'a>>,
@@ -179,7 +167,15 @@ struct Memo<'a> {
 /// than the rules of a small capture).
 const PARALLEL_RULES_MIN: usize = 256;
 
-/// Run every rule `allows` admits over the capture and return their findings, in registry
+/// What the rules of one run report: their findings, and the causes they weighed for a failing
+/// exchange without reporting them (excluded or undecidable, with the reason).
+#[derive(Debug, Default)]
+pub struct Output {
+    pub findings: Vec<Finding>,
+    pub considered: Vec<Considered>,
+}
+
+/// Run every rule `allows` admits over the capture and return what they report, in registry
 /// order. Large captures spread the rules over two threads that share one [`Memo`]; the
 /// findings are the same, in the same order, as a run on one thread.
 pub fn run_all(
@@ -187,7 +183,7 @@ pub fn run_all(
     index: &Index,
     options: &Options,
     allows: impl Fn(&'static str) -> bool + Sync,
-) -> Vec<Finding> {
+) -> Output {
     let rules: Vec<&'static dyn Rule> = registry::all()
         .into_iter()
         .filter(|r| allows(r.meta().code))
@@ -203,26 +199,30 @@ fn run_on(
     exchanges: &[Exchange],
     index: &Index,
     options: &Options,
-) -> Vec<Finding> {
+) -> Output {
     let first = Context::new(exchanges, index, options);
     if !two_threads {
         let mut cx = first;
         for rule in rules {
             cx.run(rule);
         }
-        return cx.into_findings();
+        return cx.into_output();
     }
     // Each thread takes the next rule not yet taken, so a slow rule does not hold the others.
     let next = std::sync::atomic::AtomicUsize::new(0);
     let work = |mut cx: Context<'_>| {
-        let mut out: Vec<(usize, Vec<Finding>)> = Vec::new();
+        let mut out: Vec<(usize, Vec<Finding>, Vec<Considered>)> = Vec::new();
         loop {
             let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             let Some(rule) = rules.get(i) else {
                 return out;
             };
             cx.run(*rule);
-            out.push((i, std::mem::take(&mut cx.findings)));
+            out.push((
+                i,
+                std::mem::take(&mut cx.findings),
+                std::mem::take(&mut cx.considered),
+            ));
         }
     };
     let second = Context {
@@ -240,8 +240,13 @@ fn run_on(
         );
         mine
     });
-    per_rule.sort_by_key(|(i, _)| *i);
-    per_rule.into_iter().flat_map(|(_, f)| f).collect()
+    per_rule.sort_by_key(|(i, _, _)| *i);
+    let mut out = Output::default();
+    for (_, findings, considered) in per_rule {
+        out.findings.extend(findings);
+        out.considered.extend(considered);
+    }
+    out
 }
 
 impl<'a> Context<'a> {
@@ -252,6 +257,7 @@ impl<'a> Context<'a> {
             options,
             current: None,
             findings: Vec::new(),
+            considered: Vec::new(),
             memo: Arc::default(),
         }
     }
@@ -265,6 +271,38 @@ impl<'a> Context<'a> {
 
     pub fn into_findings(self) -> Vec<Finding> {
         self.findings
+    }
+
+    /// The findings and the causes weighed without a finding.
+    pub fn into_output(self) -> Output {
+        Output {
+            findings: self.findings,
+            considered: self.considered,
+        }
+    }
+
+    /// The current rule's cause is excluded for failing exchange `anchor`, because of what the
+    /// capture shows (`redirect_uri identical in #2 and #4`).
+    pub fn rule_out(&mut self, anchor: usize, because: impl Into<String>) {
+        self.weigh(anchor, Standing::RuledOut, because.into());
+    }
+
+    /// The current rule's cause can be neither proven nor excluded for failing exchange
+    /// `anchor` (`the verifier is redacted`).
+    pub fn cannot_tell(&mut self, anchor: usize, because: impl Into<String>) {
+        self.weigh(anchor, Standing::Open, because.into());
+    }
+
+    fn weigh(&mut self, anchor: usize, standing: Standing, because: String) {
+        let meta = self
+            .current
+            .expect("rule_out()/cannot_tell() called outside Context::run");
+        self.considered.push(Considered {
+            rule: meta.code,
+            anchor,
+            standing,
+            because,
+        });
     }
 
     /// Start a finding of the current rule about exchange `anchor`.
@@ -397,7 +435,7 @@ mod parallel_tests {
         let options = Options::default();
         let one = run_on(registry::all(), false, &exchanges, &index, &options);
         let two = run_on(registry::all(), true, &exchanges, &index, &options);
-        assert!(one.len() > 100, "{}", one.len());
+        assert!(one.findings.len() > 100, "{}", one.findings.len());
         assert_eq!(format!("{one:?}"), format!("{two:?}"));
     }
 }
