@@ -131,7 +131,10 @@ pub struct Comparison {
 /// The exchange a value was read from, as `(index, where)`.
 fn param_side(e: &Exchange, name: &str, secret: bool) -> Side {
     let r = &e.request;
-    let at = if r.form.has(name) || r.json.as_ref().is_some_and(|j| j.get(name).is_some()) {
+    let in_body = r.form.has(name) || r.json.as_ref().is_some_and(|j| j.get(name).is_some());
+    // Where a parameter that was not sent belongs: the body of a POST, else the query.
+    let absent_from_body = !r.query.has(name) && r.method == "POST" && r.body.is_some();
+    let at = if in_body || absent_from_body {
         format!("request.body.{name}")
     } else {
         format!("request.query.{name}")
@@ -329,10 +332,11 @@ pub fn comparison(r: &Report<'_>) -> Option<Comparison> {
 
     if let Some(top) = top_finding(r) {
         for row in &mut rows {
-            row.concerned = top
-                .evidence
-                .iter()
-                .any(|ev| names(row.name).iter().any(|n| mentions(&ev.at, n)));
+            row.concerned = concerns(top.category) == Some(row.name)
+                || top
+                    .evidence
+                    .iter()
+                    .any(|ev| names(row.name).iter().any(|n| mentions(&ev.at, n)));
         }
     }
     Some(Comparison {
@@ -341,6 +345,18 @@ pub fn comparison(r: &Report<'_>) -> Option<Comparison> {
         response: response.map(|a| a.exchange),
         rows,
     })
+}
+
+/// The row a root-cause category is about.
+fn concerns(c: crate::diagnosis::Category) -> Option<&'static str> {
+    use crate::diagnosis::Category::*;
+    match c {
+        RedirectUri => Some("redirect_uri"),
+        Pkce => Some("PKCE"),
+        ScopeConsent => Some("scope"),
+        Credentials => Some("client_id"),
+        _ => None,
+    }
 }
 
 /// The parameter names a row is about.

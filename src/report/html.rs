@@ -52,8 +52,10 @@ const LANE_W: usize = 230;
 const MARGIN: usize = 12;
 const HEAD: usize = 64;
 const ROW: usize = 46;
-/// Average width of a character of the 13px label font, for cutting labels to their arrow.
-const CHAR_W: f64 = 6.9;
+/// Generous average widths of a character of the 13px label font (regular and bold), for
+/// fitting labels into the diagram.
+const CHAR_W: f64 = 7.2;
+const CHAR_W_BOLD: f64 = 7.9;
 
 /// Bodies longer than this are cut in the exchange cards.
 const MAX_BODY: usize = 4000;
@@ -185,8 +187,18 @@ fn ticket(r: &Report<'_>, pic: &Picture, h: &mut String) {
             esc(words)
         );
     }
-    for a in &t.also {
-        let _ = writeln!(h, "<dt>Also</dt><dd>{}</dd>", esc(a));
+    match t.also.as_slice() {
+        [] => {}
+        [one] => {
+            let _ = writeln!(h, "<dt>Also</dt><dd>{}</dd>", esc(one));
+        }
+        many => {
+            h.push_str("<dt>Also</dt><dd><ul>");
+            for a in many {
+                let _ = write!(h, "<li>{}</li>", esc(a));
+            }
+            h.push_str("</ul></dd>\n");
+        }
     }
     h.push_str(
         "</dl>\n<details><summary>The summary as plain text</summary>\n<pre id=\"ticket-text\">",
@@ -288,7 +300,7 @@ fn diagram(r: &Report<'_>, pic: &Picture, h: &mut String) {
                     30,
                     MARGIN + 8,
                     y - 2,
-                    esc(&flow::shorten(&text, max_chars))
+                    esc(&shorten_end_inline(&text, max_chars))
                 );
             }
         }
@@ -336,13 +348,10 @@ fn step_svg(
         ));
     }
     let full = label.clone();
-    // Room for the label: the arrow's span and most of a lane either side.
-    let room = if span == 0 {
-        LANE_W * 3 / 2
-    } else {
-        span + LANE_W * 3 / 4
-    };
-    let max_chars = ((room as f64 / CHAR_W) as usize).max(24);
+    // Labels may run past their arrow (a halo keeps them readable over the lifelines) but
+    // stay inside the diagram.
+    let char_w = if s.failing { CHAR_W_BOLD } else { CHAR_W };
+    let max_chars = (((width - 2 * MARGIN - 16) as f64 / char_w) as usize).max(24);
     if label.chars().count() > max_chars {
         let path = red.scrub(&s.path).chars().count();
         let fixed = label.chars().count().saturating_sub(path);
@@ -351,7 +360,7 @@ fn step_svg(
         if !s.preflights.is_empty() {
             label.push_str(" + preflight");
         }
-        label = flow::shorten(&label, max_chars);
+        label = flow::shorten(&label, max_chars.saturating_sub(2));
     }
     if s.failing {
         label = format!("✗ {label}");
@@ -382,18 +391,24 @@ fn step_svg(
         ROW - 4,
         n = s.first() + 1,
     );
+    let text_w = (label.chars().count() as f64 * char_w) as usize;
     if span == 0 {
-        // A request to the same lane: a loop on the right of the lifeline.
+        // A request to the same lane: a loop on the right of the lifeline, the label after it,
+        // or before the lifeline when it would not fit.
+        let (tx, anchor) = if x1 + 40 + text_w + MARGIN <= width {
+            (x1 + 40, "start")
+        } else {
+            (x1.saturating_sub(8).max(MARGIN + 4), "end")
+        };
         let _ = write!(
             h,
-            "<path class=\"loop\" d=\"M{x1} {} h34 v14 h-28\"/><polygon points=\"{x1},{} {},{} {},{}\"/><text x=\"{}\" y=\"{}\">{}</text>",
+            "<path class=\"loop\" d=\"M{x1} {} h34 v14 h-28\"/><polygon points=\"{x1},{} {},{} {},{}\"/><text x=\"{tx}\" y=\"{}\" text-anchor=\"{anchor}\">{}</text>",
             y - 6,
             y + 8,
             x1 + 8,
             y + 4,
             x1 + 8,
             y + 12,
-            x1 + 40,
             y + 6,
             esc(&label)
         );
@@ -416,12 +431,29 @@ fn step_svg(
             "<line x1=\"{x1}\" y1=\"{y}\" x2=\"{base}\" y2=\"{y}\"/><polygon points=\"{tip},{y} {base},{} {base},{}\"/><text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text>",
             y - 5,
             y + 5,
-            (x1 + x2) / 2,
+            centre((x1 + x2) / 2, text_w, width),
             y - 8,
             esc(&label)
         );
     }
     h.push_str("</a>\n");
+}
+
+/// `text` cut to `max` characters with an ellipsis at the end.
+fn shorten_end_inline(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let mut t: String = text.chars().take(max.saturating_sub(1)).collect();
+    t.push('…');
+    t
+}
+
+/// The centre of a label of width `w` as near `x` as the diagram's width allows.
+fn centre(x: usize, w: usize, width: usize) -> usize {
+    let lo = MARGIN + 6 + w / 2;
+    let hi = (width - MARGIN - 6).saturating_sub(w / 2);
+    if lo > hi { width / 2 } else { x.clamp(lo, hi) }
 }
 
 fn sev_class(s: Severity) -> &'static str {
@@ -777,7 +809,7 @@ fn metadata(r: &Report<'_>, pic: &Picture, h: &mut String) {
         .unwrap_or_default();
     let _ = writeln!(
         h,
-        "<details open><summary>{} <code>{}</code>{}</summary><pre>{}</pre></details>",
+        "<details><summary>{} <code>{}</code>{}</summary><pre>{}</pre></details>",
         ex_link(pic, i),
         esc(&url),
         if others > 0 {

@@ -54,8 +54,9 @@ pub fn mermaid(r: &Report<'_>) -> Option<String> {
     let red = r.redactor;
     let pic = Picture::focus_flow_within(r, MERMAID_MAX_STEPS);
     pic.steps().next()?;
-    // exchange → `name=value` lines for its arrow
-    let mut values: HashMap<usize, Vec<String>> = HashMap::new();
+    // (exchange, on its response) → `name=value` lines for that arrow
+    let mut values: HashMap<(usize, bool), Vec<String>> = HashMap::new();
+    let on_response = |at: &str| at.starts_with("response.");
     if let Some(c) = compare::comparison(r) {
         for row in &c.rows {
             if row.agreement == Agreement::NotCompared && !row.concerned {
@@ -73,7 +74,7 @@ pub fn mermaid(r: &Report<'_>) -> Option<String> {
             let show = |v: &Shown| flow::shorten(&v.render(red), MERMAID_VALUE);
             if let (Some(i), true) = (row.left.exchange, row.left.value.is_value()) {
                 values
-                    .entry(i)
+                    .entry((i, on_response(&row.left.at)))
                     .or_default()
                     .push(format!("{lname}={}", show(&row.left.value)));
             }
@@ -98,7 +99,7 @@ pub fn mermaid(r: &Report<'_>) -> Option<String> {
                     format!("{rname} {} {verdict}", row.right.value.render(red))
                 };
                 values
-                    .entry(j)
+                    .entry((j, on_response(&row.right.at)))
                     .or_default()
                     .push(line.trim_end().to_string());
             }
@@ -107,16 +108,13 @@ pub fn mermaid(r: &Report<'_>) -> Option<String> {
     let top = flow::top_finding(r);
     let mut m = String::from("```mermaid\nsequenceDiagram\n");
     for (lane, hosts) in &pic.lanes {
-        let mut alias = lane.label().to_string();
+        let mut alias = mermaid_text(lane.label());
         if let Some(h) = hosts.first() {
             alias.push_str("<br/>");
-            alias = mermaid_text(&alias).replace("#lt;br/#gt;", "<br/>");
             alias.push_str(&mermaid_text(&red.scrub(h)));
             if hosts.len() > 1 {
                 alias.push_str(&format!(" +{}", hosts.len() - 1));
             }
-        } else {
-            alias = mermaid_text(&alias);
         }
         m.push_str(&format!("    participant {} as {alias}\n", lane.id()));
     }
@@ -145,20 +143,25 @@ pub fn mermaid(r: &Report<'_>) -> Option<String> {
                             .join(", ")
                     )));
                 }
-                for i in &s.exchanges {
-                    for v in values.get(i).into_iter().flatten() {
-                        lines.push(mermaid_text(v));
-                    }
-                }
+                let carried = |response: bool| -> Vec<String> {
+                    s.exchanges
+                        .iter()
+                        .flat_map(|i| values.get(&(*i, response)).into_iter().flatten())
+                        .map(|v| mermaid_text(v))
+                        .collect()
+                };
+                lines.extend(carried(false));
                 m.push_str(&format!("    {from}->>{to}: {}\n", lines.join("<br/>")));
                 let arrow = if s.failed { "--x" } else { "-->>" };
                 let mut answer = s.outcome_text(red);
                 if s.failing {
                     answer = format!("✗ {answer}");
                 }
+                let mut answer = vec![mermaid_text(&answer)];
+                answer.extend(carried(true));
                 m.push_str(&format!(
                     "    {to}{arrow}{from}: {}\n",
-                    mermaid_text(&answer)
+                    answer.join("<br/>")
                 ));
                 if s.failing {
                     if let Some(f) = top {
@@ -228,8 +231,15 @@ fn ticket(r: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
     if let Some((_, words)) = &t.who {
         writeln!(out, "- **Who must change it:** {}", md(words))?;
     }
-    for a in &t.also {
-        writeln!(out, "- **Also:** {}", md(a))?;
+    match t.also.as_slice() {
+        [] => {}
+        [one] => writeln!(out, "- **Also:** {}", md(one))?,
+        many => {
+            writeln!(out, "- **Also:**")?;
+            for a in many {
+                writeln!(out, "  - {}", md(a))?;
+            }
+        }
     }
     writeln!(out)
 }

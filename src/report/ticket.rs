@@ -252,12 +252,12 @@ impl Ticket {
     /// The summary as plain text, to paste as it is.
     pub fn text(&self, r: &Report<'_>) -> String {
         let mut s = String::new();
-        s.push_str(&format!("What failed: {}.\n", self.failed));
+        s.push_str(&format!("What failed: {}.\n", sentence(&self.failed)));
         if let Some(c) = &self.cause {
-            s.push_str(&format!("Most probable cause: {c}.\n"));
+            s.push_str(&format!("Most probable cause: {}.\n", sentence(c)));
         }
         if let Some(seen) = &self.seen {
-            s.push_str(&format!("What the capture shows: {seen}.\n"));
+            s.push_str(&format!("What the capture shows: {}.\n", sentence(seen)));
         }
         if !self.evidence.is_empty() {
             s.push_str("Evidence:\n");
@@ -269,13 +269,13 @@ impl Ticket {
             }
         }
         if let Some(c) = &self.change {
-            s.push_str(&format!("What to change: {c}.\n"));
+            s.push_str(&format!("What to change: {}.\n", sentence(c)));
         }
         if let Some((_, w)) = &self.who {
-            s.push_str(&format!("Who must change it: {w}.\n"));
+            s.push_str(&format!("Who must change it: {}.\n", sentence(w)));
         }
         for a in &self.also {
-            s.push_str(&format!("Also: {a}.\n"));
+            s.push_str(&format!("Also: {}.\n", sentence(a)));
         }
         s.push_str(&format!(
             "(oauth-doctor {} on {}; secrets are shown as fingerprints.)\n",
@@ -284,6 +284,11 @@ impl Ticket {
         ));
         s
     }
+}
+
+/// Text that ends a sentence: without its own final period (one is added).
+fn sentence(s: &str) -> &str {
+    s.trim_end().trim_end_matches('.')
 }
 
 /// `token`, `authorization`, `resource` … as a person calls the request.
