@@ -35,7 +35,10 @@ impl Shown {
         match self {
             Shown::Text(t) => red.scrub(t),
             Shown::Secret(s) => red.value(&EvidenceValue::Secret(s.clone())),
-            Shown::Redacted(p) => format!("redacted in the capture ({})", red.scrub(p)),
+            Shown::Redacted(p) => format!(
+                "redacted in the capture ({})",
+                red.scrub(&short_placeholder(p))
+            ),
             Shown::NotSent => "not sent".into(),
             Shown::OutOfCapture => "not in the capture".into(),
         }
@@ -152,6 +155,15 @@ fn shown(v: &str, secret: bool) -> Shown {
         Shown::Secret(v.to_string())
     } else {
         Shown::Text(v.to_string())
+    }
+}
+
+/// A placeholder without the padding and characters a shaped one carries after its digest:
+/// `REDACTED-43c-25850e2e`.
+fn short_placeholder(p: &str) -> String {
+    match p.find("c-") {
+        Some(i) if p.len() >= i + 10 => p[..i + 10].to_string(),
+        _ => p.to_string(),
     }
 }
 
@@ -318,11 +330,7 @@ pub fn comparison(r: &Report<'_>) -> Option<Comparison> {
     // code: issued with the authorization response, redeemed by the token request.
     let left = match response {
         Some(resp) => match resp.params.get("code") {
-            Some(c) => Side::new(
-                Some(resp.exchange),
-                resp.at("code"),
-                Shown::Secret(c.to_string()),
-            ),
+            Some(c) => Side::new(Some(resp.exchange), resp.at("code"), shown(c, true)),
             None => Side::new(Some(resp.exchange), resp.at("code"), Shown::NotSent),
         },
         None => Side::out_of_capture("authorization response"),
