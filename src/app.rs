@@ -211,8 +211,14 @@ fn check(args: CheckArgs, verbosity: i8, out: &mut dyn Write) -> Result<i32> {
             }
         }
     }
-    // Formats that list every exchange need every exchange's secrets.
-    let redactor = if args.format == crate::report::Format::Junit || verbosity > 0 {
+    // Formats that list or draw every exchange need every exchange's secrets.
+    let redactor = if matches!(
+        args.format,
+        crate::report::Format::Junit
+            | crate::report::Format::Html
+            | crate::report::Format::Markdown
+    ) || verbosity > 0
+    {
         Redactor::new(&analysis.exchanges, args.show_secrets)
     } else {
         Redactor::for_findings(&analysis, args.show_secrets)
@@ -234,6 +240,7 @@ fn check(args: CheckArgs, verbosity: i8, out: &mut dyn Write) -> Result<i32> {
     let rep = Report {
         findings: &analysis.findings,
         exchanges: &analysis.exchanges,
+        index: &analysis.index,
         skipped: &loaded.skipped,
         inputs: &inputs,
         sanitized: loaded.sanitized,

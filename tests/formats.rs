@@ -149,6 +149,75 @@ fn markdown_report_has_verdict_causes_fixes_and_exchanges() {
 }
 
 #[test]
+fn markdown_report_opens_with_the_ticket_summary_and_draws_the_failing_flow() {
+    let (_, md) = output("fixtures/corpus/op-pkce-wrong-verifier.har", "markdown");
+    let ticket = md
+        .find("### Summary for the ticket")
+        .expect("a ticket summary");
+    let flow = md
+        .find("```mermaid\nsequenceDiagram\n")
+        .expect("a Mermaid diagram");
+    let causes = md.find("### Ranked causes").unwrap();
+    assert!(ticket < flow && flow < causes, "{md}");
+    assert!(md.contains("- **Most probable cause:** PKCE001 (pkce, confidence 1.00)"));
+    assert!(md.contains("- **Who must change it:** the app's code"));
+    // The failure is marked, with the recomputed S256 against the challenge on the arrow.
+    assert!(md.contains("    rect rgb(255, 228, 225)\n    app->>idp: #35;4 POST /token"));
+    assert!(md.contains(
+        "S256(code_verifier)=ckSYcJvkUPDZXFJpuDMTPLBwkDAwCOIc_NnlqyQ-1FI (✗ ≠ code_challenge #35;2)"
+    ));
+    assert!(md.contains("    idp--xapp: ✗ 400 invalid_grant\n    Note over app,idp: ✗ PKCE001"));
+}
+
+#[test]
+fn the_guides_mermaid_diagram_is_what_markdown_prints() {
+    let guide = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/guide.md"),
+    )
+    .unwrap();
+    let block = |text: &str| -> String {
+        let start = text.find("```mermaid\n").expect("a Mermaid block");
+        let end = start + text[start..].find("\n```\n").unwrap();
+        text[start..end].to_string()
+    };
+    let (_, md) = output(
+        "fixtures/corpus/okta-redirect-uri-mismatch-token.har",
+        "markdown",
+    );
+    assert_eq!(
+        block(&guide),
+        block(&md),
+        "docs/guide.md shows another diagram than `--format markdown` prints for this capture"
+    );
+}
+
+#[test]
+fn html_report_is_one_self_contained_page() {
+    for c in CAPTURES {
+        let (code, html) = output(c, "html");
+        assert!(
+            html.starts_with("<!DOCTYPE html>\n<html lang=\"en\">"),
+            "{c}"
+        );
+        assert!(html.trim_end().ends_with("</html>"), "{c}");
+        // Nothing is loaded from anywhere: no external script, style, image or font, and a
+        // policy that would refuse them.
+        assert!(
+            html.contains("content=\"default-src &#39;none&#39;; style-src &#39;sha256-"),
+            "{c}"
+        );
+        for needle in [" src=", "<link", "url(", "@import", "<iframe", "<object"] {
+            assert!(!html.contains(needle), "{c}: `{needle}`");
+        }
+        assert_eq!(html.matches("<script>").count(), 1, "{c}");
+        assert_eq!(html.matches("<style>").count(), 1, "{c}");
+        let failing = html.matches("class=\"step failing").count();
+        assert_eq!(failing, usize::from(code == 1), "{c}: failing arrows");
+        assert!(html.contains("id=\"ticket-text\""), "{c}");
+    }
+}
+
+#[test]
 fn config_file_sets_defaults_and_the_command_line_wins() {
     let dir = tempfile::tempdir().unwrap();
     let cfg = dir.path().join("oauth-doctor.toml");

@@ -44,6 +44,7 @@ fn pipeline(bytes: &[u8]) {
     let rep = Report {
         findings: &a.findings,
         exchanges: &a.exchanges,
+        index: &a.index,
         skipped: &loaded.skipped,
         inputs: &inputs,
         sanitized: loaded.sanitized,
@@ -57,6 +58,7 @@ fn pipeline(bytes: &[u8]) {
         Format::Github,
         Format::Junit,
         Format::Sarif,
+        Format::Html,
     ] {
         let mut out = Vec::new();
         report::printer(f, false, 1).print(&rep, &mut out).unwrap();

@@ -1,5 +1,6 @@
 //! Redaction, proven: no secret of a capture reaches any output format (text, verbose text,
-//! concise text, json, markdown, github, junit, sarif) unless `--show-secrets`.
+//! concise text, json, markdown with its Mermaid diagram, github, junit, sarif, html) unless
+//! `--show-secrets`.
 //!
 //! - a property test builds captures with random secret values in every position a secret can
 //!   take (headers, query, form and JSON bodies, JWT signatures, cookies, `Location` URLs, error
@@ -30,6 +31,7 @@ const OUTPUTS: &[(&str, Format, bool, i8)] = &[
     ("github", Format::Github, false, 0),
     ("junit", Format::Junit, false, 0),
     ("sarif", Format::Sarif, false, 0),
+    ("html", Format::Html, false, 0),
 ];
 
 /// Load bytes as a capture and render every output format; (label, output) pairs.
@@ -50,6 +52,7 @@ fn render_loaded(name: &str, loaded: capture::Loaded, show: bool) -> Vec<(&'stat
     let rep = Report {
         findings: &analysis.findings,
         exchanges: &analysis.exchanges,
+        index: &analysis.index,
         skipped: &loaded.skipped,
         inputs: &inputs,
         sanitized: loaded.sanitized,

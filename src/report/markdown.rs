@@ -1,10 +1,21 @@
 //! `--format markdown`: a self-contained, redacted report to paste into an issue or a support
-//! ticket — verdict, ranked causes, evidence table, fixes and the exchanges involved.
+//! ticket — the words for the ticket, the failing flow as a Mermaid `sequenceDiagram` (GitHub
+//! and GitLab render it in issues, pull requests and `$GITHUB_STEP_SUMMARY`) with the failure
+//! marked and the compared values on the arrows, then the verdict, ranked causes, evidence
+//! table, fixes and the exchanges involved.
 
+use super::compare::{self, Agreement, Shown};
+use super::flow::{self, Differential, Item, Picture};
+use super::ticket::Ticket;
 use super::{Printer, Report};
 use crate::diagnosis::Finding;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::io::{self, Write};
+
+/// At most this many arrows in the Mermaid diagram.
+const MERMAID_MAX_STEPS: usize = 40;
+/// Values on Mermaid arrows are cut to this many characters.
+const MERMAID_VALUE: usize = 48;
 
 pub struct Markdown;
 
@@ -15,6 +26,266 @@ fn md(s: &str) -> String {
         .replace('<', "&lt;")
         .replace('\n', " ")
         .replace('\r', "")
+}
+
+/// Escape text for a Mermaid message, note or participant alias: `#` and `;` start entity
+/// codes and statements, `<` and `>` would be read as markup.
+pub fn mermaid_text(s: &str) -> String {
+    let mut o = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '#' => o.push_str("#35;"),
+            ';' => o.push_str("#59;"),
+            '<' => o.push_str("#lt;"),
+            '>' => o.push_str("#gt;"),
+            '\n' | '\r' => o.push(' '),
+            c if c.is_control() => {}
+            c => o.push(c),
+        }
+    }
+    o
+}
+
+/// The failing flow as a Mermaid `sequenceDiagram`: one request and one response arrow per
+/// step, the failing step in a red box with a note naming the cause, and the values compared
+/// across requests (client_id, redirect_uri, scope, PKCE, state, nonce, code) on the arrows
+/// that carried them.
+pub fn mermaid(r: &Report<'_>) -> Option<String> {
+    let red = r.redactor;
+    let pic = Picture::focus_flow_within(r, MERMAID_MAX_STEPS);
+    pic.steps().next()?;
+    // (exchange, on its response) → `name=value` lines for that arrow
+    let mut values: HashMap<(usize, bool), Vec<String>> = HashMap::new();
+    let on_response = |at: &str| at.starts_with("response.");
+    if let Some(c) = compare::comparison(r) {
+        for row in &c.rows {
+            if row.agreement == Agreement::NotCompared && !row.concerned {
+                continue;
+            }
+            let (lname, rname) = match row.name {
+                "PKCE" if row.right.at.starts_with("s256(") => {
+                    ("code_challenge", "S256(code_verifier)")
+                }
+                "PKCE" => ("code_challenge", "code_verifier"),
+                "nonce" => ("nonce", "ID token nonce"),
+                "scope" if row.right.note.is_some() => ("scope", "granted scope"),
+                n => (n, n),
+            };
+            let show = |v: &Shown| flow::shorten(&v.render(red), MERMAID_VALUE);
+            if let (Some(i), true) = (
+                row.left.exchange,
+                row.left.value.is_value() || matches!(row.left.value, Shown::Redacted(_)),
+            ) {
+                let line = if row.left.value.is_value() {
+                    format!("{lname}={}", show(&row.left.value))
+                } else {
+                    format!("{lname} {}", row.left.value.render(red))
+                };
+                values
+                    .entry((i, on_response(&row.left.at)))
+                    .or_default()
+                    .push(line);
+            }
+            if let Some(j) = row.right.exchange {
+                let versus = row
+                    .left
+                    .exchange
+                    .map(|i| format!(" #{}", i + 1))
+                    .unwrap_or_default();
+                let verdict = match row.agreement {
+                    Agreement::Same => format!("(= {lname}{versus})"),
+                    Agreement::Differs => format!("(✗ ≠ {lname}{versus})"),
+                    Agreement::Missing => {
+                        format!("(✗ {lname}{versus} was {})", row.left.value.render(red))
+                    }
+                    Agreement::Unknown => "(cannot compare)".to_string(),
+                    Agreement::NotCompared => String::new(),
+                };
+                let line = if row.right.value.is_value() {
+                    format!("{rname}={} {verdict}", show(&row.right.value))
+                } else {
+                    format!("{rname} {} {verdict}", row.right.value.render(red))
+                };
+                values
+                    .entry((j, on_response(&row.right.at)))
+                    .or_default()
+                    .push(line.trim_end().to_string());
+            }
+        }
+    }
+    let top = flow::top_finding(r);
+    let mut m = String::from("```mermaid\nsequenceDiagram\n");
+    for (lane, hosts) in &pic.lanes {
+        let mut alias = mermaid_text(lane.label());
+        if let Some(h) = hosts.first() {
+            alias.push_str("<br/>");
+            alias.push_str(&mermaid_text(&red.scrub(h)));
+            if hosts.len() > 1 {
+                alias.push_str(&format!(" +{}", hosts.len() - 1));
+            }
+        }
+        m.push_str(&format!("    participant {} as {alias}\n", lane.id()));
+    }
+    let first_lane = pic.lanes.first().map(|(l, _)| l.id()).unwrap_or("app");
+    let last_lane = pic.lanes.last().map(|(l, _)| l.id()).unwrap_or("app");
+    for item in &pic.items {
+        match item {
+            Item::Step(s) => {
+                let (from, to) = (s.from.id(), s.to.id());
+                if s.failing {
+                    m.push_str("    rect rgb(255, 228, 225)\n");
+                }
+                let mut lines = vec![mermaid_text(&format!(
+                    "{} {} {}",
+                    s.numbers(),
+                    s.method,
+                    flow::shorten(&red.scrub(&s.path), MERMAID_VALUE)
+                ))];
+                if !s.preflights.is_empty() {
+                    lines.push(mermaid_text(&format!(
+                        "after CORS preflight {}",
+                        s.preflights
+                            .iter()
+                            .map(|p| format!("#{}", p + 1))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )));
+                }
+                let carried = |response: bool| -> Vec<String> {
+                    s.exchanges
+                        .iter()
+                        .flat_map(|i| values.get(&(*i, response)).into_iter().flatten())
+                        .map(|v| mermaid_text(v))
+                        .collect()
+                };
+                lines.extend(carried(false));
+                m.push_str(&format!("    {from}->>{to}: {}\n", lines.join("<br/>")));
+                let arrow = if s.failed { "--x" } else { "-->>" };
+                let mut answer = s.outcome_text(red);
+                if s.failing {
+                    answer = format!("✗ {answer}");
+                }
+                let mut answer = vec![mermaid_text(&answer)];
+                answer.extend(carried(true));
+                m.push_str(&format!(
+                    "    {to}{arrow}{from}: {}\n",
+                    answer.join("<br/>")
+                ));
+                if s.failing {
+                    if let Some(f) = top {
+                        let over = if from == to {
+                            from.to_string()
+                        } else {
+                            format!("{from},{to}")
+                        };
+                        m.push_str(&format!(
+                            "    Note over {over}: {}\n",
+                            mermaid_text(&format!(
+                                "✗ {}: {}",
+                                f.rule,
+                                flow::shorten(&red.scrub(&f.title), 80)
+                            ))
+                        ));
+                    }
+                    m.push_str("    end\n");
+                }
+            }
+            Item::Gap(g) => {
+                let over = if first_lane == last_lane {
+                    first_lane.to_string()
+                } else {
+                    format!("{first_lane},{last_lane}")
+                };
+                m.push_str(&format!(
+                    "    Note over {over}: {}\n",
+                    mermaid_text(&format!(
+                        "… {} exchanges not shown (#{}–#{})",
+                        flow::thousands(g.count),
+                        g.first + 1,
+                        g.last + 1
+                    ))
+                ));
+            }
+        }
+    }
+    m.push_str("```\n");
+    Some(m)
+}
+
+/// The words for the ticket, as the report's opening section.
+fn ticket(r: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
+    let t = Ticket::of(r);
+    writeln!(out, "### Summary for the ticket")?;
+    writeln!(out)?;
+    writeln!(out, "- **What failed:** {}", md(&t.failed))?;
+    if let Some(c) = &t.cause {
+        writeln!(out, "- **Most probable cause:** {}", md(c))?;
+    }
+    if let Some(s) = &t.seen {
+        writeln!(out, "- **What the capture shows:** {}", md(s))?;
+    }
+    if !t.evidence.is_empty() {
+        writeln!(out, "- **Evidence:**")?;
+        for e in &t.evidence {
+            writeln!(out, "  - {}", md(e))?;
+        }
+        if t.more_evidence > 0 {
+            writeln!(out, "  - and {} more", t.more_evidence)?;
+        }
+    }
+    if let Some(c) = &t.change {
+        writeln!(out, "- **What to change:** {}", md(c))?;
+    }
+    if let Some((_, words)) = &t.who {
+        writeln!(out, "- **Who must change it:** {}", md(words))?;
+    }
+    match t.also.as_slice() {
+        [] => {}
+        [one] => writeln!(out, "- **Also:** {}", md(one))?,
+        many => {
+            writeln!(out, "- **Also:**")?;
+            for a in many {
+                writeln!(out, "  - {}", md(a))?;
+            }
+        }
+    }
+    writeln!(out)
+}
+
+/// The causes considered for each failing exchange (when the analysis records them).
+fn considered(r: &Report<'_>, diffs: &[Differential], out: &mut dyn Write) -> io::Result<()> {
+    if diffs.is_empty() {
+        return Ok(());
+    }
+    let red = r.redactor;
+    writeln!(out, "### Causes considered")?;
+    writeln!(out)?;
+    for d in diffs {
+        writeln!(
+            out,
+            "#{} answered {}{}",
+            d.exchange + 1,
+            md(&red.scrub(&d.signal)),
+            d.cause
+                .as_deref()
+                .map(|c| format!(": cause `{c}`"))
+                .unwrap_or_default()
+        )?;
+        writeln!(out)?;
+        writeln!(out, "| rule | standing | because |")?;
+        writeln!(out, "|---|---|---|")?;
+        for c in &d.considered {
+            writeln!(
+                out,
+                "| `{}` | {} | {} |",
+                md(&c.rule),
+                c.status.as_str(),
+                md(&red.scrub(&c.because))
+            )?;
+        }
+        writeln!(out)?;
+    }
+    Ok(())
 }
 
 impl Markdown {
@@ -92,6 +363,13 @@ impl Printer for Markdown {
                 .join(", ")
         )?;
         writeln!(out)?;
+        ticket(r, out)?;
+        if let Some(m) = mermaid(r) {
+            writeln!(out, "### Flow")?;
+            writeln!(out)?;
+            write!(out, "{m}")?;
+            writeln!(out)?;
+        }
         let (primary, latent): (Vec<&Finding>, Vec<&Finding>) =
             r.findings.iter().partition(|f| !f.latent);
         if primary.is_empty() {
@@ -122,6 +400,7 @@ impl Printer for Markdown {
                 self.finding(r, f, out)?;
             }
         }
+        considered(r, &flow::differentials(r), out)?;
         if !latent.is_empty() {
             writeln!(out, "### Latent problems (did not cause a failure here)")?;
             writeln!(out)?;
@@ -178,5 +457,67 @@ impl Printer for Markdown {
             "_Generated by oauth-doctor {}._",
             env!("CARGO_PKG_VERSION")
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::redact::Redactor;
+    use crate::report::flow::{Considered, Standing};
+
+    #[test]
+    fn mermaid_text_cannot_break_out_of_a_message() {
+        // `#2` alone would be read as an entity and vanish; `;` ends a statement.
+        assert_eq!(
+            mermaid_text("#2 a;b <br/> x\ny"),
+            "#35;2 a#59;b #lt;br/#gt; x y"
+        );
+    }
+
+    #[test]
+    fn the_causes_considered_are_listed_when_the_analysis_has_them() {
+        let a = crate::analyze(Vec::new(), &Default::default(), &Default::default());
+        let red = Redactor::new(&a.exchanges, false);
+        let inputs = vec!["t.json".to_string()];
+        let r = Report {
+            findings: &a.findings,
+            exchanges: &a.exchanges,
+            index: &a.index,
+            skipped: &[],
+            inputs: &inputs,
+            sanitized: false,
+            ignored: 0,
+            redactor: &red,
+        };
+        let mut out = Vec::new();
+        considered(&r, &[], &mut out).unwrap();
+        assert!(out.is_empty());
+        let d = Differential {
+            exchange: 3,
+            signal: "400 invalid_grant".into(),
+            cause: Some("GRANT003".into()),
+            considered: vec![
+                Considered {
+                    rule: "GRANT003".into(),
+                    status: Standing::Confirmed,
+                    because: "the same code was redeemed in #2".into(),
+                },
+                Considered {
+                    rule: "REDIR001".into(),
+                    status: Standing::RuledOut,
+                    because: "redirect_uri identical in #2 and #4".into(),
+                },
+            ],
+        };
+        considered(&r, &[d], &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert_eq!(
+            text,
+            "### Causes considered\n\n#4 answered 400 invalid_grant: cause `GRANT003`\n\n\
+             | rule | standing | because |\n|---|---|---|\n\
+             | `GRANT003` | confirmed | the same code was redeemed in #2 |\n\
+             | `REDIR001` | ruled out | redirect_uri identical in #2 and #4 |\n\n"
+        );
     }
 }

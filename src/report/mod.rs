@@ -1,16 +1,21 @@
 //! Output formats, one file each, behind one [`Printer`] trait. Printers only render: every
 //! string they write goes through the [`Redactor`]; they never analyse.
 
+pub mod compare;
+pub mod flow;
 pub mod github;
+pub mod html;
 pub mod json;
 pub mod junit;
 pub mod markdown;
 pub mod sarif;
 pub mod text;
+pub mod ticket;
 
 use crate::capture::Skipped;
 use crate::diagnosis::{Finding, Verdict};
 use crate::model::Exchange;
+use crate::model::flow::Index;
 use crate::redact::Redactor;
 use std::io::{self, Write};
 
@@ -18,6 +23,8 @@ use std::io::{self, Write};
 pub struct Report<'a> {
     pub findings: &'a [Finding],
     pub exchanges: &'a [Exchange],
+    /// The flows and cross-exchange index of the analysis (for the pictures).
+    pub index: &'a Index,
     pub skipped: &'a [Skipped],
     pub inputs: &'a [String],
     /// Some input was a sanitized browser export (no Authorization/Cookie headers).
@@ -55,6 +62,7 @@ pub enum Format {
     Github,
     Junit,
     Sarif,
+    Html,
 }
 
 /// The printer for a format; `verbosity` is -1 (quiet), 0 or 1 (verbose) for the text format.
@@ -66,5 +74,6 @@ pub fn printer(format: Format, concise: bool, verbosity: i8) -> Box<dyn Printer>
         Format::Github => Box::new(github::Github),
         Format::Junit => Box::new(junit::Junit),
         Format::Sarif => Box::new(sarif::Sarif),
+        Format::Html => Box::new(html::Html),
     }
 }

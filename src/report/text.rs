@@ -1,6 +1,7 @@
-//! `--format text` (default): the top diagnosis first, with its evidence, fix and
-//! "more: oauth-doctor explain CODE"; then other candidate causes; then latent problems. Styled
-//! with anstyle; the output stream strips styles when it is not a terminal or colour is off.
+//! `--format text` (default): the failing flow on one line, then the top diagnosis, with its
+//! evidence, fix and "more: oauth-doctor explain CODE"; then other candidate causes; then
+//! latent problems. Styled with anstyle; the output stream strips styles when it is not a
+//! terminal or colour is off.
 
 use super::{Printer, Report};
 use crate::diagnosis::{Finding, Severity, Verdict};
@@ -137,6 +138,11 @@ impl Printer for Text {
         if r.exchanges.is_empty() {
             writeln!(out, "no exchanges found in {inputs}")?;
             return Ok(());
+        }
+        let line = super::flow::Picture::focus_flow(r).flow_line(r);
+        if !line.is_empty() {
+            writeln!(out, "{DIM}flow:{DIM:#} {line}")?;
+            writeln!(out)?;
         }
         let (primary, latent): (Vec<&Finding>, Vec<&Finding>) =
             r.findings.iter().partition(|f| !f.latent);
