@@ -235,15 +235,18 @@ pub fn comparison(r: &Report<'_>) -> Option<Comparison> {
 
     // client_id: the authorization request's, and the one the token request authenticates as.
     let left = az("client_id", false);
-    let right =
-        match crate::oauth::basic::basic_credentials(&token.request).and_then(|b| b.decoded_id()) {
-            Some(id) => Side::new(
-                Some(t),
-                "request.headers.authorization (Basic user)",
-                shown(&id, false),
-            ),
-            None => param_side(token, "client_id", false),
-        };
+    let right = match token
+        .request
+        .basic_credentials()
+        .and_then(|b| b.decoded_id())
+    {
+        Some(id) => Side::new(
+            Some(t),
+            "request.headers.authorization (Basic user)",
+            shown(&id, false),
+        ),
+        None => param_side(token, "client_id", false),
+    };
     rows.push(row("client_id", left, right));
 
     let left = az("redirect_uri", false);

@@ -164,7 +164,7 @@ impl Outcome {
     pub fn of(e: &Exchange) -> Outcome {
         Outcome {
             status: e.status(),
-            error: crate::oauth::errors::error_code(e).map(|er| er.code),
+            error: e.server_error().map(|er| er.code),
             failed: e.failed(),
         }
     }

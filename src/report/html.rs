@@ -923,7 +923,8 @@ fn exchange(r: &Report<'_>, e: &Exchange, h: &mut String) {
             } else {
                 resp.status.to_string()
             };
-            let err = crate::oauth::errors::error_code(e)
+            let err = e
+                .server_error()
                 .map(|er| {
                     format!(
                         " <code>{}</code>{}",

@@ -177,7 +177,7 @@ impl Ticket {
                     ),
                     Some(resp) => {
                         let mut s = format!("{what} was answered {}", resp.status);
-                        if let Some(err) = crate::oauth::errors::error_code(e) {
+                        if let Some(err) = e.server_error() {
                             s.push_str(&format!(" {}", red.scrub(&err.code)));
                             if let Some(d) = err.description.filter(|d| !d.is_empty()) {
                                 s.push_str(&format!(
@@ -338,6 +338,7 @@ mod tests {
                 latent: false,
                 rank: 1,
                 score: 1.0,
+                facts: &crate::diagnosis::Facts::NONE,
             };
             let (owner, words) = who(&f);
             let named = ["the app", "the client registration", "the provider"];
