@@ -56,6 +56,7 @@ pub enum Command {
     },
     /// Compare a capture that works with one that fails, by meaning: which differences can
     /// explain the failure, and what to change
+    #[command(long_about = DIFF_HELP, after_help = DIFF_EXAMPLES)]
     Diff(DiffArgs),
     /// Write the same capture with every secret replaced by its fingerprint (HAR stays HAR)
     Redact(RedactArgs),
@@ -407,10 +408,8 @@ pub struct InspectArgs {
     pub net: NetArgs,
 }
 
-/// `oauth-doctor diff`.
-#[derive(Debug, Args)]
-#[command(
-    long_about = "Compare a capture that works (GOOD) with one that fails (BAD), by meaning.\n\n\
+const DIFF_HELP: &str = "Compare a capture that works (GOOD) with one that fails (BAD), by meaning.
+
 The two captures' OAuth steps are paired by what they are — discovery, authorize, authorization \
 response, token by grant, refresh, userinfo, API calls — not by their position, and each pair is \
 compared on what matters to OAuth: the endpoint (host, tenant, version, path, method), how the \
@@ -418,14 +417,25 @@ client authenticates and encodes its credentials, the body encoding, every param
 absent, duplicated, where it travels, its value where it must be equal — client_id, redirect_uri \
 byte for byte, grant_type, scope as a set, PKCE method, resource — and its shape where it must \
 differ), the Authorization scheme, DPoP, Origin and Accept headers, times against lifetimes and \
-clocks, and the response.\n\n\
+clocks, and the response.
+
 Values that differ on every run (codes, state, nonce, verifiers, tokens, cookies, timestamps) are \
 never reported unless their shape differs (length, alphabet, encoding, JWT header and claims). \
 The differences that can explain BAD's failure come first, each with the rule of BAD's own \
-diagnosis that names it (as `check BAD` reports it) or a documented reason, and the fix. Secrets \
-are shown only as fingerprints; the same value shows the same fingerprint in GOOD and BAD.",
-    after_help = "Examples:\n  oauth-doctor diff works.har fails.har\n  oauth-doctor diff postman.json app.har --format markdown > ticket.md\n  cat fails.har | oauth-doctor diff staging.har -\n  oauth-doctor diff works.har fails.har --format json | jq '.differences[0]'\n\nExit status: 0 no difference can explain a failure of BAD, 1 one can, 2 an input could not be read."
-)]
+diagnosis that names it (as `oauth-doctor check BAD` reports it) or a documented reason, and the \
+fix. Secrets are shown only as fingerprints; the same value shows the same fingerprint in GOOD \
+and BAD.";
+
+const DIFF_EXAMPLES: &str = "Examples:
+  oauth-doctor diff works.har fails.har
+  oauth-doctor diff postman.json app.har --format markdown > ticket.md
+  cat fails.har | oauth-doctor diff staging.har -
+  oauth-doctor diff works.har fails.har --format json | jq '.differences[0]'
+
+Exit status: 0 no difference can explain a failure of BAD, 1 one can, 2 an input could not be read.";
+
+/// `oauth-doctor diff`.
+#[derive(Debug, Args)]
 pub struct DiffArgs {
     /// The capture that works: HAR, exchange dump (JSON), NDJSON or a saved live capture,
     /// plain or gzip; `-` for stdin

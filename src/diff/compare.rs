@@ -180,7 +180,7 @@ pub fn compare_pair(
         (Some(gi), None) => {
             let s = &good.steps[gi];
             let mut d = Difference::new(Aspect::Step, s.label(), Category::Other)
-                .values(Some(Value::Text(format!("#{}", s.exchange + 1))), None)
+                .values(request_line(good, s), None)
                 .message(format!(
                     "GOOD performs {} (#{}); BAD does not",
                     s.label(),
@@ -194,7 +194,7 @@ pub fn compare_pair(
         (None, Some(bi)) => {
             let s = &bad.steps[bi];
             let mut d = Difference::new(Aspect::Step, s.label(), Category::Other)
-                .values(None, Some(Value::Text(format!("#{}", s.exchange + 1))))
+                .values(None, request_line(bad, s))
                 .message(format!(
                     "BAD performs {} (#{}), which GOOD never does{}",
                     s.label(),
@@ -209,6 +209,17 @@ pub fn compare_pair(
         }
         (None, None) => {}
     }
+}
+
+/// `POST https://idp.example/token → 400 invalid_grant`: what a step one side lacks was.
+fn request_line(c: &Capture, s: &Step) -> Option<Value> {
+    let e = c.exchange(s.exchange)?;
+    Some(Value::Text(format!(
+        "{} {} → {}",
+        e.request.method,
+        e.request.endpoint(),
+        outcome(e)
+    )))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -365,15 +376,18 @@ fn endpoint(cx: &Cx, out: &mut Vec<Difference>) {
     }
     let (gh, bh) = (gu.host_str().unwrap_or(""), bu.host_str().unwrap_or(""));
     if !gh.eq_ignore_ascii_case(bh) {
-        cx.push(
-            out,
-            mk(
-                "host",
-                gh.into(),
-                bh.into(),
-                format!("to host `{bh}`, GOOD to `{gh}`"),
-            ),
-        );
+        // Another server: its paths are its own, and are not reported one by one.
+        let what = if gu.path() == bu.path() {
+            format!("to host `{bh}`, GOOD to `{gh}`")
+        } else {
+            format!(
+                "to host `{bh}`, GOOD to `{gh}` (`{}`, GOOD `{}`)",
+                b.endpoint(),
+                g.endpoint()
+            )
+        };
+        cx.push(out, mk("host", gh.into(), bh.into(), what));
+        return;
     } else if gu.port_or_known_default() != bu.port_or_known_default() {
         let p = |u: &url::Url| {
             u.port_or_known_default()

@@ -470,3 +470,71 @@ pub fn run(args: &crate::cli::DiffArgs, out: &mut dyn Write) -> anyhow::Result<i
         EXIT_NOTHING_EXPLAINS
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    fn capture(name: &str, secret: &str, answer: &str) -> Capture {
+        let doc = serde_json::json!([{
+            "started_at": "2026-11-29T10:00:00Z",
+            "request": {
+                "method": "POST",
+                "url": "https://idp.example/oauth/token",
+                "headers": [["Content-Type", "application/x-www-form-urlencoded"]],
+                "body": format!("grant_type=client_credentials&client_id=billing&client_secret={secret}")
+            },
+            "response": {
+                "status": if answer.is_empty() { 200 } else { 401 },
+                "headers": [["Content-Type", "application/json"]],
+                "body": if answer.is_empty() {
+                    r#"{"access_token":"at-5Hq2xZ8vN1mK7pL3rT9w","token_type":"Bearer","expires_in":3600}"#.to_string()
+                } else {
+                    serde_json::json!({"error": "invalid_client", "error_description": answer}).to_string()
+                }
+            }
+        }]);
+        let loaded = capture::load_bytes(Arc::from(name), doc.to_string().as_bytes()).unwrap();
+        Capture::new(name, loaded, &Options::default())
+    }
+
+    /// Secrets of GOOD and BAD are known to the one redactor: a server that echoes BAD's secret
+    /// in its error text does not leak it, and the echo shows the same fingerprint as the value.
+    #[test]
+    fn one_redactor_hides_the_secrets_of_both_captures_with_equal_fingerprints() {
+        let good = capture("good.json", "s3cret-Good-2026", "");
+        let bad = capture(
+            "bad.json",
+            "s3cret-Stale-2025",
+            "client secret s3cret-Stale-2025 has expired",
+        );
+        let diff = Diff::new(good, bad, &DiffOptions::default());
+        let red = diff.redactor(false);
+        let first = &diff.differences[0];
+        assert_eq!(first.field, "client_secret");
+        assert!(first.explains());
+        let stale = red.value(first.bad.as_ref().unwrap());
+        assert!(!stale.contains("s3cret"), "{stale}");
+        for format in [Format::Text, Format::Json, Format::Markdown] {
+            let mut out = Vec::new();
+            match format {
+                Format::Text => text::print(&diff, &red, &mut out).unwrap(),
+                Format::Json => json::print(&diff, &red, &mut out).unwrap(),
+                Format::Markdown => markdown::print(&diff, &red, &mut out).unwrap(),
+            }
+            let out = String::from_utf8(out).unwrap();
+            assert!(!out.contains("s3cret-"), "{format:?}:\n{out}");
+            // The value and the server's echo of it: one fingerprint, twice at least.
+            assert!(
+                out.matches(stale.as_str()).count() >= 2,
+                "{format:?}:\n{out}"
+            );
+        }
+        let shown = diff.redactor(true);
+        assert_eq!(
+            shown.value(first.bad.as_ref().unwrap()),
+            "s3cret-Stale-2025"
+        );
+    }
+}

@@ -164,6 +164,18 @@ pub fn rank(
             Role::Other
         };
     }
+    // What a server granted follows from what was requested: when the requested scopes
+    // differ, the granted ones are that difference again.
+    if diffs
+        .iter()
+        .any(|d| d.aspect == Aspect::Parameter && d.field == "scope" && d.role == Role::Cause)
+    {
+        for d in diffs.iter_mut() {
+            if d.aspect == Aspect::Response && d.field == "scope" && d.role == Role::Cause {
+                d.role = Role::Other;
+            }
+        }
+    }
     diffs.sort_by_key(|d| {
         (
             d.role,
