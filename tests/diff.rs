@@ -740,3 +740,76 @@ fn secrets_that_differ_are_shown_as_fingerprints_and_only_show_secrets_prints_th
     assert!(shown.contains("conf-post-secret"), "{shown}");
     assert!(shown.contains("conf-basic-secret"), "{shown}");
 }
+
+// ---------------------------------------------------------------------------------------------
+// The documentation
+
+fn schema() -> jsonschema::Validator {
+    let schema: Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("docs/diff-v1.schema.json")).unwrap(),
+    )
+    .unwrap();
+    jsonschema::options()
+        .should_validate_formats(true)
+        .build(&schema)
+        .unwrap_or_else(|e| panic!("docs/diff-v1.schema.json is not a valid schema: {e}"))
+}
+
+#[test]
+fn the_json_of_every_pair_and_the_documented_example_match_the_published_schema() {
+    let validator = schema();
+    let mut problems = Vec::new();
+    let mut pairs = all_pairs();
+    pairs.push((
+        "fixtures/diff/json-body/good.json".into(),
+        "fixtures/diff/json-body/good.json".into(),
+    ));
+    for (good, bad) in pairs {
+        let (_, doc) = diff_json(&good, &bad);
+        for e in validator.iter_errors(&doc) {
+            problems.push(format!("{good} / {bad}: {}: {e}", e.instance_path()));
+        }
+    }
+    let text = std::fs::read_to_string(root().join("docs/diff-output.md")).unwrap();
+    let example = text
+        .split("```json\n")
+        .nth(1)
+        .and_then(|b| b.split("\n```").next())
+        .expect("docs/diff-output.md has a ```json example");
+    let doc: Value = serde_json::from_str(example).unwrap();
+    for e in validator.iter_errors(&doc) {
+        problems.push(format!(
+            "docs/diff-output.md example: {}: {e}",
+            e.instance_path()
+        ));
+    }
+    // The schema rejects what it must: a cause that explains nothing.
+    let mut wrong = doc.clone();
+    wrong["differences"][0]["explains_failure"] = Value::Bool(false);
+    assert!(!validator.is_valid(&wrong));
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn every_documented_reason_is_the_one_the_program_prints() {
+    let text = std::fs::read_to_string(root().join("docs/diff-output.md")).unwrap();
+    for r in oauth_doctor::diff::reasons::REASONS {
+        let row = format!(
+            "| `{}` | {} | {} |",
+            r.id,
+            r.why.replace('|', "\\|"),
+            r.reference
+        );
+        assert!(
+            text.lines().any(|l| l == row),
+            "docs/diff-output.md lacks or words differently the reason row:\n{row}"
+        );
+    }
+    let rows = text
+        .lines()
+        .skip_while(|l| !l.starts_with("### Documented reasons"))
+        .take_while(|l| !l.starts_with("## Exit status"))
+        .filter(|l| l.starts_with("| `"))
+        .count();
+    assert_eq!(rows, oauth_doctor::diff::reasons::REASONS.len());
+}

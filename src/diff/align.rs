@@ -169,44 +169,92 @@ fn normalise_path(path: &str) -> String {
         .join("/")
 }
 
+/// What an exchange the classifier leaves as `other` is, when it is part of OAuth all the same:
+/// a token request without `grant_type` or at a provider's own token URL (GitHub's
+/// `/login/oauth/access_token`, Slack's `oauth.v2.access`, Facebook's GET), or an API call
+/// refused for want of a valid token. Login pages, assets and plain page loads are not steps.
+fn infer(e: &Exchange) -> Option<StepKind> {
+    let r = &e.request;
+    let has = |n: &str| {
+        r.form.has(n) || r.json.as_ref().is_some_and(|j| j.get(n).is_some()) || r.query.has(n)
+    };
+    let path = r.path().to_ascii_lowercase();
+    let token_path = path.ends_with("/token")
+        || path.ends_with("/access_token")
+        || path.ends_with("oauth.v2.access")
+        || path.ends_with("oauth.access");
+    let grant_params = [
+        "grant_type",
+        "code",
+        "refresh_token",
+        "device_code",
+        "assertion",
+    ];
+    let client_params = ["client_id", "client_secret", "client_assertion"];
+    let grant = grant_params.iter().any(|p| has(p));
+    let client = client_params.iter().any(|p| has(p));
+    let front_channel = r.query.has("response_type") || r.query.has("state");
+    if !front_channel
+        && ((r.method == "POST" && (grant || token_path))
+            || (r.method == "GET" && token_path && grant && client))
+    {
+        return Some(StepKind::Token);
+    }
+    let resp = e.response.as_ref()?;
+    let refused = matches!(resp.status, 401 | 403)
+        || resp.headers.contains("www-authenticate")
+        || crate::oauth::errors::error_code(e).is_some()
+        // A provider's own API (Cognito's InitiateAuth) failing.
+        || (resp.status >= 400 && e.provider.is_some());
+    (refused && !resp.is_html() && !resp.is_redirect()).then_some(StepKind::Resource)
+}
+
+fn step_of(e: &Exchange, kind: StepKind) -> Step {
+    let grant = if kind == StepKind::Token {
+        e.request
+            .param("grant_type")
+            .map(|g| short_grant(&g))
+            .unwrap_or_default()
+    } else {
+        String::new()
+    };
+    let sub = if kind == StepKind::Resource {
+        format!(
+            "{} {}{}",
+            e.request.method,
+            e.request.host().unwrap_or(""),
+            normalise_path(e.request.path())
+        )
+    } else {
+        String::new()
+    };
+    Step {
+        kind,
+        grant,
+        sub,
+        exchange: e.index,
+        params: None,
+        via_location: false,
+        failed: e.failed(),
+    }
+}
+
 /// The steps of one capture, in timeline order.
 pub fn steps(exchanges: &[Exchange], index: &Index) -> Vec<Step> {
     let mut out = Vec::new();
     for e in exchanges {
-        let Some(kind) = StepKind::of(e.kind) else {
+        let kind = match e.kind {
+            Kind::Other => infer(e),
+            k => StepKind::of(k),
+        };
+        let Some(kind) = kind else {
             continue;
         };
         if kind == StepKind::AuthorizationResponse {
             // Taken from the index below, with those read from `Location` headers.
             continue;
         }
-        let grant = if kind == StepKind::Token {
-            e.request
-                .param("grant_type")
-                .map(|g| short_grant(&g))
-                .unwrap_or_default()
-        } else {
-            String::new()
-        };
-        let sub = if kind == StepKind::Resource {
-            format!(
-                "{} {}{}",
-                e.request.method,
-                e.request.host().unwrap_or(""),
-                normalise_path(e.request.path())
-            )
-        } else {
-            String::new()
-        };
-        out.push(Step {
-            kind,
-            grant,
-            sub,
-            exchange: e.index,
-            params: None,
-            via_location: false,
-            failed: e.failed(),
-        });
+        out.push(step_of(e, kind));
     }
     // Authorization responses: one per response, whether the capture holds the redirect's
     // `Location`, the callback request, or both.
@@ -237,6 +285,42 @@ pub fn steps(exchanges: &[Exchange], index: &Index) -> Vec<Step> {
     }
     out.sort_by_key(Step::order);
     out
+}
+
+/// Exchanges of this capture that are not steps but go to an endpoint the other capture has
+/// as a step (a token endpoint BAD calls in a way the classifier does not recognise) become
+/// that step.
+pub fn adopt(exchanges: &[Exchange], steps: &mut Vec<Step>, other: &[Exchange], theirs: &[Step]) {
+    let endpoints: Vec<(String, String, StepKind)> = theirs
+        .iter()
+        .filter(|s| s.kind != StepKind::AuthorizationResponse)
+        .filter_map(|s| {
+            let e = other.get(s.exchange)?;
+            Some((e.request.method.clone(), e.request.endpoint(), s.kind))
+        })
+        .collect();
+    let taken: HashSet<usize> = steps
+        .iter()
+        .filter(|s| s.kind != StepKind::AuthorizationResponse)
+        .map(|s| s.exchange)
+        .collect();
+    let mut added = false;
+    for e in exchanges {
+        if taken.contains(&e.index) || !matches!(e.kind, Kind::Other) {
+            continue;
+        }
+        let here = e.request.endpoint();
+        if let Some((_, _, kind)) = endpoints
+            .iter()
+            .find(|(m, ep, _)| *m == e.request.method && *ep == here)
+        {
+            steps.push(step_of(e, *kind));
+            added = true;
+        }
+    }
+    if added {
+        steps.sort_by_key(Step::order);
+    }
 }
 
 /// GOOD's and BAD's steps paired (indexes into the step lists).

@@ -1342,13 +1342,7 @@ fn authorization_response(cx: &Cx, out: &mut Vec<Difference>) {
 
 /// The response field (and exchange) of this capture that issued a token.
 fn issued_by(c: &Capture, token: &str) -> Option<(&'static str, usize)> {
-    c.analysis.exchanges.iter().find_map(|e| {
-        let r = e.response.as_ref()?;
-        ["access_token", "id_token", "refresh_token"]
-            .into_iter()
-            .find(|f| r.field(f) == Some(token))
-            .map(|f| (f, e.index))
-    })
+    c.issued.get(token).copied()
 }
 
 fn headers(cx: &Cx, out: &mut Vec<Difference>) {

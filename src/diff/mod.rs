@@ -25,7 +25,7 @@ use crate::rules::Options;
 use crate::{Analysis, RuleFilter, analyze, capture};
 use align::{Pair, Step};
 use serde::Serialize;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::io::Write;
 
 /// Exit statuses (the same as `check`'s): 0 no difference can explain a failure, 1 one can.
@@ -255,6 +255,8 @@ pub struct Capture {
     pub analysis: Analysis,
     pub skipped: Vec<Skipped>,
     pub steps: Vec<Step>,
+    /// Token value → (the response field that issued it, the exchange): the first issue.
+    pub issued: HashMap<String, (&'static str, usize)>,
 }
 
 impl Capture {
@@ -262,11 +264,21 @@ impl Capture {
     pub fn new(name: &str, loaded: capture::Loaded, options: &Options) -> Capture {
         let analysis = analyze(loaded.exchanges, options, &RuleFilter::default());
         let steps = align::steps(&analysis.exchanges, &analysis.index);
+        let mut issued = HashMap::new();
+        for e in &analysis.exchanges {
+            let Some(r) = &e.response else { continue };
+            for f in ["access_token", "id_token", "refresh_token"] {
+                if let Some(v) = r.field(f) {
+                    issued.entry(v.to_string()).or_insert((f, e.index));
+                }
+            }
+        }
         Capture {
             name: name.to_string(),
             analysis,
             skipped: loaded.skipped,
             steps,
+            issued,
         }
     }
 
@@ -301,7 +313,19 @@ pub struct Diff {
 
 impl Diff {
     /// Compare GOOD and BAD.
-    pub fn new(good: Capture, bad: Capture, options: &DiffOptions) -> Diff {
+    pub fn new(mut good: Capture, mut bad: Capture, options: &DiffOptions) -> Diff {
+        align::adopt(
+            &good.analysis.exchanges,
+            &mut good.steps,
+            &bad.analysis.exchanges,
+            &bad.steps,
+        );
+        align::adopt(
+            &bad.analysis.exchanges,
+            &mut bad.steps,
+            &good.analysis.exchanges,
+            &good.steps,
+        );
         let pairs = align::align(&good.steps, &bad.steps);
         let mut differences = Vec::new();
         for (i, p) in pairs.iter().enumerate() {
@@ -369,39 +393,49 @@ impl Diff {
 /// occurrence is kept and names the other steps.
 fn merge(diffs: Vec<Difference>, labels: &[String]) -> Vec<Difference> {
     let mut out: Vec<Difference> = Vec::with_capacity(diffs.len());
+    let mut first: HashMap<String, usize> = HashMap::new();
     for d in diffs {
-        let mergeable = matches!(
-            d.aspect,
-            Aspect::Endpoint
-                | Aspect::ClientAuthentication
-                | Aspect::BodyEncoding
-                | Aspect::Parameter
-                | Aspect::Header
+        let mergeable = d.pair.is_some()
+            && matches!(
+                d.aspect,
+                Aspect::Endpoint
+                    | Aspect::ClientAuthentication
+                    | Aspect::BodyEncoding
+                    | Aspect::Parameter
+                    | Aspect::Header
+            );
+        if !mergeable {
+            out.push(d);
+            continue;
+        }
+        let key = format!(
+            "{:?}\u{0}{}\u{0}{:?}\u{0}{:?}",
+            d.aspect, d.field, d.good, d.bad
         );
-        let same = out.iter_mut().find(|o| {
-            mergeable
-                && o.aspect == d.aspect
-                && o.field == d.field
-                && o.good == d.good
-                && o.bad == d.bad
-                && o.pair.is_some()
-                && d.pair.is_some()
-        });
-        match (same, d.pair) {
-            (Some(o), Some(p)) => o.also.push((p, d.good_exchange, d.bad_exchange)),
-            _ => out.push(d),
+        match (first.get(&key), d.pair) {
+            (Some(&i), Some(p)) => out[i].also.push((p, d.good_exchange, d.bad_exchange)),
+            _ => {
+                first.insert(key, out.len());
+                out.push(d);
+            }
         }
     }
     for d in &mut out {
         if !d.also.is_empty() {
-            let mut names: Vec<&str> = d
-                .also
-                .iter()
-                .filter_map(|(p, _, _)| labels.get(*p).map(String::as_str))
-                .collect();
-            names.dedup();
-            d.message
-                .push_str(&format!("; the same in {}", names.join(", ")));
+            let mut names: Vec<&str> = Vec::new();
+            for (p, _, _) in &d.also {
+                if let Some(l) = labels.get(*p) {
+                    if !names.contains(&l.as_str()) {
+                        names.push(l);
+                    }
+                }
+            }
+            let n = d.also.len();
+            d.message.push_str(&if n == names.len() {
+                format!("; the same in {}", names.join(", "))
+            } else {
+                format!("; the same in {n} more step(s): {}", names.join(", "))
+            });
         }
     }
     out

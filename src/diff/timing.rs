@@ -102,11 +102,10 @@ fn past_expiry(c: &Capture, e: &Exchange) -> Option<(i64, String)> {
             return Some((used - exp, "its `exp`".into()));
         }
     }
-    let issuer = c.analysis.exchanges.iter().find(|x| {
-        x.response
-            .as_ref()
-            .is_some_and(|r| r.field("access_token") == Some(token.as_str()))
-    })?;
+    let issuer = match c.issued.get(&token) {
+        Some(("access_token", i)) => c.exchange(*i)?,
+        _ => return None,
+    };
     let r = issuer.response.as_ref()?;
     let expires_in = r.json.as_ref()?.get("expires_in").and_then(|v| {
         v.as_i64()
