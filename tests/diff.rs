@@ -1,7 +1,9 @@
 //! `oauth-doctor diff GOOD BAD`, end to end: the real binary on real fixture files.
 //!
-//! - One pair per mistake class (fixtures/diff/<class>/): GOOD is a shipped capture, BAD the same
-//!   flow run again later with one mistake injected. The injected difference is the first one
+//! - One pair per mistake class (fixtures/diff/<class>/: client auth method, Basic encoding, JSON
+//!   body, redirect_uri slash, scope, PKCE method, wrong tenant, clock, and two lifetimes: a code
+//!   redeemed late, a token used after it expired): GOOD is a shipped capture, BAD the same flow
+//!   run again later with one mistake injected. The injected difference is the first one
 //!   reported, it is the only difference that can explain the failure, and nothing that always
 //!   differs between two runs (codes, state, nonce, verifiers, tokens, cookies, session ids,
 //!   timestamps) is reported.
@@ -208,6 +210,28 @@ const EXPECTED: &[Expect] = &[
         good: Some("the recording clock agrees with the servers' `Date`"),
         bad: Some("the recording clock is 10 min behind the servers' `Date`"),
         count: 2,
+    },
+    Expect {
+        class: "code-age",
+        step: "token (authorization_code)",
+        aspect: "timing",
+        field: "code age",
+        rule: Some("EXP004"),
+        reason: Some("code-lifetime"),
+        good: Some("redeemed 0 s after its issue"),
+        bad: Some("redeemed 95 s after its issue"),
+        count: 1,
+    },
+    Expect {
+        class: "token-expired",
+        step: "resource GET api.example.com/v1/orders",
+        aspect: "timing",
+        field: "token age",
+        rule: Some("EXP001"),
+        reason: Some("token-lifetime"),
+        good: Some("used 59 min 59 s before it expired"),
+        bad: Some("used 101 s after it expired"),
+        count: 1,
     },
 ];
 
