@@ -19,7 +19,9 @@ use super::{Aspect, Capture, Difference};
 use crate::diagnosis::{Category, Value};
 use crate::model::Exchange;
 
+/// One aligned pair being compared: its steps and exchanges in GOOD and BAD.
 struct Cx<'a> {
+    /// Index of the pair in [`crate::diff::Diff::pairs`].
     pair: usize,
     gs: &'a Step,
     bs: &'a Step,
@@ -30,6 +32,7 @@ struct Cx<'a> {
 }
 
 impl Cx<'_> {
+    /// Record a difference of this pair.
     fn push(&self, out: &mut Vec<Difference>, mut d: Difference) {
         d.pair = Some(self.pair);
         d.good_exchange = Some(self.g.index);

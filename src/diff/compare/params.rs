@@ -11,6 +11,7 @@ use crate::model::{Exchange, Params};
 use crate::oauth::basic;
 use std::collections::{BTreeMap, BTreeSet};
 
+/// How a parameter's values are compared.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Class {
     /// Must be equal byte for byte.
