@@ -446,6 +446,35 @@ fn corpus_id_token_sent_to_userinfo_names_the_token_presented() {
     assert_eq!(first["rule"], "JWT005");
 }
 
+#[test]
+fn corpus_refresh_only_bad_performs_comes_first_and_accepted_requests_explain_nothing() {
+    let (code, doc) = diff_json(
+        "fixtures/corpus/op-clean-code-post-revocation.har",
+        "fixtures/corpus/op-refresh-token-undefined.har",
+    );
+    assert_eq!(code, 1);
+    let first = &differences(&doc)[0];
+    assert_eq!(first["aspect"], "step", "{}", describe(&doc));
+    assert_eq!(first["step"], "token (refresh_token)");
+    assert_eq!(first["good"]["value"], Value::Null);
+    assert_eq!(first["rule"], "PARAM004");
+    // BAD's code exchange authenticates another way and was accepted: that cannot explain
+    // the refresh failing, while the client and scopes it asked for can.
+    let role = |step: &str, field: &str| {
+        differences(&doc)
+            .iter()
+            .find(|d| d["step"] == step && d["field"] == field)
+            .map(|d| d["role"].as_str().unwrap().to_string())
+            .unwrap_or_else(|| panic!("no {step} · {field}\n{}", describe(&doc)))
+    };
+    assert_eq!(
+        role("token (authorization_code)", "client authentication"),
+        "other"
+    );
+    assert_eq!(role("authorize", "client_id"), "cause");
+    assert_eq!(role("authorize", "scope"), "cause");
+}
+
 // ---------------------------------------------------------------------------------------------
 // Exit status, formats, input
 

@@ -122,6 +122,32 @@ fn link(d: &Difference, good: &Capture, bad: &Capture) -> Option<Link> {
     })
 }
 
+/// Whether a difference in a step that succeeded changes what later steps depend on: the
+/// client, user, audience or issuer the tokens belong to, the scopes asked for, what was
+/// granted, the key a token is bound to.
+fn carries(d: &Difference) -> bool {
+    match d.aspect {
+        Aspect::Parameter => matches!(
+            d.field.as_str(),
+            "scope"
+                | "resource"
+                | "audience"
+                | "client_id"
+                | "username"
+                | "response_type"
+                | "requested_token_type"
+        ),
+        Aspect::Endpoint => matches!(
+            d.field.as_str(),
+            "host" | "port" | "tenant" | "realm" | "authorization server" | "policy"
+        ),
+        Aspect::Response => true,
+        Aspect::Header => d.field == "DPoP",
+        Aspect::Timing => d.pair.is_none(),
+        _ => false,
+    }
+}
+
 /// Decide each difference's role, link it, and sort: causes (linked by BAD's rank, then by
 /// weight), other differences, symptoms, steps BAD never reached.
 pub fn rank(
@@ -158,6 +184,12 @@ pub fn rank(
             continue;
         }
         d.link = link(d, good, bad);
+        // A request BAD's server accepted did not fail because of how it differs; it can
+        // explain a later failure only through what it passes on.
+        let accepted = d.pair.is_some_and(|p| {
+            !failing.contains(&p) && pairs[p].bad.is_some_and(|b| !bad.steps[b].failed)
+        });
+        let before = before && (!accepted || carries(d));
         d.role = if before && (d.link.is_some() || d.reason.is_some()) {
             Role::Cause
         } else {
