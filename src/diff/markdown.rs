@@ -100,6 +100,7 @@ pub fn print(diff: &Diff, red: &Redactor, out: &mut dyn Write) -> io::Result<()>
         }
     )?;
     let outcome = match &doc.bad.failure {
+        None if doc.bad.capture.failing_steps == 0 => "no failure".to_string(),
         None => "no failure that GOOD does not share".to_string(),
         Some(f) => format!("fails at {} #{}: {}", f.step, f.exchange, f.outcome),
     };
@@ -141,7 +142,15 @@ pub fn print(diff: &Diff, red: &Redactor, out: &mut dyn Write) -> io::Result<()>
         .filter(|d| d.role == Role::Other)
         .collect();
     if !others.is_empty() {
-        writeln!(out, "### Other differences (cannot explain the failure)")?;
+        writeln!(
+            out,
+            "### {}",
+            if diff.failure.is_some() {
+                "Other differences (cannot explain the failure)"
+            } else {
+                "Differences"
+            }
+        )?;
         writeln!(out)?;
         writeln!(out, "| # | where | GOOD | BAD | what |")?;
         writeln!(out, "|---|---|---|---|---|")?;

@@ -59,6 +59,7 @@ fn capture_line(diff: &Diff, red: &Redactor, bad: bool, out: &mut dyn Write) -> 
     };
     let status = match failing {
         Some(f) => f,
+        None if bad && c.steps.iter().all(|s| !s.failed) => "no failure".into(),
         None if bad => "no failure that GOOD does not share".into(),
         None => {
             let fails = c.steps.iter().filter(|s| s.failed).count();
@@ -174,8 +175,12 @@ pub fn print(diff: &Diff, red: &Redactor, out: &mut dyn Write) -> io::Result<()>
         } else {
             writeln!(
                 out,
-                "{GREEN}BAD does not fail{GREEN:#} where GOOD succeeds; {} difference(s) below",
-                others.len()
+                "{GREEN}BAD does not fail{GREEN:#} where GOOD succeeds{}",
+                if others.is_empty() {
+                    ": the two captures do the same where it matters"
+                } else {
+                    "; what differs is listed below"
+                }
             )?;
         }
     } else {
@@ -188,10 +193,14 @@ pub fn print(diff: &Diff, red: &Redactor, out: &mut dyn Write) -> io::Result<()>
     }
     if !others.is_empty() {
         writeln!(out)?;
-        writeln!(
-            out,
-            "{BOLD}other differences{BOLD:#} {DIM}(cannot explain the failure){DIM:#}:"
-        )?;
+        if diff.failure.is_some() {
+            writeln!(
+                out,
+                "{BOLD}other differences{BOLD:#} {DIM}(cannot explain the failure){DIM:#}:"
+            )?;
+        } else {
+            writeln!(out, "{BOLD}differences{BOLD:#}:")?;
+        }
         for d in &others {
             one_line(diff, red, d, out)?;
         }
@@ -237,14 +246,14 @@ pub fn print(diff: &Diff, red: &Redactor, out: &mut dyn Write) -> io::Result<()>
         } else if p.bad.is_none() {
             note.push("only in GOOD".into());
         }
-        writeln!(
-            out,
+        let line = format!(
             "  {:<width$}  {:>5} ↔ {:<5} {}",
             red.scrub(&diff.step_label(i)),
             ex(p.good, &diff.good),
             ex(p.bad, &diff.bad),
             note.join(" · ")
-        )?;
+        );
+        writeln!(out, "{}", line.trim_end())?;
     }
     writeln!(out)?;
     let n = causes.len();
@@ -271,10 +280,16 @@ pub fn print(diff: &Diff, red: &Redactor, out: &mut dyn Write) -> io::Result<()>
                     .join(" · ")
             )?;
         }
+    } else if diff.failure.is_some() {
+        writeln!(
+            out,
+            "{YELLOW}not explained{YELLOW:#}: no difference can explain BAD's failure, {} other difference(s)",
+            others.len()
+        )?;
     } else {
         writeln!(
             out,
-            "{GREEN}not explained{GREEN:#}: no difference can explain a failure of BAD, {} other difference(s)",
+            "{GREEN}no failure{GREEN:#}: BAD does not fail where GOOD succeeds, {} difference(s)",
             others.len()
         )?;
     }
