@@ -78,15 +78,10 @@ fn link(d: &Difference, good: &Capture, bad: &Capture) -> Option<Link> {
     if d.aspect == Aspect::Step {
         // A failing step GOOD never performs: BAD's own diagnosis of that step.
         let b = d.bad_exchange?;
-        let f = candidates.iter().find(|f| f.anchor == Some(b))?;
-        return Some(Link {
-            rule: f.rule,
-            title: f.title.clone(),
-            message: f.message.clone(),
-            fix: f.fix.clone(),
-            references: f.references.clone(),
-            rank: f.rank,
-        });
+        return candidates
+            .iter()
+            .find(|f| f.anchor == Some(b))
+            .map(|f| link_to(f));
     }
     let named = |f: &Finding| {
         f.evidence.iter().any(|ev| {
@@ -112,14 +107,18 @@ fn link(d: &Difference, good: &Capture, bad: &Capture) -> Option<Link> {
             touches(f) && (f.category == d.category || d.also_categories.contains(&f.category))
         })
     })?;
-    Some(Link {
+    Some(link_to(f))
+}
+
+fn link_to(f: &Finding) -> Link {
+    Link {
         rule: f.rule,
         title: f.title.clone(),
         message: f.message.clone(),
         fix: f.fix.clone(),
         references: f.references.clone(),
         rank: f.rank,
-    })
+    }
 }
 
 /// Whether a difference in a step that succeeded changes what later steps depend on: the
