@@ -202,13 +202,13 @@ const EXPECTED: &[Expect] = &[
     },
     Expect {
         class: "clock",
-        step: "capture",
+        step: "token (client_credentials)",
         aspect: "timing",
-        field: "clock",
+        field: "client_assertion iat",
         rule: Some("EXP003"),
         reason: Some("clock"),
-        good: Some("the recording clock agrees with the servers' `Date`"),
-        bad: Some("the recording clock is 10 min behind the servers' `Date`"),
+        good: Some("`iat` at the server's time"),
+        bad: Some("`iat` 10 min before the server's time"),
         count: 2,
     },
     Expect {
@@ -292,27 +292,33 @@ fn each_injected_mistake_is_the_first_difference_and_nothing_that_always_differs
 }
 
 #[test]
-fn a_slow_client_clock_shows_in_the_capture_and_in_the_assertion_it_minted() {
+fn a_slow_client_clock_shows_in_the_assertion_it_minted_and_in_the_capture() {
     let (code, doc) = diff_json(
         "fixtures/diff/clock/good.json",
         "fixtures/diff/clock/bad.json",
     );
     assert_eq!(code, 1);
-    let second = &differences(&doc)[1];
-    assert_eq!(second["field"], "client_assertion iat");
-    assert_eq!(second["rule"], "CRED013");
-    assert_eq!(second["good"]["value"], "`iat` at the server's time");
-    assert_eq!(
-        second["bad"]["value"],
-        "`iat` 10 min before the server's time"
-    );
+    let first = &differences(&doc)[0];
     assert!(
-        second["message"]
+        first["message"]
             .as_str()
             .unwrap()
             .contains("had expired by the server's clock"),
         "{}",
-        second["message"]
+        first["message"]
+    );
+    let second = &differences(&doc)[1];
+    assert_eq!(second["step"], "capture");
+    assert_eq!(second["field"], "clock");
+    assert_eq!(second["role"], "cause");
+    assert_eq!(second["rule"], "EXP003");
+    assert_eq!(
+        second["good"]["value"],
+        "the recording clock agrees with the servers' `Date`"
+    );
+    assert_eq!(
+        second["bad"]["value"],
+        "the recording clock is 10 min behind the servers' `Date`"
     );
 }
 

@@ -61,7 +61,8 @@ pub fn first_failure(good: &Capture, bad: &Capture, pairs: &[Pair]) -> Option<us
 
 /// The finding of BAD's diagnosis that names this difference, if any: not latent, not also
 /// reported for GOOD (then it does not tell them apart), and tied to the difference by an
-/// evidence on the same exchange and name, else by the exchange and the root-cause category.
+/// evidence on the same exchange and name, or by the exchange and the root-cause category; the
+/// best ranked such finding.
 fn link(d: &Difference, good: &Capture, bad: &Capture) -> Option<Link> {
     let good_rules: BTreeSet<&str> = good.analysis.findings.iter().map(|f| f.rule).collect();
     let candidates: Vec<&Finding> = bad
@@ -102,10 +103,11 @@ fn link(d: &Difference, good: &Capture, bad: &Capture) -> Option<Link> {
                 .iter()
                 .any(|&b| f.anchor == Some(b) || f.evidence.iter().any(|e| e.exchange == b))
     };
-    let f = candidates.iter().find(|f| named(f)).or_else(|| {
-        candidates.iter().find(|f| {
-            touches(f) && (f.category == d.category || d.also_categories.contains(&f.category))
-        })
+    // BAD's own ranking decides between findings tied to the difference either way: the more
+    // specific causes rank first there.
+    let f = candidates.iter().find(|f| {
+        named(f)
+            || (touches(f) && (f.category == d.category || d.also_categories.contains(&f.category)))
     })?;
     Some(link_to(f))
 }
