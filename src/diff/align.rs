@@ -203,7 +203,7 @@ fn infer(e: &Exchange) -> Option<StepKind> {
     let resp = e.response.as_ref()?;
     let refused = matches!(resp.status, 401 | 403)
         || resp.headers.contains("www-authenticate")
-        || crate::oauth::errors::error_code(e).is_some()
+        || super::server_error(e).is_some()
         // A provider's own API (Cognito's InitiateAuth) failing.
         || (resp.status >= 400 && e.provider.is_some());
     (refused && !resp.is_html() && !resp.is_redirect()).then_some(StepKind::Resource)

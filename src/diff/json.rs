@@ -172,7 +172,7 @@ pub fn document(diff: &Diff, red: &Redactor) -> Document {
             status: e.status(),
             error: match authz_error {
                 Some(err) => Some(red.scrub(err)),
-                None => crate::oauth::errors::error_code(e).map(|x| red.scrub(&x.code)),
+                None => super::server_error(e).map(|x| red.scrub(&x.0)),
             },
             outcome: red.scrub(&super::compare::outcome(e)),
         })

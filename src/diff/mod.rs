@@ -441,6 +441,18 @@ fn merge(diffs: Vec<Difference>, labels: &[String]) -> Vec<Difference> {
     out
 }
 
+/// The `Authorization: Basic` credentials of a request. The one place this module asks for
+/// them.
+pub(crate) fn basic_of(r: &crate::model::Request) -> Option<crate::oauth::basic::BasicCredentials> {
+    crate::oauth::basic::basic_credentials(r)
+}
+
+/// The OAuth error a server reported for an exchange, wherever it put it (body, challenge,
+/// error redirect): its code and description. The one place this module asks for it.
+pub(crate) fn server_error(e: &Exchange) -> Option<(String, Option<String>)> {
+    crate::oauth::errors::error_code(e).map(|x| (x.code, x.description))
+}
+
 /// A capture that cannot be compared.
 #[derive(Debug, thiserror::Error)]
 pub enum DiffError {

@@ -24,7 +24,7 @@ fn signature(c: &Capture, s: &Step) -> (u16, Option<String>) {
     let e: Option<&Exchange> = c.exchange(s.exchange);
     (
         e.and_then(Exchange::status).unwrap_or(0),
-        e.and_then(crate::oauth::errors::error_code).map(|x| x.code),
+        e.and_then(super::server_error).map(|x| x.0),
     )
 }
 

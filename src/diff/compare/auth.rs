@@ -17,7 +17,7 @@ impl Auth {
     fn of(e: &Exchange) -> Auth {
         let r = &e.request;
         let mut a = Auth {
-            basic: basic::basic_credentials(r),
+            basic: crate::diff::basic_of(r),
             ..Auth::default()
         };
         if a.basic.is_some() {

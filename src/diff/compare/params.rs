@@ -139,7 +139,7 @@ fn params_of(e: &Exchange, kind: StepKind) -> ParamMap {
         }
     }
     if kind.authenticates_client() {
-        if let Some(b) = basic::basic_credentials(r) {
+        if let Some(b) = crate::diff::basic_of(r) {
             if let Some((id, secret)) = b.raw_parts() {
                 m.entry("client_id".into())
                     .or_default()
@@ -275,8 +275,8 @@ pub(super) fn parameters(
     let bm = params_of(cx.b, cx.bs.kind);
     // Both use Basic: the secret is compared with its encoding by `client_auth`.
     let both_basic = cx.gs.kind.authenticates_client()
-        && basic::basic_credentials(&cx.g.request).is_some()
-        && basic::basic_credentials(&cx.b.request).is_some();
+        && crate::diff::basic_of(&cx.g.request).is_some()
+        && crate::diff::basic_of(&cx.b.request).is_some();
     compare_params(
         cx,
         &gm,

@@ -22,9 +22,9 @@ pub fn outcome(e: &Exchange) -> String {
         };
     }
     let mut s = r.status.to_string();
-    if let Some(err) = crate::oauth::errors::error_code(e) {
-        s.push_str(&format!(" `{}`", err.code));
-        if let Some(d) = err.description.filter(|d| !d.is_empty()) {
+    if let Some((code, description)) = crate::diff::server_error(e) {
+        s.push_str(&format!(" `{code}`"));
+        if let Some(d) = description.filter(|d| !d.is_empty()) {
             let d: String = d.chars().take(120).collect();
             s.push_str(&format!(" (\"{d}\")"));
         }
@@ -37,7 +37,7 @@ pub fn outcome(e: &Exchange) -> String {
 fn signature(e: &Exchange) -> (u16, Option<String>) {
     (
         e.status().unwrap_or(0),
-        crate::oauth::errors::error_code(e).map(|x| x.code),
+        crate::diff::server_error(e).map(|x| x.0),
     )
 }
 
