@@ -80,12 +80,12 @@ pub(super) fn client_auth(cx: &Cx, out: &mut Vec<Difference>) -> bool {
             )
             .text(ga.label(), ba.label())
             .message(format!(
-                "BAD authenticates the client of {label} with {}, GOOD with {}",
+                "BAD authenticates the client of {label} with `{}`, GOOD with `{}`",
                 ba.label(),
                 ga.label()
             ))
             .fix(format!(
-                "authenticate the client as GOOD does: {}",
+                "authenticate the client as GOOD does: `{}`",
                 ga.label()
             ))
             .reason(Some("client-auth-method"))
