@@ -54,6 +54,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Explain { code } => explain::explain(&code, &mut out)?,
         Command::Rules { format } => rules(format, &mut out)?,
         Command::Redact(args) => crate::redact_cmd::run(&args, verbosity, &mut out)?,
+        Command::Diff(args) => crate::diff::run(&args, &mut out)?,
     };
     out.flush()?;
     Ok(code)

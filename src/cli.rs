@@ -54,6 +54,10 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = ListFormat::Text)]
         format: ListFormat,
     },
+    /// Compare a capture that works with one that fails, by meaning: which differences can
+    /// explain the failure, and what to change
+    #[command(long_about = DIFF_HELP, after_help = DIFF_EXAMPLES)]
+    Diff(DiffArgs),
     /// Write the same capture with every secret replaced by its fingerprint (HAR stays HAR)
     Redact(RedactArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish)
@@ -402,6 +406,57 @@ pub struct InspectArgs {
 
     #[command(flatten)]
     pub net: NetArgs,
+}
+
+const DIFF_HELP: &str = "Compare a capture that works (GOOD) with one that fails (BAD), by meaning.
+
+The two captures' OAuth steps are paired by what they are — discovery, authorize, authorization \
+response, token by grant, refresh, userinfo, API calls — not by their position, and each pair is \
+compared on what matters to OAuth: the endpoint (host, tenant, version, path, method), how the \
+client authenticates and encodes its credentials, the body encoding, every parameter (present, \
+absent, duplicated, where it travels, its value where it must be equal — client_id, redirect_uri \
+byte for byte, grant_type, scope as a set, PKCE method, resource — and its shape where it must \
+differ), the Authorization scheme, DPoP, Origin and Accept headers, times against lifetimes and \
+clocks, and the response.
+
+Values that differ on every run (codes, state, nonce, verifiers, tokens, cookies, timestamps) are \
+never reported unless their shape differs (length, alphabet, encoding, JWT header and claims). \
+The differences that can explain BAD's failure come first, each with the rule of BAD's own \
+diagnosis that names it (as `oauth-doctor check BAD` reports it) or a documented reason, and the \
+fix. Secrets are shown only as fingerprints; the same value shows the same fingerprint in GOOD \
+and BAD.";
+
+const DIFF_EXAMPLES: &str = "Examples:
+  oauth-doctor diff works.har fails.har
+  oauth-doctor diff postman.json app.har --format markdown > ticket.md
+  cat fails.har | oauth-doctor diff staging.har -
+  oauth-doctor diff works.har fails.har --format json | jq '.differences[0]'
+
+Exit status: 0 no difference can explain a failure of BAD, 1 one can, 2 an input could not be read.";
+
+/// `oauth-doctor diff`.
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The capture that works: HAR, exchange dump (JSON), NDJSON or a saved live capture,
+    /// plain or gzip; `-` for stdin
+    #[arg(value_name = "GOOD")]
+    pub good: String,
+
+    /// The capture that fails, in any of the same formats; `-` for stdin (for one of the two)
+    #[arg(value_name = "BAD")]
+    pub bad: String,
+
+    /// Output format
+    #[arg(long, value_enum, default_value_t = crate::diff::Format::Text)]
+    pub format: crate::diff::Format,
+
+    /// Clock tolerance in seconds when comparing clocks and minting times
+    #[arg(long, value_name = "SECONDS", default_value_t = 60)]
+    pub leeway: i64,
+
+    /// Print secrets in clear instead of fingerprints (never in shared output!)
+    #[arg(long)]
+    pub show_secrets: bool,
 }
 
 #[derive(Debug, Args)]

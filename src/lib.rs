@@ -10,6 +10,7 @@ mod capture_support;
 pub mod cli;
 pub mod config;
 pub mod diagnosis;
+pub mod diff;
 pub mod explain;
 pub mod inspect;
 pub mod model;
