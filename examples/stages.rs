@@ -99,13 +99,14 @@ fn main() {
     );
 
     let t = Instant::now();
-    let findings = diagnosis::rank(findings, &exchanges, &index.flow_of);
+    let findings = diagnosis::rank(findings, &exchanges, &index);
     stage(&format!("rank ({} findings)", findings.len()), t.elapsed());
 
     let analysis = oauth_doctor::Analysis {
         exchanges,
         index,
         findings,
+        diagnoses: Vec::new(),
     };
     let t = Instant::now();
     let redactor = redact::Redactor::for_findings(&analysis, false);

@@ -242,6 +242,7 @@ fn check(args: CheckArgs, verbosity: i8, out: &mut dyn Write) -> Result<i32> {
         findings: &analysis.findings,
         exchanges: &analysis.exchanges,
         index: &analysis.index,
+        diagnoses: &analysis.diagnoses,
         skipped: &loaded.skipped,
         inputs: &inputs,
         sanitized: loaded.sanitized,
@@ -320,26 +321,8 @@ fn live_finding(
     evidence: Vec<crate::diagnosis::Evidence>,
 ) -> crate::diagnosis::Finding {
     crate::diagnosis::Finding {
-        rule: m.code,
-        category: m.category,
-        severity: m.severity,
-        confidence: 0.0,
-        title: m.title.to_string(),
-        message,
         evidence,
-        fix: m.fix.to_string(),
-        provider: None,
-        references: m.references.iter().map(|s| s.to_string()).collect(),
-        anchor: Some(anchor),
-        strength: crate::diagnosis::Strength::Direct,
-        kind: m.kind,
-        confirmed: false,
-        client_side: false,
-        consequences: Vec::new(),
-        latent: false,
-        rank: 0,
-        score: 0.0,
-        facts: &m.facts,
+        ..crate::diagnosis::Finding::from_meta(m, anchor, message)
     }
 }
 
@@ -425,8 +408,7 @@ fn add_live_findings(
     if !added.is_empty() {
         let mut findings = std::mem::take(&mut analysis.findings);
         findings.extend(added);
-        let mut ranked =
-            crate::diagnosis::rank(findings, &analysis.exchanges, &analysis.index.flow_of);
+        let mut ranked = crate::diagnosis::rank(findings, &analysis.exchanges, &analysis.index);
         if filter.min_confidence > 0.0 {
             ranked.retain(|f| f.confidence >= filter.min_confidence);
         }

@@ -2,6 +2,7 @@
 //! and reporting: rules create findings, `rank` orders them, printers render them. Nothing here
 //! formats for a terminal.
 
+use crate::model::flow::Index;
 use crate::model::{Exchange, Kind};
 use crate::oauth::errors;
 use serde::Serialize;
@@ -209,6 +210,14 @@ impl Standing {
             Standing::RuledOut => "ruled_out",
         }
     }
+
+    /// The standing in words: `ruled out`.
+    pub fn label(self) -> &'static str {
+        match self {
+            Standing::RuledOut => "ruled out",
+            s => s.as_str(),
+        }
+    }
 }
 
 /// What a rule found when it weighed its cause for a failing exchange and did not report it:
@@ -255,9 +264,40 @@ pub struct Finding {
     pub score: f64,
     /// What the rule that made this finding declared for ranking.
     pub facts: &'static Facts,
+    /// The exchanges (zero-based) of the lower-ranked findings this one took in, set by ranking:
+    /// the failures it explains besides its anchor.
+    pub explains: Vec<usize>,
 }
 
 impl Finding {
+    /// A finding of the rule `meta` describes, about exchange `anchor`, with the rule's title,
+    /// category, severity, fix and references; evidence is added by the caller.
+    pub fn from_meta(meta: &'static Meta, anchor: usize, message: String) -> Finding {
+        Finding {
+            rule: meta.code,
+            category: meta.category,
+            severity: meta.severity,
+            confidence: 0.0,
+            title: meta.title.to_string(),
+            message,
+            evidence: Vec::new(),
+            fix: meta.fix.to_string(),
+            provider: None,
+            references: meta.references.iter().map(|s| s.to_string()).collect(),
+            anchor: Some(anchor),
+            strength: Strength::Direct,
+            kind: meta.kind,
+            confirmed: false,
+            client_side: false,
+            consequences: Vec::new(),
+            latent: false,
+            rank: 0,
+            score: 0.0,
+            facts: &meta.facts,
+            explains: Vec::new(),
+        }
+    }
+
     /// The exchange number (1-based) of the anchor, for display.
     pub fn exchange_number(&self) -> Option<usize> {
         self.anchor.map(|i| i + 1)
@@ -434,29 +474,33 @@ impl Facts {
     fn restates(&self) -> bool {
         self.role != Role::Cause
     }
+
+    /// The rule names a cause (it does not only restate what the server said).
+    pub fn role_is_cause(&self) -> bool {
+        self.role == Role::Cause
+    }
 }
 
-/// `root` explains `symptom` by its declared facts.
-fn suppresses(root: &Finding, symptom: &Finding) -> bool {
-    root.facts
-        .absorbs
-        .iter()
-        .any(|p| symptom.rule.starts_with(p) && symptom.rule != root.rule)
-}
-
-/// Score, suppress and order findings (docs/architecture.md, "Ranking"). Deterministic.
-/// `flow_of[i]` is the flow of exchange `i` (symptoms on later exchanges are attached to a root
-/// cause only within the same flow).
-pub fn rank(mut findings: Vec<Finding>, exchanges: &[Exchange], flow_of: &[usize]) -> Vec<Finding> {
-    let same_flow = |a: Option<usize>, b: Option<usize>| match (a, b) {
-        (Some(a), Some(b)) => flow_of.get(a).is_some_and(|fa| flow_of.get(b) == Some(fa)),
-        _ => false,
-    };
+/// Score, suppress and order findings (docs/architecture.md, "Ranking"). Deterministic, and
+/// near linear in the number of findings: every step looks findings up by anchor, by flow and
+/// rule, never by scanning all pairs. Symptoms on later exchanges are attached to a root cause
+/// only within the same flow (`index.flow_of`); a finding counts as explaining a failure only on
+/// an exchange of `index.failures()` (or one a correct client must reject).
+pub fn rank(mut findings: Vec<Finding>, exchanges: &[Exchange], index: &Index) -> Vec<Finding> {
+    use std::collections::HashMap;
+    let flow_of = &index.flow_of;
+    let flow = |a: Option<usize>| a.and_then(|a| flow_of.get(a).copied());
     for f in &mut findings {
-        score(f, exchanges);
+        score(f, exchanges, index);
     }
     let n = findings.len();
     let mut absorbed_by: Vec<Option<usize>> = vec![None; n];
+    let mut by_anchor: HashMap<usize, Vec<usize>> = HashMap::new();
+    for (i, f) in findings.iter().enumerate() {
+        if let Some(a) = f.anchor {
+            by_anchor.entry(a).or_default().push(i);
+        }
+    }
     // The fallback restating an error code gives way to any specific finding on the same
     // exchange, whatever their scores: the specific rule names the cause, the fallback only the
     // class. The failure stays a failure: the specific finding takes the fallback's severity.
@@ -464,13 +508,16 @@ pub fn rank(mut findings: Vec<Finding>, exchanges: &[Exchange], flow_of: &[usize
         if !findings[j].facts.restates() {
             continue;
         }
-        let best = (0..n)
+        let Some(a) = findings[j].anchor else {
+            continue;
+        };
+        let best = by_anchor[&a]
+            .iter()
+            .copied()
             .filter(|&i| {
                 let f = &findings[i];
                 !f.facts.restates()
                     && !f.latent
-                    && f.anchor.is_some()
-                    && f.anchor == findings[j].anchor
                     && (f.strength >= Strength::Direct || f.score >= findings[j].score)
             })
             .max_by(|&a, &b| {
@@ -487,23 +534,63 @@ pub fn rank(mut findings: Vec<Finding>, exchanges: &[Exchange], flow_of: &[usize
             }
         }
     }
-    // Declared absorption (`Facts::absorbs`) applies whatever the scores: the root takes the
-    // symptom's place when the symptom scored higher.
+    // Findings by (flow, rule), in finding order: where a symptom looks for its roots.
+    let mut by_flow_rule: HashMap<(usize, &'static str), Vec<usize>> = HashMap::new();
+    for (i, f) in findings.iter().enumerate() {
+        if let Some(fl) = flow(f.anchor) {
+            by_flow_rule.entry((fl, f.rule)).or_default().push(i);
+        }
+    }
+    // For each rule code, the rules whose declared `absorbs` take it in.
+    let mut roots_of: HashMap<&'static str, Vec<&'static str>> = HashMap::new();
+    {
+        let mut rules: Vec<(&'static str, &'static Facts)> =
+            findings.iter().map(|f| (f.rule, f.facts)).collect();
+        rules.sort_unstable_by_key(|(r, _)| *r);
+        rules.dedup_by_key(|(r, _)| *r);
+        for &(sym, _) in &rules {
+            let roots = rules
+                .iter()
+                .filter(|(root, facts)| {
+                    facts.absorbs.iter().any(|p| sym.starts_with(p)) && *root != sym
+                })
+                .map(|(root, _)| *root)
+                .collect();
+            roots_of.insert(sym, roots);
+        }
+    }
+    let absorbs = |root: &Finding, sym: &Finding| {
+        root.rule != sym.rule && root.facts.absorbs.iter().any(|p| sym.rule.starts_with(p))
+    };
+    // Declared absorption applies whatever the scores: the root takes the symptom's place when
+    // the symptom scored higher.
     for j in 0..n {
         if absorbed_by[j].is_some() {
             continue;
         }
-        let root = (0..n).find(|&i| {
-            let (r, s) = (&findings[i], &findings[j]);
-            i != j
-                && absorbed_by[i].is_none()
-                && !r.latent
-                && suppresses(r, s)
-                && !suppresses(s, r)
-                && r.anchor.is_some()
-                && (r.anchor == s.anchor
-                    || (s.anchor > r.anchor && !s.latent && same_flow(r.anchor, s.anchor)))
-        });
+        let s = &findings[j];
+        let Some(fl) = flow(s.anchor) else { continue };
+        let mut root: Option<usize> = None;
+        for r in &roots_of[s.rule] {
+            for &i in by_flow_rule
+                .get(&(fl, *r))
+                .map(Vec::as_slice)
+                .unwrap_or(&[])
+            {
+                let rf = &findings[i];
+                let fits = absorbed_by[i].is_none()
+                    && !rf.latent
+                    && !absorbs(s, rf)
+                    && rf.anchor.is_some()
+                    && (rf.anchor == s.anchor || (s.anchor > rf.anchor && !s.latent));
+                if fits {
+                    if root.is_none_or(|x| i < x) {
+                        root = Some(i);
+                    }
+                    break;
+                }
+            }
+        }
         if let Some(i) = root {
             absorbed_by[j] = Some(i);
             if findings[j].score > findings[i].score {
@@ -515,35 +602,66 @@ pub fn rank(mut findings: Vec<Finding>, exchanges: &[Exchange], flow_of: &[usize
             }
         }
     }
-    // Suppression: a root cause absorbs its symptoms on the same exchange or flow chain.
-    let order = sorted_indices(&findings, exchanges);
-    for (pos, &i) in order.iter().enumerate() {
-        if absorbed_by[i].is_some() {
+    // Suppression in rank order: a root cause absorbs its symptoms on the same exchange or
+    // flow chain, a specific finding the fallback on its exchange, a finding its own repeats.
+    let order = sorted_indices(&findings);
+    let mut pos = vec![0; n];
+    for (p, &i) in order.iter().enumerate() {
+        pos[i] = p;
+    }
+    // Kept, non-latent findings seen so far in rank order: per (flow, rule) for declared
+    // absorption, per anchor for the fallback, per (anchor, rule, category) for repeats.
+    let mut kept_roots: HashMap<(usize, &'static str), Vec<usize>> = HashMap::new();
+    let mut kept_at: HashMap<usize, Vec<usize>> = HashMap::new();
+    let mut first_of: HashMap<(usize, &'static str, Category), usize> = HashMap::new();
+    for &j in &order {
+        if absorbed_by[j].is_some() {
             continue;
         }
-        for &j in &order[pos + 1..] {
-            if absorbed_by[j].is_some() || i == j {
-                continue;
+        let sym = &findings[j];
+        // The first kept finding in rank order that explains this one, if any.
+        let mut root: Option<usize> = None;
+        let mut consider = |i: usize| {
+            if root.is_none_or(|x| pos[i] < pos[x]) {
+                root = Some(i);
             }
-            let (root, sym) = (&findings[i], &findings[j]);
-            let same_anchor = root.anchor.is_some() && root.anchor == sym.anchor;
-            let explains = suppresses(root, sym)
-                && (same_anchor
-                    || (sym.anchor >= root.anchor
-                        && !sym.latent
-                        && same_flow(root.anchor, sym.anchor)))
-                || (sym.facts.role == Role::Fallback
-                    && same_anchor
-                    && root.facts.role != Role::Fallback
-                    && !root.latent
-                    && root.severity >= sym.severity)
-                || (same_anchor && root.rule == sym.rule && root.category == sym.category);
-            if explains && !root.latent {
-                absorbed_by[j] = Some(i);
+        };
+        if let (Some(a), Some(fl)) = (sym.anchor, flow(sym.anchor)) {
+            for r in &roots_of[sym.rule] {
+                let list = kept_roots.get(&(fl, *r)).map(Vec::as_slice).unwrap_or(&[]);
+                if let Some(&i) = list.iter().find(|&&i| {
+                    findings[i].anchor == Some(a) || (findings[i].anchor < Some(a) && !sym.latent)
+                }) {
+                    consider(i);
+                }
             }
+            if sym.facts.role == Role::Fallback {
+                let here = kept_at.get(&a).map(Vec::as_slice).unwrap_or(&[]);
+                if let Some(&i) = here.iter().find(|&&i| {
+                    findings[i].facts.role != Role::Fallback && findings[i].severity >= sym.severity
+                }) {
+                    consider(i);
+                }
+            }
+            if let Some(&i) = first_of.get(&(a, sym.rule, sym.category)) {
+                consider(i);
+            }
+        }
+        if let Some(i) = root {
+            absorbed_by[j] = Some(i);
+            continue;
+        }
+        if sym.latent {
+            continue;
+        }
+        if let (Some(a), Some(fl)) = (sym.anchor, flow(sym.anchor)) {
+            kept_roots.entry((fl, sym.rule)).or_default().push(j);
+            kept_at.entry(a).or_default().push(j);
+            first_of.entry((a, sym.rule, sym.category)).or_insert(j);
         }
     }
     let mut consequences: Vec<Vec<&'static str>> = vec![Vec::new(); n];
+    let mut explains: Vec<Vec<usize>> = vec![Vec::new(); n];
     for (j, a) in absorbed_by.iter().enumerate() {
         let Some(mut i) = *a else { continue };
         // Follow the chain to the finding that is kept (a root may itself be explained).
@@ -558,24 +676,57 @@ pub fn rank(mut findings: Vec<Finding>, exchanges: &[Exchange], flow_of: &[usize
         if !consequences[i].contains(&findings[j].rule) && findings[j].rule != findings[i].rule {
             consequences[i].push(findings[j].rule);
         }
+        if let Some(a) = findings[j].anchor {
+            if findings[i].anchor != Some(a) && !explains[i].contains(&a) {
+                explains[i].push(a);
+            }
+        }
     }
     let mut kept: Vec<Finding> = Vec::new();
     for i in order {
         if absorbed_by[i].is_none() {
-            let mut f = findings[i].clone();
+            let mut f = std::mem::replace(&mut findings[i], placeholder());
             f.consequences = std::mem::take(&mut consequences[i]);
             f.consequences.sort_unstable();
+            f.explains = std::mem::take(&mut explains[i]);
+            f.explains.sort_unstable();
             kept.push(f);
         }
     }
-    findings.clear();
     for (r, f) in kept.iter_mut().enumerate() {
         f.rank = r + 1;
     }
     kept
 }
 
-fn sorted_indices(findings: &[Finding], _ex: &[Exchange]) -> Vec<usize> {
+/// What a moved-out finding leaves behind.
+fn placeholder() -> Finding {
+    Finding {
+        rule: "",
+        category: Category::Other,
+        severity: Severity::Info,
+        confidence: 0.0,
+        title: String::new(),
+        message: String::new(),
+        evidence: Vec::new(),
+        fix: String::new(),
+        provider: None,
+        references: Vec::new(),
+        anchor: None,
+        strength: Strength::Absence,
+        kind: RuleKind::Diag,
+        confirmed: false,
+        client_side: false,
+        consequences: Vec::new(),
+        latent: false,
+        rank: 0,
+        score: 0.0,
+        facts: &Facts::NONE,
+        explains: Vec::new(),
+    }
+}
+
+fn sorted_indices(findings: &[Finding]) -> Vec<usize> {
     let mut idx: Vec<usize> = (0..findings.len()).collect();
     idx.sort_by(|&a, &b| {
         let (fa, fb) = (&findings[a], &findings[b]);
@@ -595,9 +746,9 @@ fn sorted_indices(findings: &[Finding], _ex: &[Exchange]) -> Vec<usize> {
     idx
 }
 
-fn score(f: &mut Finding, ex: &[Exchange]) {
+fn score(f: &mut Finding, ex: &[Exchange], index: &Index) {
     let anchor = f.anchor.and_then(|i| ex.get(i));
-    let failed = anchor.is_some_and(Exchange::failed) || (anchor.is_some() && f.client_side);
+    let failed = anchor.is_some_and(|e| index.is_failure(e.index) || f.client_side);
     let (signal, keyword_bonus, chain_bonus) = match anchor {
         Some(e) if failed => {
             let err = e.server_error();
@@ -651,8 +802,10 @@ fn score(f: &mut Finding, ex: &[Exchange]) {
         f.confidence = (f.score.clamp(0.0, 1.0) * 100.0).round() / 100.0;
         return;
     }
-    if f.latent && f.kind == RuleKind::Diag {
-        // A diagnostic rule on a succeeded exchange: contradicted by the server.
+    let recovered = anchor.is_some_and(Exchange::failed);
+    if f.latent && f.kind == RuleKind::Diag && !recovered {
+        // A diagnostic rule on a succeeded exchange: contradicted by the server. (On a failure
+        // the client recovered from by retrying, it still explains that first failure.)
         f.score = 0.1 * f.strength.value() * f.severity.weight();
     } else {
         f.score = f.strength.value() * signal * f.severity.weight() + keyword_bonus + chain_bonus;

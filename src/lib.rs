@@ -9,6 +9,7 @@ pub mod capture;
 mod capture_support;
 pub mod cli;
 pub mod config;
+pub mod diagnose;
 pub mod diagnosis;
 pub mod diff;
 pub mod explain;
@@ -62,6 +63,8 @@ pub struct Analysis {
     pub exchanges: Vec<Exchange>,
     pub index: Index,
     pub findings: Vec<Finding>,
+    /// The differential diagnosis of every failing exchange.
+    pub diagnoses: Vec<diagnose::Diagnosis>,
 }
 
 /// Classify, correlate, run the rules and rank: the whole pipeline after loading.
@@ -91,8 +94,19 @@ pub fn analyze(mut exchanges: Vec<Exchange>, options: &Options, filter: &RuleFil
     let index = Index::build(&exchanges);
     let rules::Output {
         mut findings,
-        considered: _,
+        considered,
     } = rules::run_all(&exchanges, &index, options, |code| filter.allows(code));
+    let metas: Vec<&'static diagnosis::Meta> = rules::registry::all()
+        .into_iter()
+        .map(|r| r.meta())
+        .filter(|m| filter.allows(m.code))
+        .collect();
+    let mut diagnoses = diagnose::weigh(&exchanges, &index, &findings, &considered, &metas);
+    for d in &diagnoses {
+        if let Some(f) = diagnose::by_elimination(d, &findings, &metas) {
+            findings.push(f);
+        }
+    }
     for f in &mut findings {
         if f.provider.is_none() {
             f.provider = f
@@ -119,16 +133,18 @@ pub fn analyze(mut exchanges: Vec<Exchange>, options: &Options, filter: &RuleFil
             _ => {}
         }
     }
-    let mut findings = diagnosis::rank(findings, &exchanges, &index.flow_of);
+    let mut findings = diagnosis::rank(findings, &exchanges, &index);
     if filter.min_confidence > 0.0 {
         findings.retain(|f| f.confidence >= filter.min_confidence);
         for (i, f) in findings.iter_mut().enumerate() {
             f.rank = i + 1;
         }
     }
+    diagnose::name_causes(&mut diagnoses, &findings);
     Analysis {
         exchanges,
         index,
         findings,
+        diagnoses,
     }
 }

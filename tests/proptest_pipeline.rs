@@ -45,6 +45,7 @@ fn pipeline(bytes: &[u8]) {
         findings: &a.findings,
         exchanges: &a.exchanges,
         index: &a.index,
+        diagnoses: &a.diagnoses,
         skipped: &loaded.skipped,
         inputs: &inputs,
         sanitized: loaded.sanitized,

@@ -53,6 +53,7 @@ fn render_loaded(name: &str, loaded: capture::Loaded, show: bool) -> Vec<(&'stat
         findings: &analysis.findings,
         exchanges: &analysis.exchanges,
         index: &analysis.index,
+        diagnoses: &analysis.diagnoses,
         skipped: &loaded.skipped,
         inputs: &inputs,
         sanitized: loaded.sanitized,

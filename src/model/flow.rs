@@ -63,6 +63,8 @@ pub struct Index {
     metadata_first: Vec<usize>,
     /// Lookups the rules share, each built on first use, once per capture (see [`Lookups`]).
     lookups: Lookups,
+    /// The failing OAuth exchanges that need a cause ([`Index::failures`]), in capture order.
+    failures: Vec<usize>,
 }
 
 /// Value → positions maps over one capture, keyed by a hash of the value ([`key`]); every
@@ -195,7 +197,21 @@ impl Index {
             }
         }
         idx.correlate(ex);
+        idx.failures = failures(ex, &redirect_uris);
         idx
+    }
+
+    /// The exchanges whose failure needs a cause, in capture order: an OAuth exchange (an
+    /// authorization-server endpoint, a callback, a call that presented a token, a token request
+    /// at an unlisted URL) that failed ([`Exchange::failed`]) and was not followed by a
+    /// successful retry of the same request (same method, endpoint, kind and grant).
+    pub fn failures(&self) -> &[usize] {
+        &self.failures
+    }
+
+    /// Whether exchange `i` is one of the [`failures`](Self::failures).
+    pub fn is_failure(&self, i: usize) -> bool {
+        self.failures.binary_search(&i).is_ok()
     }
 
     /// Each distinct discovery document once, at its first fetch, in capture order: a search
@@ -747,6 +763,63 @@ pub fn token_client_id(e: &Exchange) -> Option<String> {
         return Some(id);
     }
     e.request.param("client_id")
+}
+
+/// See [`Index::failures`].
+fn failures(ex: &[Exchange], redirect_uris: &[String]) -> Vec<usize> {
+    let key = |e: &Exchange| {
+        let grant = if e.kind == Kind::Token {
+            e.grant_type().unwrap_or_default()
+        } else {
+            String::new()
+        };
+        (
+            e.request.method.clone(),
+            e.request.endpoint().to_ascii_lowercase(),
+            e.kind,
+            grant,
+        )
+    };
+    // Walking backwards, remember which requests succeeded later on.
+    let mut succeeded_later = std::collections::HashSet::new();
+    let mut out = Vec::new();
+    for e in ex.iter().rev() {
+        if e.succeeded() {
+            succeeded_later.insert(key(e));
+            continue;
+        }
+        let at_redirect_uri = || redirect_uris.contains(&strip_uri(&e.request.url));
+        if (is_oauth(e) || at_redirect_uri()) && e.failed() && !succeeded_later.contains(&key(e)) {
+            out.push(e.index);
+        }
+    }
+    out.reverse();
+    out
+}
+
+/// An exchange of the OAuth protocol: an authorization-server endpoint, the callback, a call
+/// that presents a token, or, among the rest, a request answered like a token endpoint, with a
+/// standard OAuth error, with a recognised provider's error, or with a `Bearer` / `DPoP`
+/// challenge (RFC 6750 §3, RFC 9449 §7.1).
+fn is_oauth(e: &Exchange) -> bool {
+    match e.kind {
+        Kind::Preflight => false,
+        Kind::Other => {
+            let challenged = e.response.as_ref().is_some_and(|r| {
+                r.status == 401
+                    && r.headers.get_all("www-authenticate").any(|h| {
+                        let h = h.trim_start().to_ascii_lowercase();
+                        h.starts_with("bearer") || h.starts_with("dpop")
+                    })
+            });
+            e.is_token_request()
+                || challenged
+                || e.server_error().is_some_and(|x| {
+                    crate::oauth::errors::standard(&x.code).is_some() || e.provider.is_some()
+                })
+        }
+        _ => true,
+    }
 }
 
 /// Two URLs name the same endpoint: equal but for query, fragment, trailing slashes and case.

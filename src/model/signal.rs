@@ -53,6 +53,27 @@ pub(super) fn error_code(e: &Exchange) -> Option<ServerError> {
             }
             _ => {}
         }
+        // Provider APIs that name the error in their own member, on an error status: Okta
+        // (`errorCode`, `errorSummary`), Amazon Cognito and other AWS JSON APIs (`__type`,
+        // `message`).
+        if r.status >= 400 {
+            for (code, desc, at) in [
+                ("errorCode", "errorSummary", "response.body.errorCode"),
+                ("__type", "message", "response.body.__type"),
+            ] {
+                if let Some(c) = j
+                    .get(code)
+                    .and_then(|v| v.as_str())
+                    .filter(|c| !c.is_empty())
+                {
+                    return Some(ServerError {
+                        code: c.rsplit('#').next().unwrap_or(c).to_string(),
+                        description: j.get(desc).and_then(|v| v.as_str()).map(str::to_string),
+                        at,
+                    });
+                }
+            }
+        }
         if j.get("ok").and_then(|v| v.as_bool()) == Some(false) {
             if let Some(s) = j.get("error").and_then(|v| v.as_str()) {
                 return Some(ServerError {

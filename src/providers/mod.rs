@@ -10,6 +10,8 @@ pub mod signatures;
 
 use crate::model::{Exchange, Kind};
 use serde_json::Value;
+use std::collections::HashMap;
+use std::sync::OnceLock;
 
 /// The provider ids the knowledge base may use (docs/json-output.md); detection may also report others
 /// in lower case (e.g. `hhru`).
@@ -356,4 +358,61 @@ pub fn detect_all(exchanges: &mut [Exchange]) {
             }
         }
     }
+}
+
+/// Provider error codes that stand for a standard OAuth error (`bad_verification_code` at
+/// GitHub is `invalid_grant`), read from the provider knowledge base `signatures.json`:
+/// (provider, lower-case code) → standard code. The rules use it to recognise their server signal.
+pub fn provider_aliases() -> &'static HashMap<(String, String), String> {
+    static ALIASES: OnceLock<HashMap<(String, String), String>> = OnceLock::new();
+    ALIASES.get_or_init(|| {
+        let mut m = HashMap::new();
+        let doc: Value = serde_json::from_str(include_str!("signatures.json")).unwrap_or_default();
+        for e in doc
+            .get("entries")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let (Some(p), Some(c), Some(err)) = (
+                e.get("provider").and_then(Value::as_str),
+                e.get("code").and_then(Value::as_str),
+                e.get("error").and_then(Value::as_str),
+            ) else {
+                continue;
+            };
+            if e.get("contains").is_some_and(|v| !v.is_null())
+                || crate::oauth::errors::standard(c).is_some()
+            {
+                continue;
+            }
+            m.entry((p.to_string(), c.to_ascii_lowercase()))
+                .or_insert_with(|| err.to_string());
+        }
+        m
+    })
+}
+
+/// The standard OAuth error code of an exchange's error: itself when standard, else what the
+/// provider's own code stands for.
+pub fn standard_code(e: &Exchange) -> Option<String> {
+    let x = e.server_error()?;
+    if crate::oauth::errors::standard(&x.code).is_some() {
+        return Some(x.code);
+    }
+    let code = x.code.to_ascii_lowercase();
+    if let Some(p) = e.provider {
+        return provider_aliases().get(&(p.to_string(), code)).cloned();
+    }
+    // No provider recognised: a code every provider that uses it maps the same way.
+    let mut found: Option<&String> = None;
+    for ((_, c), std) in provider_aliases() {
+        if *c == code {
+            if found.is_some_and(|f| f != std) {
+                return None;
+            }
+            found = Some(std);
+        }
+    }
+    found.cloned()
 }

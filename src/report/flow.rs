@@ -740,52 +740,9 @@ pub fn shorten_end(text: &str, max: usize) -> String {
 
 // ---- the differential diagnosis -------------------------------------------------------------
 
-/// How a cause considered for a failing exchange stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Standing {
-    Confirmed,
-    Supported,
-    Open,
-    RuledOut,
-}
-
-impl Standing {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Standing::Confirmed => "confirmed",
-            Standing::Supported => "supported",
-            Standing::Open => "open",
-            Standing::RuledOut => "ruled out",
-        }
-    }
-}
-
-/// One cause considered for a failing exchange, and why it stands as it does.
-#[derive(Debug, Clone)]
-pub struct Considered {
-    pub rule: String,
-    pub status: Standing,
-    /// Why, in the words of the analysis (`redirect_uri identical in #2 and #4`).
-    pub because: String,
-}
-
-/// The causes considered for one failing exchange: what the server signalled, the cause
-/// retained, and every other cause with its standing.
-#[derive(Debug, Clone)]
-pub struct Differential {
-    /// Zero-based exchange index.
-    pub exchange: usize,
-    /// `400 invalid_grant "grant request is invalid"`.
-    pub signal: String,
-    pub cause: Option<String>,
-    pub considered: Vec<Considered>,
-}
-
-/// The differential diagnosis of each failing exchange. The analysis records none yet, so
-/// the reports show no "ruled out" section; when findings carry one, it is read here and
-/// every printer that draws the diagnosis shows it.
-pub fn differentials(_r: &Report<'_>) -> Vec<Differential> {
-    Vec::new()
+/// The differential diagnosis of each failing exchange, as the analysis weighed it.
+pub fn differentials<'a>(r: &Report<'a>) -> &'a [crate::diagnose::Diagnosis] {
+    r.diagnoses
 }
 
 #[cfg(test)]
@@ -841,6 +798,7 @@ mod tests {
             findings: &a.findings,
             exchanges: &a.exchanges,
             index: &a.index,
+            diagnoses: &[],
             skipped: &[],
             inputs: &inputs,
             sanitized: false,

@@ -6,7 +6,7 @@
 //! the redactor, then through HTML escaping.
 
 use super::compare::{self, Comparison, DecodedToken, Row, Side};
-use super::flow::{self, Differential, Fold, Item, Lane, Picture, Step, thousands};
+use super::flow::{self, Fold, Item, Lane, Picture, Step, thousands};
 use super::ticket::Ticket;
 use super::{Printer, Report};
 use crate::diagnosis::{Finding, Severity};
@@ -534,7 +534,7 @@ fn diagnosis(r: &Report<'_>, pic: &Picture, h: &mut String) {
             );
         }
     }
-    considered(r, pic, &flow::differentials(r), h);
+    considered(r, pic, flow::differentials(r), h);
     let (primary, latent): (Vec<&Finding>, Vec<&Finding>) = r
         .findings
         .iter()
@@ -571,7 +571,12 @@ fn evidence(r: &Report<'_>, pic: &Picture, f: &Finding, h: &mut String) {
 }
 
 /// The causes considered for each failing exchange, and why each was kept or ruled out.
-pub(crate) fn considered(r: &Report<'_>, pic: &Picture, diffs: &[Differential], h: &mut String) {
+pub(crate) fn considered(
+    r: &Report<'_>,
+    pic: &Picture,
+    diffs: &[crate::diagnose::Diagnosis],
+    h: &mut String,
+) {
     if diffs.is_empty() {
         return;
     }
@@ -584,7 +589,6 @@ pub(crate) fn considered(r: &Report<'_>, pic: &Picture, diffs: &[Differential], 
             ex_link(pic, d.exchange),
             esc(&red.scrub(&d.signal)),
             d.cause
-                .as_deref()
                 .map(|c| format!(": cause <code>{}</code>", esc(c)))
                 .unwrap_or_default()
         );
@@ -592,9 +596,9 @@ pub(crate) fn considered(r: &Report<'_>, pic: &Picture, diffs: &[Differential], 
             let _ = writeln!(
                 h,
                 "<tr><td><code>{}</code></td><td class=\"st-{}\">{}</td><td>{}</td></tr>",
-                esc(&c.rule),
-                c.status.as_str().replace(' ', "_"),
+                esc(c.rule),
                 c.status.as_str(),
+                c.status.label(),
                 esc(&red.scrub(&c.because))
             );
         }
@@ -1039,7 +1043,8 @@ fn notes(r: &Report<'_>, pic: &Picture, h: &mut String) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::flow::{Considered, Standing};
+    use crate::diagnose::{Diagnosis, Weighed};
+    use crate::diagnosis::Standing;
 
     #[test]
     fn escaping_leaves_no_markup() {
@@ -1066,6 +1071,7 @@ mod tests {
             findings: &a.findings,
             exchanges: &a.exchanges,
             index: &a.index,
+            diagnoses: &[],
             skipped: &[],
             inputs: &inputs,
             sanitized: false,
@@ -1076,12 +1082,12 @@ mod tests {
         let mut h = String::new();
         considered(&r, &pic, &[], &mut h);
         assert!(h.is_empty(), "no section without a differential diagnosis");
-        let d = Differential {
+        let d = Diagnosis {
             exchange: 3,
             signal: "400 invalid_grant \"grant request is invalid\"".into(),
-            cause: Some("GRANT003".into()),
-            considered: vec![Considered {
-                rule: "REDIR001".into(),
+            cause: Some("GRANT003"),
+            considered: vec![Weighed {
+                rule: "REDIR001",
                 status: Standing::RuledOut,
                 because: "redirect_uri identical in #2 and #4".into(),
             }],

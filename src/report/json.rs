@@ -15,6 +15,8 @@ struct Doc<'a> {
     verdict: &'static str,
     exchanges: usize,
     findings: Vec<JFinding<'a>>,
+    /// One entry per failing exchange: its signal, the cause retained, every cause weighed.
+    diagnoses: Vec<JDiagnosis>,
     skipped: Vec<JSkipped>,
     /// Entries read but not OAuth-relevant (static assets, page loads): not analysed.
     ignored_entries: usize,
@@ -54,6 +56,21 @@ struct JLocation {
     file: String,
     entry: usize,
     line: Option<usize>,
+}
+
+#[derive(Serialize)]
+struct JDiagnosis {
+    exchange: usize,
+    signal: String,
+    cause: Option<&'static str>,
+    considered: Vec<JWeighed>,
+}
+
+#[derive(Serialize)]
+struct JWeighed {
+    rule: &'static str,
+    status: &'static str,
+    because: String,
 }
 
 #[derive(Serialize)]
@@ -103,6 +120,24 @@ impl Printer for Json {
                             entry: e.source.entry + 1,
                             line: e.source.line,
                         }),
+                })
+                .collect(),
+            diagnoses: r
+                .diagnoses
+                .iter()
+                .map(|d| JDiagnosis {
+                    exchange: d.exchange + 1,
+                    signal: red.scrub(&d.signal),
+                    cause: d.cause,
+                    considered: d
+                        .considered
+                        .iter()
+                        .map(|w| JWeighed {
+                            rule: w.rule,
+                            status: w.status.as_str(),
+                            because: red.scrub(&w.because),
+                        })
+                        .collect(),
                 })
                 .collect(),
             skipped: r

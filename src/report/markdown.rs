@@ -5,7 +5,7 @@
 //! table, fixes and the exchanges involved.
 
 use super::compare::{self, Agreement, Shown};
-use super::flow::{self, Differential, Item, Picture};
+use super::flow::{self, Item, Picture};
 use super::ticket::Ticket;
 use super::{Printer, Report};
 use crate::diagnosis::Finding;
@@ -253,7 +253,11 @@ fn ticket(r: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
 }
 
 /// The causes considered for each failing exchange (when the analysis records them).
-fn considered(r: &Report<'_>, diffs: &[Differential], out: &mut dyn Write) -> io::Result<()> {
+fn considered(
+    r: &Report<'_>,
+    diffs: &[crate::diagnose::Diagnosis],
+    out: &mut dyn Write,
+) -> io::Result<()> {
     if diffs.is_empty() {
         return Ok(());
     }
@@ -267,7 +271,6 @@ fn considered(r: &Report<'_>, diffs: &[Differential], out: &mut dyn Write) -> io
             d.exchange + 1,
             md(&red.scrub(&d.signal)),
             d.cause
-                .as_deref()
                 .map(|c| format!(": cause `{c}`"))
                 .unwrap_or_default()
         )?;
@@ -278,8 +281,8 @@ fn considered(r: &Report<'_>, diffs: &[Differential], out: &mut dyn Write) -> io
             writeln!(
                 out,
                 "| `{}` | {} | {} |",
-                md(&c.rule),
-                c.status.as_str(),
+                md(c.rule),
+                c.status.label(),
                 md(&red.scrub(&c.because))
             )?;
         }
@@ -400,7 +403,7 @@ impl Printer for Markdown {
                 self.finding(r, f, out)?;
             }
         }
-        considered(r, &flow::differentials(r), out)?;
+        considered(r, flow::differentials(r), out)?;
         if !latent.is_empty() {
             writeln!(out, "### Latent problems (did not cause a failure here)")?;
             writeln!(out)?;
@@ -463,8 +466,9 @@ impl Printer for Markdown {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::diagnose::{Diagnosis, Weighed};
+    use crate::diagnosis::Standing;
     use crate::redact::Redactor;
-    use crate::report::flow::{Considered, Standing};
 
     #[test]
     fn mermaid_text_cannot_break_out_of_a_message() {
@@ -484,6 +488,7 @@ mod tests {
             findings: &a.findings,
             exchanges: &a.exchanges,
             index: &a.index,
+            diagnoses: &[],
             skipped: &[],
             inputs: &inputs,
             sanitized: false,
@@ -493,18 +498,18 @@ mod tests {
         let mut out = Vec::new();
         considered(&r, &[], &mut out).unwrap();
         assert!(out.is_empty());
-        let d = Differential {
+        let d = Diagnosis {
             exchange: 3,
             signal: "400 invalid_grant".into(),
-            cause: Some("GRANT003".into()),
+            cause: Some("GRANT003"),
             considered: vec![
-                Considered {
-                    rule: "GRANT003".into(),
+                Weighed {
+                    rule: "GRANT003",
                     status: Standing::Confirmed,
                     because: "the same code was redeemed in #2".into(),
                 },
-                Considered {
-                    rule: "REDIR001".into(),
+                Weighed {
+                    rule: "REDIR001",
                     status: Standing::RuledOut,
                     because: "redirect_uri identical in #2 and #4".into(),
                 },

@@ -25,6 +25,8 @@ pub struct Report<'a> {
     pub exchanges: &'a [Exchange],
     /// The flows and cross-exchange index of the analysis (for the pictures).
     pub index: &'a Index,
+    /// The differential diagnosis of every failing exchange.
+    pub diagnoses: &'a [crate::diagnose::Diagnosis],
     pub skipped: &'a [Skipped],
     pub inputs: &'a [String],
     /// Some input was a sanitized browser export (no Authorization/Cookie headers).

@@ -87,11 +87,43 @@ impl Text {
                 f.consequences.join(", ")
             )?;
         }
+        if let Some(line) = ruled_out(r, f) {
+            writeln!(out, "   {DIM}ruled out:{DIM:#} {}", red.scrub(&line))?;
+        }
         if !f.references.is_empty() {
             writeln!(out, "   {DIM}see: {}{DIM:#}", f.references.join("; "))?;
         }
         Ok(())
     }
+}
+
+/// The causes the differential diagnosis excluded for the failure `f` explains, on one line:
+/// `redirect_uri identical in #2 and #4 · code sent once · no PKCE in this flow`.
+fn ruled_out(r: &Report<'_>, f: &Finding) -> Option<String> {
+    const SHOWN: usize = 4;
+    let d = r.diagnoses.iter().find(|d| {
+        d.cause == Some(f.rule)
+            && (f.anchor == Some(d.exchange) || f.explains.contains(&d.exchange))
+    })?;
+    let mut reasons: Vec<&str> = Vec::new();
+    for w in d
+        .considered
+        .iter()
+        .filter(|w| w.status == crate::diagnosis::Standing::RuledOut)
+    {
+        if !reasons.contains(&w.because.as_str()) {
+            reasons.push(&w.because);
+        }
+    }
+    if reasons.is_empty() {
+        return None;
+    }
+    let more = reasons.len().saturating_sub(SHOWN);
+    let mut line = reasons[..reasons.len().min(SHOWN)].join(" · ");
+    if more > 0 {
+        line.push_str(&format!(" · {more} more (--format json lists them)"));
+    }
+    Some(line)
 }
 
 impl Printer for Text {

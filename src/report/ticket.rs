@@ -319,26 +319,12 @@ mod tests {
     fn every_category_names_one_of_the_three_owners() {
         for c in Category::ALL {
             let f = Finding {
-                rule: "PARAM001",
                 category: c,
-                severity: crate::diagnosis::Severity::Error,
-                confidence: 1.0,
-                title: String::new(),
-                message: String::new(),
-                evidence: Vec::new(),
-                fix: String::new(),
-                provider: None,
-                references: Vec::new(),
-                anchor: None,
-                strength: crate::diagnosis::Strength::Direct,
-                kind: crate::diagnosis::RuleKind::Diag,
-                confirmed: false,
-                client_side: false,
-                consequences: Vec::new(),
-                latent: false,
-                rank: 1,
-                score: 1.0,
-                facts: &crate::diagnosis::Facts::NONE,
+                ..Finding::from_meta(
+                    crate::rules::registry::find("PARAM001").unwrap().meta(),
+                    0,
+                    String::new(),
+                )
             };
             let (owner, words) = who(&f);
             let named = ["the app", "the client registration", "the provider"];

@@ -281,6 +281,13 @@ impl<'a> Context<'a> {
         }
     }
 
+    /// Whether exchange `i` is a failure the differential diagnosis weighs causes for
+    /// ([`Index::failures`]): where a rule that explains it reports a finding, or says why its
+    /// cause is ruled out or cannot be told.
+    pub fn weighs(&self, i: usize) -> bool {
+        self.index.is_failure(i)
+    }
+
     /// The current rule's cause is excluded for failing exchange `anchor`, because of what the
     /// capture shows (`redirect_uri identical in #2 and #4`).
     pub fn rule_out(&mut self, anchor: usize, because: impl Into<String>) {
@@ -294,6 +301,9 @@ impl<'a> Context<'a> {
     }
 
     fn weigh(&mut self, anchor: usize, standing: Standing, because: String) {
+        if !self.weighs(anchor) {
+            return;
+        }
         let meta = self
             .current
             .expect("rule_out()/cannot_tell() called outside Context::run");
@@ -308,28 +318,7 @@ impl<'a> Context<'a> {
     /// Start a finding of the current rule about exchange `anchor`.
     pub fn report(&mut self, anchor: usize, message: impl Into<String>) -> Report<'_, 'a> {
         let meta = self.current.expect("report() called outside Context::run");
-        let finding = Finding {
-            rule: meta.code,
-            category: meta.category,
-            severity: meta.severity,
-            confidence: 0.0,
-            title: meta.title.to_string(),
-            message: message.into(),
-            evidence: Vec::new(),
-            fix: meta.fix.to_string(),
-            provider: None,
-            references: meta.references.iter().map(|s| s.to_string()).collect(),
-            anchor: Some(anchor),
-            strength: Strength::Direct,
-            kind: meta.kind,
-            confirmed: false,
-            client_side: false,
-            consequences: Vec::new(),
-            latent: false,
-            rank: 0,
-            score: 0.0,
-            facts: &meta.facts,
-        };
+        let finding = Finding::from_meta(meta, anchor, message.into());
         Report { cx: self, finding }
     }
 

@@ -91,7 +91,7 @@ impl Rule for Grant001 {
                     if (e.request.form.is_empty() && !body.is_empty()) || not_form {
                         continue; // the body is JSON, multipart or unreadable: PARAM001
                     }
-                    let std = standard_code(e);
+                    let std = crate::providers::standard_code(e);
                     let code = std.as_deref().or(err.as_ref().map(|x| x.code.as_str()));
                     let about_it = names_grant
                         || matches!(

@@ -69,7 +69,7 @@ impl Rule for Grant002 {
                 continue;
             }
             let err = err_of(e);
-            let std = standard_code(e);
+            let std = crate::providers::standard_code(e);
             let code = std.as_deref().or(err.as_ref().map(|x| x.code.as_str()));
             let client = token_identity(e)
                 .map(|(c, _)| format!(" for client `{c}`"))

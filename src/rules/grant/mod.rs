@@ -37,8 +37,7 @@ pub use grant014_token_exchange_target_rejected::Grant014;
 pub use grant015_response_type_not_supported::Grant015;
 
 use super::shared::{
-    ReportExt, alias_signal, edit_distance, err_of, has_percent_escape, signal_is, standard_code,
-    token_identity,
+    ReportExt, alias_signal, edit_distance, err_of, has_percent_escape, signal_is, token_identity,
 };
 use super::{Context, Rule};
 use crate::declare_rule;
@@ -355,9 +354,9 @@ fn report_refresh_conflict(cx: &mut Context<'_>, want: RefreshConflict) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::shared::provider_aliases;
     use super::super::testkit::*;
     use super::*;
+    use crate::providers::provider_aliases;
 
     fn code_flow(c: &mut Cap, code: &str) {
         c.authorize(

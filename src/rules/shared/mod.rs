@@ -9,8 +9,6 @@ use crate::model::signal::ServerError;
 use crate::oauth::errors::standard;
 use crate::oauth::jwt;
 use serde_json::{Map, Value};
-use std::collections::HashMap;
-use std::sync::OnceLock;
 
 /// A URL (or issuer) without its trailing slashes.
 pub(super) fn trim_slash(s: &str) -> &str {
@@ -91,68 +89,12 @@ impl ReportExt for super::Report<'_, '_> {
     }
 }
 
-/// Provider error codes that stand for a standard OAuth error (`bad_verification_code` at
-/// GitHub is `invalid_grant`), read from the provider knowledge base `signatures.json`:
-/// (provider, lower-case code) → standard code. The rules use it to recognise their server signal.
-pub(super) fn provider_aliases() -> &'static HashMap<(String, String), String> {
-    static ALIASES: OnceLock<HashMap<(String, String), String>> = OnceLock::new();
-    ALIASES.get_or_init(|| {
-        let mut m = HashMap::new();
-        let doc: Value = serde_json::from_str(include_str!("../../providers/signatures.json"))
-            .unwrap_or_default();
-        for e in doc
-            .get("entries")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            let (Some(p), Some(c), Some(err)) = (
-                e.get("provider").and_then(Value::as_str),
-                e.get("code").and_then(Value::as_str),
-                e.get("error").and_then(Value::as_str),
-            ) else {
-                continue;
-            };
-            if e.get("contains").is_some_and(|v| !v.is_null()) || standard(c).is_some() {
-                continue;
-            }
-            m.entry((p.to_string(), c.to_ascii_lowercase()))
-                .or_insert_with(|| err.to_string());
-        }
-        m
-    })
-}
-
-/// The standard OAuth error code of an exchange's error: itself when standard, else what the
-/// provider's own code stands for.
-pub(super) fn standard_code(e: &Exchange) -> Option<String> {
-    let x = err_of(e)?;
-    if standard(&x.code).is_some() {
-        return Some(x.code);
-    }
-    let code = x.code.to_ascii_lowercase();
-    if let Some(p) = e.provider {
-        return provider_aliases().get(&(p.to_string(), code)).cloned();
-    }
-    // No provider recognised: a code every provider that uses it maps the same way.
-    let mut found: Option<&String> = None;
-    for ((_, c), std) in provider_aliases() {
-        if *c == code {
-            if found.is_some_and(|f| f != std) {
-                return None;
-            }
-            found = Some(std);
-        }
-    }
-    found.cloned()
-}
-
 /// The server's error (normalised to the standard code) is one of the catalogue's
 /// server signals that confirm the rule: such a finding is marked `confirmed()` and ranks with
 /// full server signal, even when the rule does not declare the code, or when the provider
 /// spells the code its own way.
 pub(super) fn signal_is(e: &Exchange, codes: &[&str]) -> bool {
-    standard_code(e).is_some_and(|c| codes.contains(&c.as_str()))
+    crate::providers::standard_code(e).is_some_and(|c| codes.contains(&c.as_str()))
 }
 
 /// Like [`signal_is`], but only for provider-specific codes (a standard code is already

@@ -39,10 +39,8 @@ declare_rule! {
 
 impl Rule for Stat016 {
     fn check(&self, cx: &mut Context<'_>) {
-        for e in cx.exchanges {
-            if !e.failed() || e.kind == Kind::Preflight {
-                continue;
-            }
+        for &i in cx.index.failures() {
+            let e = &cx.exchanges[i];
             let grant = e.request.param("grant_type");
             if let Some(err) = e.server_error() {
                 // Intermediate device-flow answers followed by another poll are expected.
