@@ -439,17 +439,9 @@ impl<F: FnMut(bool, &str)> Progress for F {
     }
 }
 
-/// `localhost`, `*.localhost`, 127.0.0.0/8 and `::1`.
+/// Whether a URL's host is a loopback host ([`crate::model::is_loopback_host`]).
 pub fn is_loopback(url: &Url) -> bool {
-    match url.host() {
-        Some(url::Host::Domain(d)) => {
-            let d = d.trim_end_matches('.').to_ascii_lowercase();
-            d == "localhost" || d.ends_with(".localhost")
-        }
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        None => false,
-    }
+    url.host_str().is_some_and(crate::model::is_loopback_host)
 }
 
 /// Parse and check a URL given by the user or by metadata (http or https only).

@@ -686,7 +686,7 @@ impl Rewriter {
             return self.changed(lit, |rw, s| rw.body(s, is_request));
         }
         let s = decode_lit(lit);
-        let bytes = super::decode::base64_lenient(&s)?;
+        let bytes = crate::capture_support::base64_body(&s)?;
         let text = String::from_utf8(bytes).ok()?;
         let new = self.body(&text, is_request);
         (new != text).then(|| {

@@ -39,21 +39,9 @@ pub fn basic_credentials(req: &Request) -> Option<BasicCredentials> {
     let strict = base64::engine::general_purpose::STANDARD
         .decode(cred.as_bytes())
         .ok();
-    let decoded_bytes = strict.clone().or_else(|| {
-        let lenient = base64::engine::GeneralPurpose::new(
-            &base64::alphabet::STANDARD,
-            base64::engine::GeneralPurposeConfig::new()
-                .with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent),
-        );
-        lenient
-            .decode(cred.trim_end_matches('=').as_bytes())
-            .ok()
-            .or_else(|| {
-                base64::engine::general_purpose::URL_SAFE_NO_PAD
-                    .decode(cred.trim_end_matches('=').as_bytes())
-                    .ok()
-            })
-    });
+    let decoded_bytes = strict
+        .clone()
+        .or_else(|| crate::capture_support::base64_lenient(cred));
     Some(BasicCredentials {
         raw,
         decoded: decoded_bytes.and_then(|b| String::from_utf8(b).ok()),

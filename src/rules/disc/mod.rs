@@ -27,7 +27,7 @@ use super::shared::{str_list, trim_slash};
 use super::{Context, Rule};
 use crate::declare_rule;
 use crate::diagnosis::{Category, Severity, Strength};
-use crate::model::{Exchange, Kind};
+use crate::model::{Exchange, Kind, is_loopback_host as is_loopback};
 use crate::oauth::www_auth;
 use serde_json::{Map, Value};
 
@@ -122,11 +122,6 @@ fn is_key_set(e: &Exchange) -> bool {
         .as_ref()
         .and_then(|r| r.json.as_ref())
         .is_some_and(|j| j.get("keys").is_some_and(Value::is_array) && j.get("issuer").is_none())
-}
-
-fn is_loopback(h: &str) -> bool {
-    let h = h.trim_start_matches('[').trim_end_matches(']');
-    h == "localhost" || h.ends_with(".localhost") || h.starts_with("127.") || h == "::1"
 }
 
 /// A host a client outside the server's network cannot reach.
