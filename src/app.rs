@@ -4,7 +4,7 @@
 use crate::capture::live::{self, AuthMethod, Grant, LiveConfig, NetConfig};
 use crate::cli::{
     AuthMethodArg, BodyFormat, CheckArgs, Cli, ColorWhen, Command, FailOn, InspectArgs, ListFormat,
-    NetArgs,
+    NetArgs, RedactArgs,
 };
 use crate::diagnosis::Severity;
 use crate::redact::Redactor;
@@ -53,7 +53,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         }
         Command::Explain { code } => explain::explain(&code, &mut out)?,
         Command::Rules { format } => rules(format, &mut out)?,
-        Command::Redact(args) => crate::redact_cmd::run(&args, verbosity, &mut out)?,
+        Command::Redact(args) => redact(&args, verbosity, &mut out)?,
     };
     out.flush()?;
     Ok(code)
@@ -427,6 +427,88 @@ fn add_live_findings(
         }
         analysis.findings = ranked;
     }
+}
+
+/// `oauth-doctor redact [INPUT|-] [-o OUT]`: the redacted capture (see [`crate::redact::file`])
+/// to stdout or a file, and a summary of what was replaced on stderr.
+fn redact(args: &RedactArgs, verbosity: i8, stdout: &mut dyn Write) -> Result<i32> {
+    let summary = match &args.output {
+        None => crate::redact::file::redact(&args.input, stdout)?,
+        Some(path) => {
+            if args.input != "-" {
+                let same = std::fs::canonicalize(&args.input)
+                    .ok()
+                    .zip(std::fs::canonicalize(path).ok())
+                    .is_some_and(|(a, b)| a == b);
+                if same {
+                    bail!(
+                        "{}: refusing to overwrite the input; write the redacted capture to another file",
+                        path.display()
+                    );
+                }
+            }
+            // Write next to the target and rename, so that a failure leaves no half capture.
+            let dir = path
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(std::path::Path::new("."));
+            let tmp = dir.join(format!(
+                ".{}.oauth-doctor-{}.tmp",
+                path.file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_else(|| "redacted".into()),
+                std::process::id()
+            ));
+            let file = std::fs::File::create(&tmp)
+                .with_context(|| format!("{}: cannot write", tmp.display()))?;
+            let mut w = std::io::BufWriter::new(file);
+            let result = crate::redact::file::redact(&args.input, &mut w)
+                .map_err(anyhow::Error::from)
+                .and_then(|s| {
+                    w.flush()?;
+                    Ok(s)
+                });
+            drop(w);
+            match result {
+                Ok(s) => {
+                    std::fs::rename(&tmp, path)
+                        .with_context(|| format!("{}: cannot write", path.display()))?;
+                    s
+                }
+                Err(e) => {
+                    let _ = std::fs::remove_file(&tmp);
+                    return Err(e);
+                }
+            }
+        }
+    };
+    if verbosity >= 0 {
+        let mut err = anstream::stderr();
+        let target = args
+            .output
+            .as_ref()
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|| "stdout".into());
+        let kinds: Vec<String> = summary
+            .counts
+            .iter()
+            .map(|(k, n)| format!("{n} {k}"))
+            .collect();
+        let _ = writeln!(
+            err,
+            "redacted {} value(s) in {} of {} entries ({}) → {target}{}",
+            summary.total(),
+            summary.changed,
+            summary.entries,
+            summary.format,
+            if kinds.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", kinds.join(", "))
+            }
+        );
+    }
+    Ok(EXIT_OK)
 }
 
 fn env_secret(flag: &str, var: &str) -> Result<Secret> {

@@ -16,7 +16,6 @@ pub mod model;
 pub mod oauth;
 pub mod providers;
 pub mod redact;
-pub mod redact_cmd;
 pub mod report;
 pub mod rules;
 

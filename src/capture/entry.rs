@@ -481,7 +481,7 @@ fn body_from_params(params: Raw<'_>) -> Option<String> {
     Some(parts.join("&"))
 }
 
-pub(super) fn parse_entry(name: &Arc<str>, i: usize, v: &RawValue) -> Result<Exchange, String> {
+pub(crate) fn parse_entry(name: &Arc<str>, i: usize, v: &RawValue) -> Result<Exchange, String> {
     parse_entry_text(name, i, v.get())
 }
 

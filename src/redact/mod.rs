@@ -4,6 +4,9 @@
 //! `abcd…wxyz (40 chars, sha256:1f2e3d4c)`. Every string a printer writes passes through
 //! [`Redactor::scrub`], which also replaces any secret value found in free text.
 
+pub mod file;
+pub mod rewrite;
+
 use crate::diagnosis::Value;
 use crate::model::{Exchange, Params};
 use sha2::Digest;
@@ -39,6 +42,11 @@ pub const SECRET_HEADERS: &[&str] = &[
     "x-api-key",
     "x-auth-token",
 ];
+
+/// Secrets remembered across entries for free-text search when a capture is rewritten; beyond
+/// this, values are still redacted where they sit (headers, parameters, JSON members) but no
+/// longer searched for in other entries' free text (bounded memory on hostile input).
+const MAX_KNOWN: usize = 200_000;
 
 /// Values shorter than this are not searched for in free text (they would match everywhere);
 /// structured evidence marked secret is always fingerprinted, evidence text equal to a known
