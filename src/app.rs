@@ -628,7 +628,7 @@ fn live_config(args: &CheckArgs) -> Result<LiveConfig> {
         if k.is_empty() {
             bail!("--extra `{e}`: the parameter name is empty");
         }
-        if crate::redact::SECRET_PARAMS.contains(&k) && !v.is_empty() {
+        if crate::redact::is_secret_name(k, crate::redact::Named::Param) && !v.is_empty() {
             bail!(
                 "--extra {k}=…: `{k}` is a secret and must not be given on the command line; use the dedicated option (environment variable or file)"
             );

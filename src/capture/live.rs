@@ -13,7 +13,7 @@
 
 use crate::model::{Exchange, Headers, Kind, Provenance, Request, Response};
 use crate::oauth::jwks::{self, KeySet, Verification};
-use crate::redact::{SECRET_HEADERS, SECRET_PARAMS, Secret, fingerprint};
+use crate::redact::{Named, Secret, fingerprint, is_secret_header, is_secret_name};
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use jiff::Timestamp;
@@ -1300,7 +1300,7 @@ fn token_request(
 /// `--extra` parameters are appended, `--omit` names removed.
 fn finish_params(cfg: &LiveConfig, p: &mut Vec<(String, Val)>) {
     for (k, v) in &cfg.extra {
-        let val = if SECRET_PARAMS.contains(&k.as_str()) {
+        let val = if is_secret_name(k, Named::Param) {
             Val::Secret(Secret::new(v.clone()))
         } else {
             Val::Plain(v.clone())
@@ -1675,14 +1675,14 @@ pub fn redact_value(v: &str) -> String {
     fingerprint(v)
 }
 
-fn is_secret_name(k: &str) -> bool {
-    SECRET_PARAMS.contains(&k) || k.ends_with("_token") || k.ends_with("secret")
+fn saved_secret_name(k: &str) -> bool {
+    is_secret_name(k, Named::Param) || k.ends_with("_token") || k.ends_with("secret")
 }
 
 fn redact_params(s: &str) -> String {
     let mut out = url::form_urlencoded::Serializer::new(String::new());
     for (k, v) in url::form_urlencoded::parse(s.as_bytes()) {
-        if is_secret_name(&k) && !v.is_empty() {
+        if saved_secret_name(&k) && !v.is_empty() {
             out.append_pair(&k, &redact_value(&v));
         } else {
             out.append_pair(&k, &v);
@@ -1717,7 +1717,7 @@ fn redact_json(v: &Value, depth: usize) -> Value {
             o.iter()
                 .map(|(k, val)| {
                     let nv = match val {
-                        Value::String(s) if is_secret_name(k) && !s.is_empty() => {
+                        Value::String(s) if saved_secret_name(k) && !s.is_empty() => {
                             Value::String(redact_value(s))
                         }
                         Value::String(s) if crate::oauth::jwt::looks_like_jwt(s) => {
@@ -1766,7 +1766,7 @@ fn redact_header(name: &str, value: &str) -> String {
     if lname == "location" || lname == "content-location" {
         return redact_url(value);
     }
-    if !SECRET_HEADERS.contains(&lname.as_str()) {
+    if !is_secret_header(&lname) {
         return value.to_string();
     }
     match lname.as_str() {

@@ -7,7 +7,8 @@
 //! strings it changes. Reading and writing files is [`super::file`]'s.
 
 use super::{
-    MAX_KNOWN, Redactor, SECRET_HEADERS, is_redacted, is_sentinel, placeholder, shaped_placeholder,
+    MAX_KNOWN, Named, Redactor, is_redacted, is_secret_header, is_secret_name, is_sentinel,
+    placeholder, shaped_placeholder,
 };
 use base64::Engine;
 use std::collections::{BTreeMap, BTreeSet};
@@ -260,13 +261,13 @@ impl Rewriter {
                 if (q == "queryString") && v == "value" =>
             {
                 let name = sibling_name(2).map(|n| n.0.clone()).unwrap_or_default();
-                self.changed(lit, |rw, s| rw.param(&name, s, true))
+                self.changed(lit, |rw, s| rw.param(&name, s))
             }
             (_, [Seg::Key(p), Seg::Key(q), Seg::Index(_), Seg::Key(v)])
                 if p == "postData" && q == "params" && v == "value" =>
             {
                 let name = sibling_name(3).map(|n| n.0.clone()).unwrap_or_default();
-                self.changed(lit, |rw, s| rw.param(&name, s, true))
+                self.changed(lit, |rw, s| rw.param(&name, s))
             }
             (_, [Seg::Key(p), Seg::Key(t)]) if p == "postData" && t == "text" => {
                 let base64 = sibling_name(1).is_some_and(|n| n.1.eq_ignore_ascii_case("base64"));
@@ -482,31 +483,24 @@ impl Rewriter {
         out
     }
 
-    /// Strip the signature of every JWT-looking run in free text.
+    /// Strip the signature of every JWT-looking run in free text ([`super::jwt_runs`]).
     fn jwts_in(&mut self, text: &str) -> String {
-        if !text.contains("eyJ") {
+        let runs = super::jwt_runs(text);
+        if runs.is_empty() {
             return text.to_string();
         }
         let mut out = String::with_capacity(text.len());
-        let mut rest = text;
-        while let Some(i) = rest.find("eyJ") {
-            out.push_str(&rest[..i]);
-            let tail = &rest[i..];
-            let end = tail
-                .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '=')))
-                .unwrap_or(tail.len());
-            let cand = &tail[..end];
+        let mut last = 0;
+        for r in runs {
+            out.push_str(&text[last..r.start]);
+            let cand = &text[r.clone()];
             match self.strip_jwt(cand) {
                 Some(s) => out.push_str(&s),
                 None => out.push_str(cand),
             }
-            rest = &tail[end..];
-            if end == 0 {
-                out.push_str(&rest[..3]);
-                rest = &rest[3..];
-            }
+            last = r.end;
         }
-        out.push_str(rest);
+        out.push_str(&text[last..]);
         out
     }
 
@@ -523,17 +517,17 @@ impl Rewriter {
         let mut out = self.free_text(base, "free text");
         if let Some(q) = query {
             out.push('?');
-            out.push_str(&self.pairs(q, true));
+            out.push_str(&self.pairs(q));
         }
         if let Some(f) = frag {
             out.push('#');
-            out.push_str(&self.pairs(f, true));
+            out.push_str(&self.pairs(f));
         }
         out
     }
 
     /// `k=v&k=v` text: secret parameters replaced, the rest kept byte for byte (scrubbed).
-    fn pairs(&mut self, text: &str, is_request: bool) -> String {
+    fn pairs(&mut self, text: &str) -> String {
         let mut out = String::with_capacity(text.len());
         for (i, pair) in text.split('&').enumerate() {
             if i > 0 {
@@ -544,7 +538,7 @@ impl Rewriter {
                     let name = crate::oauth::basic::form_decode(k);
                     out.push_str(k);
                     out.push('=');
-                    if secret_param(&name, is_request) {
+                    if is_secret_name(&name, Named::Param) {
                         let clear = crate::oauth::basic::form_decode(v);
                         let new = self.secret(&clear, &name);
                         if new == clear {
@@ -569,14 +563,14 @@ impl Rewriter {
     }
 
     /// A decoded parameter value (`queryString[]`, `postData.params[]`).
-    fn param(&mut self, name: &str, v: &str, is_request: bool) -> String {
+    fn param(&mut self, name: &str, v: &str) -> String {
         if name == "code_challenge" {
             if let Some(c) = self.challenge(v) {
                 self.count("code_challenge", v);
                 return c;
             }
         }
-        if secret_param(name, is_request) {
+        if is_secret_name(name, Named::Param) {
             self.secret(v, name)
         } else {
             self.free_text(v, "free text")
@@ -678,7 +672,7 @@ impl Rewriter {
                 out
             }
             "location" | "referer" | "content-location" | "refresh" => self.url(v),
-            n if SECRET_HEADERS.contains(&n) => self.secret(v, n),
+            n if is_secret_header(n) => self.secret(v, n),
             _ => self.free_text(v, "free text"),
         }
     }
@@ -702,7 +696,15 @@ impl Rewriter {
                                 serde_json::to_string(&c).unwrap_or_default()
                             })
                         }
-                        Some(k) if secret_member(k, is_request, jwk) => {
+                        Some(k)
+                            if is_secret_name(
+                                k,
+                                Named::Member {
+                                    request: is_request,
+                                    jwk,
+                                },
+                            ) =>
+                        {
                             let k = k.to_string();
                             self.changed(lit, |rw, s| rw.secret(s, &k))
                         }
@@ -725,25 +727,10 @@ impl Rewriter {
         if form_like {
             let lead = &b[..b.len() - b.trim_start().len()];
             let tail = &b[b.trim_end().len()..];
-            return format!("{lead}{}{tail}", self.pairs(trimmed, is_request));
+            return format!("{lead}{}{tail}", self.pairs(trimmed));
         }
         self.free_text(b, "free text")
     }
-}
-
-/// A query or form parameter that carries a secret.
-fn secret_param(name: &str, _is_request: bool) -> bool {
-    super::SECRET_PARAMS.contains(&name)
-}
-
-/// A JSON member that carries a secret (a response's `code` is an error code; the private
-/// parts of a JWK only count in a document that holds keys).
-fn secret_member(name: &str, is_request: bool, jwk: bool) -> bool {
-    let n = name.to_ascii_lowercase();
-    if n == "code" {
-        return is_request;
-    }
-    super::secret_json_member(&n) || (jwk && super::JWK_PRIVATE.contains(&name))
 }
 
 /// The shortest prefix of a placeholder that is still recognisable as one
@@ -1015,7 +1002,7 @@ mod tests {
         assert!(url.contains(&crate::oauth::pkce::s256(nv)), "{url}");
         // A challenge no learned verifier produces stays as it is.
         let c = crate::oauth::pkce::s256(wrong);
-        assert_eq!(r.param("code_challenge", &c, true), c);
+        assert_eq!(r.param("code_challenge", &c), c);
     }
 
     #[test]
