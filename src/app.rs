@@ -1,12 +1,12 @@
 //! Commands: turns parsed arguments into a validated configuration, runs the library and writes
 //! results to stdout. Returns the exit status; errors go back to `main`, which prints them.
 
-use crate::capture::live::{self, AuthMethod, Grant, LiveConfig, NetConfig};
 use crate::cli::{
     AuthMethodArg, BodyFormat, CheckArgs, Cli, ColorWhen, Command, FailOn, InspectArgs, ListFormat,
     NetArgs, RedactArgs,
 };
 use crate::diagnosis::Severity;
+use crate::live::{self, AuthMethod, Grant, LiveConfig, NetConfig};
 use crate::redact::Redactor;
 use crate::redact::Secret;
 use crate::report::{self, Report};
@@ -141,9 +141,8 @@ fn check(args: CheckArgs, verbosity: i8, out: &mut dyn Write) -> Result<i32> {
         };
         let outcome = live::run(&cfg, &mut say)?;
         if let Some(path) = &args.live.save_capture {
-            let doc = live::to_dump(&outcome.exchanges, args.show_secrets);
-            let text = serde_json::to_string_pretty(&doc)?;
-            std::fs::write(path, text + "\n")
+            let text = live::save::saved_capture(&outcome.exchanges, args.show_secrets)?;
+            std::fs::write(path, text)
                 .with_context(|| format!("writing --save-capture {}", path.display()))?;
             say(
                 false,

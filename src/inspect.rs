@@ -1,7 +1,7 @@
 //! `oauth-doctor inspect`: decode one JWT and judge it — times (`exp`, `nbf`, `iat` with the
 //! leeway), issuer and audience when expected values are given, and the signature when keys are
 //! given. Every check is listed, failures and skips included: when nothing was verified it says
-//! so plainly. Pure: keys arrive already loaded (`app` fetches them through `capture::live`);
+//! so plainly. Pure: keys arrive already loaded (`app` fetches them through `live`);
 //! rendering never prints the signature segment, only its length.
 
 use crate::oauth::jwks::{KeySet, Verification};

@@ -12,6 +12,7 @@ pub mod config;
 pub mod diagnosis;
 pub mod explain;
 pub mod inspect;
+pub mod live;
 pub mod model;
 pub mod oauth;
 pub mod providers;

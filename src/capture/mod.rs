@@ -6,7 +6,6 @@
 mod decode;
 pub mod detect;
 mod entry;
-pub mod live;
 pub mod scan;
 mod structural;
 

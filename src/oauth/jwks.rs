@@ -1,5 +1,5 @@
 //! JSON Web Key Sets (RFC 7517) and JWS signature verification (RFC 7515) against them. Pure
-//! functions over strings: fetching a key set is `capture::live`'s job, deciding what a failed
+//! functions over strings: fetching a key set is `live`'s job, deciding what a failed
 //! verification means is the caller's. Never panics on hostile input: `alg: none`, unknown
 //! algorithms (ES512 has no backend here), malformed keys and tokens are reported as values.
 

@@ -154,13 +154,30 @@ fn redact_plain(name: &str, path: &Path, out: &mut dyn Write) -> Result<Summary,
     }
     let mut bytes = Vec::new();
     f.read_to_end(&mut bytes).map_err(io)?;
+    redact_document(name, &bytes, out)
+}
+
+/// Redact an exchange dump or NDJSON held in memory (live mode's `--save-capture` document):
+/// the bytes `oauth-doctor redact` writes for the same document read from a file.
+pub fn redact_dump(name: &str, bytes: &[u8]) -> Result<Vec<u8>, CaptureError> {
+    let mut out = Vec::with_capacity(bytes.len());
+    redact_document(name, bytes, &mut out)?;
+    Ok(out)
+}
+
+/// A dump or NDJSON document, read whole (as `check` reads it), rewritten in memory.
+fn redact_document(name: &str, bytes: &[u8], out: &mut dyn Write) -> Result<Summary, CaptureError> {
+    let io = |error| CaptureError::Io {
+        file: name.to_string(),
+        error,
+    };
     // Validate the way `check` reads it: an unreadable document is an error, not a copy.
-    let loaded = capture::load_bytes(Arc::from(name), &bytes)?;
+    let loaded = capture::load_bytes(Arc::from(name), bytes)?;
     let mut known = BTreeSet::new();
     for e in &loaded.exchanges {
         super::secrets_of(e, &mut known);
     }
-    let text = String::from_utf8_lossy(detect::strip_bom(&bytes));
+    let text = String::from_utf8_lossy(detect::strip_bom(bytes));
     let mut learn = Rewriter::new(BTreeSet::new());
     let _ = learn.document(&text);
     known.extend(std::mem::take(&mut learn.learned));
