@@ -128,9 +128,7 @@ fn check(args: CheckArgs, verbosity: i8, out: &mut dyn Write) -> Result<i32> {
             "--save-capture records a live exchange: it needs live mode (--issuer or --token-url)"
         );
     }
-    let mut live_checks = Vec::new();
     let mut discovery_failed = None;
-    let mut issuer_mismatch = None;
     let loaded = if live_mode {
         let cfg = live_config(&args)?;
         let quiet = verbosity < 0;
@@ -163,9 +161,7 @@ fn check(args: CheckArgs, verbosity: i8, out: &mut dyn Write) -> Result<i32> {
                 ),
             );
         }
-        live_checks = outcome.token_checks;
         discovery_failed = outcome.discovery_failed;
-        issuer_mismatch = outcome.issuer_mismatch;
         capture::Loaded {
             exchanges: outcome.exchanges,
             ..Default::default()
@@ -176,7 +172,11 @@ fn check(args: CheckArgs, verbosity: i8, out: &mut dyn Write) -> Result<i32> {
     let options = Options {
         leeway,
         now,
-        expected_issuer: file.expected_issuer.clone(),
+        // Live mode was configured with an issuer: the metadata must publish exactly it.
+        expected_issuer: live_mode
+            .then(|| args.live.issuer.as_deref().map(|i| i.trim().to_string()))
+            .flatten()
+            .or_else(|| file.expected_issuer.clone()),
         expected_audience: file.expected_audience.clone(),
         client_id: file.client_id.clone(),
         allowed_algorithms: file.allowed_algorithms.clone().unwrap_or_default(),
@@ -188,14 +188,8 @@ fn check(args: CheckArgs, verbosity: i8, out: &mut dyn Write) -> Result<i32> {
         levels: file.rules.clone(),
         min_confidence,
     };
-    let mut analysis = analyze(loaded.exchanges, &options, &filter);
+    let analysis = analyze(loaded.exchanges, &options, &filter);
     if live_mode {
-        add_live_findings(
-            &mut analysis,
-            &live_checks,
-            issuer_mismatch.as_ref(),
-            &filter,
-        );
         if let Some((i, tried)) = &discovery_failed {
             if !analysis
                 .findings
@@ -255,12 +249,8 @@ fn check(args: CheckArgs, verbosity: i8, out: &mut dyn Write) -> Result<i32> {
     Ok(if failing { EXIT_FINDINGS } else { EXIT_OK })
 }
 
-/// What only live mode knows becomes a finding of the registered rule that names it — only when
-/// that rule exists, so live mode never invents codes: token signatures checked with the JWKS
-/// (JWT001 unsigned, JWT002 key not found or signature wrong; a saved capture loses the
-/// signatures) and an `--issuer` that is not exactly the metadata's (DISC001; the configured
-/// string is not in the capture). Everything a capture shows is left to the rules, so a saved
-/// capture gets the same diagnosis.
+/// How the discovery request of a live run failed, in one line (for the error that ends a run
+/// no finding explains).
 fn live_status(e: &crate::model::Exchange) -> String {
     match &e.response {
         Some(r) if r.status == 0 => r
@@ -281,150 +271,6 @@ fn live_status(e: &crate::model::Exchange) -> String {
             }
         ),
         None => "no response".into(),
-    }
-}
-
-/// The first of `codes` that is registered and allowed, unless it already fired on `anchor`.
-fn live_rule(
-    codes: &[&'static str],
-    anchor: usize,
-    analysis: &crate::Analysis,
-    filter: &crate::RuleFilter,
-) -> Option<&'static crate::rules::Meta> {
-    let code = codes
-        .iter()
-        .find(|c| registry::find(c).is_some() && filter.allows(c))?;
-    if analysis
-        .findings
-        .iter()
-        .any(|f| codes.contains(&f.rule) && f.anchor == Some(anchor))
-    {
-        return None;
-    }
-    registry::find(code).map(|r| r.meta())
-}
-
-fn live_finding(
-    m: &'static crate::rules::Meta,
-    anchor: usize,
-    message: String,
-    evidence: Vec<crate::diagnosis::Evidence>,
-) -> crate::diagnosis::Finding {
-    crate::diagnosis::Finding {
-        rule: m.code,
-        category: m.category,
-        severity: m.severity,
-        confidence: 0.0,
-        title: m.title.to_string(),
-        message,
-        evidence,
-        fix: m.fix.to_string(),
-        provider: None,
-        references: m.references.iter().map(|s| s.to_string()).collect(),
-        anchor: Some(anchor),
-        strength: crate::diagnosis::Strength::Direct,
-        kind: m.kind,
-        confirmed: false,
-        client_side: false,
-        consequences: Vec::new(),
-        latent: false,
-        rank: 0,
-        score: 0.0,
-        facts: &m.facts,
-    }
-}
-
-fn add_live_findings(
-    analysis: &mut crate::Analysis,
-    checks: &[live::TokenCheck],
-    issuer_mismatch: Option<&(usize, String, String)>,
-    filter: &crate::RuleFilter,
-) {
-    use crate::diagnosis::{Evidence, Strength, Value};
-    use crate::oauth::jwks::Verification;
-    let mut added = Vec::new();
-    if let Some((i, given, published)) = issuer_mismatch {
-        if let Some(m) = live_rule(&["DISC001"], *i, analysis, filter) {
-            added.push(live_finding(
-                m,
-                *i,
-                format!("the metadata's issuer is `{published}`, the configured issuer `{given}`"),
-                vec![
-                    Evidence {
-                        exchange: *i,
-                        at: "response.body.issuer".into(),
-                        value: Value::Text(published.clone()),
-                    },
-                    Evidence {
-                        exchange: *i,
-                        at: "--issuer".into(),
-                        value: Value::Text(given.clone()),
-                    },
-                ],
-            ));
-        }
-    }
-    for c in checks {
-        let codes: &[&'static str] = match &c.verification {
-            Verification::Unsigned => &["JWT001"],
-            Verification::KidNotFound { .. }
-            | Verification::BadSignature { .. }
-            | Verification::NoSuitableKey { .. } => &["JWT002"],
-            _ => continue,
-        };
-        let Some(m) = live_rule(codes, c.exchange, analysis, filter) else {
-            continue;
-        };
-        let kid = match &c.verification {
-            Verification::KidNotFound { kid, .. } => Some(kid.clone()),
-            Verification::BadSignature { kid, .. } => kid.clone(),
-            _ => None,
-        };
-        let mut evidence = vec![Evidence {
-            exchange: c.exchange,
-            at: format!("response.body.{}", c.field),
-            value: Value::Secret(
-                analysis.exchanges[c.exchange]
-                    .response
-                    .as_ref()
-                    .and_then(|r| r.field(c.field))
-                    .unwrap_or("")
-                    .to_string(),
-            ),
-        }];
-        if let Some(k) = kid {
-            evidence.push(Evidence {
-                exchange: c.exchange,
-                at: format!("{}.header.kid", c.field),
-                value: Value::Text(k),
-            });
-        }
-        let mut f = live_finding(
-            m,
-            c.exchange,
-            format!(
-                "the `{}` returned by the token endpoint, checked with the keys from {}: {}",
-                c.field,
-                c.keys_from,
-                c.verification.describe()
-            ),
-            evidence,
-        );
-        f.strength = Strength::Recomputed;
-        added.push(f);
-    }
-    if !added.is_empty() {
-        let mut findings = std::mem::take(&mut analysis.findings);
-        findings.extend(added);
-        let mut ranked =
-            crate::diagnosis::rank(findings, &analysis.exchanges, &analysis.index.flow_of);
-        if filter.min_confidence > 0.0 {
-            ranked.retain(|f| f.confidence >= filter.min_confidence);
-        }
-        for (i, f) in ranked.iter_mut().enumerate() {
-            f.rank = i + 1;
-        }
-        analysis.findings = ranked;
     }
 }
 

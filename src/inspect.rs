@@ -4,7 +4,8 @@
 //! so plainly. Pure: keys arrive already loaded (`app` fetches them through `live`);
 //! rendering never prints the signature segment, only its length.
 
-use crate::oauth::jwks::{KeySet, Verification};
+use crate::model::Verification;
+use crate::oauth::jwks::KeySet;
 use crate::oauth::jwt::{self, DecodedJwt};
 use jiff::Timestamp;
 use serde_json::{Map, Value, json};

@@ -590,6 +590,7 @@ pub(super) fn parse_entry_text(name: &Arc<str>, i: usize, text: &str) -> Result<
         kind: Kind::Other,
         sanitized: false,
         provider: None,
+        verified: Vec::new(),
     })
 }
 

@@ -218,6 +218,7 @@ impl Http {
             kind: Kind::Other,
             sanitized: false,
             provider: None,
+            verified: Vec::new(),
         });
         Ok(entry)
     }
@@ -240,6 +241,7 @@ impl Http {
             kind: Kind::Other,
             sanitized: false,
             provider: None,
+            verified: Vec::new(),
         });
     }
 

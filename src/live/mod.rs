@@ -21,8 +21,8 @@ pub use http::{
 };
 pub use key::SigningKey;
 
-use crate::model::{Exchange, Response};
-use crate::oauth::jwks::{self, KeySet, Verification};
+use crate::model::{Exchange, Response, Verified};
+use crate::oauth::jwks::{self, KeySet};
 use crate::redact::{Named, Secret, is_secret_name};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
@@ -167,30 +167,13 @@ pub struct LiveConfig {
     pub net: NetConfig,
 }
 
-/// What a run produced: the recorded exchanges (in order) and the token signature checks.
+/// What a run produced: the recorded exchanges, in order, with what live mode verified
+/// attached to them ([`Exchange::verified`]).
 #[derive(Debug, Default)]
 pub struct Outcome {
     pub exchanges: Vec<Exchange>,
-    /// The exchange of the (last) token request, when one was made.
-    pub token_exchange: Option<usize>,
-    pub token_checks: Vec<TokenCheck>,
     /// Discovery gave no usable metadata: the recorded failing exchange and every URL tried.
     pub discovery_failed: Option<(usize, Vec<String>)>,
-    /// The metadata's `issuer` is not exactly the `--issuer` given: (discovery exchange,
-    /// configured, published). Only live mode knows the configured string.
-    pub issuer_mismatch: Option<(usize, String, String)>,
-}
-
-/// The signature check of one token returned by the server.
-#[derive(Debug, Clone)]
-pub struct TokenCheck {
-    /// Index of the exchange whose response carried the token.
-    pub exchange: usize,
-    /// `access_token` or `id_token`.
-    pub field: &'static str,
-    pub verification: Verification,
-    /// Where the keys came from (a URL or a file).
-    pub keys_from: String,
 }
 
 /// Progress messages for people (stderr); `important` ones are shown even with `--quiet`.
@@ -528,7 +511,6 @@ pub fn run(cfg: &LiveConfig, progress: &mut dyn Progress) -> Result<Outcome, Liv
         http.record_request_only("GET", &u);
     }
     let mut discovery_failed = None;
-    let mut issuer_mismatch = None;
     if let Some(given) = &cfg.issuer {
         let iss = parse_url("--issuer", given)?;
         plan.metadata = discover(&mut http, &iss, progress)?;
@@ -541,11 +523,6 @@ pub fn run(cfg: &LiveConfig, progress: &mut dyn Progress) -> Result<Outcome, Liv
                     given.trim()
                 ),
             );
-            issuer_mismatch = Some((
-                http.exchanges.len() - 1,
-                given.trim().to_string(),
-                published,
-            ));
         }
         if plan.metadata.is_none() {
             progress.say(
@@ -560,10 +537,7 @@ pub fn run(cfg: &LiveConfig, progress: &mut dyn Progress) -> Result<Outcome, Liv
             if cfg.token_url.is_none() {
                 return Ok(Outcome {
                     exchanges: http.exchanges,
-                    token_exchange: None,
-                    token_checks: Vec::new(),
                     discovery_failed,
-                    issuer_mismatch: None,
                 });
             }
         }
@@ -605,10 +579,7 @@ pub fn run(cfg: &LiveConfig, progress: &mut dyn Progress) -> Result<Outcome, Liv
                 None => {
                     return Ok(Outcome {
                         exchanges: http.exchanges,
-                        token_exchange: None,
-                        token_checks: Vec::new(),
                         discovery_failed,
-                        issuer_mismatch: None,
                     });
                 }
             }
@@ -625,7 +596,6 @@ pub fn run(cfg: &LiveConfig, progress: &mut dyn Progress) -> Result<Outcome, Liv
         token_exchange = Some(i);
     }
 
-    let mut checks = Vec::new();
     let access_token: Option<Secret> = match token_exchange {
         Some(i) => http
             .response(i)
@@ -637,7 +607,7 @@ pub fn run(cfg: &LiveConfig, progress: &mut dyn Progress) -> Result<Outcome, Liv
         None => cfg.access_token.clone(),
     };
     if let Some(i) = token_exchange {
-        checks = verify_tokens(&mut http, &plan, i, progress)?;
+        verify_tokens(&mut http, &plan, i, progress)?;
     }
     if cfg.userinfo {
         match (&access_token, plan.meta_str("userinfo_endpoint")) {
@@ -670,10 +640,7 @@ pub fn run(cfg: &LiveConfig, progress: &mut dyn Progress) -> Result<Outcome, Liv
     }
     Ok(Outcome {
         exchanges: http.exchanges,
-        token_exchange,
-        token_checks: checks,
         discovery_failed,
-        issuer_mismatch,
     })
 }
 
@@ -944,16 +911,17 @@ fn poll_device(
     }
 }
 
-/// Fetch the JWKS and verify the signatures of JWT access and ID tokens in a token response.
+/// Fetch the JWKS and verify the signatures of JWT access and ID tokens in a token response;
+/// each outcome is attached to the token exchange ([`Verified::TokenSignature`]).
 fn verify_tokens(
     http: &mut Http,
     plan: &Plan<'_>,
     token_exchange: usize,
     progress: &mut dyn Progress,
-) -> Result<Vec<TokenCheck>, LiveError> {
+) -> Result<(), LiveError> {
     let r = http.response(token_exchange);
     let Some(j) = r.json.as_ref().filter(|_| r.is_success()) else {
-        return Ok(Vec::new());
+        return Ok(());
     };
     let tokens: Vec<(&'static str, String)> = ["access_token", "id_token"]
         .into_iter()
@@ -965,7 +933,7 @@ fn verify_tokens(
         })
         .collect();
     if tokens.is_empty() {
-        return Ok(Vec::new());
+        return Ok(());
     }
     let (keys, from): (Result<KeySet, String>, String) =
         if let Some((file, text)) = &plan.cfg.jwks_file {
@@ -982,7 +950,7 @@ fn verify_tokens(
                         true,
                         "token signatures NOT verified: no key set (pass --issuer or --jwks)",
                     );
-                    return Ok(Vec::new());
+                    return Ok(());
                 }
             };
             let i = http.get_json(&url)?;
@@ -1002,24 +970,27 @@ fn verify_tokens(
                 true,
                 &format!("token signatures NOT verified: the key set is unusable: {e}"),
             );
-            return Ok(Vec::new());
+            return Ok(());
         }
     };
     for s in &keys.skipped {
         progress.say(false, &format!("key set: {s}"));
     }
-    let mut out = Vec::new();
     for (field, token) in tokens {
-        let v = jwks::verify(&token, &keys);
-        progress.say(!v.is_verified(), &format!("{field}: {}", v.describe()));
-        out.push(TokenCheck {
-            exchange: token_exchange,
-            field,
-            verification: v,
-            keys_from: from.clone(),
-        });
+        let outcome = jwks::verify(&token, &keys);
+        progress.say(
+            !outcome.is_verified(),
+            &format!("{field}: {}", outcome.describe()),
+        );
+        http.exchanges[token_exchange]
+            .verified
+            .push(Verified::TokenSignature {
+                field: field.to_string(),
+                keys_from: from.clone(),
+                outcome,
+            });
     }
-    Ok(out)
+    Ok(())
 }
 
 /// Fetch one document for `inspect` (a JWKS or metadata) without recording it for a report.

@@ -5,9 +5,11 @@
 pub mod flow;
 mod headers;
 pub mod kind;
+mod verified;
 
 pub use headers::Headers;
 pub use kind::Kind;
+pub use verified::{Verification, Verified};
 
 use jiff::Timestamp;
 use serde_json::Value;
@@ -344,6 +346,8 @@ pub struct Exchange {
     pub sanitized: bool,
     /// The identity provider recognised for this exchange (DESIGN.md provider ids).
     pub provider: Option<&'static str>,
+    /// What live mode verified itself about this exchange (empty for a capture).
+    pub verified: Vec<Verified>,
 }
 
 impl Exchange {

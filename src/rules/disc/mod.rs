@@ -222,6 +222,50 @@ mod tests {
     }
 
     #[test]
+    fn a_configured_issuer_is_compared_exactly() {
+        let doc = |url: &str, issuer: &str| {
+            json!({
+                "started_at": "2026-11-29T10:00:00Z",
+                "request": { "method": "GET", "url": url },
+                "response": { "status": 200, "headers": [["Content-Type", "application/json"]],
+                    "body": json!({"issuer": issuer, "token_endpoint": format!("{issuer}/token")}).to_string() }
+            })
+        };
+        let capture = json!([
+            doc(
+                "https://idp.example/.well-known/openid-configuration",
+                "https://idp.example"
+            ),
+            doc(
+                "https://accounts.social.example/.well-known/openid-configuration",
+                "https://accounts.social.example"
+            ),
+        ]);
+        // From the URL alone the document is consistent (the URL cannot show a trailing `/`).
+        assert!(finding(&run(capture.clone()), "DISC001").is_none());
+        let options = crate::rules::Options {
+            expected_issuer: Some("https://idp.example/".into()),
+            ..Default::default()
+        };
+        let f = crate::rules::testkit::run_with(capture, &options);
+        let found: Vec<&str> = f
+            .iter()
+            .filter(|x| x.rule == "DISC001")
+            .map(|x| x.message.as_str())
+            .collect();
+        // The other host's document belongs to another issuer.
+        assert_eq!(
+            found,
+            [
+                "the metadata's issuer is `https://idp.example`, the configured issuer `https://idp.example/`"
+            ]
+        );
+        let x = finding(&f, "DISC001").unwrap();
+        assert_eq!(x.anchor, Some(0));
+        assert_eq!(x.evidence[1].at, "configured issuer");
+    }
+
+    #[test]
     fn issuer_with_another_port_is_disc001() {
         let f = run(json!([{
             "started_at": "2026-11-29T10:00:00Z",
