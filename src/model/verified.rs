@@ -85,7 +85,8 @@ impl Verification {
                 format!("cannot verify: algorithm `{a}` is not supported")
             }
             Verification::SignatureRedacted => {
-                "the signature was removed when the capture was saved: not verifiable".into()
+                "the signature was replaced when the capture was redacted or saved: not verifiable"
+                    .into()
             }
             Verification::Malformed(why) => format!("not a signed JWT: {why}"),
         }
