@@ -190,7 +190,9 @@ impl Request {
     }
 }
 
-fn looks_like_form(b: &str) -> bool {
+/// A body that reads as `application/x-www-form-urlencoded` whatever its content type says:
+/// `name=value` pairs joined by `&`, names of URL-safe characters, no whitespace.
+pub fn looks_like_form(b: &str) -> bool {
     let b = b.trim();
     !b.is_empty()
         && !b.contains(char::is_whitespace)

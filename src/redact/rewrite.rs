@@ -71,7 +71,7 @@ impl Rewriter {
             .filter(|d| d.as_str() != s && !d.is_empty())
         {
             let p = shaped_placeholder(d);
-            if s.contains('%') && percent_decode(s) == *d {
+            if s.contains('%') && crate::oauth::basic::percent_decode(s) == *d {
                 return Some(
                     url::form_urlencoded::byte_serialize(p.as_bytes())
                         .collect::<String>()
@@ -715,16 +715,7 @@ impl Rewriter {
             return self.free_text(b, "free text");
         }
         let trimmed = b.trim();
-        let form_like = !trimmed.is_empty()
-            && trimmed.contains('=')
-            && !trimmed.contains(char::is_whitespace)
-            && trimmed.split('&').all(|kv| {
-                let k = kv.split('=').next().unwrap_or("");
-                !k.is_empty()
-                    && k.bytes()
-                        .all(|c| c.is_ascii_alphanumeric() || b"_-.%[]".contains(&c))
-            });
-        if form_like {
+        if crate::model::looks_like_form(trimmed) {
             let lead = &b[..b.len() - b.trim_start().len()];
             let tail = &b[b.trim_end().len()..];
             return format!("{lead}{}{tail}", self.pairs(trimmed));
@@ -736,26 +727,6 @@ impl Rewriter {
 /// The shortest prefix of a placeholder that is still recognisable as one
 /// (`REDACTED-43c-1f`, see [`super::is_redacted`]).
 const PLACEHOLDER_MIN: usize = 16;
-
-/// Percent-decoding once (no `+` → space), leniently.
-fn percent_decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%' && i + 2 < b.len() {
-            let hex = |c: u8| (c as char).to_digit(16);
-            if let (Some(h), Some(l)) = (hex(b[i + 1]), hex(b[i + 2])) {
-                out.push((h * 16 + l) as u8);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(b[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
 
 /// Decode a JSON string literal leniently (lone surrogates become U+FFFD).
 fn decode_lit(lit: &str) -> String {
