@@ -1,8 +1,9 @@
 //! oauth-doctor: tells why an OAuth 2.0 / OpenID Connect exchange failed and what to change.
 //!
-//! Data flow (DESIGN.md): inputs → [`capture`] → [`model::Exchange`]s → classify
-//! ([`model::kind`]) → correlate ([`model::flow`]) → [`rules`] → rank ([`diagnosis`]) →
-//! [`report`]. Every stage is a plain function over plain data; only `main.rs` decides exit codes.
+//! Data flow: inputs → [`capture`] (or a live exchange, [`live`], the only network code) →
+//! [`model::Exchange`]s → classify ([`model::kind`]) → correlate ([`model::flow`]) → [`rules`] →
+//! rank ([`diagnosis`]) → [`report`], every secret rendered by [`redact`]. Every stage is a plain
+//! function over plain data; only `main.rs` decides exit codes.
 
 pub mod app;
 pub mod capture;

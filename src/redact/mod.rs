@@ -6,7 +6,7 @@
 //! ([`fingerprint`]); every string a printer writes passes through [`Redactor::scrub`], which
 //! also replaces secret values found in free text. Files (`oauth-doctor redact`, live mode's
 //! `--save-capture`) render them as a [`placeholder`] with the same hash, written by
-//! [`rewrite`] and [`file`]. Nothing here prints or decides exit codes.
+//! [`rewrite`] and [`file`](mod@file). Nothing here prints or decides exit codes.
 
 pub mod file;
 pub mod rewrite;
