@@ -342,13 +342,17 @@ fn copy_gap(
 }
 
 /// String-aware scrubbing of JSON text that arrives in chunks (the state survives a chunk
-/// boundary; a string longer than [`GAP_STRING`] is scrubbed in pieces of that size).
+/// boundary; a string longer than [`GAP_STRING`] is scrubbed in pieces of that size). Object
+/// keys are copied as they are: only values are text a secret can hide in.
 #[derive(Default)]
 struct GapScrubber {
     in_string: bool,
     escape: bool,
     /// Raw (still escaped) content of the current string.
     pending: Vec<u8>,
+    /// A string just ended: its closing quote and the whitespace after it, held until the next
+    /// byte says whether the string was a key (`:`) or a value.
+    closed: Option<Vec<u8>>,
 }
 
 const GAP_STRING: usize = 1 << 20;
@@ -357,6 +361,16 @@ impl GapScrubber {
     fn feed(&mut self, bytes: &[u8], rw: &mut Rewriter, out: &mut Vec<u8>) {
         let mut i = 0;
         while i < bytes.len() {
+            if let Some(trail) = &mut self.closed {
+                if bytes[i].is_ascii_whitespace() {
+                    trail.push(bytes[i]);
+                    i += 1;
+                } else {
+                    // The byte is read again below, outside the string.
+                    self.settle(bytes[i] == b':', rw, out);
+                }
+                continue;
+            }
             if !self.in_string {
                 match memchr::memchr(b'"', &bytes[i..]) {
                     Some(off) => {
@@ -380,9 +394,8 @@ impl GapScrubber {
                 self.escape = true;
                 self.pending.push(b);
             } else if b == b'"' {
-                self.flush(rw, out);
-                out.push(b'"');
                 self.in_string = false;
+                self.closed = Some(vec![b'"']);
             } else {
                 self.pending.push(b);
                 if self.pending.len() >= GAP_STRING && !self.escape {
@@ -390,6 +403,16 @@ impl GapScrubber {
                 }
             }
         }
+    }
+
+    /// The string that just ended was a key (copied) or a value (scrubbed).
+    fn settle(&mut self, key: bool, rw: &mut Rewriter, out: &mut Vec<u8>) {
+        if key {
+            out.append(&mut self.pending);
+        } else {
+            self.flush(rw, out);
+        }
+        out.extend(self.closed.take().unwrap_or_default());
     }
 
     fn flush(&mut self, rw: &mut Rewriter, out: &mut Vec<u8>) {
@@ -402,7 +425,11 @@ impl GapScrubber {
     }
 
     fn finish(&mut self, rw: &mut Rewriter, out: &mut Vec<u8>) {
-        self.flush(rw, out);
+        if self.closed.is_some() {
+            self.settle(false, rw, out);
+        } else {
+            self.flush(rw, out);
+        }
     }
 }
 
@@ -417,7 +444,8 @@ mod tests {
             .into_iter()
             .collect();
         let mut r = Rewriter::new(known);
-        let text = b"{\"log\": [\n{\"title\": \"https://a/cb?x=s3cr3t-value\", \"t\": \": [\n\"}";
+        // A key that happens to equal a secret stays: keys are structure, not values.
+        let text = b"{\"log\": [\n{\"title\": \"https://a/cb?x=s3cr3t-value\", \"t\": \": [\n\", \"s3cr3t-value\" :\"s3cr3t-value\"}";
         for split in 0..text.len() {
             let mut g = GapScrubber::default();
             let mut out = Vec::new();
@@ -426,7 +454,14 @@ mod tests {
             g.finish(&mut r, &mut out);
             let out = String::from_utf8(out).unwrap();
             assert!(out.starts_with("{\"log\": [\n{\"title\": "), "{out}");
-            assert!(!out.contains("s3cr3t-value"), "{out}");
+            assert!(out.contains(", \"s3cr3t-value\" :\"REDACTED-"), "{out}");
+            assert_eq!(out.matches("s3cr3t-value").count(), 1, "{out}");
         }
+        // A string that ends the text is a value.
+        let mut g = GapScrubber::default();
+        let mut out = Vec::new();
+        g.feed(b"\"s3cr3t-value\"", &mut r, &mut out);
+        g.finish(&mut r, &mut out);
+        assert!(String::from_utf8(out).unwrap().starts_with("\"REDACTED-"));
     }
 }

@@ -474,7 +474,12 @@ impl Rewriter {
         }
         let mut out = self.jwts_in(&out);
         if !self.challenges.is_empty() {
-            for (c, new) in &self.challenges {
+            // A short `plain` challenge (the verifier itself) would match anywhere.
+            for (c, new) in self
+                .challenges
+                .iter()
+                .filter(|(c, _)| c.len() >= super::MIN_SCRUB_LEN)
+            {
                 if out.contains(c.as_str()) {
                     out = out.replace(c.as_str(), new);
                 }
@@ -971,6 +976,10 @@ mod tests {
         assert!(is_redacted(nv) && nv.len() == v.len(), "{nv}");
         assert!(crate::oauth::pkce::verifier_is_valid(nv));
         assert!(url.contains(&crate::oauth::pkce::s256(nv)), "{url}");
+        // A verifier too short to search for in text is still followed where it is a challenge.
+        let mut r = rw().with_verifiers(&["g".to_string()].into_iter().collect());
+        assert_eq!(r.free_text("log", "free text"), "log");
+        assert_ne!(r.param("code_challenge", "g"), "g");
         // A challenge no learned verifier produces stays as it is.
         let c = crate::oauth::pkce::s256(wrong);
         assert_eq!(r.param("code_challenge", &c), c);
