@@ -1,12 +1,12 @@
 //! Commands: turns parsed arguments into a validated configuration, runs the library and writes
 //! results to stdout. Returns the exit status; errors go back to `main`, which prints them.
 
-use crate::capture::live::{self, AuthMethod, Grant, LiveConfig, NetConfig};
 use crate::cli::{
     AuthMethodArg, BodyFormat, CheckArgs, Cli, ColorWhen, Command, FailOn, InspectArgs, ListFormat,
-    NetArgs,
+    NetArgs, RedactArgs,
 };
 use crate::diagnosis::Severity;
+use crate::live::{self, AuthMethod, Grant, LiveConfig, NetConfig};
 use crate::redact::Redactor;
 use crate::redact::Secret;
 use crate::report::{self, Report};
@@ -53,7 +53,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         }
         Command::Explain { code } => explain::explain(&code, &mut out)?,
         Command::Rules { format } => rules(format, &mut out)?,
-        Command::Redact(args) => crate::redact_cmd::run(&args, verbosity, &mut out)?,
+        Command::Redact(args) => redact(&args, verbosity, &mut out)?,
         Command::Diff(args) => crate::diff::run(&args, &mut out)?,
     };
     out.flush()?;
@@ -129,9 +129,7 @@ fn check(args: CheckArgs, verbosity: i8, out: &mut dyn Write) -> Result<i32> {
             "--save-capture records a live exchange: it needs live mode (--issuer or --token-url)"
         );
     }
-    let mut live_checks = Vec::new();
     let mut discovery_failed = None;
-    let mut issuer_mismatch = None;
     let loaded = if live_mode {
         let cfg = live_config(&args)?;
         let quiet = verbosity < 0;
@@ -142,9 +140,8 @@ fn check(args: CheckArgs, verbosity: i8, out: &mut dyn Write) -> Result<i32> {
         };
         let outcome = live::run(&cfg, &mut say)?;
         if let Some(path) = &args.live.save_capture {
-            let doc = live::to_dump(&outcome.exchanges, args.show_secrets);
-            let text = serde_json::to_string_pretty(&doc)?;
-            std::fs::write(path, text + "\n")
+            let text = live::save::saved_capture(&outcome.exchanges, args.show_secrets)?;
+            std::fs::write(path, text)
                 .with_context(|| format!("writing --save-capture {}", path.display()))?;
             say(
                 false,
@@ -165,9 +162,7 @@ fn check(args: CheckArgs, verbosity: i8, out: &mut dyn Write) -> Result<i32> {
                 ),
             );
         }
-        live_checks = outcome.token_checks;
         discovery_failed = outcome.discovery_failed;
-        issuer_mismatch = outcome.issuer_mismatch;
         capture::Loaded {
             exchanges: outcome.exchanges,
             ..Default::default()
@@ -178,7 +173,11 @@ fn check(args: CheckArgs, verbosity: i8, out: &mut dyn Write) -> Result<i32> {
     let options = Options {
         leeway,
         now,
-        expected_issuer: file.expected_issuer.clone(),
+        // Live mode was configured with an issuer: the metadata must publish exactly it.
+        expected_issuer: live_mode
+            .then(|| args.live.issuer.as_deref().map(|i| i.trim().to_string()))
+            .flatten()
+            .or_else(|| file.expected_issuer.clone()),
         expected_audience: file.expected_audience.clone(),
         client_id: file.client_id.clone(),
         allowed_algorithms: file.allowed_algorithms.clone().unwrap_or_default(),
@@ -190,14 +189,8 @@ fn check(args: CheckArgs, verbosity: i8, out: &mut dyn Write) -> Result<i32> {
         levels: file.rules.clone(),
         min_confidence,
     };
-    let mut analysis = analyze(loaded.exchanges, &options, &filter);
+    let analysis = analyze(loaded.exchanges, &options, &filter);
     if live_mode {
-        add_live_findings(
-            &mut analysis,
-            &live_checks,
-            issuer_mismatch.as_ref(),
-            &filter,
-        );
         if let Some((i, tried)) = &discovery_failed {
             if !analysis
                 .findings
@@ -265,12 +258,8 @@ fn check(args: CheckArgs, verbosity: i8, out: &mut dyn Write) -> Result<i32> {
     Ok(if failing { EXIT_FINDINGS } else { EXIT_OK })
 }
 
-/// What only live mode knows becomes a finding of the registered rule that names it — only when
-/// that rule exists, so live mode never invents codes: token signatures checked with the JWKS
-/// (JWT001 unsigned, JWT002 key not found or signature wrong; a saved capture loses the
-/// signatures) and an `--issuer` that is not exactly the metadata's (DISC001; the configured
-/// string is not in the capture). Everything a capture shows is left to the rules, so a saved
-/// capture gets the same diagnosis.
+/// How the discovery request of a live run failed, in one line (for the error that ends a run
+/// no finding explains).
 fn live_status(e: &crate::model::Exchange) -> String {
     match &e.response {
         Some(r) if r.status == 0 => r
@@ -294,129 +283,86 @@ fn live_status(e: &crate::model::Exchange) -> String {
     }
 }
 
-/// The first of `codes` that is registered and allowed, unless it already fired on `anchor`.
-fn live_rule(
-    codes: &[&'static str],
-    anchor: usize,
-    analysis: &crate::Analysis,
-    filter: &crate::RuleFilter,
-) -> Option<&'static crate::rules::Meta> {
-    let code = codes
-        .iter()
-        .find(|c| registry::find(c).is_some() && filter.allows(c))?;
-    if analysis
-        .findings
-        .iter()
-        .any(|f| codes.contains(&f.rule) && f.anchor == Some(anchor))
-    {
-        return None;
-    }
-    registry::find(code).map(|r| r.meta())
-}
-
-fn live_finding(
-    m: &'static crate::rules::Meta,
-    anchor: usize,
-    message: String,
-    evidence: Vec<crate::diagnosis::Evidence>,
-) -> crate::diagnosis::Finding {
-    crate::diagnosis::Finding {
-        evidence,
-        ..crate::diagnosis::Finding::from_meta(m, anchor, message)
-    }
-}
-
-fn add_live_findings(
-    analysis: &mut crate::Analysis,
-    checks: &[live::TokenCheck],
-    issuer_mismatch: Option<&(usize, String, String)>,
-    filter: &crate::RuleFilter,
-) {
-    use crate::diagnosis::{Evidence, Strength, Value};
-    use crate::oauth::jwks::Verification;
-    let mut added = Vec::new();
-    if let Some((i, given, published)) = issuer_mismatch {
-        if let Some(m) = live_rule(&["DISC001"], *i, analysis, filter) {
-            added.push(live_finding(
-                m,
-                *i,
-                format!("the metadata's issuer is `{published}`, the configured issuer `{given}`"),
-                vec![
-                    Evidence {
-                        exchange: *i,
-                        at: "response.body.issuer".into(),
-                        value: Value::Text(published.clone()),
-                    },
-                    Evidence {
-                        exchange: *i,
-                        at: "--issuer".into(),
-                        value: Value::Text(given.clone()),
-                    },
-                ],
+/// `oauth-doctor redact [INPUT|-] [-o OUT]`: the redacted capture (see [`crate::redact::file`])
+/// to stdout or a file, and a summary of what was replaced on stderr.
+fn redact(args: &RedactArgs, verbosity: i8, stdout: &mut dyn Write) -> Result<i32> {
+    let summary = match &args.output {
+        None => crate::redact::file::redact(&args.input, stdout)?,
+        Some(path) => {
+            if args.input != "-" {
+                let same = std::fs::canonicalize(&args.input)
+                    .ok()
+                    .zip(std::fs::canonicalize(path).ok())
+                    .is_some_and(|(a, b)| a == b);
+                if same {
+                    bail!(
+                        "{}: refusing to overwrite the input; write the redacted capture to another file",
+                        path.display()
+                    );
+                }
+            }
+            // Write next to the target and rename, so that a failure leaves no half capture.
+            let dir = path
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(std::path::Path::new("."));
+            let tmp = dir.join(format!(
+                ".{}.oauth-doctor-{}.tmp",
+                path.file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_else(|| "redacted".into()),
+                std::process::id()
             ));
+            let file = std::fs::File::create(&tmp)
+                .with_context(|| format!("{}: cannot write", tmp.display()))?;
+            let mut w = std::io::BufWriter::new(file);
+            let result = crate::redact::file::redact(&args.input, &mut w)
+                .map_err(anyhow::Error::from)
+                .and_then(|s| {
+                    w.flush()?;
+                    Ok(s)
+                });
+            drop(w);
+            match result {
+                Ok(s) => {
+                    std::fs::rename(&tmp, path)
+                        .with_context(|| format!("{}: cannot write", path.display()))?;
+                    s
+                }
+                Err(e) => {
+                    let _ = std::fs::remove_file(&tmp);
+                    return Err(e);
+                }
+            }
         }
-    }
-    for c in checks {
-        let codes: &[&'static str] = match &c.verification {
-            Verification::Unsigned => &["JWT001"],
-            Verification::KidNotFound { .. }
-            | Verification::BadSignature { .. }
-            | Verification::NoSuitableKey { .. } => &["JWT002"],
-            _ => continue,
-        };
-        let Some(m) = live_rule(codes, c.exchange, analysis, filter) else {
-            continue;
-        };
-        let kid = match &c.verification {
-            Verification::KidNotFound { kid, .. } => Some(kid.clone()),
-            Verification::BadSignature { kid, .. } => kid.clone(),
-            _ => None,
-        };
-        let mut evidence = vec![Evidence {
-            exchange: c.exchange,
-            at: format!("response.body.{}", c.field),
-            value: Value::Secret(
-                analysis.exchanges[c.exchange]
-                    .response
-                    .as_ref()
-                    .and_then(|r| r.field(c.field))
-                    .unwrap_or("")
-                    .to_string(),
-            ),
-        }];
-        if let Some(k) = kid {
-            evidence.push(Evidence {
-                exchange: c.exchange,
-                at: format!("{}.header.kid", c.field),
-                value: Value::Text(k),
-            });
-        }
-        let mut f = live_finding(
-            m,
-            c.exchange,
-            format!(
-                "the `{}` returned by the token endpoint, checked with the keys from {}: {}",
-                c.field,
-                c.keys_from,
-                c.verification.describe()
-            ),
-            evidence,
+    };
+    if verbosity >= 0 {
+        let mut err = anstream::stderr();
+        let target = args
+            .output
+            .as_ref()
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|| "stdout".into());
+        let kinds: Vec<String> = summary
+            .counts
+            .iter()
+            .map(|(k, n)| format!("{n} {k}"))
+            .collect();
+        let _ = writeln!(
+            err,
+            "redacted {} value(s) in {} of {} entries ({}) → {target}{}",
+            summary.total(),
+            summary.changed,
+            summary.entries,
+            summary.format,
+            if kinds.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", kinds.join(", "))
+            }
         );
-        f.strength = Strength::Recomputed;
-        added.push(f);
     }
-    if !added.is_empty() {
-        let mut findings = std::mem::take(&mut analysis.findings);
-        findings.extend(added);
-        let mut ranked = crate::diagnosis::rank(findings, &analysis.exchanges, &analysis.index);
-        if filter.min_confidence > 0.0 {
-            ranked.retain(|f| f.confidence >= filter.min_confidence);
-        }
-        for (i, f) in ranked.iter_mut().enumerate() {
-            f.rank = i + 1;
-        }
-        analysis.findings = ranked;
-    }
+    Ok(EXIT_OK)
 }
 
 fn env_secret(flag: &str, var: &str) -> Result<Secret> {
@@ -536,7 +482,7 @@ fn live_config(args: &CheckArgs) -> Result<LiveConfig> {
         if k.is_empty() {
             bail!("--extra `{e}`: the parameter name is empty");
         }
-        if crate::redact::SECRET_PARAMS.contains(&k) && !v.is_empty() {
+        if crate::redact::is_secret_name(k, crate::redact::Named::Param) && !v.is_empty() {
             bail!(
                 "--extra {k}=…: `{k}` is a secret and must not be given on the command line; use the dedicated option (environment variable or file)"
             );

@@ -301,7 +301,8 @@ pub struct LiveArgs {
     pub jwks: Option<String>,
 
     /// Write the live exchanges to FILE as an exchange dump (oauth-doctor/exchanges/v1), secrets
-    /// replaced by fingerprints unless --show-secrets; `check FILE` diagnoses it again
+    /// replaced as `oauth-doctor redact` replaces them unless --show-secrets; `check FILE`
+    /// diagnoses it again
     #[arg(long, value_name = "FILE")]
     pub save_capture: Option<std::path::PathBuf>,
 

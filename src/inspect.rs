@@ -1,10 +1,11 @@
 //! `oauth-doctor inspect`: decode one JWT and judge it — times (`exp`, `nbf`, `iat` with the
 //! leeway), issuer and audience when expected values are given, and the signature when keys are
 //! given. Every check is listed, failures and skips included: when nothing was verified it says
-//! so plainly. Pure: keys arrive already loaded (`app` fetches them through `capture::live`);
+//! so plainly. Pure: keys arrive already loaded (`app` fetches them through `live`);
 //! rendering never prints the signature segment, only its length.
 
-use crate::oauth::jwks::{KeySet, Verification};
+use crate::model::Verification;
+use crate::oauth::jwks::KeySet;
 use crate::oauth::jwt::{self, DecodedJwt};
 use jiff::Timestamp;
 use serde_json::{Map, Value, json};
@@ -223,7 +224,12 @@ pub fn inspect(raw: &str, keys: &Keys, expect: &Expect) -> Result<Inspection, In
                 None
             }
             Ok(set) => {
-                let v = crate::oauth::jwks::verify(&token, set);
+                // A token from a redacted capture has a placeholder where its signature was.
+                let v = if crate::redact::is_redacted(&token) {
+                    Verification::SignatureRedacted
+                } else {
+                    crate::oauth::jwks::verify(&token, set)
+                };
                 checks.push(Check {
                     name: "signature",
                     status: if v.is_verified() {
@@ -461,6 +467,27 @@ mod tests {
             i.checks[0].message.contains("expired 3 h ago"),
             "{:?}",
             i.checks
+        );
+    }
+
+    #[test]
+    fn a_token_from_a_redacted_capture_is_not_called_forged() {
+        // {"alg":"RS256"}.{"iss":"https://i"} with the placeholder `oauth-doctor redact` writes.
+        let token = format!(
+            "eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiJodHRwczovL2kifQ.{}",
+            crate::redact::placeholder("the-signature-that-was-there")
+        );
+        let keys = Keys::Set {
+            origin: "jwks.json".into(),
+            keys: Ok(KeySet::default()),
+        };
+        let i = inspect(&token, &keys, &expect(900)).unwrap();
+        assert_eq!(i.verification, Some(Verification::SignatureRedacted));
+        let sig = i.checks.iter().find(|c| c.name == "signature").unwrap();
+        assert!(
+            sig.message.starts_with("the signature was replaced"),
+            "{}",
+            sig.message
         );
     }
 }

@@ -1,8 +1,9 @@
 //! oauth-doctor: tells why an OAuth 2.0 / OpenID Connect exchange failed and what to change.
 //!
-//! Data flow (docs/architecture.md): inputs → [`capture`] → [`model::Exchange`]s → classify
-//! ([`model::kind`]) → correlate ([`model::flow`]) → [`rules`] → rank ([`diagnosis`]) →
-//! [`report`]. Every stage is a plain function over plain data; only `main.rs` decides exit codes.
+//! Data flow (docs/architecture.md): inputs → [`capture`] (or a live exchange, [`live`], the only network code) →
+//! [`model::Exchange`]s → classify ([`model::kind`]) → correlate ([`model::flow`]) → [`rules`] →
+//! rank ([`diagnosis`]) → [`report`], every secret rendered by [`redact`]. Every stage is a plain
+//! function over plain data; only `main.rs` decides exit codes.
 
 pub mod app;
 pub mod capture;
@@ -14,11 +15,11 @@ pub mod diagnosis;
 pub mod diff;
 pub mod explain;
 pub mod inspect;
+pub mod live;
 pub mod model;
 pub mod oauth;
 pub mod providers;
 pub mod redact;
-pub mod redact_cmd;
 pub mod report;
 pub mod rules;
 

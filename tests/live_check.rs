@@ -487,14 +487,24 @@ fn a_saved_capture_gives_the_same_top_diagnosis_and_holds_no_secret() {
         // the evidence rules need is still there
         assert!(saved.contains("Content-Type"), "{saved}");
     }
-    // a successful run: tokens are fingerprinted, JWT claims stay readable
+    // a successful run: tokens are replaced, JWT claims stay readable
     let file = temp_file("");
     let r = client_credentials(server, clients::CONF_BASIC, &["--save-capture", &file.path]);
     assert_pass(&r);
     let saved = file.read();
     assert!(!saved.contains(clients::CONF_BASIC.1), "{saved}");
+    // The access token keeps its header and claims; its signature is a placeholder.
+    let dump = file.json();
+    let body = dump["exchanges"][1]["response"]["body"].as_str().unwrap();
+    let tokens: serde_json::Value = serde_json::from_str(body).unwrap();
+    let at = tokens["access_token"].as_str().unwrap();
+    let claims = oauth_doctor::oauth::jwt::decode(at)
+        .unwrap_or_else(|e| panic!("{e}: {at}"))
+        .claims;
+    assert_eq!(claims["client_id"], clients::CONF_BASIC.0, "{claims:?}");
+    let signature = at.rsplit('.').next().unwrap();
     assert!(
-        saved.contains(".redacted_"),
+        signature.starts_with("REDACTED-") && oauth_doctor::redact::is_redacted(signature),
         "JWT signature replaced:\n{saved}"
     );
     let again = run(&["check", &file.path, "--format", "json"], &[]);
@@ -540,4 +550,153 @@ fn an_issuer_that_differs_from_the_metadata_by_a_slash_is_called_out() {
     if doctor::registered(&["DISC001"]) {
         assert!(r.findings().iter().any(|f| f["rule"] == "DISC001"), "{r}");
     }
+}
+
+/// Whether a saved capture holds `secret`: as it is, or inside Basic credentials.
+fn holds(text: &str, secret: &str) -> bool {
+    use base64::Engine as _;
+    text.contains(secret)
+        || text.split("Basic ").skip(1).any(|rest| {
+            let cred: String = rest
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || "+/=".contains(*c))
+                .collect();
+            base64::engine::general_purpose::STANDARD
+                .decode(cred)
+                .is_ok_and(|pair| String::from_utf8_lossy(&pair).contains(secret))
+        })
+}
+
+/// The requests of a saved capture: method, URL, headers and body of every exchange.
+fn saved_requests(dump: &serde_json::Value) -> Vec<serde_json::Value> {
+    dump["exchanges"]
+        .as_array()
+        .unwrap_or_else(|| panic!("not a dump: {dump}"))
+        .iter()
+        .map(|e| e["request"].clone())
+        .collect()
+}
+
+#[test]
+fn save_capture_and_redact_write_the_same_secret_the_same_way() {
+    let Some(server) = LiveServer::shared() else {
+        return;
+    };
+    let (id, secret) = clients::CONF_BASIC;
+    // Values a run sends again unchanged: a code and its verifier (redeemed by the first run,
+    // refused the second time in an identical request), an access token sent to userinfo, a
+    // client secret in a Basic header or in the body.
+    let (verifier, challenge) = pkce_pair();
+    let code = server
+        .authorization_code(id, REDIRECT_URI, "openid", Some((&challenge, "S256")), &[])
+        .unwrap();
+    let other = server
+        .authorization_code(id, REDIRECT_URI, "openid", None, &[])
+        .unwrap();
+    let tokens = server.ok_token(Some((id, secret)), &code_form(&other, &[]));
+    let at = tokens["access_token"].as_str().unwrap().to_string();
+    // (arguments, client, the secrets they send)
+    type Scenario<'a> = (Vec<&'a str>, (&'a str, &'a str), Vec<&'a str>);
+    let scenarios: Vec<Scenario> = vec![
+        (
+            vec![
+                "--grant-type",
+                "authorization_code",
+                "--code",
+                &code,
+                "--redirect-uri",
+                REDIRECT_URI,
+                "--code-verifier",
+                &verifier,
+            ],
+            clients::CONF_BASIC,
+            vec![&code, &verifier, secret],
+        ),
+        (
+            vec!["--access-token-env", "OD_AT", "--userinfo"],
+            clients::CONF_BASIC,
+            vec![&at],
+        ),
+        (
+            vec![
+                "--grant-type",
+                "client_credentials",
+                "--auth-method",
+                "client_secret_post",
+            ],
+            clients::CONF_POST,
+            vec![clients::CONF_POST.1],
+        ),
+    ];
+    for (args, client, secrets) in scenarios {
+        let (saved, clear, redacted) = (temp_file(""), temp_file(""), temp_file(""));
+        let mut first = args.clone();
+        first.extend(["--save-capture", &saved.path]);
+        let r = as_client(server, client, &first, &[("OD_AT", &at)]);
+        assert!(r.code == 0 || r.code == 1, "{r}");
+        let mut second = args.clone();
+        second.extend(["--save-capture", &clear.path, "--show-secrets"]);
+        let r = as_client(server, client, &second, &[("OD_AT", &at)]);
+        assert!(r.code == 0 || r.code == 1, "{r}");
+        let r = run(&["redact", &clear.path, "-o", &redacted.path], &[]);
+        assert_eq!(r.code, 0, "{r}");
+
+        let clear_text = clear.read();
+        let (saved_text, redacted_text) = (saved.read(), redacted.read());
+        for s in &secrets {
+            assert!(holds(&clear_text, s), "{s} not sent\n{clear_text}");
+            assert!(!holds(&saved_text, s), "{s} in\n{saved_text}");
+            assert!(!holds(&redacted_text, s), "{s} in\n{redacted_text}");
+        }
+        // Every request of both runs (discovery, then the one with the secrets; a failed token
+        // request fetches no key set after it) reads the same in both files.
+        let (saved, redacted) = (
+            saved_requests(&saved.json()),
+            saved_requests(&redacted.json()),
+        );
+        let both = saved.len().min(redacted.len());
+        assert!(both >= 2, "{saved_text}\n{redacted_text}");
+        assert_eq!(
+            saved[..both],
+            redacted[..both],
+            "{args:?}\n--save-capture:\n{saved_text}\nredact:\n{redacted_text}"
+        );
+        assert_ne!(saved[..both], saved_requests(&clear.json())[..both]);
+        assert!(saved_text.contains("REDACTED-"), "{saved_text}");
+    }
+}
+
+#[test]
+fn a_token_signed_with_a_key_outside_the_key_set_is_jwt002() {
+    let Some(server) = LiveServer::shared() else {
+        return;
+    };
+    // A key set of another issuer: the public half of the test client's own key.
+    let jwk: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(crate_path(clients::PKJWT_KEY_JWK)).unwrap())
+            .unwrap();
+    let public = serde_json::json!({"keys": [{
+        "kty": "RSA", "kid": jwk["kid"], "n": jwk["n"], "e": jwk["e"], "use": "sig"
+    }]});
+    let jwks = temp_file(&public.to_string());
+    let r = client_credentials(server, clients::CONF_BASIC, &["--jwks", &jwks.path]);
+    // The token request itself succeeded: the finding is a warning about the token.
+    assert_eq!(r.json()["verdict"], "warn", "{r}");
+    assert_eq!(r.top_category(), "signature_key", "{r}");
+    assert_eq!(r.top_rule(), "JWT002", "{r}");
+    let top = &r.findings()[0];
+    let message = top["message"].as_str().unwrap();
+    assert!(
+        message.starts_with(&format!(
+            "the `access_token` returned by the token endpoint, checked with the keys from {}: signing key `",
+            jwks.path
+        )) && message.ends_with(&format!("is not in the key set (it has `{}`)", clients::PKJWT_KID)),
+        "{r}"
+    );
+    // The evidence names the token by its fingerprint only.
+    assert_eq!(
+        top["evidence"][0]["at"], "response.body.access_token",
+        "{r}"
+    );
+    assert!(!r.stdout.contains(".ey"), "{r}");
 }

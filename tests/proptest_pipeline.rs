@@ -210,7 +210,7 @@ proptest! {
         let path = std::env::temp_dir().join(format!("oauth-doctor-prop-{}-{}", std::process::id(), har));
         std::fs::write(&path, &bytes).unwrap();
         let mut out = Vec::new();
-        oauth_doctor::capture::rewrite::redact(path.to_str().unwrap(), &mut out).unwrap();
+        oauth_doctor::redact::file::redact(path.to_str().unwrap(), &mut out).unwrap();
         let _ = std::fs::remove_file(&path);
         let a = capture::load_bytes(Arc::from("a"), &bytes).unwrap();
         let b = capture::load_bytes(Arc::from("b"), &out).unwrap();

@@ -136,6 +136,7 @@ fn exchange(
         kind,
         sanitized: false,
         provider: Some(provider),
+        verified: Vec::new(),
     }
 }
 

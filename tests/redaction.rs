@@ -747,7 +747,7 @@ fn no_fixture_secret_reaches_any_format() {
 /// Redact a fixture in-process; the redacted bytes.
 fn redacted(path: &Path) -> Vec<u8> {
     let mut out = Vec::new();
-    oauth_doctor::capture::rewrite::redact(path.to_str().unwrap(), &mut out)
+    oauth_doctor::redact::file::redact(path.to_str().unwrap(), &mut out)
         .unwrap_or_else(|e| panic!("{}: redact: {e}", path.display()));
     out
 }
@@ -872,7 +872,7 @@ fn redacted_fixtures_hold_no_secret_and_keep_their_diagnosis() {
             path.file_name().unwrap().to_string_lossy()
         ));
         std::fs::write(&tmp, &out).unwrap();
-        oauth_doctor::capture::rewrite::redact(tmp.to_str().unwrap(), &mut twice).unwrap();
+        oauth_doctor::redact::file::redact(tmp.to_str().unwrap(), &mut twice).unwrap();
         let _ = std::fs::remove_file(&tmp);
         if twice != out {
             problems.push(format!("{name}: redacting twice changes the capture"));

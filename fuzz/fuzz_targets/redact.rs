@@ -12,7 +12,7 @@ fuzz_target!(|data: &[u8]| {
     f.write_all(data).unwrap();
     drop(f);
     let mut out = Vec::new();
-    if oauth_doctor::capture::rewrite::redact(path.to_str().unwrap(), &mut out).is_ok() {
+    if oauth_doctor::redact::file::redact(path.to_str().unwrap(), &mut out).is_ok() {
         // Read back the way `check` reads a file (streaming HAR): it must load, with as many
         // entries as the input.
         let load = |b: Vec<u8>| {

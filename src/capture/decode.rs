@@ -1,8 +1,7 @@
-//! Decoding helpers for captured data: decompression, lenient base64, and lenient JSON string
+//! Decoding helpers for captured data: decompression and lenient JSON string
 //! unescaping that survives lone surrogates.
 
 use super::detect::Compression;
-use base64::Engine;
 use std::io::Read;
 
 /// Never inflate beyond this (zip bombs).
@@ -19,23 +18,6 @@ pub fn inflate(bytes: &[u8], kind: Compression) -> Result<Vec<u8>, String> {
             .read_to_end(&mut out),
     };
     res.map(|_| out).map_err(|e| e.to_string())
-}
-
-/// Base64 with or without padding, standard or URL alphabet, ignoring whitespace.
-pub fn base64_lenient(s: &str) -> Option<Vec<u8>> {
-    let cleaned: String = s.chars().filter(|c| !c.is_whitespace()).collect();
-    let t = cleaned.trim_end_matches('=');
-    let cfg = base64::engine::GeneralPurposeConfig::new()
-        .with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent)
-        .with_decode_allow_trailing_bits(true);
-    base64::engine::GeneralPurpose::new(&base64::alphabet::STANDARD, cfg)
-        .decode(t)
-        .ok()
-        .or_else(|| {
-            base64::engine::GeneralPurpose::new(&base64::alphabet::URL_SAFE, cfg)
-                .decode(t)
-                .ok()
-        })
 }
 
 /// Decode a raw JSON string literal (with quotes). Invalid escapes and lone surrogates become
@@ -105,12 +87,5 @@ mod tests {
         assert_eq!(json_string(r#""a\ud800b""#).as_deref(), Some("a\u{fffd}b"));
         assert_eq!(json_string(r#""\ud83d\ude00""#).as_deref(), Some("😀"));
         assert_eq!(json_string("12"), None);
-    }
-
-    #[test]
-    fn base64_is_lenient() {
-        assert_eq!(base64_lenient("aGk=").as_deref(), Some(&b"hi"[..]));
-        assert_eq!(base64_lenient("aGk").as_deref(), Some(&b"hi"[..]));
-        assert_eq!(base64_lenient("a G k =").as_deref(), Some(&b"hi"[..]));
     }
 }

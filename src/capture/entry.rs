@@ -1,8 +1,9 @@
 //! Tolerant decoding of documents and entries: every field but `request.method` and
 //! `request.url` may be missing, `null` or of the wrong type; bodies stay raw until needed.
 
-use super::decode::{base64_lenient, json_string};
+use super::decode::json_string;
 use super::{CaptureError, Format, Loaded, Skipped};
+use crate::capture_support::base64_body;
 use crate::model::{Exchange, Headers, Kind, Provenance, Request, Response, parse_timestamp};
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -444,7 +445,7 @@ fn parse_headers_tolerant(r: &RawValue) -> Headers {
 fn decode_body(text: Raw<'_>, encoding: Raw<'_>) -> Option<String> {
     let t = raw_string(text)?;
     if raw_string(encoding).is_some_and(|e| e.eq_ignore_ascii_case("base64")) {
-        let bytes = base64_lenient(&t)?;
+        let bytes = base64_body(&t)?;
         return Some(String::from_utf8_lossy(&bytes).into_owned());
     }
     Some(t)
@@ -480,7 +481,7 @@ fn body_from_params(params: Raw<'_>) -> Option<String> {
     Some(parts.join("&"))
 }
 
-pub(super) fn parse_entry(name: &Arc<str>, i: usize, v: &RawValue) -> Result<Exchange, String> {
+pub(crate) fn parse_entry(name: &Arc<str>, i: usize, v: &RawValue) -> Result<Exchange, String> {
     parse_entry_text(name, i, v.get())
 }
 
@@ -524,7 +525,7 @@ pub(super) fn parse_entry_text(name: &Arc<str>, i: usize, text: &str) -> Result<
     if body.is_none() {
         body = raw_string(req.body).or_else(|| {
             raw_string(req.body_base64)
-                .and_then(|b| base64_lenient(&b))
+                .and_then(|b| base64_body(&b))
                 .map(|b| String::from_utf8_lossy(&b).into_owned())
         });
     }
@@ -554,7 +555,7 @@ pub(super) fn parse_entry_text(name: &Arc<str>, i: usize, text: &str) -> Result<
             if body.is_none() {
                 body = raw_string(rr.body).or_else(|| {
                     raw_string(rr.body_base64)
-                        .and_then(|b| base64_lenient(&b))
+                        .and_then(|b| base64_body(&b))
                         .map(|b| String::from_utf8_lossy(&b).into_owned())
                 });
             }
@@ -589,6 +590,7 @@ pub(super) fn parse_entry_text(name: &Arc<str>, i: usize, text: &str) -> Result<
         kind: Kind::Other,
         sanitized: false,
         provider: None,
+        verified: Vec::new(),
     })
 }
 

@@ -6,8 +6,6 @@
 mod decode;
 pub mod detect;
 mod entry;
-pub mod live;
-pub mod rewrite;
 pub mod scan;
 mod structural;
 
@@ -21,7 +19,9 @@ use crate::model::Exchange;
 use std::io::Read;
 use std::sync::Arc;
 
+pub(crate) use decode::json_string;
 pub use detect::Format;
+pub(crate) use entry::parse_entry;
 
 /// Why an input could not be read at all.
 #[derive(Debug, thiserror::Error)]

@@ -6,9 +6,11 @@ pub mod flow;
 mod headers;
 pub mod kind;
 pub mod signal;
+mod verified;
 
 pub use headers::Headers;
 pub use kind::Kind;
+pub use verified::{Verification, Verified};
 
 use jiff::Timestamp;
 use serde_json::Value;
@@ -195,7 +197,9 @@ impl Request {
     }
 }
 
-fn looks_like_form(b: &str) -> bool {
+/// A body that reads as `application/x-www-form-urlencoded` whatever its content type says:
+/// `name=value` pairs joined by `&`, names of URL-safe characters, no whitespace.
+pub fn looks_like_form(b: &str) -> bool {
     let b = b.trim();
     !b.is_empty()
         && !b.contains(char::is_whitespace)
@@ -297,6 +301,23 @@ pub fn looks_like_login(loc: &str) -> bool {
     .any(|w| l.contains(w))
 }
 
+/// A loopback host (RFC 8252 §7.3, RFC 6761 §6.3): `localhost` and `*.localhost`, 127.0.0.0/8
+/// and `::1`, written as a URL's host is (`[::1]`), in any letter case, with or without the
+/// root's trailing dot.
+pub fn is_loopback_host(host: &str) -> bool {
+    let h = host
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .trim_end_matches('.')
+        .to_ascii_lowercase();
+    h == "localhost"
+        || h.ends_with(".localhost")
+        || h.parse::<std::net::Ipv4Addr>()
+            .is_ok_and(|ip| ip.is_loopback())
+        || h.parse::<std::net::Ipv6Addr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
 /// Parse an HTTP date (`Sun, 29 Nov 2026 10:00:00 GMT`, RFC 9110 IMF-fixdate).
 pub fn parse_http_date(s: &str) -> Option<Timestamp> {
     jiff::fmt::rfc2822::parse(s.trim())
@@ -334,6 +355,8 @@ pub struct Exchange {
     pub sanitized: bool,
     /// The identity provider recognised for this exchange (docs/json-output.md, "Provider ids").
     pub provider: Option<&'static str>,
+    /// What live mode verified itself about this exchange (empty for a capture).
+    pub verified: Vec<Verified>,
 }
 
 impl Exchange {
@@ -565,6 +588,31 @@ mod tests {
         );
         assert!(r.form.is_empty());
         assert_eq!(r.param("grant_type").as_deref(), Some("client_credentials"));
+    }
+
+    #[test]
+    fn loopback_hosts() {
+        for h in [
+            "127.0.0.1",
+            "127.9.9.9",
+            "localhost",
+            "LocalHost.",
+            "api.localhost",
+            "[::1]",
+            "::1",
+            "[0:0:0:0:0:0:0:1]",
+        ] {
+            assert!(is_loopback_host(h), "{h}");
+        }
+        for h in [
+            "10.0.0.1",
+            "idp.example",
+            "127.0.0.1.nip.io",
+            "localhost.example",
+            "",
+        ] {
+            assert!(!is_loopback_host(h), "{h}");
+        }
     }
 
     #[test]

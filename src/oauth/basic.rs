@@ -42,7 +42,9 @@ impl BasicCredentials {
         let strict_base64 = strict.is_some();
         let decoded = match strict {
             Some(bytes) => String::from_utf8(bytes).ok(),
-            None => crate::capture_support::decode_basic(cred),
+            None => {
+                crate::capture_support::base64_lenient(cred).and_then(|b| String::from_utf8(b).ok())
+            }
         };
         Some(BasicCredentials {
             raw: cred.to_string(),
@@ -63,6 +65,14 @@ pub fn form_decode(s: &str) -> String {
 /// `application/x-www-form-urlencoded` encoding of one value.
 pub fn form_encode(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+/// Percent-decoding once (RFC 3986 §2.1), leniently: `+` stays a `+` (this is not form
+/// decoding), an invalid escape stays as it is, invalid UTF-8 becomes U+FFFD.
+pub fn percent_decode(s: &str) -> String {
+    percent_encoding::percent_decode_str(s)
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 /// Characters whose meaning changes between raw and form-urlencoded Basic credentials.
@@ -86,6 +96,15 @@ mod tests {
         assert_eq!(b.raw_parts(), Some(("my%3Aapp", "s3cr")));
         assert_eq!(b.decoded_id().as_deref(), Some("my:app"));
         assert!(b.strict_base64);
+    }
+
+    #[test]
+    fn percent_decoding_keeps_plus_and_bad_escapes() {
+        assert_eq!(percent_decode("%22abc%22+x"), "\"abc\"+x");
+        assert_eq!(percent_decode("abc%0A"), "abc\n");
+        for kept in ["50%", "%4", "%zz"] {
+            assert_eq!(percent_decode(kept), kept);
+        }
     }
 
     #[test]

@@ -1,24 +1,13 @@
 //! JSON Web Key Sets (RFC 7517) and JWS signature verification (RFC 7515) against them. Pure
-//! functions over strings: fetching a key set is `capture::live`'s job, deciding what a failed
+//! functions over strings: fetching a key set is `live`'s job, deciding what a failed
 //! verification means is the caller's. Never panics on hostile input: `alg: none`, unknown
 //! algorithms (ES512 has no backend here), malformed keys and tokens are reported as values.
 
+use crate::model::Verification;
 use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, Jwk};
 use jsonwebtoken::{Algorithm, DecodingKey};
 use serde_json::Value;
 use std::str::FromStr;
-
-/// The signature segment that `--save-capture` puts in place of a real JWS signature: the
-/// header and claims stay readable as evidence, the token is no longer a usable credential.
-/// `redacted_` followed by the first 8 hex digits of the SHA-256 of the whole token.
-pub const REDACTED_SIGNATURE_PREFIX: &str = "redacted_";
-
-/// True when `segment` is a signature replaced by [`REDACTED_SIGNATURE_PREFIX`].
-pub fn is_redacted_signature(segment: &str) -> bool {
-    segment
-        .strip_prefix(REDACTED_SIGNATURE_PREFIX)
-        .is_some_and(|h| h.len() == 8 && h.bytes().all(|b| b.is_ascii_hexdigit()))
-}
 
 /// One usable key of a set.
 #[derive(Clone)]
@@ -154,82 +143,6 @@ fn curve_name(c: &EllipticCurve) -> String {
         .unwrap_or_else(|| format!("{c:?}"))
 }
 
-/// The outcome of verifying one token's signature.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Verification {
-    /// The signature verifies with this key.
-    Verified { alg: String, kid: Option<String> },
-    /// A key was found (by `kid`, or every key of the right type) but the signature is wrong.
-    BadSignature {
-        alg: String,
-        kid: Option<String>,
-        tried: usize,
-    },
-    /// The token names a `kid` the set does not have.
-    KidNotFound { kid: String, available: Vec<String> },
-    /// No key in the set fits the algorithm (e.g. an RSA-only set for an ES256 token).
-    NoSuitableKey { alg: String },
-    /// `alg: none` or an empty signature: nothing to verify.
-    Unsigned,
-    /// An algorithm this build cannot verify (ES512, a typo, a JWE `alg`).
-    UnsupportedAlgorithm(String),
-    /// The signature was removed when the capture was saved.
-    SignatureRedacted,
-    /// Not a compact JWS.
-    Malformed(String),
-}
-
-impl Verification {
-    pub fn is_verified(&self) -> bool {
-        matches!(self, Verification::Verified { .. })
-    }
-
-    /// One line for people, in lowercase, OAuth values in backticks.
-    pub fn describe(&self) -> String {
-        match self {
-            Verification::Verified { alg, kid } => format!(
-                "signature verified ({alg}{})",
-                kid.as_deref()
-                    .map(|k| format!(", kid `{k}`"))
-                    .unwrap_or_default()
-            ),
-            Verification::BadSignature { alg, kid, tried } => match kid {
-                Some(k) => format!(
-                    "signature does not verify: key `{k}` is in the key set but the {alg} signature is wrong (token altered, or checked against another issuer's keys)"
-                ),
-                None => format!(
-                    "signature does not verify with any of the {tried} {alg}-capable keys of the key set"
-                ),
-            },
-            Verification::KidNotFound { kid, available } => format!(
-                "signing key `{kid}` is not in the key set (it has {})",
-                if available.is_empty() {
-                    "no kids".to_string()
-                } else {
-                    available
-                        .iter()
-                        .map(|k| format!("`{k}`"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                }
-            ),
-            Verification::NoSuitableKey { alg } => {
-                format!("the key set has no key that can verify `{alg}`")
-            }
-            Verification::Unsigned => {
-                "the token is unsigned (`alg: none` or no signature): anyone can forge it".into()
-            }
-            Verification::UnsupportedAlgorithm(a) => {
-                format!("cannot verify: algorithm `{a}` is not supported")
-            }
-            Verification::SignatureRedacted => {
-                "the signature was removed when the capture was saved: not verifiable".into()
-            }
-            Verification::Malformed(why) => format!("not a signed JWT: {why}"),
-        }
-    }
-}
-
 fn key_fits(key: &Key, alg: Algorithm) -> bool {
     use Algorithm::*;
     if let Some(a) = &key.alg {
@@ -264,9 +177,6 @@ pub fn verify(token: &str, keys: &KeySet) -> Verification {
     let alg_name = decoded.alg().unwrap_or("").to_string();
     if alg_name.is_empty() || alg_name.eq_ignore_ascii_case("none") || parts[2].is_empty() {
         return Verification::Unsigned;
-    }
-    if is_redacted_signature(parts[2]) {
-        return Verification::SignatureRedacted;
     }
     let Ok(alg) = Algorithm::from_str(&alg_name) else {
         return Verification::UnsupportedAlgorithm(alg_name);
@@ -370,7 +280,7 @@ mod tests {
     }
 
     #[test]
-    fn none_unknown_and_redacted_do_not_crash() {
+    fn none_and_unknown_algorithms_do_not_crash() {
         let set = KeySet::default();
         // {"alg":"none"}.{"sub":"x"}.
         assert_eq!(
@@ -381,13 +291,6 @@ mod tests {
         assert_eq!(
             verify("eyJhbGciOiJFUzUxMiJ9.eyJzdWIiOiJ4In0.c2ln", &set),
             Verification::UnsupportedAlgorithm("ES512".into())
-        );
-        assert_eq!(
-            verify(
-                "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.redacted_0a1b2c3d",
-                &set
-            ),
-            Verification::SignatureRedacted
         );
         assert!(matches!(verify("abc", &set), Verification::Malformed(_)));
     }

@@ -11,7 +11,9 @@ declare_rule! {
     /// compared — the well-known construction removes it, so the URL cannot show it. Entra's
     /// multi-tenant documents (`/common`, `/organizations`, issuer with a `{tenantid}`
     /// placeholder) are reported too, with the tenant-specific way out: standard clients reject
-    /// them. When a later exchange fails naming the issuer, the finding explains it.
+    /// them. When a later exchange fails naming the issuer, the finding explains it. When an
+    /// issuer is configured (live mode's `--issuer`, `expected_issuer` in the configuration
+    /// file), the document's `issuer` must also be exactly that string, trailing `/` included.
     ///
     /// ## Why it fails
     /// OpenID Connect Discovery §4.3 and RFC 8414 §3.3 require the client to reject metadata
@@ -82,6 +84,7 @@ fn issuer_difference(configured: &str, published: &str) -> Option<String> {
 
 impl Rule for Disc001 {
     fn check(&self, cx: &mut Context<'_>) {
+        let mut reported = std::collections::HashSet::new();
         for e in discovery_exchanges(cx.exchanges) {
             let Some(r) = &e.response else { continue };
             if !r.is_success() {
@@ -116,6 +119,53 @@ impl Rule for Disc001 {
                 .text(e.index, "request.url", e.request.endpoint())
                 .text(e.index, "response.body.issuer", published)
                 .emit();
+            reported.insert(anchor);
         }
+        if let Some(configured) = cx.options.expected_issuer.clone() {
+            configured_issuer(cx, configured.trim(), &reported);
+        }
+    }
+}
+
+/// Each discovery document fetched from the configured issuer's host whose `issuer` is not
+/// exactly the configured issuer, unless the document was already reported: validators compare
+/// the two strings exactly (OIDC Discovery §4.3, RFC 8414 §3.3), so here a trailing `/` counts.
+/// Documents of other hosts belong to other issuers (a federated login) and are left alone.
+fn configured_issuer(
+    cx: &mut Context<'_>,
+    configured: &str,
+    reported: &std::collections::HashSet<usize>,
+) {
+    let host = url::Url::parse(configured)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_ascii_lowercase));
+    for e in discovery_exchanges(cx.exchanges) {
+        let same_host = e
+            .request
+            .host()
+            .is_some_and(|h| host.as_deref().is_none_or(|c| h.eq_ignore_ascii_case(c)));
+        if !same_host {
+            continue;
+        }
+        let published = e
+            .response
+            .as_ref()
+            .filter(|r| r.is_success())
+            .and_then(|r| r.json.as_ref())
+            .and_then(|j| j.get("issuer"))
+            .and_then(Value::as_str);
+        let Some(published) = published.filter(|p| *p != configured) else {
+            continue;
+        };
+        if reported.contains(&e.index) {
+            continue;
+        }
+        cx.report(
+            e.index,
+            format!("the metadata's issuer is `{published}`, the configured issuer `{configured}`"),
+        )
+        .text(e.index, "response.body.issuer", published)
+        .text(e.index, "configured issuer", configured)
+        .emit();
     }
 }

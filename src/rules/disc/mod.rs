@@ -27,7 +27,7 @@ use super::shared::{str_list, trim_slash};
 use super::{Context, Rule};
 use crate::declare_rule;
 use crate::diagnosis::{Category, Severity, Strength};
-use crate::model::{Exchange, Kind};
+use crate::model::{Exchange, Kind, is_loopback_host as is_loopback};
 use crate::oauth::www_auth;
 use serde_json::{Map, Value};
 
@@ -122,11 +122,6 @@ fn is_key_set(e: &Exchange) -> bool {
         .as_ref()
         .and_then(|r| r.json.as_ref())
         .is_some_and(|j| j.get("keys").is_some_and(Value::is_array) && j.get("issuer").is_none())
-}
-
-fn is_loopback(h: &str) -> bool {
-    let h = h.trim_start_matches('[').trim_end_matches(']');
-    h == "localhost" || h.ends_with(".localhost") || h.starts_with("127.") || h == "::1"
 }
 
 /// A host a client outside the server's network cannot reach.
@@ -224,6 +219,50 @@ mod tests {
             x.message
                 .contains("https://login.example.org/realms/acme/.well-known/openid-configuration")
         );
+    }
+
+    #[test]
+    fn a_configured_issuer_is_compared_exactly() {
+        let doc = |url: &str, issuer: &str| {
+            json!({
+                "started_at": "2026-11-29T10:00:00Z",
+                "request": { "method": "GET", "url": url },
+                "response": { "status": 200, "headers": [["Content-Type", "application/json"]],
+                    "body": json!({"issuer": issuer, "token_endpoint": format!("{issuer}/token")}).to_string() }
+            })
+        };
+        let capture = json!([
+            doc(
+                "https://idp.example/.well-known/openid-configuration",
+                "https://idp.example"
+            ),
+            doc(
+                "https://accounts.social.example/.well-known/openid-configuration",
+                "https://accounts.social.example"
+            ),
+        ]);
+        // From the URL alone the document is consistent (the URL cannot show a trailing `/`).
+        assert!(finding(&run(capture.clone()), "DISC001").is_none());
+        let options = crate::rules::Options {
+            expected_issuer: Some("https://idp.example/".into()),
+            ..Default::default()
+        };
+        let f = crate::rules::testkit::run_with(capture, &options);
+        let found: Vec<&str> = f
+            .iter()
+            .filter(|x| x.rule == "DISC001")
+            .map(|x| x.message.as_str())
+            .collect();
+        // The other host's document belongs to another issuer.
+        assert_eq!(
+            found,
+            [
+                "the metadata's issuer is `https://idp.example`, the configured issuer `https://idp.example/`"
+            ]
+        );
+        let x = finding(&f, "DISC001").unwrap();
+        assert_eq!(x.anchor, Some(0));
+        assert_eq!(x.evidence[1].at, "configured issuer");
     }
 
     #[test]

@@ -6,7 +6,8 @@ declare_rule! {
     /// ## What it does
     /// Flags any JWT in the capture — access token, ID token, client assertion, JWT bearer
     /// assertion, DPoP proof, request object — whose header says `alg: none` or whose signature
-    /// segment is empty.
+    /// segment is empty; in live mode also a returned token that the check against the key set
+    /// found unsigned.
     ///
     /// ## Why it fails
     /// An unsigned JWT proves nothing: anyone can write one. Resource servers and clients that
@@ -48,6 +49,7 @@ fn answered(e: &Exchange) -> String {
 
 impl Rule for Jwt001 {
     fn check(&self, cx: &mut Context<'_>) {
+        let mut reported = std::collections::HashSet::new();
         for g in token_groups(cx).iter() {
             let Some(d) = g.decoded() else { continue };
             let alg = d.alg().unwrap_or("");
@@ -100,6 +102,8 @@ impl Rule for Jwt001 {
                 rep = rep.confirmed();
             }
             rep.emit();
+            reported.insert(anchor);
         }
+        report_verified(cx, &reported, |v| *v == Verification::Unsigned);
     }
 }

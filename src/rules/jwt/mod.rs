@@ -1,8 +1,10 @@
 //! JWT: token format, signature and claims of the JWTs a capture carries — access tokens presented
 //! to resource servers, ID tokens received by clients, client assertions, DPoP proofs — checked
 //! against the capture's own discovery document, key sets and clock. Tokens are
-//! decoded by hand (`oauth::jwt`), never verified; the rules never print a token, only its
-//! fingerprint and its decoded header and claims.
+//! decoded by hand (`oauth::jwt`), never verified here: a signature counts as checked only when
+//! live mode checked it against the key set and attached the outcome to the exchange
+//! ([`crate::model::Verified`]). The rules never print a token, only its fingerprint and its
+//! decoded header and claims.
 
 mod jwt001_unsigned_jwt;
 mod jwt002_unknown_signing_key;
@@ -40,7 +42,7 @@ use super::shared::{date_header, str_list, trim_slash};
 use super::{Context, Rule};
 use crate::declare_rule;
 use crate::diagnosis::{Category, Severity, Strength};
-use crate::model::{Exchange, Kind};
+use crate::model::{Exchange, Kind, Verification, Verified};
 use crate::oauth::jwt::{self as jose, DecodedJwt};
 use serde_json::{Map, Value};
 
@@ -684,6 +686,56 @@ pub(super) fn private_members(k: &Value) -> Vec<&'static str> {
         .collect()
 }
 
+// Signatures live mode verified (JWT001 / JWT002)
+// ------------------------------------------------------------------------------------------
+
+/// Report each token signature live mode checked whose outcome `wanted` selects, on exchanges
+/// where the rule has not already reported from the capture (`reported`): the token and, when
+/// the header names one, its `kid` are the evidence; the outcome says what was wrong.
+fn report_verified(
+    cx: &mut Context<'_>,
+    reported: &std::collections::HashSet<usize>,
+    wanted: impl Fn(&Verification) -> bool,
+) {
+    let exchanges = cx.exchanges;
+    for e in exchanges.iter().filter(|e| !reported.contains(&e.index)) {
+        for v in &e.verified {
+            let Verified::TokenSignature {
+                field,
+                keys_from,
+                outcome,
+            } = v;
+            if !wanted(outcome) {
+                continue;
+            }
+            let kid = match outcome {
+                Verification::KidNotFound { kid, .. } => Some(kid.as_str()),
+                Verification::BadSignature { kid, .. } => kid.as_deref(),
+                _ => None,
+            };
+            let token = e
+                .response
+                .as_ref()
+                .and_then(|r| r.field(field))
+                .unwrap_or("");
+            let mut rep = cx
+                .report(
+                    e.index,
+                    format!(
+                        "the `{field}` returned by the token endpoint, checked with the keys from {keys_from}: {}",
+                        outcome.describe()
+                    ),
+                )
+                .strength(Strength::Recomputed)
+                .secret(e.index, format!("response.body.{field}"), token);
+            if let Some(k) = kid {
+                rep = rep.text(e.index, format!("{field}.header.kid"), k);
+            }
+            rep.emit();
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::testkit::*;
@@ -817,6 +869,110 @@ mod tests {
             !x.message.contains("c2VjcmV0"),
             "private values are never printed"
         );
+    }
+
+    /// The findings of a capture whose first exchange carries what live mode verified.
+    fn run_verified(exchanges: Value, verified: Vec<Verified>) -> Vec<crate::diagnosis::Finding> {
+        let doc = json!({ "exchanges": exchanges }).to_string();
+        let mut loaded = crate::capture::load_bytes(std::sync::Arc::from("live"), doc.as_bytes())
+            .expect("test capture");
+        loaded.exchanges[0].verified = verified;
+        crate::analyze(
+            loaded.exchanges,
+            &crate::rules::Options::default(),
+            &crate::RuleFilter::default(),
+        )
+        .findings
+    }
+
+    fn signature(outcome: Verification) -> Vec<Verified> {
+        vec![Verified::TokenSignature {
+            field: "access_token".into(),
+            keys_from: "https://idp.example/jwks".into(),
+            outcome,
+        }]
+    }
+
+    #[test]
+    fn a_signature_live_mode_could_not_verify_is_jwt002() {
+        let at = jwt(
+            json!({"alg":"RS256","kid":"k-new"}),
+            json!({"iss":"https://idp.example","sub":"svc","exp":1_900_000_000}),
+        );
+        let capture = json!([token_exchange(
+            json!({"access_token":at,"token_type":"Bearer"})
+        )]);
+        // The capture alone holds no key set: nothing to say about the kid.
+        assert!(finding(&run(capture.clone()), "JWT002").is_none());
+        let f = run_verified(
+            capture.clone(),
+            signature(Verification::KidNotFound {
+                kid: "k-new".into(),
+                available: vec!["k-old".into()],
+            }),
+        );
+        let x = finding(&f, "JWT002").expect("JWT002");
+        assert_eq!(
+            x.message,
+            "the `access_token` returned by the token endpoint, checked with the keys from https://idp.example/jwks: signing key `k-new` is not in the key set (it has `k-old`)"
+        );
+        assert_eq!(x.strength, Strength::Recomputed);
+        assert_eq!(x.anchor, Some(0));
+        let at_kid: Vec<(&str, String)> = x
+            .evidence
+            .iter()
+            .map(|e| (e.at.as_str(), format!("{:?}", e.value)))
+            .collect();
+        assert_eq!(
+            at_kid,
+            [
+                (
+                    "response.body.access_token",
+                    format!("{:?}", crate::diagnosis::Value::Secret(at.clone()))
+                ),
+                (
+                    "access_token.header.kid",
+                    format!("{:?}", crate::diagnosis::Value::Text("k-new".into()))
+                ),
+            ]
+        );
+        // A verified signature is not a finding; an unsigned one is JWT001's, not JWT002's.
+        let ok = run_verified(
+            capture.clone(),
+            signature(Verification::Verified {
+                alg: "RS256".into(),
+                kid: Some("k-new".into()),
+            }),
+        );
+        assert!(finding(&ok, "JWT002").is_none() && finding(&ok, "JWT001").is_none());
+        let none = run_verified(capture, signature(Verification::Unsigned));
+        assert!(finding(&none, "JWT002").is_none());
+        let x = finding(&none, "JWT001").expect("JWT001");
+        assert!(
+            x.message.ends_with(
+                "the token is unsigned (`alg: none` or no signature): anyone can forge it"
+            ),
+            "{}",
+            x.message
+        );
+    }
+
+    #[test]
+    fn an_unsigned_token_is_reported_once_when_live_mode_checked_it_too() {
+        let unsigned = format!(
+            "{}.{}.",
+            b64(&json!({"alg":"none"})),
+            b64(&json!({"iss":"https://idp.example","sub":"svc"}))
+        );
+        let capture = json!([token_exchange(
+            json!({"access_token":unsigned,"token_type":"Bearer"})
+        )]);
+        let from_capture = run(capture.clone());
+        let x = finding(&from_capture, "JWT001").expect("JWT001");
+        assert_eq!(x.anchor, Some(0));
+        let f = run_verified(capture, signature(Verification::Unsigned));
+        assert_eq!(of(&f, "JWT001").len(), 1, "{}", summary(&f));
+        assert_eq!(finding(&f, "JWT001").unwrap().message, x.message);
     }
 
     #[test]

@@ -1,404 +1,17 @@
-//! `oauth-doctor redact`: writes the same capture with every secret replaced — HAR stays HAR
-//! with all its entries (also those `check` ignores), a dump stays a dump. Secrets become
-//! [`redact::placeholder`]s (`REDACTED-40c-1f2e3d4c`, the report's fingerprint spelled with
-//! URL-safe characters), JWTs keep their header and claims and lose their signature
-//! (`header.claims.REDACTED-…`), Basic credentials keep their client id, cookies their names.
-//!
-//! HAR documents are streamed twice through the scanner of [`super::scan`]: the first pass
-//! learns every secret (so that a value echoed in a body before the request that sent it is
-//! found too) and finds malformed input before anything is written; the second rewrites each
-//! entry with a JSON walker that copies everything byte for byte except the strings it
-//! changes. Memory holds one entry at a time plus the set of secrets. Stdin and compressed
-//! input are first spooled (decompressed) to a private temporary file.
-//!
-//! This module performs no printing: the summary is returned to the caller.
+//! How the strings of a capture are rewritten for `oauth-doctor redact` and `--save-capture`:
+//! every secret becomes a [`placeholder`] (`REDACTED-40c-1f2e3d4c`, the report's fingerprint
+//! spelled with URL-safe characters), JWTs keep their header and claims and lose their
+//! signature (`header.claims.REDACTED-…`), Basic credentials keep their client id, cookies their
+//! names; PKCE challenges and token hashes follow the values they are computed from, so that a
+//! redacted capture keeps its diagnosis. A JSON walker copies everything byte for byte except the
+//! strings it changes. Reading and writing files is [`super::file`]'s.
 
-use super::scan;
-use super::{CaptureError, detect};
-use crate::redact::{
-    self, Redactor, SECRET_HEADERS, is_redacted, is_sentinel, placeholder, shaped_placeholder,
+use super::{
+    MAX_KNOWN, Named, Redactor, is_redacted, is_secret_header, is_secret_name, is_sentinel,
+    placeholder, shaped_placeholder,
 };
 use base64::Engine;
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{BufRead, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
-
-/// Secrets remembered across entries for free-text search; beyond this, values are still
-/// redacted where they sit (headers, parameters, JSON members) but no longer searched for in
-/// other entries' free text (bounded memory on hostile input).
-const MAX_KNOWN: usize = 200_000;
-
-/// Documents that are not HAR are rewritten in memory up to this size.
-const MAX_DOCUMENT: u64 = super::MAX_DOCUMENT;
-
-/// What was replaced, by kind (`authorization`, `cookie`, `code`, `jwt signature`, …).
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct Summary {
-    pub counts: BTreeMap<String, usize>,
-    pub entries: usize,
-    /// Entries in which something was replaced.
-    pub changed: usize,
-    pub format: &'static str,
-}
-
-impl Summary {
-    pub fn total(&self) -> usize {
-        self.counts.values().sum()
-    }
-}
-
-/// Redact `input` (a path or `-` for stdin) into `out`.
-pub fn redact(input: &str, out: &mut dyn Write) -> Result<Summary, CaptureError> {
-    let name = if input == "-" { "<stdin>" } else { input };
-    let io = |error| CaptureError::Io {
-        file: name.to_string(),
-        error,
-    };
-    let source: Box<dyn Read> = if input == "-" {
-        Box::new(std::io::stdin().lock())
-    } else {
-        let f = std::fs::File::open(input).map_err(io)?;
-        if f.metadata().map_err(io)?.is_dir() {
-            return Err(io(std::io::Error::new(
-                std::io::ErrorKind::InvalidInput,
-                "is a directory",
-            )));
-        }
-        Box::new(f)
-    };
-    let mut br = BufReader::with_capacity(1 << 16, source);
-    let head = br.fill_buf().map_err(io)?.to_vec();
-    let compressed = detect::compression(&head);
-    // A plain, seekable file to read twice: the input itself, or a private spool.
-    let mut spool = None;
-    let path: PathBuf = if input != "-" && compressed.is_none() {
-        PathBuf::from(input)
-    } else {
-        let reader: Box<dyn Read> = match compressed {
-            Some(detect::Compression::Gzip) => Box::new(flate2::read::MultiGzDecoder::new(br)),
-            Some(detect::Compression::Zlib) => Box::new(flate2::read::ZlibDecoder::new(br)),
-            None => Box::new(br),
-        };
-        let s = Spool::create().map_err(io)?;
-        let mut w = BufWriter::new(s.file.try_clone().map_err(io)?);
-        std::io::copy(&mut reader.take(super::MAX_INFLATED), &mut w).map_err(
-            |e| match compressed {
-                Some(_) => CaptureError::Decompress {
-                    file: name.to_string(),
-                    msg: e.to_string(),
-                },
-                None => io(e),
-            },
-        )?;
-        w.flush().map_err(io)?;
-        let p = s.path.clone();
-        spool = Some(s);
-        p
-    };
-    let result = redact_plain(name, &path, out);
-    drop(spool);
-    result
-}
-
-/// A temporary file only this user can read (it holds the clear capture), removed on drop.
-struct Spool {
-    path: PathBuf,
-    file: std::fs::File,
-}
-
-impl Spool {
-    fn create() -> std::io::Result<Spool> {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or(0);
-        let path = std::env::temp_dir().join(format!(
-            "oauth-doctor-redact-{}-{nanos}.tmp",
-            std::process::id()
-        ));
-        let mut opts = std::fs::OpenOptions::new();
-        opts.read(true).write(true).create_new(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            opts.mode(0o600);
-        }
-        let file = opts.open(&path)?;
-        Ok(Spool { path, file })
-    }
-}
-
-impl Drop for Spool {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.path);
-    }
-}
-
-fn redact_plain(name: &str, path: &Path, out: &mut dyn Write) -> Result<Summary, CaptureError> {
-    let io = |error| CaptureError::Io {
-        file: name.to_string(),
-        error,
-    };
-    let mut f = BufReader::with_capacity(1 << 16, std::fs::File::open(path).map_err(io)?);
-    let head = f.fill_buf().map_err(io)?.to_vec();
-    if detect::strip_bom(&head)
-        .iter()
-        .all(|b| b.is_ascii_whitespace())
-    {
-        return Err(CaptureError::Empty {
-            file: name.to_string(),
-        });
-    }
-    if detect::looks_like_har(&head) {
-        return redact_har(name, path, out);
-    }
-    // Dumps and NDJSON are read whole, like `check` does.
-    let len = std::fs::metadata(path).map_err(io)?.len();
-    if len > MAX_DOCUMENT {
-        return Err(CaptureError::NotCapture {
-            file: name.to_string(),
-            what: format!(
-                "a {len}-byte document that is not HAR: exchange dumps are read whole, up to {MAX_DOCUMENT} bytes"
-            ),
-        });
-    }
-    let mut bytes = Vec::new();
-    f.read_to_end(&mut bytes).map_err(io)?;
-    // Validate the way `check` reads it: an unreadable document is an error, not a copy.
-    let loaded = super::load_bytes(Arc::from(name), &bytes)?;
-    let mut known = BTreeSet::new();
-    for e in &loaded.exchanges {
-        redact::secrets_of(e, &mut known);
-    }
-    let text = String::from_utf8_lossy(detect::strip_bom(&bytes));
-    let mut learn = Rewriter::new(BTreeSet::new());
-    let _ = learn.document(&text);
-    known.extend(std::mem::take(&mut learn.learned));
-    let mut rw = Rewriter::new(known).learned_from(&learn);
-    let mut summary = Summary {
-        format: loaded.format.map(|f| f.as_str()).unwrap_or("dump"),
-        entries: loaded.exchanges.len() + loaded.skipped.len() + loaded.ignored,
-        ..Summary::default()
-    };
-    let before = rw.total();
-    let new = rw.document(&text);
-    if rw.total() > before {
-        summary.changed = summary.entries.max(1);
-    }
-    out.write_all(new.as_bytes()).map_err(io)?;
-    out.flush().map_err(io)?;
-    summary.counts = rw.counts;
-    Ok(summary)
-}
-
-fn scan_error(name: &str, e: scan::ScanError) -> CaptureError {
-    match e {
-        scan::ScanError::Io(msg) => CaptureError::Io {
-            file: name.to_string(),
-            error: std::io::Error::other(msg),
-        },
-        scan::ScanError::Truncated(line, column) => CaptureError::Json {
-            file: name.to_string(),
-            line,
-            column,
-            msg: "truncated: the input ends inside `log.entries`".into(),
-        },
-        scan::ScanError::Malformed(offset) => CaptureError::NotJson {
-            file: name.to_string(),
-            what: "malformed JSON inside `log.entries`".into(),
-            offset,
-        },
-        scan::ScanError::NotHar => CaptureError::NotCapture {
-            file: name.to_string(),
-            what: "a `log` object without an `entries` array".into(),
-        },
-    }
-}
-
-fn redact_har(name: &str, path: &Path, out: &mut dyn Write) -> Result<Summary, CaptureError> {
-    let io = |error| CaptureError::Io {
-        file: name.to_string(),
-        error,
-    };
-    let file_name: Arc<str> = Arc::from(name);
-    // Pass 1: learn the secrets; malformed input fails here, before anything is written.
-    let mut known = BTreeSet::new();
-    let mut learn = Rewriter::new(BTreeSet::new());
-    let f = std::fs::File::open(path).map_err(io)?;
-    scan::scan_har(f, |raw| {
-        if raw.oversized {
-            return;
-        }
-        if raw.relevant {
-            if let Ok(e) = std::str::from_utf8(raw.bytes)
-                .map_err(|e| e.to_string())
-                .and_then(|t| {
-                    serde_json::from_str::<&serde_json::value::RawValue>(t)
-                        .map_err(|e| e.to_string())
-                })
-                .and_then(|v| super::entry::parse_entry(&file_name, raw.index, v))
-            {
-                if known.len() < MAX_KNOWN {
-                    redact::secrets_of(&e, &mut known);
-                }
-            }
-        }
-        // Headers, cookies, URLs and parameters of every entry (bodies of unrelated entries
-        // are only searched in pass 2).
-        if learn.learned.len() < MAX_KNOWN {
-            learn.skip_bodies = !raw.relevant;
-            let text = String::from_utf8_lossy(raw.bytes);
-            let _ = learn.document(&text);
-        }
-    })
-    .map_err(|e| scan_error(name, e))?;
-    known.extend(std::mem::take(&mut learn.learned));
-    // Pass 2: rewrite every entry, copy what lies between them.
-    let mut rw = Rewriter::new(known).learned_from(&learn);
-    let mut gaps = std::fs::File::open(path).map_err(io)?;
-    let mut w = BufWriter::with_capacity(1 << 16, out);
-    let mut copied: u64 = 0;
-    let mut summary = Summary {
-        format: "HAR",
-        ..Summary::default()
-    };
-    let mut failure: Option<std::io::Error> = None;
-    let f = std::fs::File::open(path).map_err(io)?;
-    scan::scan_har(f, |raw| {
-        if failure.is_some() {
-            return;
-        }
-        summary.entries += 1;
-        if raw.oversized {
-            // Not held in memory: copied with the text between entries, in chunks, with
-            // free-text scrubbing only.
-            *rw.counts
-                .entry("oversized entry, scrubbed as text".into())
-                .or_default() += 1;
-            return;
-        }
-        let res = (|| -> std::io::Result<()> {
-            copy_gap(&mut gaps, &mut w, copied, raw.offset, &mut rw)?;
-            let text = String::from_utf8_lossy(raw.bytes);
-            let before = rw.total();
-            let new = rw.document(&text);
-            if rw.total() > before {
-                summary.changed += 1;
-            }
-            w.write_all(new.as_bytes())?;
-            copied = raw.offset + raw.bytes.len() as u64;
-            Ok(())
-        })();
-        if let Err(e) = res {
-            failure = Some(e);
-        }
-    })
-    .map_err(|e| scan_error(name, e))?;
-    if let Some(e) = failure {
-        return Err(io(e));
-    }
-    let end = std::fs::metadata(path).map_err(io)?.len();
-    copy_gap(&mut gaps, &mut w, copied, end, &mut rw).map_err(io)?;
-    w.flush().map_err(io)?;
-    summary.counts = std::mem::take(&mut rw.counts);
-    Ok(summary)
-}
-
-/// Copy `[from, to)` of the input (the document around and between entries: `log.pages`
-/// titles may hold a callback URL; an oversized entry), scrubbing the content of its strings
-/// only — a known secret may equal a run of JSON syntax (`": [`).
-fn copy_gap(
-    f: &mut std::fs::File,
-    w: &mut dyn Write,
-    from: u64,
-    to: u64,
-    rw: &mut Rewriter,
-) -> std::io::Result<()> {
-    if to <= from {
-        return Ok(());
-    }
-    f.seek(SeekFrom::Start(from))?;
-    let mut left = to - from;
-    let mut buf = vec![0u8; (left.min(8 << 20)) as usize];
-    let mut gap = GapScrubber::default();
-    while left > 0 {
-        let n = (left.min(buf.len() as u64)) as usize;
-        f.read_exact(&mut buf[..n])?;
-        let mut out = Vec::with_capacity(n);
-        gap.feed(&buf[..n], rw, &mut out);
-        w.write_all(&out)?;
-        left -= n as u64;
-    }
-    let mut out = Vec::new();
-    gap.finish(rw, &mut out);
-    w.write_all(&out)
-}
-
-/// String-aware scrubbing of JSON text that arrives in chunks (the state survives a chunk
-/// boundary; a string longer than [`GAP_STRING`] is scrubbed in pieces of that size).
-#[derive(Default)]
-struct GapScrubber {
-    in_string: bool,
-    escape: bool,
-    /// Raw (still escaped) content of the current string.
-    pending: Vec<u8>,
-}
-
-const GAP_STRING: usize = 1 << 20;
-
-impl GapScrubber {
-    fn feed(&mut self, bytes: &[u8], rw: &mut Rewriter, out: &mut Vec<u8>) {
-        let mut i = 0;
-        while i < bytes.len() {
-            if !self.in_string {
-                match memchr::memchr(b'"', &bytes[i..]) {
-                    Some(off) => {
-                        out.extend_from_slice(&bytes[i..i + off + 1]);
-                        i += off + 1;
-                        self.in_string = true;
-                    }
-                    None => {
-                        out.extend_from_slice(&bytes[i..]);
-                        return;
-                    }
-                }
-                continue;
-            }
-            let b = bytes[i];
-            i += 1;
-            if self.escape {
-                self.escape = false;
-                self.pending.push(b);
-            } else if b == b'\\' {
-                self.escape = true;
-                self.pending.push(b);
-            } else if b == b'"' {
-                self.flush(rw, out);
-                out.push(b'"');
-                self.in_string = false;
-            } else {
-                self.pending.push(b);
-                if self.pending.len() >= GAP_STRING && !self.escape {
-                    self.flush(rw, out);
-                }
-            }
-        }
-    }
-
-    fn flush(&mut self, rw: &mut Rewriter, out: &mut Vec<u8>) {
-        if self.pending.is_empty() {
-            return;
-        }
-        let text = String::from_utf8_lossy(&self.pending);
-        out.extend_from_slice(rw.free_text(&text, "free text").as_bytes());
-        self.pending.clear();
-    }
-
-    fn finish(&mut self, rw: &mut Rewriter, out: &mut Vec<u8>) {
-        self.flush(rw, out);
-    }
-}
 
 /// One segment of the path to a JSON string.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -408,13 +21,13 @@ enum Seg {
 }
 
 /// The rewriting logic: decides, for every string of a document, what it becomes.
-struct Rewriter {
+pub(super) struct Rewriter {
     red: Redactor,
-    counts: BTreeMap<String, usize>,
+    pub(super) counts: BTreeMap<String, usize>,
     /// Clear values replaced (pass 1 learns them for pass 2's free-text search).
-    learned: BTreeSet<String>,
+    pub(super) learned: BTreeSet<String>,
     /// Pass 1 on an unrelated entry: leave bodies alone.
-    skip_bodies: bool,
+    pub(super) skip_bodies: bool,
     /// PKCE verifiers seen (pass 1), for [`Rewriter::challenges`].
     verifiers: BTreeSet<String>,
     /// Authorization codes seen (pass 1): a code altered on its way (cut, encoded twice, `+`
@@ -434,7 +47,7 @@ struct Rewriter {
 const MAX_PATH: usize = 12;
 
 impl Rewriter {
-    fn new(known: BTreeSet<String>) -> Rewriter {
+    pub(super) fn new(known: BTreeSet<String>) -> Rewriter {
         Rewriter {
             red: Redactor::from_secrets(known, false),
             counts: BTreeMap::new(),
@@ -458,7 +71,7 @@ impl Rewriter {
             .filter(|d| d.as_str() != s && !d.is_empty())
         {
             let p = shaped_placeholder(d);
-            if s.contains('%') && percent_decode(s) == *d {
+            if s.contains('%') && crate::oauth::basic::percent_decode(s) == *d {
                 return Some(
                     url::form_urlencoded::byte_serialize(p.as_bytes())
                         .collect::<String>()
@@ -486,7 +99,7 @@ impl Rewriter {
     }
 
     /// Take over what a learning pass found about PKCE and codes.
-    fn learned_from(self, learn: &Rewriter) -> Rewriter {
+    pub(super) fn learned_from(self, learn: &Rewriter) -> Rewriter {
         let mut rw = self.with_verifiers(&learn.verifiers);
         rw.codes = learn.codes.clone();
         rw.tokens = learn.tokens.clone();
@@ -541,7 +154,7 @@ impl Rewriter {
         self.challenges.get(c.trim()).cloned()
     }
 
-    fn total(&self) -> usize {
+    pub(super) fn total(&self) -> usize {
         self.counts.values().sum()
     }
 
@@ -553,7 +166,7 @@ impl Rewriter {
     }
 
     /// Rewrite a JSON text (a whole document, an entry, or NDJSON lines).
-    fn document(&mut self, text: &str) -> String {
+    pub(super) fn document(&mut self, text: &str) -> String {
         // First walk: the `name` (and `encoding`) of every object, for the walk that rewrites
         // (a header's `value` may come before its `name`).
         let mut names: BTreeMap<Vec<Seg>, (String, String)> = BTreeMap::new();
@@ -648,13 +261,13 @@ impl Rewriter {
                 if (q == "queryString") && v == "value" =>
             {
                 let name = sibling_name(2).map(|n| n.0.clone()).unwrap_or_default();
-                self.changed(lit, |rw, s| rw.param(&name, s, true))
+                self.changed(lit, |rw, s| rw.param(&name, s))
             }
             (_, [Seg::Key(p), Seg::Key(q), Seg::Index(_), Seg::Key(v)])
                 if p == "postData" && q == "params" && v == "value" =>
             {
                 let name = sibling_name(3).map(|n| n.0.clone()).unwrap_or_default();
-                self.changed(lit, |rw, s| rw.param(&name, s, true))
+                self.changed(lit, |rw, s| rw.param(&name, s))
             }
             (_, [Seg::Key(p), Seg::Key(t)]) if p == "postData" && t == "text" => {
                 let base64 = sibling_name(1).is_some_and(|n| n.1.eq_ignore_ascii_case("base64"));
@@ -686,7 +299,7 @@ impl Rewriter {
             return self.changed(lit, |rw, s| rw.body(s, is_request));
         }
         let s = decode_lit(lit);
-        let bytes = super::decode::base64_lenient(&s)?;
+        let bytes = crate::capture_support::base64_body(&s)?;
         let text = String::from_utf8(bytes).ok()?;
         let new = self.body(&text, is_request);
         (new != text).then(|| {
@@ -850,7 +463,7 @@ impl Rewriter {
 
     /// Free text: known secrets, secret `name=value` pairs, `"name": "value"` members, URL
     /// passwords and JWT signatures.
-    fn free_text(&mut self, s: &str, kind: &str) -> String {
+    pub(super) fn free_text(&mut self, s: &str, kind: &str) -> String {
         let mut replaced: Vec<String> = Vec::new();
         let out = self.red.replace_with(s, &mut |clear| {
             replaced.push(clear.to_string());
@@ -861,7 +474,12 @@ impl Rewriter {
         }
         let mut out = self.jwts_in(&out);
         if !self.challenges.is_empty() {
-            for (c, new) in &self.challenges {
+            // A short `plain` challenge (the verifier itself) would match anywhere.
+            for (c, new) in self
+                .challenges
+                .iter()
+                .filter(|(c, _)| c.len() >= super::MIN_SCRUB_LEN)
+            {
                 if out.contains(c.as_str()) {
                     out = out.replace(c.as_str(), new);
                 }
@@ -870,31 +488,24 @@ impl Rewriter {
         out
     }
 
-    /// Strip the signature of every JWT-looking run in free text.
+    /// Strip the signature of every JWT-looking run in free text ([`super::jwt_runs`]).
     fn jwts_in(&mut self, text: &str) -> String {
-        if !text.contains("eyJ") {
+        let runs = super::jwt_runs(text);
+        if runs.is_empty() {
             return text.to_string();
         }
         let mut out = String::with_capacity(text.len());
-        let mut rest = text;
-        while let Some(i) = rest.find("eyJ") {
-            out.push_str(&rest[..i]);
-            let tail = &rest[i..];
-            let end = tail
-                .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '=')))
-                .unwrap_or(tail.len());
-            let cand = &tail[..end];
+        let mut last = 0;
+        for r in runs {
+            out.push_str(&text[last..r.start]);
+            let cand = &text[r.clone()];
             match self.strip_jwt(cand) {
                 Some(s) => out.push_str(&s),
                 None => out.push_str(cand),
             }
-            rest = &tail[end..];
-            if end == 0 {
-                out.push_str(&rest[..3]);
-                rest = &rest[3..];
-            }
+            last = r.end;
         }
-        out.push_str(rest);
+        out.push_str(&text[last..]);
         out
     }
 
@@ -911,17 +522,17 @@ impl Rewriter {
         let mut out = self.free_text(base, "free text");
         if let Some(q) = query {
             out.push('?');
-            out.push_str(&self.pairs(q, true));
+            out.push_str(&self.pairs(q));
         }
         if let Some(f) = frag {
             out.push('#');
-            out.push_str(&self.pairs(f, true));
+            out.push_str(&self.pairs(f));
         }
         out
     }
 
     /// `k=v&k=v` text: secret parameters replaced, the rest kept byte for byte (scrubbed).
-    fn pairs(&mut self, text: &str, is_request: bool) -> String {
+    fn pairs(&mut self, text: &str) -> String {
         let mut out = String::with_capacity(text.len());
         for (i, pair) in text.split('&').enumerate() {
             if i > 0 {
@@ -932,7 +543,7 @@ impl Rewriter {
                     let name = crate::oauth::basic::form_decode(k);
                     out.push_str(k);
                     out.push('=');
-                    if secret_param(&name, is_request) {
+                    if is_secret_name(&name, Named::Param) {
                         let clear = crate::oauth::basic::form_decode(v);
                         let new = self.secret(&clear, &name);
                         if new == clear {
@@ -957,14 +568,14 @@ impl Rewriter {
     }
 
     /// A decoded parameter value (`queryString[]`, `postData.params[]`).
-    fn param(&mut self, name: &str, v: &str, is_request: bool) -> String {
+    fn param(&mut self, name: &str, v: &str) -> String {
         if name == "code_challenge" {
             if let Some(c) = self.challenge(v) {
                 self.count("code_challenge", v);
                 return c;
             }
         }
-        if secret_param(name, is_request) {
+        if is_secret_name(name, Named::Param) {
             self.secret(v, name)
         } else {
             self.free_text(v, "free text")
@@ -1066,7 +677,7 @@ impl Rewriter {
                 out
             }
             "location" | "referer" | "content-location" | "refresh" => self.url(v),
-            n if SECRET_HEADERS.contains(&n) => self.secret(v, n),
+            n if is_secret_header(n) => self.secret(v, n),
             _ => self.free_text(v, "free text"),
         }
     }
@@ -1090,7 +701,15 @@ impl Rewriter {
                                 serde_json::to_string(&c).unwrap_or_default()
                             })
                         }
-                        Some(k) if secret_member(k, is_request, jwk) => {
+                        Some(k)
+                            if is_secret_name(
+                                k,
+                                Named::Member {
+                                    request: is_request,
+                                    jwk,
+                                },
+                            ) =>
+                        {
                             let k = k.to_string();
                             self.changed(lit, |rw, s| rw.secret(s, &k))
                         }
@@ -1101,69 +720,25 @@ impl Rewriter {
             return self.free_text(b, "free text");
         }
         let trimmed = b.trim();
-        let form_like = !trimmed.is_empty()
-            && trimmed.contains('=')
-            && !trimmed.contains(char::is_whitespace)
-            && trimmed.split('&').all(|kv| {
-                let k = kv.split('=').next().unwrap_or("");
-                !k.is_empty()
-                    && k.bytes()
-                        .all(|c| c.is_ascii_alphanumeric() || b"_-.%[]".contains(&c))
-            });
-        if form_like {
+        if crate::model::looks_like_form(trimmed) {
             let lead = &b[..b.len() - b.trim_start().len()];
             let tail = &b[b.trim_end().len()..];
-            return format!("{lead}{}{tail}", self.pairs(trimmed, is_request));
+            return format!("{lead}{}{tail}", self.pairs(trimmed));
         }
         self.free_text(b, "free text")
     }
 }
 
-/// A query or form parameter that carries a secret.
-fn secret_param(name: &str, _is_request: bool) -> bool {
-    redact::SECRET_PARAMS.contains(&name)
-}
-
-/// A JSON member that carries a secret (a response's `code` is an error code; the private
-/// parts of a JWK only count in a document that holds keys).
-fn secret_member(name: &str, is_request: bool, jwk: bool) -> bool {
-    let n = name.to_ascii_lowercase();
-    if n == "code" {
-        return is_request;
-    }
-    redact::secret_json_member(&n) || (jwk && redact::JWK_PRIVATE.contains(&name))
-}
-
 /// The shortest prefix of a placeholder that is still recognisable as one
-/// (`REDACTED-43c-1f`, see [`redact::is_redacted`]).
+/// (`REDACTED-43c-1f`, see [`super::is_redacted`]).
 const PLACEHOLDER_MIN: usize = 16;
-
-/// Percent-decoding once (no `+` → space), leniently.
-fn percent_decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%' && i + 2 < b.len() {
-            let hex = |c: u8| (c as char).to_digit(16);
-            if let (Some(h), Some(l)) = (hex(b[i + 1]), hex(b[i + 2])) {
-                out.push((h * 16 + l) as u8);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(b[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
 
 /// Decode a JSON string literal leniently (lone surrogates become U+FFFD).
 fn decode_lit(lit: &str) -> String {
     if !lit.contains('\\') && lit.len() >= 2 {
         return lit[1..lit.len() - 1].to_string();
     }
-    super::decode::json_string(lit).unwrap_or_default()
+    crate::capture::json_string(lit).unwrap_or_default()
 }
 
 /// Walk JSON text (one or more values, or a fragment), calling `on_string(path, literal)` for
@@ -1344,26 +919,6 @@ mod tests {
     }
 
     #[test]
-    fn gaps_are_scrubbed_inside_strings_only() {
-        // Found by cargo-fuzz: a learned "secret" equal to a run of JSON syntax.
-        let known: BTreeSet<String> = ["\": [\n".to_string(), "s3cr3t-value".to_string()]
-            .into_iter()
-            .collect();
-        let mut r = Rewriter::new(known);
-        let text = b"{\"log\": [\n{\"title\": \"https://a/cb?x=s3cr3t-value\", \"t\": \": [\n\"}";
-        for split in 0..text.len() {
-            let mut g = GapScrubber::default();
-            let mut out = Vec::new();
-            g.feed(&text[..split], &mut r, &mut out);
-            g.feed(&text[split..], &mut r, &mut out);
-            g.finish(&mut r, &mut out);
-            let out = String::from_utf8(out).unwrap();
-            assert!(out.starts_with("{\"log\": [\n{\"title\": "), "{out}");
-            assert!(!out.contains("s3cr3t-value"), "{out}");
-        }
-    }
-
-    #[test]
     fn headers_keep_names_and_client_ids() {
         let mut r = rw();
         let basic = base64::engine::general_purpose::STANDARD.encode("my-client:s3cr3t+/=");
@@ -1421,9 +976,13 @@ mod tests {
         assert!(is_redacted(nv) && nv.len() == v.len(), "{nv}");
         assert!(crate::oauth::pkce::verifier_is_valid(nv));
         assert!(url.contains(&crate::oauth::pkce::s256(nv)), "{url}");
+        // A verifier too short to search for in text is still followed where it is a challenge.
+        let mut r = rw().with_verifiers(&["g".to_string()].into_iter().collect());
+        assert_eq!(r.free_text("log", "free text"), "log");
+        assert_ne!(r.param("code_challenge", "g"), "g");
         // A challenge no learned verifier produces stays as it is.
         let c = crate::oauth::pkce::s256(wrong);
-        assert_eq!(r.param("code_challenge", &c, true), c);
+        assert_eq!(r.param("code_challenge", &c), c);
     }
 
     #[test]

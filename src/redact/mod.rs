@@ -1,8 +1,15 @@
-//! The only way a secret value reaches any output. Secrets (docs/architecture.md, "Secrets": client secrets,
-//! passwords, codes, verifiers, tokens, assertions, `Authorization`/`Cookie`/`Set-Cookie`/`DPoP`
-//! values) are rendered as a fingerprint a person can compare:
-//! `abcd…wxyz (40 chars, sha256:1f2e3d4c)`. Every string a printer writes passes through
-//! [`Redactor::scrub`], which also replaces any secret value found in free text.
+//! The only place that decides what is secret and how a secret is rendered. Secrets are client
+//! secrets, passwords, codes, verifiers, tokens, assertions, the values of `Authorization`,
+//! `Cookie`, `Set-Cookie` and `DPoP` headers, URL passwords and the private members of JWKs
+//! ([`is_secret_name`], [`is_secret_header`], JWT-looking runs of free text). Reports render
+//! them as a fingerprint a person can compare, `abcd…wxyz (40 chars, sha256:1f2e3d4c)`
+//! ([`fingerprint`]); every string a printer writes passes through [`Redactor::scrub`], which
+//! also replaces secret values found in free text. Files (`oauth-doctor redact`, live mode's
+//! `--save-capture`) render them as a [`placeholder`] with the same hash, written by
+//! [`rewrite`] and [`file`](mod@file). Nothing here prints or decides exit codes.
+
+pub mod file;
+pub mod rewrite;
 
 use crate::diagnosis::Value;
 use crate::model::{Exchange, Params};
@@ -10,8 +17,11 @@ use sha2::Digest;
 use std::collections::BTreeSet;
 use std::fmt;
 
-/// Parameter names whose values are secrets, wherever they appear (query, form, JSON, Location).
-pub const SECRET_PARAMS: &[&str] = &[
+/// Parameter names whose values are secrets, wherever they appear (query, fragment, form, JSON,
+/// `Location`): RFC 6749 §2.3.1, §4.1.2, §4.4.3 (`password`), §5.1, §6; RFC 7636 §4.5;
+/// RFC 7521 §4.2; RFC 7523 §2.1; RFC 8628 §3.4; RFC 8693 §2.1; RFC 7009 §2.1; OIDC Core §6
+/// (`request`), OIDC Back-Channel Logout §2.5.
+const SECRET_PARAMS: &[&str] = &[
     "client_secret",
     "password",
     "code",
@@ -29,8 +39,8 @@ pub const SECRET_PARAMS: &[&str] = &[
     "request",
 ];
 
-/// Header names whose values are secrets.
-pub const SECRET_HEADERS: &[&str] = &[
+/// Header names (lower case) whose values are secrets.
+const SECRET_HEADERS: &[&str] = &[
     "authorization",
     "proxy-authorization",
     "cookie",
@@ -39,6 +49,54 @@ pub const SECRET_HEADERS: &[&str] = &[
     "x-api-key",
     "x-auth-token",
 ];
+
+/// The private members of a JWK (RFC 7518 §6.2.2, §6.3.2, §6.4): secrets wherever a key set
+/// is published or sent.
+const JWK_PRIVATE: &[&str] = &["d", "p", "q", "dp", "dq", "qi", "k", "oth"];
+
+/// Where a name that may carry a secret was found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Named {
+    /// A query, fragment or form parameter, a multipart part, a `name=value` pair in text.
+    Param,
+    /// A JSON member. `request`: `code` is the authorization code only in a request; a
+    /// response's (or an unknown text's) `code` is an error code (Graph, Google APIs). `jwk`:
+    /// the member belongs to a JSON Web Key, whose private members are secrets.
+    Member { request: bool, jwk: bool },
+}
+
+/// Whether the value of a parameter or JSON member called `name` is a secret: the one test
+/// of a name for the report's redactor, `oauth-doctor redact`, `--save-capture` and live
+/// mode. Names are compared in any letter case. A JSON member is also secret when its name
+/// ends in `_token` or names a secret or a password (`SECRET_HASH`, `PASSWORD`).
+pub fn is_secret_name(name: &str, named: Named) -> bool {
+    let n = name.to_ascii_lowercase();
+    match named {
+        Named::Param => SECRET_PARAMS.contains(&n.as_str()),
+        Named::Member { request, jwk } => {
+            if n == "code" {
+                return request;
+            }
+            SECRET_PARAMS.contains(&n.as_str())
+                || n.ends_with("_token")
+                || n.contains("secret")
+                || n.contains("password")
+                || (jwk && JWK_PRIVATE.contains(&name))
+        }
+    }
+}
+
+/// Whether the value of a header called `name` (any letter case) is a secret.
+pub fn is_secret_header(name: &str) -> bool {
+    SECRET_HEADERS
+        .iter()
+        .any(|h| h.eq_ignore_ascii_case(name.trim()))
+}
+
+/// Secrets remembered across entries for free-text search when a capture is rewritten; beyond
+/// this, values are still redacted where they sit (headers, parameters, JSON members) but no
+/// longer searched for in other entries' free text (bounded memory on hostile input).
+const MAX_KNOWN: usize = 200_000;
 
 /// Values shorter than this are not searched for in free text (they would match everywhere);
 /// structured evidence marked secret is always fingerprinted, evidence text equal to a known
@@ -235,7 +293,7 @@ pub fn secrets_of(e: &Exchange, out: &mut BTreeSet<String>) {
     };
     let params = |p: &Params, add: &mut dyn FnMut(&str)| {
         for (k, v) in p.iter() {
-            if SECRET_PARAMS.contains(&k) {
+            if is_secret_name(k, Named::Param) {
                 add(v);
             }
         }
@@ -307,10 +365,10 @@ fn userinfo_passwords(text: &str) -> Vec<(usize, usize)> {
 }
 
 fn header_secrets(name: &str, value: &str, add: &mut dyn FnMut(&str)) {
-    let lname = name.to_ascii_lowercase();
-    if !SECRET_HEADERS.contains(&lname.as_str()) {
+    if !is_secret_header(name) {
         return;
     }
+    let lname = name.to_ascii_lowercase();
     add(value);
     match lname.as_str() {
         "authorization" | "proxy-authorization" => {
@@ -353,12 +411,11 @@ fn json_secrets(v: &serde_json::Value, add: &mut dyn FnMut(&str), depth: usize, 
             let jwk = o.contains_key("kty");
             for (k, val) in o {
                 if let serde_json::Value::String(s) = val {
-                    let lk = k.to_ascii_lowercase();
-                    let code = lk == "code";
-                    if (code && with_code)
-                        || (!code && secret_json_member(&lk))
-                        || (jwk && JWK_PRIVATE.contains(&k.as_str()))
-                    {
+                    let named = Named::Member {
+                        request: with_code,
+                        jwk,
+                    };
+                    if is_secret_name(k, named) {
                         add(s);
                     }
                     jwt_like(s, add);
@@ -376,20 +433,30 @@ fn json_secrets(v: &serde_json::Value, add: &mut dyn FnMut(&str), depth: usize, 
 
 /// Any JWT-looking run of characters in free text.
 fn jwt_like(text: &str, add: &mut dyn FnMut(&str)) {
-    let mut rest = text;
-    while let Some(i) = rest.find("eyJ") {
-        let tail = &rest[i..];
-        let end = tail
+    for r in jwt_runs(text) {
+        add(&text[r]);
+    }
+}
+
+/// Where JWT-looking values sit in free text: runs that start with `eyJ` (a base64url `{"`),
+/// hold at least two dots and only characters of base64 or base64url (a token wrongly encoded
+/// with `+`, `/` or `=` is one too). The one test of free text for tokens, for the report's
+/// redactor and for rewritten captures.
+fn jwt_runs(text: &str) -> Vec<std::ops::Range<usize>> {
+    let mut out = Vec::new();
+    let mut from = 0;
+    while let Some(i) = text[from..].find("eyJ").map(|i| from + i) {
+        let len = text[i..]
             .find(|c: char| {
                 !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '=' | '+' | '/'))
             })
-            .unwrap_or(tail.len());
-        let cand = &tail[..end];
-        if cand.matches('.').count() >= 2 {
-            add(cand);
+            .unwrap_or(text.len() - i);
+        if text[i..i + len].matches('.').count() >= 2 {
+            out.push(i..i + len);
         }
-        rest = &tail[end.max(3)..];
+        from = i + len.max(3);
     }
+    out
 }
 
 /// Renders values for output: fingerprints for secrets, scrubbed text for everything else.
@@ -708,29 +775,6 @@ impl Redactor {
     }
 }
 
-/// The private members of a JWK (RFC 7518 §6.2.2, §6.3.2, §6.4): secrets wherever a key set
-/// is published or sent.
-pub const JWK_PRIVATE: &[&str] = &["d", "p", "q", "dp", "dq", "qi", "k", "oth"];
-
-/// A JSON member (lower-cased name) whose string value is a secret: the secret parameters,
-/// `*_token`, and anything naming a secret or a password (`SECRET_HASH`, `PASSWORD`).
-pub fn secret_json_member(n: &str) -> bool {
-    SECRET_PARAMS.contains(&n)
-        || n.ends_with("_token")
-        || n.contains("secret")
-        || n.contains("password")
-}
-
-/// Whether a parameter or JSON member of this name carries a secret in free text. (`code` is
-/// left out of JSON members: error objects use it for error codes.)
-fn secret_name(name: &str, json: bool) -> bool {
-    let n = name.to_ascii_lowercase();
-    if json && n == "code" {
-        return false;
-    }
-    SECRET_PARAMS.contains(&n.as_str()) || (json && secret_json_member(&n))
-}
-
 /// A value that only stands for one in prose (`code=…`, `code=<code>`), or that is already a
 /// fingerprint or a redaction placeholder.
 fn stand_in(v: &str) -> bool {
@@ -754,7 +798,7 @@ fn structural_secrets(text: &str) -> Vec<(usize, usize)> {
         while s > 0 && name_byte(bytes[s - 1]) {
             s -= 1;
         }
-        if s == eq || !secret_name(&text[s..eq], false) {
+        if s == eq || !is_secret_name(&text[s..eq], Named::Param) {
             continue;
         }
         let mut z = eq + 1;
@@ -797,7 +841,7 @@ fn structural_secrets(text: &str) -> Vec<(usize, usize)> {
     for (at, _) in text.match_indices("name=\"") {
         let rest = &text[at + 6..];
         let Some(end) = rest.find('"') else { continue };
-        if !secret_name(&rest[..end], false) {
+        if !is_secret_name(&rest[..end], Named::Param) {
             continue;
         }
         let after = &rest[end + 1..];
@@ -824,7 +868,12 @@ fn structural_secrets(text: &str) -> Vec<(usize, usize)> {
         let rest = &text[at + 1..];
         let Some(end) = rest.find('"') else { continue };
         let name = rest[..end].trim_end_matches('\\');
-        if name.is_empty() || !name.bytes().all(name_byte) || !secret_name(name, true) {
+        // Text of unknown origin: its `code` members are taken for error codes.
+        let member = Named::Member {
+            request: false,
+            jwk: false,
+        };
+        if name.is_empty() || !name.bytes().all(name_byte) || !is_secret_name(name, member) {
             continue;
         }
         let after = &rest[end + 1..];
@@ -902,6 +951,49 @@ mod tests {
             shift(idx.find_iter(&long)),
             idx.find_iter("xxabcdefghij abcdefX")
         );
+    }
+
+    #[test]
+    fn secret_names_in_every_place() {
+        let member = |request| Named::Member {
+            request,
+            jwk: false,
+        };
+        for n in ["code", "Client_Secret", "refresh_token", "request"] {
+            assert!(is_secret_name(n, Named::Param), "{n}");
+        }
+        for n in [
+            "state",
+            "client_id",
+            "code_challenge",
+            "SECRET_HASH",
+            "id_token_hint",
+        ] {
+            assert!(!is_secret_name(n, Named::Param), "{n}");
+        }
+        // A response's `code` is an error code; a request's is the authorization code.
+        assert!(is_secret_name("code", member(true)));
+        assert!(!is_secret_name("code", member(false)));
+        for n in ["SECRET_HASH", "PASSWORD", "session_token", "access_token"] {
+            assert!(is_secret_name(n, member(false)), "{n}");
+        }
+        assert!(!is_secret_name("d", member(true)));
+        assert!(is_secret_name(
+            "d",
+            Named::Member {
+                request: false,
+                jwk: true
+            }
+        ));
+        assert!(is_secret_header("Set-Cookie") && is_secret_header("dpop"));
+        assert!(!is_secret_header("Content-Type"));
+    }
+
+    #[test]
+    fn jwt_runs_find_tokens_in_text() {
+        let t = "x eyJhbGciOiJub25lIn0.eyJzdWIiOiJ1In0.c2ln+/= y eyJonlyone.part z";
+        let runs: Vec<&str> = jwt_runs(t).into_iter().map(|r| &t[r]).collect();
+        assert_eq!(runs, ["eyJhbGciOiJub25lIn0.eyJzdWIiOiJ1In0.c2ln+/="]);
     }
 
     #[test]
