@@ -547,7 +547,7 @@ fn skip_or_fail(what: &str) {
         "{what}: Python 3 with `xmlschema` is needed (python3 -m pip install xmlschema==4.3.2 elementpath==5.1.4; .ci/run does it)"
     );
     assert!(std::env::var_os("CI").is_none(), "{msg}");
-    eprintln!("skipped: {msg}");
+    doctor::skip_note(&msg);
 }
 
 #[test]

@@ -129,6 +129,15 @@ pub fn shell(script: &str) -> Command {
     c
 }
 
+/// Say on the real standard error that the current test skipped `what` and why: the test
+/// harness captures `eprintln!` of passing tests, so a skip reported that way is never seen.
+pub fn skip_note(what: &str) {
+    let thread = std::thread::current();
+    let test = thread.name().unwrap_or("a test");
+    let line = format!("SKIPPED {test}: {what}\n");
+    let _ = std::io::stderr().lock().write_all(line.as_bytes());
+}
+
 /// A command with a clean environment for network behaviour (no proxies, no colour), run from
 /// the crate root.
 pub fn command(args: &[&str], env: &[(&str, &str)]) -> Command {
