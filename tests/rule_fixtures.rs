@@ -80,7 +80,7 @@ fn is_code(s: &str) -> bool {
 
 /// Every rule fixture, and every problem found in listing and reading them: a file that is not
 /// `<family>/<CODE>-<scenario>.json`, a fixture in another family's folder, one that does not
-/// parse, lacks its `comment` or whose `expect` contradicts its name.
+/// parse, lacks its `comment` or its `secrets` list, or whose `expect` contradicts its name.
 fn fixtures() -> (Vec<Fixture>, Vec<String>) {
     let dir = fixtures_dir();
     let mut problems = Vec::new();
@@ -128,6 +128,11 @@ fn fixtures() -> (Vec<Fixture>, Vec<String>) {
         if doc["comment"].as_str().is_none_or(|c| c.trim().is_empty()) {
             problems.push(format!(
                 "fixtures/rules/{name}: no `comment` saying what the fixture shows"
+            ));
+        }
+        if !doc["secrets"].is_array() {
+            problems.push(format!(
+                "fixtures/rules/{name}: no `secrets` list (the redaction tests check that none of them is printed; list none as [])"
             ));
         }
         let expect = &doc["expect"];
