@@ -1,18 +1,13 @@
 //! End-to-end: the real binary on real fixture files and on stdin, the way a user runs it.
 
-use assert_cmd::Command;
+#[path = "support/doctor.rs"]
+mod doctor;
+
+use doctor::doctor;
 use predicates::prelude::*;
 use std::io::Read;
 use std::path::Path;
 use std::process::Stdio;
-
-fn doctor() -> Command {
-    let mut c = Command::cargo_bin("oauth-doctor").unwrap();
-    c.current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env_remove("NO_COLOR")
-        .env_remove("CLICOLOR_FORCE");
-    c
-}
 
 fn json_of(out: &[u8]) -> serde_json::Value {
     serde_json::from_slice(out)
@@ -307,9 +302,7 @@ fn truncated_input_names_the_position() {
 
 #[test]
 fn a_closed_stdout_pipe_exits_0_quietly() {
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_oauth-doctor"))
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args(["rules"])
+    let mut child = doctor::command(&["rules"], &[])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -331,12 +324,50 @@ fn a_closed_stdout_pipe_exits_0_quietly() {
         .arg("-c")
         .arg(format!(
             "set -o pipefail; for i in $(seq 40); do echo fixtures/corpus/op-pkce-wrong-verifier.har; done | xargs {} check --format json | head -1",
-            env!("CARGO_BIN_EXE_oauth-doctor")
+            doctor::bin()
         ))
         .output()
         .unwrap();
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "{");
     assert!(!String::from_utf8_lossy(&out.stderr).contains("panicked"));
+}
+
+/// The JSON printers (`check --format json`, `--format sarif`, `rules --format json`) hand the
+/// write error to `serde_json`, which wraps it: `main` does not recognise the broken pipe and
+/// exits 2 with `error: Broken pipe (os error 32)`. Run with `--ignored` once that is fixed.
+#[test]
+#[ignore = "a broken pipe on JSON output exits 2 with `error: Broken pipe`"]
+fn a_closed_stdout_pipe_exits_0_quietly_in_every_format() {
+    let capture = "fixtures/corpus/op-pkce-wrong-verifier.har";
+    for args in [
+        vec!["rules", "--format", "json"],
+        vec!["check", "--format", "json", capture],
+        vec!["check", "--format", "sarif", capture],
+        vec!["check", "--format", "junit", capture],
+        vec!["check", "--format", "markdown", capture],
+        vec!["check", "--format", "github", capture],
+        vec!["check", capture],
+    ] {
+        let mut child = doctor::command(&args, &[])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take());
+        let mut err = String::new();
+        child
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut err)
+            .unwrap();
+        let status = child.wait().unwrap();
+        assert!(
+            err.is_empty() && status.code() == Some(0),
+            "{args:?}: exit {:?}, stderr {err:?}",
+            status.code()
+        );
+    }
 }
 
 #[test]
@@ -407,23 +438,106 @@ fn explain_answers_rules_and_standard_errors() {
 }
 
 #[test]
-fn rules_lists_every_rule_with_docs() {
+fn rules_lists_every_registered_rule_with_its_documented_fields() {
+    use oauth_doctor::diagnosis::Category;
+    use oauth_doctor::rules::registry;
     let out = doctor()
         .args(["rules", "--format", "json"])
         .output()
         .unwrap();
+    assert_eq!(out.status.code(), Some(0));
     let doc = json_of(&out.stdout);
-    let rules = doc["rules"].as_array().unwrap();
-    assert!(rules.len() >= 16);
-    for r in rules {
+    let listed = doc["rules"].as_array().unwrap();
+    let registered = registry::all();
+    assert_eq!(
+        listed.len(),
+        registered.len(),
+        "`rules --format json` lists {} rules, the registry has {}",
+        listed.len(),
+        registered.len()
+    );
+    // The rule index says how many rules there are.
+    let index = std::fs::read_to_string(doctor::crate_root().join("docs/rules/README.md")).unwrap();
+    assert!(
+        index.contains(&format!("{} rules.", registered.len())),
+        "docs/rules/README.md does not say {} rules",
+        registered.len()
+    );
+    let fields = [
+        "category",
+        "code",
+        "docs",
+        "fix",
+        "kind",
+        "name",
+        "references",
+        "severity",
+        "title",
+    ];
+    for (r, rule) in listed.iter().zip(&registered) {
+        let m = rule.meta();
+        let code = m.code;
+        let mut keys: Vec<&str> = r.as_object().unwrap().keys().map(String::as_str).collect();
+        keys.sort_unstable();
+        assert_eq!(keys, fields, "{code}: the fields of a listed rule");
+        // Listed in code order, each with its own declaration.
+        assert_eq!(r["code"], code);
+        assert_eq!(r["name"], m.name, "{code}");
+        assert_eq!(r["title"], m.title, "{code}");
+        assert_eq!(r["fix"], m.fix, "{code}");
+        assert_eq!(r["docs"], m.docs, "{code}");
+        assert_eq!(r["severity"], m.severity.as_str(), "{code}");
+        assert_eq!(r["category"], m.category.as_str(), "{code}");
+        assert_eq!(r["references"], serde_json::json!(m.references), "{code}");
+        // What a reader of the list can rely on.
         assert!(
-            r["docs"].as_str().unwrap().contains("## What it does"),
-            "{}",
-            r["code"]
+            r["category"].as_str().and_then(Category::parse).is_some(),
+            "{code}: category {} is not in the documented list",
+            r["category"]
         );
+        assert!(
+            ["error", "warning", "info"].contains(&r["severity"].as_str().unwrap()),
+            "{code}: severity {}",
+            r["severity"]
+        );
+        assert!(
+            ["diag", "lint", "both"].contains(&r["kind"].as_str().unwrap()),
+            "{code}: kind {}",
+            r["kind"]
+        );
+        for key in ["name", "title", "fix"] {
+            assert!(
+                !r[key].as_str().unwrap().trim().is_empty(),
+                "{code}: empty {key}"
+            );
+        }
+        assert!(
+            !r["references"].as_array().unwrap().is_empty(),
+            "{code}: no references"
+        );
+        for section in [
+            "## What it does",
+            "## Why it fails",
+            "## Example",
+            "## Fix",
+            "## References",
+        ] {
+            assert!(
+                r["docs"].as_str().unwrap().contains(section),
+                "{code}: docs lack `{section}`"
+            );
+        }
     }
+    // The text list: one line per rule, in the same order.
     let text = doctor().arg("rules").output().unwrap();
-    assert!(String::from_utf8_lossy(&text.stdout).contains("STAT001"));
+    assert_eq!(text.status.code(), Some(0));
+    let text = String::from_utf8(text.stdout).unwrap();
+    let codes: Vec<&str> = text
+        .lines()
+        .map(|l| l.split_whitespace().next().unwrap_or_default())
+        .collect();
+    let want: Vec<&str> = registered.iter().map(|r| r.meta().code).collect();
+    assert_eq!(codes, want);
 }
 
 #[test]

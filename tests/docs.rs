@@ -19,9 +19,12 @@
 #[path = "../examples/gen-rule-docs.rs"]
 mod generator;
 
+#[path = "support/doctor.rs"]
+mod doctor;
+
+use doctor::doctor;
 use oauth_doctor::rules::registry;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -166,12 +169,7 @@ fn every_rule_page_says_what_explain_prints() {
             problems.push(format!("{code}: docs/rules/{code}.md is missing"));
             continue;
         };
-        let out = Command::new(env!("CARGO_BIN_EXE_oauth-doctor"))
-            .args(["explain", code])
-            .current_dir(root())
-            .env_remove("CLICOLOR_FORCE")
-            .output()
-            .unwrap();
+        let out = doctor().args(["explain", code]).output().unwrap();
         assert_eq!(out.status.code(), Some(0), "explain {code}");
         let explained = parse_explain(&String::from_utf8(out.stdout).unwrap());
         let paged = parse_page(&page);

@@ -9,8 +9,10 @@
 //! `UPDATE_GUIDE=1 cargo test --test guide` rewrites the outputs in place instead of comparing:
 //! after a rule changes, regenerate, read the diff, commit.
 
+#[path = "support/doctor.rs"]
+mod doctor;
+
 use std::path::Path;
-use std::process::Command;
 
 const GUIDE: &str = "docs/guide.md";
 
@@ -52,26 +54,7 @@ fn checked_blocks(lines: &[&str]) -> Vec<Block> {
 
 /// Run one command line the way the guide shows it.
 fn run(command: &str) -> String {
-    let bin = Path::new(env!("CARGO_BIN_EXE_oauth-doctor"))
-        .parent()
-        .unwrap();
-    let path = match std::env::var_os("PATH") {
-        Some(p) => {
-            let mut v = vec![bin.to_path_buf()];
-            v.extend(std::env::split_paths(&p));
-            std::env::join_paths(v).unwrap()
-        }
-        None => bin.as_os_str().to_owned(),
-    };
-    let out = Command::new("sh")
-        .arg("-c")
-        .arg(format!("exec 2>&1; {command}"))
-        .current_dir(root())
-        .env("PATH", path)
-        .env_remove("CLICOLOR_FORCE")
-        .env_remove("CLICOLOR")
-        .env_remove("NO_COLOR")
-        .env_remove("COLUMNS")
+    let out = doctor::shell(&format!("exec 2>&1; {command}"))
         .output()
         .unwrap();
     String::from_utf8_lossy(&out.stdout).into_owned()

@@ -9,9 +9,12 @@
 //! 10 million (`HOSTILE_BIG_MB=1024 HOSTILE_ENTRIES=10000000`), which take minutes in a debug
 //! build on two shared cores.
 
+#[path = "support/doctor.rs"]
+mod doctor;
+
 use std::io::{Read, Write};
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 /// What writes a child's stdin.
@@ -44,10 +47,7 @@ fn vm_hwm(pid: u32) -> u64 {
 /// Run `oauth-doctor ARGS`, feeding stdin from `feed` on a writer thread; kill it after
 /// `limit`.
 fn run_with(args: &[&str], feed: Option<Feed>, limit: Duration) -> Outcome {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_oauth-doctor"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("NO_COLOR", "1")
+    let mut child = doctor::command(args, &[])
         .stdin(if feed.is_some() {
             Stdio::piped()
         } else {

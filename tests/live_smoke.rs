@@ -1,6 +1,7 @@
 //! Smoke test of the live OpenID provider (tests/live) and its harness (tests/support/live_server.rs):
 //! every client and grant the live-mode tests rely on works against the real provider.
-//! Skips (passes) when Node.js or tests/live/node_modules is missing, unless OAUTH_DOCTOR_LIVE=1.
+//! Without Node.js or tests/live/node_modules each test passes after writing a `SKIPPED` note to
+//! the standard error; with OAUTH_DOCTOR_LIVE=1 it fails instead.
 
 #[path = "support/live_server.rs"]
 mod live_server;

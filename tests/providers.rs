@@ -3,7 +3,10 @@
 //! right on the captures of fixtures/providers and fixtures/corpus, and `oauth-doctor explain`
 //! answers provider codes.
 
-use assert_cmd::Command;
+#[path = "support/doctor.rs"]
+mod doctor;
+
+use doctor::doctor;
 use oauth_doctor::capture;
 use oauth_doctor::diagnosis::Category;
 use oauth_doctor::model::{Exchange, Headers, Kind, Provenance, Request, Response};
@@ -525,8 +528,7 @@ fn provider_captures_get_the_providers_diagnosis() {
 #[test]
 fn secrets_of_provider_captures_never_reach_the_report() {
     for x in expected("fixtures/providers") {
-        let out = Command::cargo_bin("oauth-doctor")
-            .unwrap()
+        let out = doctor()
             .args(["check", "--format", "json", x.file.to_str().unwrap()])
             .output()
             .unwrap();
@@ -542,10 +544,7 @@ fn secrets_of_provider_captures_never_reach_the_report() {
 // ---- explain -----------------------------------------------------------------------
 
 fn explain(code: &str) -> assert_cmd::assert::Assert {
-    Command::cargo_bin("oauth-doctor")
-        .unwrap()
-        .args(["explain", code])
-        .assert()
+    doctor().args(["explain", code]).assert()
 }
 
 #[test]

@@ -674,8 +674,8 @@ fn fixtures_with_secrets() -> Vec<(PathBuf, Vec<String>)> {
     }
     let mut stack = vec![root().join("fixtures/rules")];
     while let Some(dir) = stack.pop() {
-        for e in std::fs::read_dir(&dir).unwrap().flatten() {
-            let p = e.path();
+        for e in std::fs::read_dir(&dir).unwrap() {
+            let p = e.unwrap().path();
             if p.is_dir() {
                 stack.push(p);
             } else if p.extension().is_some_and(|x| x == "json") {

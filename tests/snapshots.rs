@@ -2,16 +2,13 @@
 //! report on the same captures. Regenerate with `INSTA_UPDATE=always cargo test --test snapshots`
 //! and review the diff before committing.
 
-use assert_cmd::Command;
+#[path = "support/doctor.rs"]
+mod doctor;
+
+use doctor::doctor;
 
 fn run(args: &[&str]) -> String {
-    let out = Command::cargo_bin("oauth-doctor")
-        .unwrap()
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env_remove("CLICOLOR_FORCE")
-        .args(args)
-        .output()
-        .unwrap();
+    let out = doctor().args(args).output().unwrap();
     String::from_utf8(out.stdout).unwrap()
 }
 

@@ -900,3 +900,523 @@ impl UnionFind {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! The correlation index over small captures built exchange by exchange: which
+    //! authorization request a code came from, which request used a pushed request, which
+    //! requests redeemed a code or a refresh token, who issued a token, which metadata
+    //! describes a server, and how exchanges group into flows.
+
+    use super::*;
+    use crate::model::kind::classify_all;
+    use crate::model::{Headers, Provenance, Request, Response};
+
+    /// 2026-11-29T10:00:00Z in milliseconds.
+    const T0: i64 = 1_795_946_400_000;
+    const CB: &str = "https://app.example.com/cb";
+    const CB_ENC: &str = "https%3A%2F%2Fapp.example.com%2Fcb";
+    const TOKEN: &str = "https://idp.example.com/oauth2/token";
+    const FORM: (&str, &str) = ("Content-Type", "application/x-www-form-urlencoded");
+    const METADATA: &str = r#"{"issuer":"https://idp.example.com","authorization_endpoint":"https://idp.example.com/oauth2/authorize","token_endpoint":"https://idp.example.com/oauth2/token","jwks_uri":"https://idp.example.com/oauth2/jwks","pushed_authorization_request_endpoint":"https://idp.example.com/oauth2/par","response_types_supported":["code"]}"#;
+
+    /// A capture under construction: every exchange starts at `at` (ms after [`T0`]) and
+    /// lasts 100 ms.
+    struct Capture {
+        ex: Vec<Exchange>,
+    }
+
+    impl Capture {
+        fn new() -> Capture {
+            Capture { ex: Vec::new() }
+        }
+
+        /// Add an exchange; a response body that starts with `{` is JSON. Returns its index.
+        #[allow(clippy::too_many_arguments)]
+        fn add(
+            &mut self,
+            at: i64,
+            method: &str,
+            url: &str,
+            req_headers: &[(&str, &str)],
+            body: Option<&str>,
+            status: u16,
+            resp_headers: &[(&str, &str)],
+            resp_body: &str,
+        ) -> usize {
+            let h = |h: &[(&str, &str)]| {
+                Headers::new(
+                    h.iter()
+                        .map(|(k, v)| (k.to_string(), v.to_string()))
+                        .collect(),
+                )
+            };
+            let mut rh = resp_headers.to_vec();
+            if resp_body.starts_with('{') {
+                rh.push(("Content-Type", "application/json"));
+            }
+            let index = self.ex.len();
+            self.ex.push(Exchange {
+                index,
+                source: Provenance {
+                    file: Arc::from("test.json"),
+                    entry: index,
+                    line: None,
+                },
+                started_at: jiff::Timestamp::from_millisecond(T0 + at).ok(),
+                duration_ms: Some(100.0),
+                request: Request::new(method, url, h(req_headers), body.map(str::to_string)),
+                response: Some(Response::new(status, h(&rh), Some(resp_body.to_string()))),
+                kind: Kind::Other,
+                sanitized: false,
+                provider: None,
+            });
+            index
+        }
+
+        fn get(&mut self, at: i64, url: &str, status: u16, location: &str, body: &str) -> usize {
+            let loc: &[(&str, &str)] = if location.is_empty() {
+                &[]
+            } else {
+                &[("Location", location)]
+            };
+            self.add(at, "GET", url, &[], None, status, loc, body)
+        }
+
+        /// A form POST to the token endpoint.
+        fn token(&mut self, at: i64, body: &str, status: u16, resp_body: &str) -> usize {
+            self.add(
+                at,
+                "POST",
+                TOKEN,
+                &[FORM],
+                Some(body),
+                status,
+                &[],
+                resp_body,
+            )
+        }
+
+        /// An authorization request of client `web` with `state` (and the `extra` parameters),
+        /// answered `status` with `location`.
+        fn authorize(
+            &mut self,
+            at: i64,
+            state: &str,
+            extra: &str,
+            status: u16,
+            location: &str,
+        ) -> usize {
+            let url = format!(
+                "https://idp.example.com/oauth2/authorize?response_type=code&client_id=web&redirect_uri={CB_ENC}&state={state}{extra}"
+            );
+            self.get(
+                at,
+                &url,
+                status,
+                location,
+                if status == 200 {
+                    "<html>sign in</html>"
+                } else {
+                    ""
+                },
+            )
+        }
+
+        /// Classify and index the capture.
+        fn index(mut self) -> (Vec<Exchange>, Index) {
+            classify_all(&mut self.ex);
+            let idx = Index::build(&self.ex);
+            (self.ex, idx)
+        }
+    }
+
+    fn tokens(access: &str, refresh: Option<&str>) -> String {
+        match refresh {
+            Some(r) => format!(
+                r#"{{"access_token":"{access}","token_type":"Bearer","expires_in":3600,"refresh_token":"{r}"}}"#
+            ),
+            None => {
+                format!(r#"{{"access_token":"{access}","token_type":"Bearer","expires_in":3600}}"#)
+            }
+        }
+    }
+
+    const INVALID_GRANT: &str = r#"{"error":"invalid_grant"}"#;
+
+    /// Two logins of client `web`, the first one's tokens used, refreshed and refreshed again
+    /// with the rotated token; a third login through a sign-in page; a login of `cli` whose
+    /// response is not captured; a refresh race.
+    fn logins() -> (Vec<Exchange>, Index) {
+        let mut c = Capture::new();
+        let redeem = |code: &str, client: &str| {
+            format!(
+                "grant_type=authorization_code&code={code}&redirect_uri={CB_ENC}&client_id={client}&code_verifier=v"
+            )
+        };
+        let refresh =
+            |rt: &str| format!("grant_type=refresh_token&refresh_token={rt}&client_id=web");
+        c.get(
+            0,
+            "https://idp.example.com/.well-known/openid-configuration",
+            200,
+            "",
+            METADATA,
+        ); // 0
+        c.authorize(
+            500,
+            "S1",
+            "&code_challenge=CH1&code_challenge_method=S256",
+            302,
+            &format!("{CB}?code=C1&state=S1"),
+        ); // 1
+        c.get(700, &format!("{CB}?code=C1&state=S1"), 302, "/", ""); // 2
+        let first = r#"{"access_token":"AT1","token_type":"Bearer","refresh_token":"RT1","id_token":"ID1"}"#;
+        c.token(900, &redeem("C1", "web"), 200, first); // 3
+        c.add(
+            1_100,
+            "GET",
+            "https://api.example.com/v1/orders",
+            &[("Authorization", "Bearer AT1")],
+            None,
+            200,
+            &[],
+            r#"{"orders":[]}"#,
+        ); // 4
+        c.token(3_600_000, &refresh("RT1"), 200, &tokens("AT2", Some("RT2"))); // 5
+        c.token(3_660_000, &refresh("RT1"), 400, INVALID_GRANT); // 6
+        c.authorize(
+            3_700_000,
+            "S2",
+            "&code_challenge=CH2&code_challenge_method=S256",
+            302,
+            &format!("{CB}?code=C2&state=S2"),
+        ); // 7
+        c.token(3_700_500, &redeem("C2", "web"), 200, &tokens("AT3", None)); // 8
+        c.token(3_700_700, &redeem("C2", "web"), 400, INVALID_GRANT); // 9
+        c.authorize(3_800_000, "S3", "", 200, ""); // 10
+        c.add(
+            3_810_000,
+            "POST",
+            "https://idp.example.com/login",
+            &[FORM],
+            Some("username=dana&password=pw"),
+            302,
+            &[("Location", &format!("{CB}?code=C3&state=S3"))],
+            "",
+        ); // 11
+        c.token(3_810_500, &redeem("C3", "web"), 200, &tokens("AT4", None)); // 12
+        let cli = "https://idp.example.com/oauth2/authorize?response_type=code&client_id=cli&redirect_uri=http%3A%2F%2F127.0.0.1%3A8400%2Fcb&state=S4";
+        c.get(3_900_000, cli, 200, "", "<html>sign in</html>"); // 13
+        c.token(3_960_000, &redeem("C9", "cli"), 400, INVALID_GRANT); // 14
+        c.token(7_200_000, &refresh("RT2"), 200, &tokens("AT5", Some("RT3"))); // 15
+        c.token(7_200_050, &refresh("RT2"), 400, INVALID_GRANT); // 16
+        c.index()
+    }
+
+    #[test]
+    fn the_authorization_request_of_a_code_is_found_through_its_response_and_state() {
+        let (ex, idx) = logins();
+        // The code was seen twice: in the authorization response's Location and at the callback.
+        let seen: Vec<(usize, String)> = idx
+            .authz_responses_with_code("C1")
+            .map(|a| (a.exchange, a.at("code")))
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                (1, "response.headers.location.code".to_string()),
+                (2, "request.url.code".to_string()),
+            ]
+        );
+        let (az, link, azr) = idx.authorize_of(&ex, &ex[3]).unwrap();
+        assert_eq!(
+            (az.index, link, azr.map(|a| a.exchange)),
+            (1, Link::Code, Some(1))
+        );
+        assert_eq!(
+            idx.authorize_for_token(&ex, &ex[3]).map(|e| e.index),
+            Some(1)
+        );
+        // The second login's code belongs to the second authorization request, not the latest
+        // earlier one of the client.
+        assert_eq!(
+            idx.authorize_of(&ex, &ex[8]).map(|(az, ..)| az.index),
+            Some(7)
+        );
+        // A login through a sign-in page: the code arrives in the response to the login form,
+        // tied to the authorization request by its state.
+        let (az, link, azr) = idx.authorize_of(&ex, &ex[12]).unwrap();
+        assert_eq!(
+            (az.index, link, azr.map(|a| a.exchange)),
+            (10, Link::Code, Some(11))
+        );
+        assert_eq!(idx.azr_of(&ex, &ex[10]).map(|a| a.exchange), Some(11));
+        assert_eq!(idx.azr_of(&ex, &ex[1]).map(|a| a.exchange), Some(1));
+        // A code the capture never saw delivered: only the client ties it to a request.
+        let (az, link, azr) = idx.authorize_of(&ex, &ex[14]).unwrap();
+        assert_eq!((az.index, link, azr.is_none()), (13, Link::Client, true));
+        assert!(idx.azr_of(&ex, &ex[13]).is_none());
+    }
+
+    #[test]
+    fn redemptions_of_a_code() {
+        let (ex, idx) = logins();
+        let of = |code| {
+            idx.redemptions_of(&ex, code)
+                .map(|e| e.index)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(of("C1"), [3]);
+        assert_eq!(of("C2"), [8, 9]);
+        assert!(of("C-never-sent").is_empty());
+        assert_eq!(idx.redemption_of(&ex, &ex[1]).map(|e| e.index), Some(3));
+        assert_eq!(idx.redemption_of(&ex, &ex[7]).map(|e| e.index), Some(8));
+        // The retry's code was consumed by the first redemption; the first has none before it.
+        assert_eq!(
+            idx.earlier_redemption(&ex, &ex[9]).map(|e| e.index),
+            Some(8)
+        );
+        assert!(idx.earlier_redemption(&ex, &ex[8]).is_none());
+    }
+
+    #[test]
+    fn refresh_conflicts_tell_rotation_from_a_race() {
+        let (ex, idx) = logins();
+        // RT1 was rotated by exchange 5 a minute before exchange 6 sent it again.
+        assert_eq!(
+            idx.refresh_conflict(&ex, &ex[6]),
+            Some((5, RefreshConflict::Rotated))
+        );
+        // RT2 was sent twice 50 ms apart: the one that lost ran while the other rotated it.
+        assert_eq!(
+            idx.refresh_conflict(&ex, &ex[16]),
+            Some((15, RefreshConflict::Race))
+        );
+        // The refreshes that won conflict with nothing before them.
+        assert_eq!(idx.refresh_conflict(&ex, &ex[5]), None);
+        assert_eq!(idx.refresh_conflict(&ex, &ex[15]), None);
+    }
+
+    #[test]
+    fn a_refresh_that_did_not_rotate_is_no_conflict() {
+        let mut c = Capture::new();
+        let body = "grant_type=refresh_token&refresh_token=RT1&client_id=web";
+        c.token(0, body, 200, &tokens("AT1", None)); // no new refresh token
+        c.token(60_000, body, 200, &tokens("AT2", Some("RT1"))); // the same one back
+        c.token(120_000, body, 400, INVALID_GRANT);
+        let (ex, idx) = c.index();
+        assert_eq!(idx.refresh_conflict(&ex, &ex[2]), None);
+    }
+
+    #[test]
+    fn the_issuer_of_a_token_value() {
+        let (ex, idx) = logins();
+        for (value, by) in [
+            ("AT1", 3),
+            ("RT1", 3),
+            ("ID1", 3),
+            ("AT2", 5),
+            ("RT2", 5),
+            ("AT3", 8),
+        ] {
+            assert_eq!(idx.issuer(&ex, value).map(|e| e.index), Some(by), "{value}");
+            assert_eq!(idx.issued_by(value), Some(by), "{value}");
+        }
+        assert!(idx.issuer(&ex, "AT-from-elsewhere").is_none());
+        assert!(idx.issued_by("AT-from-elsewhere").is_none());
+        // A prefix of a token is not the token.
+        assert!(idx.issuer(&ex, "AT").is_none());
+    }
+
+    #[test]
+    fn a_pushed_request_stands_behind_the_authorization_request_that_uses_it() {
+        let pushed = format!(
+            "response_type=code&client_id=web&redirect_uri={CB_ENC}&state=SP&code_challenge=CHP&code_challenge_method=S256"
+        );
+        let redeem = format!(
+            "grant_type=authorization_code&code=CP&redirect_uri={CB_ENC}&client_id=web&code_verifier=v"
+        );
+        let mut c = Capture::new();
+        c.add(
+            0,
+            "POST",
+            "https://idp.example.com/oauth2/par",
+            &[FORM],
+            Some(&pushed),
+            201,
+            &[],
+            r#"{"request_uri":"urn:ietf:params:oauth:request_uri:RU1","expires_in":60}"#,
+        ); // 0
+        c.get(
+            300,
+            "https://idp.example.com/oauth2/authorize?client_id=web&request_uri=urn%3Aietf%3Aparams%3Aoauth%3Arequest_uri%3ARU1",
+            302,
+            &format!("{CB}?code=CP&state=SP"),
+            "",
+        ); // 1
+        c.token(600, &redeem, 200, &tokens("ATP", None)); // 2
+        let (ex, idx) = c.index();
+        assert_eq!((ex[0].kind, ex[1].kind), (Kind::Par, Kind::Authorize));
+        assert_eq!(idx.par_of(&ex, &ex[1]).map(|e| e.index), Some(0));
+        // The authorization request's parameters travelled in the pushed request.
+        assert_eq!(idx.az_param(&ex, &ex[1], "state").as_deref(), Some("SP"));
+        assert_eq!(
+            idx.az_param(&ex, &ex[1], "code_challenge").as_deref(),
+            Some("CHP")
+        );
+        assert_eq!(idx.az_param(&ex, &ex[1], "nonce"), None);
+        // The code's state leads to the pushed request, which stands for the authorization
+        // request that used its request_uri.
+        let (az, link, _) = idx.authorize_of(&ex, &ex[2]).unwrap();
+        assert_eq!((az.index, link), (1, Link::Code));
+        assert_eq!(
+            idx.az_with_challenge(&ex, "CHP", 1).map(|e| e.index),
+            Some(0)
+        );
+        assert_eq!(
+            idx.az_with_challenge(&ex, "CHP", 0).map(|e| e.index),
+            Some(1)
+        );
+        assert!(idx.az_with_challenge(&ex, "CH-other", 1).is_none());
+        // An authorization request with a request_uri nobody pushed.
+        let mut c = Capture::new();
+        let stale = "https://idp.example.com/oauth2/authorize?client_id=web&request_uri=urn%3Aexample%3Astale";
+        let refused = format!("{CB}?error=invalid_request_uri");
+        c.get(0, stale, 302, &refused, "");
+        let (ex, idx) = c.index();
+        assert!(idx.par_of(&ex, &ex[0]).is_none());
+    }
+
+    #[test]
+    fn metadata_announcing_an_endpoint_and_metadata_for_a_server() {
+        let partner = r#"{"issuer":"https://login.partner.example.net","authorization_endpoint":"https://login.partner.example.net/authorize","token_endpoint":"https://tokens.partner.example.net/token","response_types_supported":["code"]}"#;
+        let mut c = Capture::new();
+        c.get(
+            0,
+            "https://idp.example.com/.well-known/openid-configuration",
+            200,
+            "",
+            METADATA,
+        ); // 0
+        c.get(
+            100,
+            "https://login.partner.example.net/.well-known/openid-configuration",
+            200,
+            "",
+            partner,
+        ); // 1
+        c.get(
+            200,
+            "https://idp.example.com/.well-known/openid-configuration",
+            200,
+            "",
+            METADATA,
+        ); // 2, again
+        c.token(
+            300,
+            "grant_type=client_credentials&client_id=svc",
+            401,
+            r#"{"error":"invalid_client"}"#,
+        ); // 3
+        c.add(
+            400,
+            "POST",
+            "https://tokens.partner.example.net/token",
+            &[FORM],
+            Some("grant_type=client_credentials&client_id=svc"),
+            401,
+            &[],
+            r#"{"error":"invalid_client"}"#,
+        ); // 4
+        c.add(
+            500,
+            "GET",
+            "https://api.example.com/v1/orders",
+            &[("Authorization", "Bearer x")],
+            None,
+            401,
+            &[],
+            "",
+        ); // 5
+        let (ex, idx) = c.index();
+        // Fetched three times, two documents: the repeat shares the first fetch's document.
+        assert_eq!(idx.metadata.len(), 3);
+        assert!(Arc::ptr_eq(&idx.metadata[0].1, &idx.metadata[2].1));
+        let distinct: Vec<usize> = idx.distinct_metadata().map(|(i, _)| *i).collect();
+        assert_eq!(distinct, [0, 1]);
+        // Announced URLs compare without query, fragment, trailing slash or case.
+        let found = idx.metadata_announcing(
+            "token_endpoint",
+            "HTTPS://IDP.EXAMPLE.COM/oauth2/token/?p=1",
+        );
+        assert_eq!(found.map(|(i, _)| *i), Some(0));
+        let found =
+            idx.metadata_announcing("token_endpoint", "https://tokens.partner.example.net/token");
+        assert_eq!(found.map(|(i, _)| *i), Some(1));
+        assert!(
+            idx.metadata_announcing("token_endpoint", "https://idp.example.com/oauth2/tokens")
+                .is_none()
+        );
+        assert!(
+            idx.metadata_announcing("userinfo_endpoint", "https://idp.example.com/oauth2/token")
+                .is_none()
+        );
+        // The metadata of the server an exchange talks to: by the hosts a document names; a
+        // host no document names gets the capture's first document.
+        let issuer_for = |i: usize| idx.metadata_for(&ex[i]).and_then(|d| d["issuer"].as_str());
+        assert_eq!(issuer_for(3), Some("https://idp.example.com"));
+        assert_eq!(issuer_for(4), Some("https://login.partner.example.net"));
+        assert_eq!(issuer_for(5), Some("https://idp.example.com"));
+        // A capture without metadata has none for anyone.
+        let mut c = Capture::new();
+        c.token(
+            0,
+            "grant_type=client_credentials&client_id=svc",
+            401,
+            r#"{"error":"invalid_client"}"#,
+        );
+        let (ex, idx) = c.index();
+        assert!(idx.metadata_for(&ex[0]).is_none());
+    }
+
+    #[test]
+    fn flows_group_what_belongs_together() {
+        let (_, idx) = logins();
+        let groups: Vec<Vec<usize>> = idx.flows.iter().map(|f| f.exchanges.clone()).collect();
+        assert_eq!(
+            groups,
+            [
+                vec![0],                        // metadata
+                vec![1, 2, 3, 4, 5, 6, 15, 16], // login 1, its API call and refreshes
+                vec![7, 8, 9],                  // login 2 and the replayed code
+                vec![10, 11, 12],               // login 3 through the sign-in page
+                vec![13],                       // the authorization request of `cli`
+                vec![14],                       // a code nobody saw delivered
+            ]
+        );
+        for f in &idx.flows {
+            for &i in &f.exchanges {
+                assert_eq!(idx.flow_of[i], f.id);
+            }
+        }
+        let ids: Vec<usize> = idx.flows.iter().map(|f| f.id).collect();
+        assert_eq!(ids, [0, 1, 2, 3, 4, 5]);
+    }
+
+    #[test]
+    fn endpoints_compare_without_query_fragment_slash_or_case() {
+        assert!(same_endpoint(
+            "https://IDP.example.com/oauth2/token/",
+            "https://idp.example.com/oauth2/token?x=1#f"
+        ));
+        assert!(!same_endpoint(
+            "https://idp.example.com/oauth2/token",
+            "https://idp.example.com/oauth2/tokens"
+        ));
+        assert_eq!(
+            strip_uri("https://app.example.com/cb?code=1#x"),
+            "https://app.example.com/cb"
+        );
+    }
+}

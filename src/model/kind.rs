@@ -259,3 +259,669 @@ pub fn classify(
     }
     Kind::Other
 }
+
+#[cfg(test)]
+mod tests {
+    //! Classification from realistic requests and responses, including the ones a URL alone
+    //! would get wrong.
+
+    use super::*;
+    use crate::model::{Headers, Provenance};
+    use std::sync::Arc;
+
+    const FORM: (&str, &str) = ("Content-Type", "application/x-www-form-urlencoded");
+    const JSON: (&str, &str) = ("Content-Type", "application/json");
+
+    fn headers(h: &[(&str, &str)]) -> Headers {
+        Headers::new(
+            h.iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        )
+    }
+
+    /// One exchange; a response body that starts with `{` is JSON.
+    fn exchange(
+        method: &str,
+        url: &str,
+        req_headers: &[(&str, &str)],
+        body: Option<&str>,
+        status: u16,
+        resp_body: &str,
+    ) -> Exchange {
+        let resp_headers: &[(&str, &str)] = if resp_body.trim_start().starts_with('{') {
+            &[JSON]
+        } else {
+            &[("Content-Type", "text/html")]
+        };
+        Exchange {
+            index: 0,
+            source: Provenance {
+                file: Arc::from("test.json"),
+                entry: 0,
+                line: None,
+            },
+            started_at: None,
+            duration_ms: None,
+            request: Request::new(method, url, headers(req_headers), body.map(str::to_string)),
+            response: Some(Response::new(
+                status,
+                headers(resp_headers),
+                Some(resp_body.to_string()),
+            )),
+            kind: Kind::Other,
+            sanitized: false,
+            provider: None,
+        }
+    }
+
+    /// The kind of one exchange seen on its own (no discovery document, no redirect URIs).
+    fn alone(e: Exchange) -> Kind {
+        classify(&e.request, e.response.as_ref(), &Endpoints::default(), &[])
+    }
+
+    /// The kinds of a capture, classified together.
+    fn together(mut ex: Vec<Exchange>) -> Vec<Kind> {
+        for (i, e) in ex.iter_mut().enumerate() {
+            e.index = i;
+        }
+        classify_all(&mut ex);
+        ex.iter().map(|e| e.kind).collect()
+    }
+
+    const TOKENS: &str =
+        r#"{"access_token":"2YotnFZFEjr1zCsicMWpAA","token_type":"Bearer","expires_in":3600}"#;
+    const DISCOVERY: &str = r#"{"issuer":"https://idp.example.com","authorization_endpoint":"https://idp.example.com/connect/authorize","token_endpoint":"https://idp.example.com/connect/t","userinfo_endpoint":"https://idp.example.com/connect/whoami","jwks_uri":"https://idp.example.com/connect/keys","introspection_endpoint":"https://idp.example.com/connect/check","revocation_endpoint":"https://idp.example.com/connect/end","device_authorization_endpoint":"https://idp.example.com/connect/tv","pushed_authorization_request_endpoint":"https://idp.example.com/connect/push","response_types_supported":["code"]}"#;
+
+    #[test]
+    fn token_requests() {
+        // Entra, by the grant.
+        assert_eq!(
+            alone(exchange(
+                "POST",
+                "https://login.microsoftonline.com/4b2e9c71-3f0d-4a8e-9d55-6c1e2f7a8b90/oauth2/v2.0/token",
+                &[FORM],
+                Some(
+                    "grant_type=authorization_code&code=0.AXwA&redirect_uri=https%3A%2F%2Fapp.example.com%2Fcb&client_id=web&code_verifier=v"
+                ),
+                400,
+                r#"{"error":"invalid_grant"}"#,
+            )),
+            Kind::Token
+        );
+        // A device-code poll, by its device_code, whatever the path.
+        assert_eq!(
+            alone(exchange(
+                "POST",
+                "https://oauth2.googleapis.com/token",
+                &[FORM],
+                Some(
+                    "client_id=tv&device_code=AH-1Ng2&grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Adevice_code"
+                ),
+                428,
+                r#"{"error":"authorization_pending"}"#,
+            )),
+            Kind::Token
+        );
+        // GitHub: no grant_type, but a POST that got tokens back.
+        assert_eq!(
+            alone(exchange(
+                "POST",
+                "https://github.com/login/oauth/access_token",
+                &[FORM, ("Accept", "application/json")],
+                Some("client_id=Iv1.8a61f9b3a7aba766&client_secret=s&code=e72e16c7e42f292c6912"),
+                200,
+                TOKENS,
+            )),
+            Kind::Token
+        );
+        // The code-exchange shape without grant_type or tokens back.
+        assert_eq!(
+            alone(exchange(
+                "POST",
+                "https://auth.example.com/exchange",
+                &[FORM],
+                Some("code=abc&redirect_uri=https%3A%2F%2Fapp.example.com%2Fcb&client_id=web"),
+                400,
+                r#"{"message":"bad code"}"#,
+            )),
+            Kind::Token
+        );
+        // GitHub answering in a form body without `Accept: application/json`: not classified,
+        // but still read as a token request.
+        let github = exchange(
+            "POST",
+            "https://github.com/login/oauth/access_token",
+            &[FORM],
+            Some("client_id=Iv1.8a61f9b3a7aba766&client_secret=s&code=e72e16c7e42f292c6912"),
+            200,
+            "access_token=gho_16C7e42F292c6912E7710c838347Ae178B4a&scope=repo&token_type=bearer",
+        );
+        assert_eq!(alone(github.clone()), Kind::Other);
+        assert!(github.is_token_request());
+    }
+
+    #[test]
+    fn authorization_requests_and_pushed_requests() {
+        let google = "https://accounts.google.com/o/oauth2/v2/auth?client_id=123.apps.googleusercontent.com&response_type=code&scope=openid%20email&redirect_uri=https%3A%2F%2Fapp.example.com%2Fcb&state=xyz";
+        assert_eq!(
+            alone(exchange("GET", google, &[], None, 302, "")),
+            Kind::Authorize
+        );
+        // A PAR-style request: client_id and request_uri only.
+        assert_eq!(
+            alone(exchange(
+                "GET",
+                "https://idp.example.com/authorize?client_id=web&request_uri=urn%3Aietf%3Aparams%3Aoauth%3Arequest_uri%3Abwc4JK",
+                &[],
+                None,
+                302,
+                "",
+            )),
+            Kind::Authorize
+        );
+        // Without response_type: client_id, redirect_uri and scope on a GET will do.
+        assert_eq!(
+            alone(exchange(
+                "GET",
+                "https://idp.example.com/authorize?client_id=web&redirect_uri=https%3A%2F%2Fapp.example.com%2Fcb&scope=openid",
+                &[],
+                None,
+                400,
+                "<html>missing response_type</html>",
+            )),
+            Kind::Authorize
+        );
+        // response_type alone is not enough: a page that happens to carry one.
+        assert_eq!(
+            alone(exchange(
+                "GET",
+                "https://docs.example.com/oauth/grants?response_type=code",
+                &[],
+                None,
+                200,
+                "<html>docs</html>",
+            )),
+            Kind::Other
+        );
+        // The pushed request: by its path, or by the request_uri it got back.
+        let par_body = "response_type=code&client_id=web&redirect_uri=https%3A%2F%2Fapp.example.com%2Fcb&code_challenge=abc&code_challenge_method=S256";
+        // OpenID Connect allows the authorization request as a form POST.
+        assert_eq!(
+            alone(exchange(
+                "POST",
+                "https://idp.example.com/oauth2/authorize",
+                &[FORM],
+                Some(par_body),
+                302,
+                "",
+            )),
+            Kind::Authorize
+        );
+        assert_eq!(
+            alone(exchange(
+                "POST",
+                "https://idp.example.com/oauth2/par",
+                &[FORM],
+                Some(par_body),
+                400,
+                r#"{"error":"invalid_request"}"#,
+            )),
+            Kind::Par
+        );
+        assert_eq!(
+            alone(exchange(
+                "POST",
+                "https://login.example.org/realms/acme/protocol/openid-connect/ext/par/request",
+                &[FORM],
+                Some(par_body),
+                201,
+                r#"{"request_uri":"urn:ietf:params:oauth:request_uri:6esc_11ACC5bwc014ltc14eY22c","expires_in":60}"#,
+            )),
+            Kind::Par
+        );
+    }
+
+    #[test]
+    fn authorization_responses_at_the_client() {
+        // Code and state in the query.
+        assert_eq!(
+            alone(exchange(
+                "GET",
+                "https://app.example.com/auth/callback?code=SplxlOBeZQQYbYS6WxSbIA&state=af0ifjsldkj",
+                &[],
+                None,
+                302,
+                "",
+            )),
+            Kind::Callback
+        );
+        // An implicit response in the fragment.
+        assert_eq!(
+            alone(exchange(
+                "GET",
+                "https://spa.example.com/#access_token=2YotnFZFEjr1zCsicMWpAA&token_type=Bearer&expires_in=3600",
+                &[],
+                None,
+                200,
+                "<html></html>",
+            )),
+            Kind::Callback
+        );
+        // form_post: code and state in the POST body.
+        assert_eq!(
+            alone(exchange(
+                "POST",
+                "https://app.example.com/signin-oidc",
+                &[FORM],
+                Some("code=SplxlOBeZQQYbYS6WxSbIA&state=af0ifjsldkj"),
+                302,
+                "",
+            )),
+            Kind::Callback
+        );
+        // An error response.
+        assert_eq!(
+            alone(exchange(
+                "GET",
+                "https://app.example.com/cb?error=access_denied&state=af0ifjsldkj",
+                &[],
+                None,
+                200,
+                "<html></html>",
+            )),
+            Kind::Callback
+        );
+        // A `code` without state is a callback only at a redirect URI the capture knows.
+        let authorize = exchange(
+            "GET",
+            "https://idp.example.com/authorize?response_type=code&client_id=web&redirect_uri=https%3A%2F%2Fapp.example.com%2Fcb",
+            &[],
+            None,
+            302,
+            "",
+        );
+        let at_cb = exchange(
+            "GET",
+            "https://app.example.com/cb?code=SplxlOBeZQQYbYS6WxSbIA",
+            &[],
+            None,
+            200,
+            "<html></html>",
+        );
+        let elsewhere = exchange(
+            "GET",
+            "https://shop.example.com/redeem?code=GIFT-2026",
+            &[],
+            None,
+            200,
+            "<html></html>",
+        );
+        assert_eq!(
+            together(vec![authorize, at_cb, elsewhere.clone()]),
+            [Kind::Authorize, Kind::Callback, Kind::Other]
+        );
+        assert_eq!(alone(elsewhere), Kind::Other);
+    }
+
+    #[test]
+    fn resources_and_userinfo() {
+        let bearer = ("Authorization", "Bearer 2YotnFZFEjr1zCsicMWpAA");
+        assert_eq!(
+            alone(exchange(
+                "GET",
+                "https://idp.example.com/oauth2/userinfo",
+                &[bearer],
+                None,
+                200,
+                r#"{"sub":"248289761001"}"#,
+            )),
+            Kind::Userinfo
+        );
+        // A `/me` under an OpenID path is UserInfo; Microsoft Graph's `/me` is an API.
+        assert_eq!(
+            alone(exchange(
+                "GET",
+                "https://auth.example.com/oidc/me",
+                &[bearer],
+                None,
+                200,
+                r#"{"sub":"248289761001"}"#,
+            )),
+            Kind::Userinfo
+        );
+        assert_eq!(
+            alone(exchange(
+                "GET",
+                "https://graph.microsoft.com/v1.0/me",
+                &[bearer],
+                None,
+                200,
+                r#"{"displayName":"Dana"}"#,
+            )),
+            Kind::Resource
+        );
+        // Not a token endpoint because `token` is in the path.
+        assert_eq!(
+            alone(exchange(
+                "GET",
+                "https://api.example.com/v1/tokens/list",
+                &[bearer],
+                None,
+                200,
+                r#"{"tokens":[]}"#,
+            )),
+            Kind::Resource
+        );
+        // DPoP and a token in the query are presented tokens too.
+        assert_eq!(
+            alone(exchange(
+                "POST",
+                "https://api.example.com/v1/orders",
+                &[
+                    ("Authorization", "DPoP eyJhbGciOiJFUzI1NiJ9.e30.c2ln"),
+                    JSON
+                ],
+                Some(r#"{"sku":"A-1"}"#),
+                201,
+                r#"{"id":"ord_1"}"#,
+            )),
+            Kind::Resource
+        );
+        assert_eq!(
+            alone(exchange(
+                "GET",
+                "https://graph.facebook.com/v19.0/me/accounts?access_token=EAAGm0PX4ZCps",
+                &[],
+                None,
+                200,
+                r#"{"data":[]}"#,
+            )),
+            Kind::Resource
+        );
+        // Basic credentials are not a presented token: a page behind a gateway is not a resource.
+        assert_eq!(
+            alone(exchange(
+                "GET",
+                "https://intranet.example.com/reports",
+                &[("Authorization", "Basic dXNlcjpwYXNz")],
+                None,
+                200,
+                "<html></html>",
+            )),
+            Kind::Other
+        );
+    }
+
+    #[test]
+    fn metadata_and_key_sets() {
+        assert_eq!(
+            alone(exchange(
+                "GET",
+                "https://login.example.org/realms/acme/.well-known/openid-configuration",
+                &[],
+                None,
+                404,
+                "<html>Not found</html>",
+            )),
+            Kind::Discovery,
+            "the well-known path, whatever the answer"
+        );
+        assert_eq!(
+            alone(exchange(
+                "GET",
+                "https://as.example.com/.well-known/oauth-authorization-server/tenants/acme",
+                &[],
+                None,
+                200,
+                r#"{"issuer":"https://as.example.com/tenants/acme","token_endpoint":"https://as.example.com/tenants/acme/token"}"#,
+            )),
+            Kind::Discovery
+        );
+        // A metadata document at an unusual URL.
+        assert_eq!(
+            alone(exchange(
+                "GET",
+                "https://idp.example.com/config",
+                &[],
+                None,
+                200,
+                DISCOVERY
+            )),
+            Kind::Discovery
+        );
+        // Google's key set at `/certs`, Auth0's at `/.well-known/jwks.json`, and one served
+        // under the well-known prefix: key sets by their shape.
+        let keys = r#"{"keys":[{"kty":"RSA","kid":"a1","n":"0vx7","e":"AQAB"}]}"#;
+        for url in [
+            "https://www.googleapis.com/oauth2/v3/certs",
+            "https://acme.eu.auth0.com/.well-known/jwks.json",
+            "https://idp.example.com/.well-known/openid-configuration/jwks",
+            "https://idp.example.com/keys",
+        ] {
+            assert_eq!(
+                alone(exchange("GET", url, &[], None, 200, keys)),
+                Kind::Jwks,
+                "{url}"
+            );
+        }
+        // `/certs` that is not a key set is not one.
+        assert_eq!(
+            alone(exchange(
+                "GET",
+                "https://intranet.example.com/hr/certs",
+                &[],
+                None,
+                200,
+                "<html>certificates of employment</html>",
+            )),
+            Kind::Other
+        );
+    }
+
+    #[test]
+    fn device_introspection_revocation_and_preflight() {
+        let client = ("Authorization", "Basic cnM6c2VjcmV0");
+        assert_eq!(
+            alone(exchange(
+                "POST",
+                "https://oauth2.googleapis.com/device/code",
+                &[FORM],
+                Some("client_id=tv&scope=email%20profile"),
+                200,
+                r#"{"device_code":"AH-1Ng2","user_code":"GQVQ-JKEC","verification_url":"https://www.google.com/device","expires_in":1800,"interval":5}"#,
+            )),
+            Kind::DeviceAuthorization
+        );
+        // By the answer, on a path that does not say `device`.
+        assert_eq!(
+            alone(exchange(
+                "POST",
+                "https://idp.example.com/oauth2/tv",
+                &[FORM],
+                Some("client_id=tv&scope=openid"),
+                200,
+                r#"{"device_code":"GmRhmhcxhwAzkoEqiMEg_DnyEysNkuNhszIySk9eS","user_code":"WDJB-MJHT","verification_uri":"https://idp.example.com/device","expires_in":1800}"#,
+            )),
+            Kind::DeviceAuthorization
+        );
+        assert_eq!(
+            alone(exchange(
+                "POST",
+                "https://idp.example.com/oauth2/introspect",
+                &[FORM, client],
+                Some("token=mF_9.B5f-4.1JqM&token_type_hint=access_token"),
+                200,
+                r#"{"active":false}"#,
+            )),
+            Kind::Introspection
+        );
+        // By the answer: `active` comes only from introspection.
+        assert_eq!(
+            alone(exchange(
+                "POST",
+                "https://idp.example.com/api/v1/check_token",
+                &[FORM, client],
+                Some("token=mF_9.B5f-4.1JqM"),
+                200,
+                r#"{"active":true,"scope":"orders.read"}"#,
+            )),
+            Kind::Introspection
+        );
+        for url in [
+            "https://idp.example.com/oauth2/revoke",
+            "https://idp.example.com/oauth/revocation",
+        ] {
+            assert_eq!(
+                alone(exchange(
+                    "POST",
+                    url,
+                    &[FORM, client],
+                    Some("token=45ghiukldjahdnhzdauz&token_type_hint=refresh_token"),
+                    200,
+                    "",
+                )),
+                Kind::Revocation,
+                "{url}"
+            );
+        }
+        // A `token` field elsewhere is neither.
+        assert_eq!(
+            alone(exchange(
+                "POST",
+                "https://app.example.com/api/push/register",
+                &[FORM],
+                Some("token=fcm-device-token-1234"),
+                200,
+                r#"{"ok":true}"#,
+            )),
+            Kind::Other
+        );
+        assert_eq!(
+            alone(exchange(
+                "OPTIONS",
+                "https://idp.example.com/oauth2/token",
+                &[("Access-Control-Request-Method", "POST")],
+                None,
+                204,
+                "",
+            )),
+            Kind::Preflight
+        );
+    }
+
+    #[test]
+    fn endpoints_announced_by_discovery_win() {
+        let bearer = ("Authorization", "Bearer 2YotnFZFEjr1zCsicMWpAA");
+        let kinds = together(vec![
+            exchange(
+                "GET",
+                "https://idp.example.com/.well-known/openid-configuration",
+                &[],
+                None,
+                200,
+                DISCOVERY,
+            ),
+            // Endpoint URLs no heuristic would recognise, some spelled differently from the
+            // metadata (case, trailing slash, a query).
+            exchange(
+                "POST",
+                "https://IDP.example.com/connect/t/",
+                &[FORM],
+                Some("client_id=web&client_secret=s"),
+                401,
+                r#"{"error":"invalid_client"}"#,
+            ),
+            exchange(
+                "GET",
+                "https://idp.example.com/connect/whoami?schema=openid",
+                &[bearer],
+                None,
+                200,
+                r#"{"sub":"1"}"#,
+            ),
+            exchange(
+                "GET",
+                "https://idp.example.com/connect/keys",
+                &[],
+                None,
+                200,
+                r#"{"keys":[]}"#,
+            ),
+            exchange(
+                "POST",
+                "https://idp.example.com/connect/check",
+                &[FORM],
+                Some("token=x"),
+                401,
+                r#"{"error":"invalid_client"}"#,
+            ),
+            exchange(
+                "POST",
+                "https://idp.example.com/connect/end",
+                &[FORM],
+                Some("token=x"),
+                200,
+                "",
+            ),
+            exchange(
+                "POST",
+                "https://idp.example.com/connect/tv",
+                &[FORM],
+                Some("client_id=tv"),
+                400,
+                r#"{"error":"invalid_client"}"#,
+            ),
+            exchange(
+                "POST",
+                "https://idp.example.com/connect/push",
+                &[FORM],
+                Some("client_id=web"),
+                401,
+                r#"{"error":"invalid_client"}"#,
+            ),
+            exchange(
+                "GET",
+                "https://idp.example.com/connect/authorize?client_id=web",
+                &[],
+                None,
+                400,
+                "<html>error</html>",
+            ),
+        ]);
+        assert_eq!(
+            kinds,
+            [
+                Kind::Discovery,
+                Kind::Token,
+                Kind::Userinfo,
+                Kind::Jwks,
+                Kind::Introspection,
+                Kind::Revocation,
+                Kind::DeviceAuthorization,
+                Kind::Par,
+                Kind::Authorize,
+            ]
+        );
+        // A document that only looks like metadata (no issuer) announces nothing.
+        let kinds = together(vec![
+            exchange(
+                "GET",
+                "https://idp.example.com/not-metadata",
+                &[],
+                None,
+                200,
+                r#"{"token_endpoint":"https://idp.example.com/connect/t"}"#,
+            ),
+            exchange(
+                "POST",
+                "https://idp.example.com/connect/t",
+                &[FORM],
+                Some("client_id=web"),
+                401,
+                r#"{"error":"invalid_client"}"#,
+            ),
+        ]);
+        assert_eq!(kinds, [Kind::Other, Kind::Other]);
+    }
+}

@@ -1,5 +1,11 @@
 //! Test support: run the real `oauth-doctor` binary the way a user does and read its JSON
 //! report. Include with `#[path = "support/doctor.rs"] mod doctor;`.
+//!
+//! Every test that runs the binary starts here: [`doctor`] for `assert_cmd` assertions,
+//! [`run`] / [`run_stdin`] for a [`Run`] to read, [`command`] when a test needs the process
+//! itself (pipes, signals), [`shell`] for a command line as a user types it. All of them run
+//! from the crate root, so fixture paths are relative to it, and none of them is a terminal, so
+//! the output carries no colour.
 #![allow(dead_code)]
 
 use serde_json::Value;
@@ -78,10 +84,66 @@ pub fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_oauth-doctor")
 }
 
-/// A command with a clean environment for network behaviour (no proxies, no colour).
+/// The crate root, where the tests run the binary.
+pub fn crate_root() -> &'static std::path::Path {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// `oauth-doctor` as an `assert_cmd` command, run from the crate root. The colour and
+/// terminal-width settings of the environment are removed: the output is not a terminal, so
+/// it carries no colour unless a test sets `CLICOLOR_FORCE` itself.
+pub fn doctor() -> assert_cmd::Command {
+    let mut c = assert_cmd::Command::new(bin());
+    c.current_dir(crate_root())
+        .env_remove("NO_COLOR")
+        .env_remove("CLICOLOR")
+        .env_remove("CLICOLOR_FORCE")
+        .env_remove("COLUMNS");
+    c
+}
+
+/// `sh -c SCRIPT` from the crate root with this build's `oauth-doctor` first on `PATH`: a
+/// command line as a user types it. Colour and terminal-width settings are removed, as in
+/// [`doctor`].
+pub fn shell(script: &str) -> Command {
+    let dir = std::path::Path::new(bin())
+        .parent()
+        .expect("the binary is in a folder");
+    let path = match std::env::var_os("PATH") {
+        Some(p) => {
+            let mut v = vec![dir.to_path_buf()];
+            v.extend(std::env::split_paths(&p));
+            std::env::join_paths(v).expect("PATH entries join")
+        }
+        None => dir.as_os_str().to_owned(),
+    };
+    let mut c = Command::new("sh");
+    c.arg("-c")
+        .arg(script)
+        .current_dir(crate_root())
+        .env("PATH", path)
+        .env_remove("NO_COLOR")
+        .env_remove("CLICOLOR")
+        .env_remove("CLICOLOR_FORCE")
+        .env_remove("COLUMNS");
+    c
+}
+
+/// Say on the real standard error that the current test skipped `what` and why: the test
+/// harness captures `eprintln!` of passing tests, so a skip reported that way is never seen.
+pub fn skip_note(what: &str) {
+    let thread = std::thread::current();
+    let test = thread.name().unwrap_or("a test");
+    let line = format!("SKIPPED {test}: {what}\n");
+    let _ = std::io::stderr().lock().write_all(line.as_bytes());
+}
+
+/// A command with a clean environment for network behaviour (no proxies, no colour), run from
+/// the crate root.
 pub fn command(args: &[&str], env: &[(&str, &str)]) -> Command {
     let mut c = Command::new(bin());
     c.args(args)
+        .current_dir(crate_root())
         .env("NO_COLOR", "1")
         .env_remove("HTTP_PROXY")
         .env_remove("HTTPS_PROXY")

@@ -9,9 +9,11 @@
 //! mod live_server;
 //! ```
 //!
-//! `LiveServer::start()` returns `None` (the test should return early) when Node.js or
-//! `tests/live/node_modules` is missing, unless `OAUTH_DOCTOR_LIVE=1` is set, in which case it
-//! panics: CI sets that variable so live tests can never be skipped silently there.
+//! `LiveServer::start()` and `LiveServer::shared()` return `None` (the test should return early)
+//! when Node.js or `tests/live/node_modules` is missing, and write a `SKIPPED <test>: <why>` line
+//! straight to the standard error, which the test harness does not capture: a skipped live test
+//! still reports `ok`, but the run shows what did not run. With `OAUTH_DOCTOR_LIVE=1` they panic
+//! instead: CI sets that variable so live tests can never be skipped there.
 //! `OAUTH_DOCTOR_NODE` may name the `node` binary to use (default: `node` on `PATH`).
 //!
 //! Clients, secrets and pages are documented in `tests/live/README.md`.
@@ -104,40 +106,60 @@ pub fn http_client() -> reqwest::blocking::Client {
         .expect("building the reqwest blocking client")
 }
 
+/// Why the live provider cannot run here (Node.js or its packages missing), if it cannot.
+/// Panics when `OAUTH_DOCTOR_LIVE=1` asks for the live tests.
+fn unavailable() -> Option<String> {
+    let modules = crate_root().join("tests/live/node_modules/oidc-provider");
+    let node = node_binary();
+    let why = if !modules.is_dir() {
+        Some(format!(
+            "{} is missing (run `npm ci` in tests/live)",
+            modules.display()
+        ))
+    } else {
+        match Command::new(&node)
+            .arg("--version")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+        {
+            Ok(s) if s.success() => None,
+            Ok(s) => Some(format!("`{node} --version` failed: {s}")),
+            Err(e) => Some(format!("Node.js (`{node}`) is not runnable: {e}")),
+        }
+    }?;
+    if live_required() {
+        panic!("OAUTH_DOCTOR_LIVE=1 but the live OpenID provider cannot run: {why}");
+    }
+    Some(why)
+}
+
+/// Say on the real standard error (the test harness captures only `eprintln!`) that the
+/// current test did not run.
+fn skip_note(why: &str) {
+    use std::io::Write as _;
+    let thread = std::thread::current();
+    let test = thread.name().unwrap_or("a live test");
+    let line = format!("SKIPPED {test}: {why} (set OAUTH_DOCTOR_LIVE=1 to make this a failure)\n");
+    let _ = std::io::stderr().lock().write_all(line.as_bytes());
+}
+
 impl LiveServer {
     /// Starts a fresh provider on a free port. See the module docs for when it returns `None`.
     pub fn start() -> Option<LiveServer> {
-        let root = crate_root();
-        let script = root.join("tests/live/server.mjs");
-        let modules = root.join("tests/live/node_modules/oidc-provider");
-        let node = node_binary();
-
-        let missing = if !modules.is_dir() {
-            Some(format!(
-                "{} is missing (run `npm ci` in tests/live)",
-                modules.display()
-            ))
-        } else {
-            match Command::new(&node)
-                .arg("--version")
-                .stdin(Stdio::null())
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .status()
-            {
-                Ok(s) if s.success() => None,
-                Ok(s) => Some(format!("`{node} --version` failed: {s}")),
-                Err(e) => Some(format!("Node.js (`{node}`) is not runnable: {e}")),
-            }
-        };
-        if let Some(why) = missing {
-            if live_required() {
-                panic!("OAUTH_DOCTOR_LIVE=1 but the live OpenID provider cannot run: {why}");
-            }
-            eprintln!("skipping live test: {why} (set OAUTH_DOCTOR_LIVE=1 to make this fatal)");
+        if let Some(why) = unavailable() {
+            skip_note(&why);
             return None;
         }
+        Some(LiveServer::launch())
+    }
 
+    /// Starts the provider; Node.js and its packages are there.
+    fn launch() -> LiveServer {
+        let root = crate_root();
+        let script = root.join("tests/live/server.mjs");
+        let node = node_binary();
         let mut child = Command::new(&node)
             .arg(&script)
             .current_dir(root.join("tests/live"))
@@ -230,14 +252,25 @@ impl LiveServer {
         }
         server.discovery = serde_json::from_str(&body)
             .unwrap_or_else(|e| panic!("discovery document is not JSON ({e}): {body}"));
-        Some(server)
+        server
     }
 
     /// One provider shared by every test of the test binary (started on first use). It stops
     /// when the test process exits, because its stdin (a pipe held by this process) closes.
+    /// Every test that finds it unavailable says so (see the module docs).
     pub fn shared() -> Option<&'static LiveServer> {
-        static SHARED: OnceLock<Option<LiveServer>> = OnceLock::new();
-        SHARED.get_or_init(LiveServer::start).as_ref()
+        static SHARED: OnceLock<Result<LiveServer, String>> = OnceLock::new();
+        let started = SHARED.get_or_init(|| match unavailable() {
+            Some(why) => Err(why),
+            None => Ok(LiveServer::launch()),
+        });
+        match started {
+            Ok(server) => Some(server),
+            Err(why) => {
+                skip_note(why);
+                None
+            }
+        }
     }
 
     /// An endpoint from discovery, e.g. `endpoint("token_endpoint")`.
