@@ -963,6 +963,7 @@ mod tests {
             kind: Kind::Token,
             sanitized: false,
             provider: None,
+            verified: Vec::new(),
         }
     }
 
@@ -1030,6 +1031,7 @@ mod tests {
             rank: 0,
             score: 0.0,
             facts,
+            explains: Vec::new(),
         }
     }
 
@@ -1058,11 +1060,11 @@ mod tests {
                 finding("AAA004", 0, &CAUSE),
             ],
             &ex,
-            &own_flows(&ex),
+            &Index::with_flows(&ex, &own_flows(&ex)),
         );
         let ranks: Vec<usize> = kept.iter().map(|f| f.rank).collect();
         assert_eq!(ranks, [1, 2, 3, 4], "{:?}", outline(&kept));
-        assert!(rank(Vec::new(), &ex, &own_flows(&ex)).is_empty());
+        assert!(rank(Vec::new(), &ex, &Index::with_flows(&ex, &own_flows(&ex))).is_empty());
     }
 
     #[test]
@@ -1075,7 +1077,11 @@ mod tests {
             Severity::Warning,
         );
         let elsewhere = finding("STAT999", 1, &RESTATES);
-        let kept = rank(vec![restated, specific, elsewhere], &ex, &own_flows(&ex));
+        let kept = rank(
+            vec![restated, specific, elsewhere],
+            &ex,
+            &Index::with_flows(&ex, &own_flows(&ex)),
+        );
         // The restatement scored higher (it explains `invalid_grant`), yet the specific finding
         // is what is kept on exchange 0, carrying the restatement and its severity; on
         // exchange 1 nothing specific was found and the restatement stays.
@@ -1101,7 +1107,7 @@ mod tests {
                 ),
             ],
             &ex,
-            &own_flows(&ex),
+            &Index::with_flows(&ex, &own_flows(&ex)),
         );
         assert_eq!(
             outline(&kept),
@@ -1138,7 +1144,7 @@ mod tests {
             })
             .collect(),
             &ex,
-            &flow_of,
+            &Index::with_flows(&ex, &flow_of),
         );
         assert_eq!(
             outline(&kept),
@@ -1149,7 +1155,11 @@ mod tests {
             ]
         );
         // The root, a hunch itself, takes the place of the direct symptom it absorbed.
-        let alone = rank(vec![finding("SYM001", 1, &CAUSE)], &ex, &flow_of);
+        let alone = rank(
+            vec![finding("SYM001", 1, &CAUSE)],
+            &ex,
+            &Index::with_flows(&ex, &flow_of),
+        );
         assert_eq!(kept[0].confidence, alone[0].confidence);
         assert!(kept[0].confidence > kept[1].confidence);
     }
@@ -1167,7 +1177,7 @@ mod tests {
                 finding("SYM001", 1, &CAUSE),
             ],
             &ex,
-            &[0, 0],
+            &Index::with_flows(&ex, &[0, 0]),
         );
         assert_eq!(
             outline(&kept),
@@ -1195,7 +1205,11 @@ mod tests {
             Strength::Absence,
             Severity::Info,
         );
-        let kept = rank(vec![strong_latent, weak_failure], &ex, &own_flows(&ex));
+        let kept = rank(
+            vec![strong_latent, weak_failure],
+            &ex,
+            &Index::with_flows(&ex, &own_flows(&ex)),
+        );
         assert_eq!(
             outline(&kept),
             [(1, "EXP999", vec![]), (2, "JWT999", vec![])]
@@ -1221,7 +1235,7 @@ mod tests {
                 ),
             ],
             &ex,
-            &own_flows(&ex),
+            &Index::with_flows(&ex, &own_flows(&ex)),
         );
         assert_eq!(kept[0].rule, "EXP999");
         assert!(kept[1].latent);
@@ -1237,7 +1251,11 @@ mod tests {
             Severity::Error,
         );
         lint.kind = RuleKind::Lint;
-        let kept = rank(vec![lint.clone(), diagnosis.clone()], &ex, &own_flows(&ex));
+        let kept = rank(
+            vec![lint.clone(), diagnosis.clone()],
+            &ex,
+            &Index::with_flows(&ex, &own_flows(&ex)),
+        );
         assert_eq!(
             outline(&kept),
             [(1, "GRANT999", vec![]), (2, "BCP999", vec![])]
@@ -1245,12 +1263,20 @@ mod tests {
         // The server's error code is one the lint's rule explains: it may come first.
         let mut named = lint.clone();
         named.facts = &NAMED_BY_INVALID_GRANT;
-        let kept = rank(vec![diagnosis.clone(), named], &ex, &own_flows(&ex));
+        let kept = rank(
+            vec![diagnosis.clone(), named],
+            &ex,
+            &Index::with_flows(&ex, &own_flows(&ex)),
+        );
         assert_eq!(kept[0].rule, "BCP999");
         // So may a lint the server confirmed.
         let mut confirmed = lint;
         confirmed.confirmed = true;
-        let kept = rank(vec![diagnosis, confirmed], &ex, &own_flows(&ex));
+        let kept = rank(
+            vec![diagnosis, confirmed],
+            &ex,
+            &Index::with_flows(&ex, &own_flows(&ex)),
+        );
         assert_eq!(kept[0].rule, "BCP999");
     }
 
@@ -1268,7 +1294,11 @@ mod tests {
         );
         let mut lint = finding("BCP999", 0, &CAUSE);
         lint.kind = RuleKind::Lint;
-        let kept = rank(vec![lint, hunch], &ex, &own_flows(&ex));
+        let kept = rank(
+            vec![lint, hunch],
+            &ex,
+            &Index::with_flows(&ex, &own_flows(&ex)),
+        );
         assert_eq!(kept[0].rule, "EXP999");
     }
 
@@ -1281,7 +1311,7 @@ mod tests {
                 finding("PKCE999", 0, &NAMED_BY_INVALID_GRANT),
             ],
             &ex,
-            &own_flows(&ex),
+            &Index::with_flows(&ex, &own_flows(&ex)),
         );
         assert_eq!(kept[0].rule, "PKCE999");
         assert!(kept[0].confidence > kept[1].confidence);
@@ -1298,7 +1328,7 @@ mod tests {
                 finding("AAA001", 0, &FAMILY_0),
             ],
             &ex,
-            &own_flows(&ex),
+            &Index::with_flows(&ex, &own_flows(&ex)),
         );
         let order: Vec<&str> = kept.iter().map(|f| f.rule).collect();
         // Exchange 0 before exchange 1; on exchange 0 the family placed first, then the code.
@@ -1315,7 +1345,7 @@ mod tests {
         let kept = rank(
             vec![finding("GRANT999", 0, &CAUSE), second],
             &ex,
-            &own_flows(&ex),
+            &Index::with_flows(&ex, &own_flows(&ex)),
         );
         assert_eq!(outline(&kept), [(1, "GRANT999", vec![])]);
     }

@@ -201,6 +201,15 @@ impl Index {
         idx
     }
 
+    /// An index of `ex` whose flows are the given ones (exchange → flow id), for tests that
+    /// need a flow layout correlation would not produce.
+    #[cfg(test)]
+    pub fn with_flows(ex: &[Exchange], flow_of: &[usize]) -> Index {
+        let mut idx = Index::build(ex);
+        idx.flow_of = flow_of.to_vec();
+        idx
+    }
+
     /// The exchanges whose failure needs a cause, in capture order: an OAuth exchange (an
     /// authorization-server endpoint, a callback, a call that presented a token, a token request
     /// at an unlisted URL) that failed ([`Exchange::failed`]) and was not followed by a
@@ -970,6 +979,7 @@ mod tests {
                 kind: Kind::Other,
                 sanitized: false,
                 provider: None,
+                verified: Vec::new(),
             });
             index
         }

@@ -312,6 +312,7 @@ mod tests {
             kind: Kind::Other,
             sanitized: false,
             provider: None,
+            verified: Vec::new(),
         }
     }
 
