@@ -666,17 +666,11 @@ fn secrets_of(paths: &[&str]) -> Vec<String> {
                 out.extend(a.iter().map(|s| s.as_str().unwrap().to_string()));
             }
         }
-        let listed = dir.join("secrets.json");
+        // The secrets of a pair: one per line.
+        let listed = dir.join("secrets.txt");
         if listed.exists() {
-            let doc: Value =
-                serde_json::from_str(&std::fs::read_to_string(listed).unwrap()).unwrap();
-            out.extend(
-                doc["secrets"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|s| s.as_str().unwrap().to_string()),
-            );
+            let text = std::fs::read_to_string(listed).unwrap();
+            out.extend(text.lines().filter(|l| !l.is_empty()).map(str::to_string));
         }
         if p.starts_with("fixtures/corpus/") {
             let name = full.file_name().unwrap().to_str().unwrap().to_string();
