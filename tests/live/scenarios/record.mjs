@@ -158,7 +158,7 @@ against its top-1 and top-3.
 
 \`\`\`sh
 cd tests/live && npm ci                              # once
-node tests/live/scenarios/record.mjs                 # every scenario (about 3 minutes)
+node tests/live/scenarios/record.mjs                 # every scenario (about 2 minutes)
 node tests/live/scenarios/record.mjs NAME...         # some of them
 node tests/live/scenarios/record.mjs --list
 \`\`\`
