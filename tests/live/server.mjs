@@ -48,6 +48,11 @@ const API_SCOPES = 'api:read';
 const STOCK = process.env.STOCK_OIDC_PROVIDER === '1';
 
 const REDIRECT = 'http://127.0.0.1:8976/cb';
+// The scenario recorder's client application (tests/live/scenarios): its origin is passed in
+// APP_ORIGIN (the recorder picks a free port); the default only keeps the registrations valid.
+const APP = process.env.APP_ORIGIN ?? 'http://127.0.0.1:8977';
+const SPA_REDIRECT = `${APP}/spa/callback`;
+const WEBAPP_REDIRECT = `${APP}/app/callback`;
 const CODE_GRANTS = ['authorization_code', 'refresh_token', 'client_credentials'];
 const OIDC_SCOPES = 'openid email profile offline_access';
 const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
@@ -135,7 +140,109 @@ const clients = [
     response_types: [],
     redirect_uris: [],
   },
+  // The scenario recorder's application (tests/live/scenarios): a single-page app, a
+  // server-side web app and the resource API that introspects tokens.
+  {
+    // may not ask for `email` (invalid_scope).
+    client_id: 'spa',
+    token_endpoint_auth_method: 'none',
+    grant_types: ['authorization_code', 'refresh_token'],
+    response_types: ['code'],
+    redirect_uris: [SPA_REDIRECT],
+    scope: 'openid profile offline_access',
+  },
+  {
+    // like spa; its access tokens live 3 s.
+    client_id: 'spa-short',
+    token_endpoint_auth_method: 'none',
+    grant_types: ['authorization_code'],
+    response_types: ['code'],
+    redirect_uris: [SPA_REDIRECT],
+    scope: OIDC_SCOPES,
+  },
+  {
+    // like spa, but CORS at the token endpoint allows only its production origin (CORS_ORIGINS).
+    client_id: 'spa-cors',
+    token_endpoint_auth_method: 'none',
+    grant_types: ['authorization_code', 'refresh_token'],
+    response_types: ['code'],
+    redirect_uris: [SPA_REDIRECT],
+    scope: OIDC_SCOPES,
+  },
+  {
+    client_id: 'webapp',
+    client_secret: 'webapp-secret-7d1f0c2b9a',
+    token_endpoint_auth_method: 'client_secret_basic',
+    grant_types: ['authorization_code', 'refresh_token'],
+    response_types: ['code'],
+    redirect_uris: [WEBAPP_REDIRECT],
+    scope: OIDC_SCOPES,
+  },
+  {
+    // a second registration of the same web app (another environment's client_id).
+    client_id: 'webapp-staging',
+    client_secret: 'webapp-staging-secret-41e8c6',
+    token_endpoint_auth_method: 'client_secret_basic',
+    grant_types: ['authorization_code', 'refresh_token'],
+    response_types: ['code'],
+    redirect_uris: [WEBAPP_REDIRECT],
+    scope: OIDC_SCOPES,
+  },
+  {
+    // like webapp; its authorization codes live 5 s.
+    client_id: 'webapp-quick',
+    client_secret: 'webapp-quick-secret-0b5e2d',
+    token_endpoint_auth_method: 'client_secret_basic',
+    grant_types: ['authorization_code', 'refresh_token'],
+    response_types: ['code'],
+    redirect_uris: [WEBAPP_REDIRECT],
+    scope: OIDC_SCOPES,
+  },
+  {
+    // like webapp; its refresh tokens live 4 s.
+    client_id: 'webapp-rotate',
+    client_secret: 'webapp-rotate-secret-93aa1f',
+    token_endpoint_auth_method: 'client_secret_basic',
+    grant_types: ['authorization_code', 'refresh_token'],
+    response_types: ['code'],
+    redirect_uris: [WEBAPP_REDIRECT],
+    scope: OIDC_SCOPES,
+  },
+  {
+    // the resource API's own registration, used to introspect tokens.
+    client_id: 'resource-api',
+    client_secret: 'resource-api-secret-9c2e71',
+    token_endpoint_auth_method: 'client_secret_basic',
+    grant_types: ['client_credentials'],
+    response_types: [],
+    redirect_uris: [],
+  },
+  {
+    // device flow with a 10 s device code and an enforced polling interval of 5 s
+    // (polling sooner is slow_down, RFC 8628 §3.5).
+    client_id: 'device-tv',
+    token_endpoint_auth_method: 'none',
+    grant_types: [DEVICE_GRANT, 'refresh_token'],
+    response_types: [],
+    redirect_uris: [],
+    scope: OIDC_SCOPES,
+  },
 ];
+
+// Clients whose CORS origins are a fixed list instead of oidc-provider's default (the origins of
+// their redirect URIs).
+const CORS_ORIGINS = new Map([['spa-cors', ['https://spa.example.test']]]);
+
+// Accounts with a password: a wrong one is refused on the login page (see checkPassword).
+// Every other login is accepted with any password, as devInteractions does.
+const PASSWORDS = new Map([['carol', 'correct-horse-battery-staple']]);
+
+// Clients with TTLs other than the defaults in `configuration.ttl`.
+const ACCESS_TOKEN_TTL = new Map([['short-lived', 2], ['spa-short', 3]]);
+const CODE_TTL = new Map([['webapp-quick', 5]]);
+const REFRESH_TTL = new Map([['webapp-rotate', 4]]);
+const DEVICE_CODE_TTL = new Map([['device-tv', 10]]);
+const DEVICE_INTERVAL = new Map([['device-tv', 5]]);
 
 const configuration = {
   clients,
@@ -225,18 +332,27 @@ const configuration = {
   // lifetimes below testable without long waits (every client here shares this machine's clock).
   clockTolerance: 1,
   ttl: {
-    AccessToken: (ctx, token, client) => (client?.clientId === 'short-lived' ? 2 : 60),
-    AuthorizationCode: 30,
+    AccessToken: (ctx, token, client) => ACCESS_TOKEN_TTL.get(client?.clientId) ?? 60,
+    AuthorizationCode: (ctx, code, client) => CODE_TTL.get(client?.clientId) ?? 30,
     ClientCredentials: 60,
-    DeviceCode: 60,
+    DeviceCode: (ctx, code, client) => DEVICE_CODE_TTL.get(client?.clientId) ?? 60,
     IdToken: 60,
-    RefreshToken: 120,
+    RefreshToken: (ctx, token, client) => REFRESH_TTL.get(client?.clientId) ?? 120,
     Interaction: 600,
     Session: 3600,
     Grant: 3600,
   },
   // fixed cookie keys: nothing secret here, it is a test provider.
   cookies: { keys: ['oauth-doctor-live-test-cookie-key'] },
+  clientBasedCORS(ctx, origin, client) {
+    if (origin === 'null') return false;
+    const allowed = CORS_ORIGINS.get(client.clientId);
+    if (allowed) return allowed.includes(origin);
+    if (ctx.oidc.route === 'userinfo' || client.clientAuthMethod === 'none') {
+      return client.redirectUris.some((uri) => URL.parse(uri)?.origin === origin);
+    }
+    return false;
+  },
 };
 
 const issuerFor = (port) => `http://${HOST}:${port}`;
@@ -261,13 +377,10 @@ const CLIENT_AUTH_PATHS = new Set([
   '/token', '/token/introspection', '/token/revocation', '/device/auth', '/request',
 ]);
 
-function strictClientAuth(provider) {
-  return async function enforceRegisteredSecretMethod(ctx, next) {
-    if (ctx.method !== 'POST' || !CLIENT_AUTH_PATHS.has(ctx.path)
-      || !ctx.is('application/x-www-form-urlencoded')) {
-      return next();
-    }
-    // Read the body once; oidc-provider then takes it from req.body (it warns once about that).
+// Reads a urlencoded request body once and leaves it on req.body, where oidc-provider's body
+// parser takes it from (it warns once about that). Returns the parsed form.
+async function formBody(ctx) {
+  if (typeof ctx.req.body !== 'string') {
     const chunks = [];
     let size = 0;
     for await (const chunk of ctx.req) {
@@ -275,9 +388,18 @@ function strictClientAuth(provider) {
       if (size > 64 * 1024) ctx.throw(413, 'request entity too large');
       chunks.push(chunk);
     }
-    const raw = Buffer.concat(chunks).toString('utf8');
-    ctx.req.body = raw;
-    const body = new URLSearchParams(raw);
+    ctx.req.body = Buffer.concat(chunks).toString('utf8');
+  }
+  return new URLSearchParams(ctx.req.body);
+}
+
+function strictClientAuth(provider) {
+  return async function enforceRegisteredSecretMethod(ctx, next) {
+    if (ctx.method !== 'POST' || !CLIENT_AUTH_PATHS.has(ctx.path)
+      || !ctx.is('application/x-www-form-urlencoded')) {
+      return next();
+    }
+    const body = await formBody(ctx);
 
     let used;
     let clientId;
@@ -322,6 +444,73 @@ function rfcUnauthorizedClient() {
   };
 }
 
+// Accounts in PASSWORDS must give their password on the login page. A wrong one gets the login
+// page again with an error, as oidc-provider's example application does (200, no redirect).
+function checkPassword(provider) {
+  return async function refuseWrongPassword(ctx, next) {
+    const m = /^\/interaction\/([^/]+)$/.exec(ctx.path);
+    if (ctx.method !== 'POST' || !m || !ctx.is('application/x-www-form-urlencoded')) return next();
+    const body = await formBody(ctx);
+    const login = body.get('login');
+    if (body.get('prompt') !== 'login' || !PASSWORDS.has(login)
+      || PASSWORDS.get(login) === body.get('password')) {
+      return next();
+    }
+    console.error(`[op] login: wrong password for ${login}`);
+    const esc = (v) => String(v).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+    ctx.status = 200;
+    ctx.set('Cache-Control', 'no-store');
+    ctx.type = 'html';
+    ctx.body = `<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>Sign-in</title></head>
+<body><div class="login-card"><h1>Sign-in</h1>
+<p class="error">Invalid login or password.</p>
+<form autocomplete="off" action="${esc(provider.issuer)}/interaction/${esc(m[1])}" method="post">
+  <input type="hidden" name="prompt" value="login"/>
+  <input required type="text" name="login" value="${esc(login)}">
+  <input required type="password" name="password" placeholder="and password" autofocus="on">
+  <button type="submit" class="login login-submit">Sign-in</button>
+</form></div></body></html>`;
+    return undefined;
+  };
+}
+
+// Clients in DEVICE_INTERVAL get `interval` in the device authorization response and
+// `slow_down` when they poll the token endpoint sooner than that after their last poll
+// (RFC 8628 §3.5); oidc-provider itself never answers slow_down.
+function devicePollingInterval() {
+  const lastPoll = new Map();
+  return async function enforceInterval(ctx, next) {
+    if (ctx.method !== 'POST' || !ctx.is('application/x-www-form-urlencoded')
+      || (ctx.path !== '/token' && ctx.path !== '/device/auth')) {
+      return next();
+    }
+    const body = await formBody(ctx);
+    const interval = DEVICE_INTERVAL.get(body.get('client_id'));
+    if (!interval) return next();
+    if (ctx.path === '/device/auth') {
+      await next();
+      if (ctx.status === 200 && ctx.body && typeof ctx.body === 'object') {
+        ctx.body = { ...ctx.body, interval };
+      }
+      return undefined;
+    }
+    const deviceCode = body.get('device_code');
+    if (body.get('grant_type') !== DEVICE_GRANT || !deviceCode) return next();
+    const now = Date.now();
+    const last = lastPoll.get(deviceCode);
+    lastPoll.set(deviceCode, now);
+    if (last !== undefined && now - last < interval * 1000) {
+      console.error(`[op] device polling: ${body.get('client_id')} polled after ${now - last} ms`);
+      ctx.status = 400;
+      ctx.set('Cache-Control', 'no-store');
+      ctx.body = { error: 'slow_down', error_description: 'you are polling too quickly and should back off at a reasonable rate' };
+      return undefined;
+    }
+    return next();
+  };
+}
+
 function shutdown(code) {
   process.exit(code);
 }
@@ -343,6 +532,8 @@ async function start() {
       provider.use(rfcUnauthorizedClient());
       provider.use(strictClientAuth(provider));
     }
+    provider.use(checkPassword(provider));
+    provider.use(devicePollingInterval());
 
     // concise log on stderr of every error the provider reports, to help diagnose tests.
     for (const event of [
