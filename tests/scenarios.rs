@@ -33,14 +33,6 @@ const TOP1_FLOOR: (usize, usize) = (45, 56);
 /// as soon as the rule holds for it; never add one.
 const KNOWN_EXIT_VIOLATIONS: &[(&str, &str)] = &[
     (
-        "healthy-webapp-mitm",
-        "the web app's own pre-sign-in \"who am I\" 401 is reported as an error (STAT016)",
-    ),
-    (
-        "healthy-introspection-opaque",
-        "the web app's own pre-sign-in \"who am I\" 401 is reported as an error (STAT016)",
-    ),
-    (
         "spa-api-call-without-token",
         "an API call without any credential answered 401 gives no error (exit 0)",
     ),
