@@ -220,7 +220,7 @@ pub struct LiveArgs {
     pub resource: Vec<String>,
 
     /// authorization_code: the code from the redirect (single-use; redeem it at once)
-    #[arg(long, value_name = "C")]
+    #[arg(long, value_name = "C", allow_hyphen_values = true)]
     pub code: Option<String>,
 
     /// authorization_code: the redirect_uri of the authorization request
@@ -228,7 +228,7 @@ pub struct LiveArgs {
     pub redirect_uri: Option<String>,
 
     /// authorization_code: the PKCE code_verifier of the same transaction
-    #[arg(long, value_name = "V")]
+    #[arg(long, value_name = "V", allow_hyphen_values = true)]
     pub code_verifier: Option<String>,
 
     /// authorization_code: the authorization request URL the code came from (no secrets in it).

@@ -66,8 +66,16 @@ pub fn signal(e: &Exchange) -> String {
 fn admitted(e: &Exchange, metas: &[&'static Meta]) -> Vec<&'static Meta> {
     let code = crate::providers::standard_code(e);
     let class = e.status().and_then(|s| StatusClass::of(e.kind, s));
+    let grant = if e.is_code_redemption() {
+        Some("authorization_code".to_string())
+    } else if e.is_token_request() {
+        e.grant_type()
+    } else {
+        None
+    };
     let mut out: Vec<(u8, &'static Meta)> = metas
         .iter()
+        .filter(|m| !e.is_token_request() || m.facts.concerns_grant(grant.as_deref()))
         .filter_map(|m| {
             let place = match code.as_deref() {
                 Some(c) => m.facts.place_for_error(c),
@@ -130,10 +138,15 @@ pub fn weigh(
         for f in found {
             push(f.rule, standing_of(f), f.title.clone());
         }
+        let admitted = admitted(e, metas);
+        // What the causes this signal admits weighed (a rule may weigh failures it does not
+        // explain; those notes are not about this signal).
         for c in notes {
-            push(c.rule, c.standing, c.because.clone());
+            if admitted.iter().any(|m| m.code == c.rule) {
+                push(c.rule, c.standing, c.because.clone());
+            }
         }
-        for m in admitted(e, metas) {
+        for m in &admitted {
             if m.facts.role_is_cause() {
                 push(
                     m.code,
@@ -142,7 +155,14 @@ pub fn weigh(
                 );
             }
         }
-        list.sort_by_key(|w| w.status);
+        // By standing, then most likely first among the causes the signal admits.
+        let place = |rule: &str| {
+            admitted
+                .iter()
+                .position(|m| m.code == rule)
+                .unwrap_or(usize::MAX)
+        };
+        list.sort_by_key(|w| (w.status, place(w.rule)));
         out.push(Diagnosis {
             exchange: i,
             signal: signal(e),
@@ -158,6 +178,7 @@ pub fn weigh(
 /// finding comes from that rule's own description.
 pub fn by_elimination(
     d: &Diagnosis,
+    exchanges: &[Exchange],
     findings: &[Finding],
     metas: &[&'static Meta],
 ) -> Option<Finding> {
@@ -183,17 +204,25 @@ pub fn by_elimination(
         return None;
     }
     let meta = metas.iter().find(|m| m.code == only.rule)?;
-    let reasons: Vec<&str> = ruled_out.iter().map(|w| w.because.as_str()).collect();
+    let e = &exchanges[d.exchange];
     let mut f = Finding::from_meta(
         meta,
         d.exchange,
         format!(
-            "the server answered {}; every other cause it admits is ruled out ({}), which leaves this one",
+            "the server answered {}; the capture rules out the {} other causes this answer admits (see \"ruled out\"), which leaves this one: {}",
             d.signal,
-            reasons.join("; ")
+            ruled_out.len(),
+            only.because
         ),
     );
     f.strength = Strength::Heuristic;
+    if let Some(err) = e.server_error() {
+        f.evidence.push(crate::diagnosis::Evidence {
+            exchange: d.exchange,
+            at: err.at.to_string(),
+            value: crate::diagnosis::Value::Text(err.code),
+        });
+    }
     Some(f)
 }
 

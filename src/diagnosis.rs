@@ -441,6 +441,9 @@ pub struct Facts {
     /// consequences when both concern the same exchange or flow).
     pub absorbs: &'static [&'static str],
     pub role: Role,
+    /// The grant types whose token requests this rule's cause concerns; empty for any request.
+    /// A failing token request of another grant does not admit it.
+    pub grants: &'static [&'static str],
     /// The family's place when two findings tie on everything else (0 first).
     pub tie_break: u8,
 }
@@ -452,6 +455,7 @@ impl Facts {
         explains_statuses: &[],
         absorbs: &[],
         role: Role::Cause,
+        grants: &[],
         tie_break: u8::MAX,
     };
 
@@ -473,6 +477,12 @@ impl Facts {
 
     fn restates(&self) -> bool {
         self.role != Role::Cause
+    }
+
+    /// Whether this rule's cause concerns a request of grant type `grant` (`None`: not a token
+    /// request, or one without `grant_type`).
+    pub fn concerns_grant(&self, grant: Option<&str>) -> bool {
+        self.grants.is_empty() || grant.is_some_and(|g| self.grants.contains(&g))
     }
 
     /// The rule names a cause (it does not only restate what the server said).
@@ -988,6 +998,7 @@ mod tests {
             explains_statuses: &[],
             absorbs: &[],
             role,
+            grants: &[],
             tie_break,
         }
     }

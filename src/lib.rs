@@ -104,7 +104,7 @@ pub fn analyze(mut exchanges: Vec<Exchange>, options: &Options, filter: &RuleFil
         .collect();
     let mut diagnoses = diagnose::weigh(&exchanges, &index, &findings, &considered, &metas);
     for d in &diagnoses {
-        if let Some(f) = diagnose::by_elimination(d, &findings, &metas) {
+        if let Some(f) = diagnose::by_elimination(d, &exchanges, &findings, &metas) {
             findings.push(f);
         }
     }

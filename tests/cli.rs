@@ -558,3 +558,29 @@ fn help_teaches_and_bad_arguments_exit_2() {
         .assert()
         .code(2);
 }
+
+#[test]
+fn a_code_or_verifier_that_starts_with_a_hyphen_is_a_value_not_an_option() {
+    // Authorization codes and verifiers are base64url: one in 64 starts with `-`. Nothing
+    // listens on port 1, so the live request fails on the network: a diagnosis (exit 1), not an
+    // argument error (exit 2).
+    doctor()
+        .args([
+            "check",
+            "--token-url",
+            "http://127.0.0.1:1/token",
+            "--grant-type",
+            "authorization_code",
+            "--client-id",
+            "app",
+            "--redirect-uri",
+            "http://127.0.0.1:8976/cb",
+            "--code",
+            "-Iq3x9",
+            "--code-verifier",
+            "-verifier-that-starts-with-a-hyphen-0123456789abcdef",
+        ])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("STAT017"));
+}

@@ -803,6 +803,23 @@ fn failures(ex: &[Exchange], redirect_uris: &[String]) -> Vec<usize> {
         }
     }
     out.reverse();
+    // A failure of the client's own side (its callback answering 502) that waited on a failing
+    // back-channel call (its back end's token request) is that call's symptom, not a failure of
+    // its own.
+    let back_channel = |e: &Exchange| {
+        e.kind.is_back_channel() || matches!(e.kind, Kind::Userinfo | Kind::Resource)
+    };
+    let inner: Vec<usize> = out
+        .iter()
+        .copied()
+        .filter(|&i| back_channel(&ex[i]))
+        .collect();
+    out.retain(|&o| {
+        back_channel(&ex[o])
+            || !inner
+                .iter()
+                .any(|&i| i != o && ex[o].contains_in_time(&ex[i]))
+    });
     out
 }
 

@@ -5,6 +5,7 @@
 pub mod flow;
 mod headers;
 pub mod kind;
+pub mod masked;
 pub mod signal;
 mod verified;
 
@@ -380,6 +381,19 @@ impl Exchange {
     /// The error the server reported for this exchange, wherever the response carries it.
     pub fn server_error(&self) -> Option<signal::ServerError> {
         signal::error_code(self)
+    }
+
+    /// Whether `inner` was sent while this exchange was waiting for its answer: a server that
+    /// makes calls of its own to answer (a web app's callback redeeming the code) shows them
+    /// inside its own time span.
+    pub fn contains_in_time(&self, inner: &Exchange) -> bool {
+        let (Some(o), Some(i), Some(ms)) = (self.started_at, inner.started_at, self.duration_ms)
+        else {
+            return false;
+        };
+        let start = o.as_millisecond();
+        let t = i.as_millisecond();
+        t >= start && (t as f64) <= start as f64 + ms
     }
 
     /// True when the exchange got a 2xx answer without an error in it.

@@ -156,49 +156,11 @@ pub fn shaped_placeholder(s: &str) -> String {
 }
 
 /// The start of every [`placeholder`].
-pub const PLACEHOLDER_PREFIX: &str = "REDACTED-";
+pub use crate::model::masked::PLACEHOLDER_PREFIX;
 
 /// True when `v` is (or, for a JWT, carries as its signature) a placeholder written by
-/// `oauth-doctor redact`: the clear value is gone, so a rule must not recompute with it
-/// (PKCE S256, Basic encoding, verifier length and alphabet, secret shape).
-pub fn is_redacted(v: &str) -> bool {
-    let v = v.trim();
-    let last = v.rsplit('.').next().unwrap_or(v);
-    let one = |t: &str| {
-        t.strip_prefix(PLACEHOLDER_PREFIX).is_some_and(|rest| {
-            rest.split_once("c-").is_some_and(|(n, h)| {
-                // 8 hex digits, then the padding and characters of a shaped placeholder; or,
-                // for a value that was cut short, a prefix of the hex digits.
-                let tail = h.get(8..).unwrap_or("");
-                let tail = tail.trim_start_matches('0');
-                let hex = &h.as_bytes()[..h.len().min(8)];
-                !n.is_empty()
-                    && n.bytes().all(|b| b.is_ascii_digit())
-                    && !hex.is_empty()
-                    && hex.iter().all(|b| b.is_ascii_hexdigit())
-                    && tail
-                        .chars()
-                        .all(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_' | '~')))
-            })
-        })
-    };
-    let unquoted = |t: &str| -> String {
-        let t = t.trim();
-        for q in ['"', '\''] {
-            if t.len() >= 2 && t.starts_with(q) && t.ends_with(q) {
-                return t[1..t.len() - 1].to_string();
-            }
-        }
-        t.to_string()
-    };
-    // Also as it reads after form-decoding (a placeholder written into a form-encoded Basic
-    // secret or a twice-encoded code) and inside quotes.
-    let decoded = crate::oauth::basic::form_decode(v);
-    [v.to_string(), decoded]
-        .iter()
-        .any(|x| one(x) || one(&unquoted(x)) || one(x.rsplit('.').next().unwrap_or(x)))
-        || one(last)
-}
+/// `oauth-doctor redact` ([`crate::model::masked::is_own_placeholder`]).
+pub use crate::model::masked::is_own_placeholder as is_redacted;
 
 fn sha_prefix(s: &str) -> String {
     let digest = sha2::Sha256::digest(s.as_bytes());

@@ -49,7 +49,9 @@ pub trait Rule: Described + Sync {
 ///   ([`StatusClass`](crate::diagnosis::StatusClass));
 /// - `absorbs: ["REDIR009", "JWT"]`: code prefixes of findings this rule's finding explains;
 /// - `role: Restates` or `role: Fallback` ([`Role`](crate::diagnosis::Role)); `Cause` when
-///   omitted.
+///   omitted;
+/// - `grants: ["authorization_code"]`: the grant types whose token requests the cause concerns
+///   (a failing request of another grant does not admit it); any request when omitted.
 ///
 /// The family's tie-break place comes from the family module's `TIE_BREAK`.
 #[macro_export]
@@ -69,6 +71,7 @@ macro_rules! declare_rule {
             $(explains_statuses: [$(($sc:ident, $sp:literal)),* $(,)?] $(,)?)?
             $(absorbs: [$($ab:literal),* $(,)?] $(,)?)?
             $(role: $role:ident $(,)?)?
+            $(grants: [$($gr:literal),* $(,)?] $(,)?)?
         }
     ) => {
         $(#[doc = $doc])*
@@ -90,6 +93,7 @@ macro_rules! declare_rule {
                         explains_statuses: &[$($(($crate::diagnosis::StatusClass::$sc, $sp)),*)?],
                         absorbs: &[$($($ab),*)?],
                         role: $crate::__rule_role!($($role)?),
+                        grants: &[$($($gr),*)?],
                         tie_break: super::TIE_BREAK,
                     },
                 };

@@ -37,6 +37,7 @@ declare_rule! {
         fix: "use the authorization code grant with PKCE (device flow for input-constrained devices, client credentials for services)",
         references: ["RFC 9700 §2.4", "OAuth 2.1 draft §10", "RFC 6749 §4.3"],
         explains_errors: [("invalid_grant", 15)],
+        grants: ["password"],
     }
 }
 

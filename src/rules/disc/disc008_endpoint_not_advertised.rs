@@ -39,17 +39,6 @@ declare_rule! {
     }
 }
 
-/// Whether `inner` started while `outer` was waiting for its response.
-fn contains_in_time(outer: &Exchange, inner: &Exchange) -> bool {
-    let (Some(o), Some(i), Some(ms)) = (outer.started_at, inner.started_at, outer.duration_ms)
-    else {
-        return false;
-    };
-    let start = o.as_millisecond();
-    let t = i.as_millisecond();
-    t >= start && (t as f64) <= start as f64 + ms
-}
-
 impl Rule for Disc008 {
     fn check(&self, cx: &mut Context<'_>) {
         if cx.index.metadata.is_empty() {
@@ -124,7 +113,7 @@ impl Rule for Disc008 {
             let caller = cx.exchanges[..e.index].iter().rev().find(|r| {
                 matches!(r.kind, Kind::Resource | Kind::Userinfo)
                     && is_failure(r)
-                    && (failure_text(r).contains(keyword) || contains_in_time(r, e))
+                    && (failure_text(r).contains(keyword) || r.contains_in_time(e))
             });
             let anchor = caller.map(|r| r.index).unwrap_or(e.index);
             let mut rep = cx

@@ -49,7 +49,10 @@ impl Rule for Dpop011 {
             if !relevant(e) {
                 continue;
             }
-            let Some(p) = proof_of(e) else { continue };
+            let Some(p) = proof_of(e) else {
+                cx.rule_out(e.index, "no DPoP proof in the request");
+                continue;
+            };
             let Some(tp) = p.thumbprint() else { continue };
             // (expected thumbprint, where it comes from, evidence exchange, strength)
             let mut expected: Option<(String, String, usize, Strength)> = None;

@@ -46,6 +46,10 @@ impl Rule for Dpop013 {
             let Some(az) = cx.index.authorize_for_token(ex, e) else {
                 continue;
             };
+            if proof_of(e).is_none() && !az.request.query.has("dpop_jkt") {
+                cx.rule_out(e.index, "no DPoP in this flow");
+                continue;
+            }
             let mut source = (az.index, "request.query.dpop_jkt");
             let mut jkt = az.request.query.get("dpop_jkt").map(str::to_string);
             if jkt.is_none() {

@@ -36,8 +36,14 @@ declare_rule! {
         references: ["RFC 6749 §4.1.2"],
         explains_errors: [("invalid_grant", 3)],
         absorbs: ["PROV001"],
+        grants: ["authorization_code"],
     }
 }
+
+/// Seconds below which no server's authorization codes expire: a code redeemed sooner did not
+/// expire (the shortest lifetimes seen in practice are tens of seconds; RFC 6749 §4.1.2
+/// recommends at most ten minutes).
+const SHORTEST_CODE_LIFETIME: i64 = 5;
 
 impl Rule for Exp004 {
     fn check(&self, cx: &mut Context<'_>) {
@@ -48,6 +54,7 @@ impl Rule for Exp004 {
                 continue;
             };
             let Some(a) = idx.azr_for_code(&code) else {
+                cx.cannot_tell(e.index, "when the code was issued is not in the capture");
                 continue;
             };
             let Some(src) = ex.get(a.exchange) else {
@@ -59,6 +66,7 @@ impl Rule for Exp004 {
                 src.sent_ms()
             };
             let (Some(d), Some(s)) = (delivered, e.sent_ms()) else {
+                cx.cannot_tell(e.index, "the capture has no times to compare");
                 continue;
             };
             let gap = (s - d) / 1000;
@@ -68,6 +76,21 @@ impl Rule for Exp004 {
             } else if gap > 60 && invalid_grant {
                 Strength::Heuristic
             } else {
+                // No server lets a code live less than a few seconds; past that, the lifetime
+                // is the server's and not in the capture.
+                let took = format!(
+                    "the code was redeemed {} after #{} delivered it",
+                    human_duration(gap.max(0)),
+                    a.exchange + 1
+                );
+                if gap < SHORTEST_CODE_LIFETIME {
+                    cx.rule_out(e.index, took);
+                } else {
+                    cx.cannot_tell(
+                        e.index,
+                        format!("{took}; the server's code lifetime is not in the capture"),
+                    );
+                }
                 continue;
             };
             let limit = if gap > 600 {

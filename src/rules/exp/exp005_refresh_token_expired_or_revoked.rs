@@ -39,6 +39,7 @@ declare_rule! {
         fix: "send the user through authorization again; treat `invalid_grant` on refresh as terminal",
         references: ["RFC 6749 §6", "RFC 6749 §5.2", "RFC 6749 §10.4"],
         explains_errors: [("invalid_grant", 13)],
+        grants: ["refresh_token"],
     }
 }
 

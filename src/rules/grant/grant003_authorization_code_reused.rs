@@ -36,6 +36,7 @@ declare_rule! {
         references: ["RFC 6749 §4.1.2", "RFC 6749 §10.5", "RFC 9700 §4.5"],
         explains_errors: [("invalid_grant", 2)],
         absorbs: ["EXP004", "PKCE001", "STAT006", "PROV001"],
+        grants: ["authorization_code"],
     }
 }
 
@@ -71,6 +72,23 @@ impl Rule for Grant003 {
         let ex = cx.exchanges;
         for j in ex.iter().filter(|e| e.is_code_redemption() && e.failed()) {
             let Some(i) = cx.index.earlier_redemption(ex, j) else {
+                match j.request.param("code") {
+                    Some(c) if crate::model::masked::is_masked(&c) => {
+                        cx.cannot_tell(j.index, "the code is redacted in the capture")
+                    }
+                    Some(c) => {
+                        let times = cx.index.redemptions_of(ex, &c).count();
+                        if times <= 1 {
+                            cx.rule_out(j.index, "the code is redeemed once in the capture");
+                        } else {
+                            cx.rule_out(
+                                j.index,
+                                "no earlier redemption of this code succeeded or timed out",
+                            );
+                        }
+                    }
+                    None => cx.rule_out(j.index, "no `code` in the token request"),
+                }
                 continue;
             };
             let Some(code) = j.request.param("code") else {

@@ -38,6 +38,7 @@ declare_rule! {
         fix: "send the byte-identical `redirect_uri` used in the authorization request",
         references: ["RFC 6749 §4.1.3", "OAuth 2.1 §10.2"],
         explains_errors: [("invalid_grant", 1)],
+        grants: ["authorization_code"],
     }
 }
 
@@ -47,9 +48,17 @@ impl Rule for Grant004 {
         let idx = cx.index;
         for e in ex.iter().filter(|e| e.is_code_redemption() && e.failed()) {
             let Some((az, link, _)) = idx.authorize_of(ex, e) else {
+                cx.cannot_tell(e.index, "the authorization request is not in the capture");
                 continue;
             };
             let Some(az_rd) = idx.az_param(ex, az, "redirect_uri") else {
+                cx.cannot_tell(
+                    e.index,
+                    format!(
+                        "the authorization request #{} sent no `redirect_uri`",
+                        az.number()
+                    ),
+                );
                 continue;
             };
             let tok_rd = e.request.param("redirect_uri").filter(|v| !v.is_empty());
@@ -89,7 +98,14 @@ impl Rule for Grant004 {
                         .text(e.index, "request.body.redirect_uri", t)
                         .emit();
                 }
-                Some(_) => {}
+                Some(_) => cx.rule_out(
+                    e.index,
+                    format!(
+                        "`redirect_uri` identical in #{} and #{}",
+                        az.number(),
+                        e.number()
+                    ),
+                ),
             }
         }
     }

@@ -33,6 +33,7 @@ declare_rule! {
         fix: "redeem the code with the same client that sent the authorization request",
         references: ["RFC 6749 §4.1.3"],
         explains_errors: [("invalid_grant", 5)],
+        grants: ["authorization_code"],
     }
 }
 
@@ -42,12 +43,17 @@ impl Rule for Grant005 {
         let idx = cx.index;
         for e in ex.iter().filter(|e| e.is_code_redemption() && e.failed()) {
             let Some((az, Link::Code, _)) = idx.authorize_of(ex, e) else {
+                cx.cannot_tell(
+                    e.index,
+                    "the authorization response of this code is not in the capture",
+                );
                 continue;
             };
             let Some(az_client) = idx.az_param(ex, az, "client_id") else {
                 continue;
             };
             let Some((who, at)) = token_identity(e) else {
+                cx.cannot_tell(e.index, "the token request names no client");
                 continue;
             };
             let raw_basic = e
@@ -55,6 +61,14 @@ impl Rule for Grant005 {
                 .basic_credentials()
                 .and_then(|b| b.raw_parts().map(|(id, _)| id.to_string()));
             if who == az_client || raw_basic.as_deref() == Some(az_client.as_str()) {
+                cx.rule_out(
+                    e.index,
+                    format!(
+                        "client `{az_client}` in #{} and #{}",
+                        az.number(),
+                        e.number()
+                    ),
+                );
                 continue;
             }
             let message = format!(

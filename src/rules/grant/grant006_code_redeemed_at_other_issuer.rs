@@ -38,6 +38,7 @@ declare_rule! {
         fix: "use the `token_endpoint` from the metadata of the issuer whose `authorization_endpoint` issued the code",
         references: ["RFC 9700 §4.4", "RFC 9207", "RFC 8414 §2"],
         explains_errors: [("invalid_grant", 6)],
+        grants: ["authorization_code"],
     }
 }
 
@@ -94,6 +95,7 @@ impl Rule for Grant006 {
                 continue;
             }
             let Some((az, link, _)) = idx.authorize_of(ex, e) else {
+                cx.cannot_tell(e.index, "the authorization request is not in the capture");
                 continue;
             };
             let az_url = az.request.endpoint();
@@ -108,6 +110,13 @@ impl Rule for Grant006 {
                 if crate::model::flow::same_endpoint(te, &tok_url)
                     || alias.is_some_and(|a| crate::model::flow::same_endpoint(a, &tok_url))
                 {
+                    cx.rule_out(
+                        e.index,
+                        format!(
+                            "the code is redeemed at the token endpoint of the issuer #{} asked",
+                            az.number()
+                        ),
+                    );
                     continue;
                 }
                 let strip = |u: &str| {

@@ -40,6 +40,7 @@ declare_rule! {
         references: ["RFC 6749 §4.1.2", "RFC 6749 Appendix B"],
         explains_errors: [("invalid_grant", 4)],
         absorbs: ["GRANT003"],
+        grants: ["authorization_code"],
     }
 }
 
@@ -56,7 +57,11 @@ impl Rule for Grant007 {
             let Some(sent) = e.request.param("code") else {
                 continue;
             };
-            if idx.azr_for_code(&sent).is_some() {
+            if let Some(a) = idx.azr_for_code(&sent) {
+                cx.rule_out(
+                    e.index,
+                    format!("the code is sent as #{} delivered it", a.exchange + 1),
+                );
                 continue;
             }
             let found = idx.authz_responses.iter().find_map(|a| {
@@ -90,7 +95,10 @@ impl Rule for Grant007 {
                         .secret(e.index, "request.body.code", sent)
                         .emit();
                 }
-                None => {}
+                None => cx.cannot_tell(
+                    e.index,
+                    "the authorization response that delivered this code is not in the capture",
+                ),
             }
         }
     }

@@ -33,6 +33,7 @@ declare_rule! {
         fix: "persist the newest `refresh_token` from every token response before using the new access token",
         references: ["RFC 9700 §4.14.2", "RFC 6749 §6"],
         explains_errors: [("invalid_grant", 12)],
+        grants: ["refresh_token"],
     }
 }
 

@@ -35,6 +35,7 @@ declare_rule! {
         references: ["RFC 9700 §4.14.2"],
         explains_errors: [("invalid_grant", 11)],
         absorbs: ["GRANT008", "EXP005"],
+        grants: ["refresh_token"],
     }
 }
 

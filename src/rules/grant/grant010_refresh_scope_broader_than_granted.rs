@@ -33,6 +33,7 @@ declare_rule! {
         fix: "omit `scope` on refresh or request a subset of the granted scope; run a new authorization to add scopes",
         references: ["RFC 6749 §6", "RFC 6749 §3.3"],
         explains_errors: [("invalid_scope", 2)],
+        grants: ["refresh_token"],
     }
 }
 

@@ -37,6 +37,7 @@ declare_rule! {
         fix: "send `subject_token` with its exact `subject_token_type` (and `actor_token_type` with `actor_token`)",
         references: ["RFC 8693 §2.1", "RFC 8693 §3"],
         explains_errors: [("invalid_grant", 16), ("invalid_request", 8)],
+        grants: ["urn:ietf:params:oauth:grant-type:token-exchange"],
     }
 }
 

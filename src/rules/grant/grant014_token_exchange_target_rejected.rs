@@ -33,6 +33,7 @@ declare_rule! {
         fix: "request an `audience` / `resource` the server allows for this client and subject",
         references: ["RFC 8693 §2.2.2", "RFC 8707 §2"],
         explains_errors: [("invalid_target", 0)],
+        grants: ["urn:ietf:params:oauth:grant-type:token-exchange"],
     }
 }
 

@@ -1,6 +1,7 @@
 //! `PKCE001` verifier-does-not-match-challenge: code_verifier does not match code_challenge.
 
 use super::*;
+use crate::model::masked::{is_masked, is_own_placeholder};
 
 declare_rule! {
     /// ## What it does
@@ -39,6 +40,7 @@ declare_rule! {
         references: ["RFC 7636 §4.2", "RFC 7636 §4.6"],
         explains_errors: [("invalid_grant", 0)],
         absorbs: ["REDIR009", "GRANT005"],
+        grants: ["authorization_code"],
     }
 }
 
@@ -47,27 +49,65 @@ impl Rule for Pkce001 {
         let ex = cx.exchanges;
         let idx = cx.index;
         for e in ex.iter().filter(|e| e.is_code_redemption() && e.failed()) {
+            let i = e.index;
             let Some(v) = e.request.param("code_verifier").filter(|v| !v.is_empty()) else {
+                let challenged = idx
+                    .authorize_of(ex, e)
+                    .is_some_and(|(az, _, _)| idx.az_param(ex, az, "code_challenge").is_some());
+                cx.rule_out(
+                    i,
+                    if challenged {
+                        "no `code_verifier` in the token request"
+                    } else {
+                        "no PKCE in this flow"
+                    },
+                );
                 continue;
             };
             let Some((az, link, _)) = idx.authorize_of(ex, e) else {
+                cx.cannot_tell(i, "the authorization request is not in the capture");
                 continue;
             };
             let Some(ch) = idx
                 .az_param(ex, az, "code_challenge")
                 .filter(|c| !c.is_empty())
             else {
+                cx.rule_out(
+                    i,
+                    format!(
+                        "the authorization request #{} sent no `code_challenge`",
+                        az.number()
+                    ),
+                );
                 continue;
             };
             let method = idx.az_param(ex, az, "code_challenge_method");
+            // `oauth-doctor redact` keeps a verifier and its challenge consistent (the challenge
+            // of a redacted verifier is rewritten to the S256 of its placeholder), so its own
+            // placeholders compare as values; another tool's mask does not.
+            let unknown = |x: &str| is_masked(x) && !is_own_placeholder(x);
+            if unknown(&v) || unknown(&ch) {
+                cx.cannot_tell(
+                    i,
+                    "the verifier or the challenge is redacted in the capture",
+                );
+                continue;
+            }
             let computed = s256(&v);
             let matches = match method.as_deref() {
                 Some("S256") => computed == ch,
                 Some("plain") => v == ch,
                 None => v == ch || computed == ch,
-                Some(_) => continue,
+                Some(_) => {
+                    cx.cannot_tell(i, "the challenge method is not one S256 or plain");
+                    continue;
+                }
             };
             if matches {
+                cx.rule_out(
+                    i,
+                    format!("the verifier matches the challenge of #{}", az.number()),
+                );
                 continue;
             }
             let other = idx

@@ -32,6 +32,7 @@ declare_rule! {
         fix: "send the transaction's `code_verifier` with the token request",
         references: ["RFC 7636 §4.5", "RFC 7636 §4.6"],
         explains_errors: [("invalid_grant", 7), ("invalid_request", 4)],
+        grants: ["authorization_code"],
     }
 }
 
@@ -44,15 +45,18 @@ impl Rule for Pkce002 {
                 .param("code_verifier")
                 .is_some_and(|v| !v.is_empty())
             {
+                cx.rule_out(e.index, "a `code_verifier` is in the token request");
                 continue;
             }
             let Some((az, link, _)) = idx.authorize_of(ex, e) else {
+                cx.cannot_tell(e.index, "the authorization request is not in the capture");
                 continue;
             };
             let Some(ch) = idx
                 .az_param(ex, az, "code_challenge")
                 .filter(|c| !c.is_empty())
             else {
+                cx.rule_out(e.index, "no PKCE in this flow");
                 continue;
             };
             let sent = match e.request.param("code_verifier") {

@@ -32,6 +32,7 @@ declare_rule! {
         fix: "send `code_challenge` with `code_challenge_method=S256` in the authorization request",
         references: ["RFC 7636 §4.6", "RFC 9700 §2.1.1", "RFC 9700 §4.8"],
         explains_errors: [("invalid_grant", 8)],
+        grants: ["authorization_code"],
     }
 }
 
@@ -41,12 +42,25 @@ impl Rule for Pkce003 {
         let idx = cx.index;
         for e in ex.iter().filter(|e| e.is_code_redemption() && e.failed()) {
             let Some(v) = e.request.param("code_verifier").filter(|v| !v.is_empty()) else {
+                let challenged = idx
+                    .authorize_of(ex, e)
+                    .is_some_and(|(az, _, _)| idx.az_param(ex, az, "code_challenge").is_some());
+                cx.rule_out(
+                    e.index,
+                    if challenged {
+                        "no `code_verifier` in the token request"
+                    } else {
+                        "no PKCE in this flow"
+                    },
+                );
                 continue;
             };
             let Some((az, Link::Code, _)) = idx.authorize_of(ex, e) else {
+                cx.cannot_tell(e.index, "the authorization request is not in the capture");
                 continue;
             };
             if idx.az_param(ex, az, "code_challenge").is_some() {
+                cx.rule_out(e.index, format!("#{} sent a `code_challenge`", az.number()));
                 continue;
             }
             let message = format!(

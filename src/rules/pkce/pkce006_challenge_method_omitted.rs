@@ -32,6 +32,7 @@ declare_rule! {
         fix: "always send `code_challenge_method=S256` with the challenge",
         references: ["RFC 7636 §4.3"],
         explains_errors: [("invalid_grant", 9)],
+        grants: ["authorization_code"],
     }
 }
 
@@ -39,6 +40,24 @@ impl Rule for Pkce006 {
     fn check(&self, cx: &mut Context<'_>) {
         let ex = cx.exchanges;
         let idx = cx.index;
+        // For each failed redemption, whether its flow could have this cause at all.
+        let failed: Vec<&Exchange> = ex
+            .iter()
+            .filter(|e| e.is_code_redemption() && cx.weighs(e.index))
+            .collect();
+        for e in failed {
+            let Some((az, _, _)) = idx.authorize_of(ex, e) else {
+                continue;
+            };
+            if idx.az_param(ex, az, "code_challenge").is_none() {
+                cx.rule_out(e.index, "no PKCE in this flow");
+            } else if let Some(m) = idx.az_param(ex, az, "code_challenge_method") {
+                cx.rule_out(
+                    e.index,
+                    format!("#{} names `code_challenge_method` `{m}`", az.number()),
+                );
+            }
+        }
         for az in authorization_requests(ex) {
             let Some(ch) = idx
                 .az_param(ex, az, "code_challenge")

@@ -70,18 +70,6 @@ fn names_other_cause(e: &Exchange) -> bool {
     .any(|w| body.contains(w))
 }
 
-/// A value replaced by whoever shared the capture (`...`, `REDACTED`, `<state>`, `xxxx`).
-fn looks_masked(v: &str) -> bool {
-    let t = v.trim();
-    let low = t.to_ascii_lowercase();
-    t.chars()
-        .all(|c| matches!(c, '.' | '*' | '…' | 'x' | 'X' | '-' | '_'))
-        || low.contains("redacted")
-        || low.contains("...")
-        || t.starts_with('<') && t.ends_with('>')
-        || t.starts_with('{') && t.ends_with('}')
-}
-
 impl Rule for Redir009 {
     fn check(&self, cx: &mut Context<'_>) {
         let ex = cx.exchanges;
@@ -107,7 +95,9 @@ impl Rule for Redir009 {
                 "response.headers.location.state"
             };
             let got = c.params.get("state");
-            if got.is_some_and(looks_masked) || looks_masked(&sent) {
+            if got.is_some_and(crate::model::masked::is_masked)
+                || crate::model::masked::is_masked(&sent)
+            {
                 continue; // an anonymised capture
             }
             // An encoding difference is a `content_type_encoding` root cause (docs/json-output.md, "Categories").
