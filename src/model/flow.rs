@@ -789,12 +789,39 @@ fn failures(ex: &[Exchange], redirect_uris: &[String]) -> Vec<usize> {
             grant,
         )
     };
+    // The first exchange that received an access token, and the first sign-in step (an
+    // authorization or token request): a call to a protected resource without a token, made
+    // before any token and followed by a sign-in, is the app asking whether anyone is signed
+    // in, not a failure.
+    let first_token = ex
+        .iter()
+        .find(|e| {
+            e.response
+                .as_ref()
+                .is_some_and(|r| r.is_success() && r.field("access_token").is_some())
+        })
+        .map(|e| e.index);
+    let last_sign_in = ex
+        .iter()
+        .rev()
+        .find(|e| matches!(e.kind, Kind::Authorize | Kind::Par | Kind::Token))
+        .map(|e| e.index);
+    let probe = |e: &Exchange| {
+        e.kind == Kind::Resource
+            && e.request.authorization().is_none()
+            && e.request.presented_token().is_none()
+            && first_token.is_none_or(|t| e.index < t)
+            && last_sign_in.is_some_and(|s| s > e.index)
+    };
     // Walking backwards, remember which requests succeeded later on.
     let mut succeeded_later = std::collections::HashSet::new();
     let mut out = Vec::new();
     for e in ex.iter().rev() {
         if e.succeeded() {
             succeeded_later.insert(key(e));
+            continue;
+        }
+        if probe(e) {
             continue;
         }
         let at_redirect_uri = || redirect_uris.contains(&strip_uri(&e.request.url));
@@ -831,13 +858,10 @@ fn is_oauth(e: &Exchange) -> bool {
     match e.kind {
         Kind::Preflight => false,
         Kind::Other => {
-            let challenged = e.response.as_ref().is_some_and(|r| {
-                r.status == 401
-                    && r.headers.get_all("www-authenticate").any(|h| {
-                        let h = h.trim_start().to_ascii_lowercase();
-                        h.starts_with("bearer") || h.starts_with("dpop")
-                    })
-            });
+            let challenged = e
+                .response
+                .as_ref()
+                .is_some_and(|r| r.status == 401 && r.challenges_for_a_token());
             e.is_token_request()
                 || challenged
                 || e.server_error().is_some_and(|x| {

@@ -257,6 +257,11 @@ pub fn classify(
     if has_token {
         return Kind::Resource;
     }
+    // A protected resource that refused a call carrying no token: its `Bearer` (or `DPoP`)
+    // challenge says it wanted one (RFC 6750 §3, RFC 9449 §7.1).
+    if resp.is_some_and(|r| matches!(r.status, 401 | 403) && r.challenges_for_a_token()) {
+        return Kind::Resource;
+    }
     Kind::Other
 }
 

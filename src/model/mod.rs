@@ -230,6 +230,15 @@ pub struct Response {
 }
 
 impl Response {
+    /// Whether a `WWW-Authenticate` header asks for a token: the `Bearer` or `DPoP` scheme.
+    pub fn challenges_for_a_token(&self) -> bool {
+        self.headers.get_all("www-authenticate").any(|h| {
+            let h = h.trim_start();
+            let scheme = h.split([' ', ',']).next().unwrap_or("");
+            scheme.eq_ignore_ascii_case("bearer") || scheme.eq_ignore_ascii_case("dpop")
+        })
+    }
+
     pub fn new(status: u16, headers: Headers, body: Option<String>) -> Response {
         let mut json = None;
         let mut form = Params::default();
