@@ -63,6 +63,8 @@ pub struct Index {
     metadata_first: Vec<usize>,
     /// Lookups the rules share, each built on first use, once per capture (see [`Lookups`]).
     lookups: Lookups,
+    /// The value ledger, built on first use.
+    ledger: OnceLock<super::ledger::Ledger>,
     /// The failing OAuth exchanges that need a cause ([`Index::failures`]), in capture order.
     failures: Vec<usize>,
 }
@@ -366,6 +368,29 @@ impl Index {
     /// The token-endpoint exchange that issued a token value.
     pub fn issued_by(&self, token: &str) -> Option<usize> {
         self.issued.get(token).copied()
+    }
+
+    /// The value ledger of the capture: where each code and token was issued and sent.
+    pub fn ledger(&self, ex: &[Exchange]) -> &super::ledger::Ledger {
+        self.ledger.get_or_init(|| {
+            super::ledger::Ledger::build(ex, |i| {
+                let e = &ex[i];
+                if e.kind == Kind::Authorize {
+                    return e.request.param("client_id");
+                }
+                let state = e
+                    .response
+                    .as_ref()
+                    .and_then(|r| r.location())
+                    .map(super::signal::location_params)
+                    .and_then(|p| p.get("state").map(str::to_string))?;
+                self.az_with_state(ex, &state)
+                    .into_iter()
+                    .rev()
+                    .find(|&a| a <= i)
+                    .and_then(|a| self.az_param(ex, &ex[a], "client_id"))
+            })
+        })
     }
 
     /// The first discovery document that announces `field` = `url` (query, fragment, trailing

@@ -5,6 +5,7 @@
 pub mod flow;
 mod headers;
 pub mod kind;
+pub mod ledger;
 pub mod masked;
 pub mod signal;
 mod verified;

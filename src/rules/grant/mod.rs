@@ -19,6 +19,7 @@ mod grant012_client_credentials_token_for_user_endpoint;
 mod grant013_token_exchange_types;
 mod grant014_token_exchange_target_rejected;
 mod grant015_response_type_not_supported;
+mod grant016_refresh_token_of_another_client;
 
 pub use grant001_grant_type_missing_or_misspelled::Grant001;
 pub use grant002_grant_type_not_enabled::Grant002;
@@ -35,6 +36,7 @@ pub use grant012_client_credentials_token_for_user_endpoint::Grant012;
 pub use grant013_token_exchange_types::Grant013;
 pub use grant014_token_exchange_target_rejected::Grant014;
 pub use grant015_response_type_not_supported::Grant015;
+pub use grant016_refresh_token_of_another_client::Grant016;
 
 use super::shared::{
     ReportExt, alias_signal, edit_distance, err_of, has_percent_escape, signal_is, token_identity,
@@ -54,7 +56,7 @@ use std::collections::{BTreeSet, HashMap};
 /// The rules of this family.
 pub static RULES: &[&dyn Rule] = &[
     &Grant001, &Grant002, &Grant003, &Grant004, &Grant005, &Grant006, &Grant007, &Grant008,
-    &Grant009, &Grant010, &Grant011, &Grant012, &Grant013, &Grant014, &Grant015,
+    &Grant009, &Grant010, &Grant011, &Grant012, &Grant013, &Grant014, &Grant015, &Grant016,
 ];
 
 /// This family's place when findings tie on everything else (PROV first, BCP last).

@@ -20,6 +20,7 @@ mod param014_bearer_token_multiple_methods;
 mod param015_userinfo_rejected;
 mod param016_unencoded_parameter_value;
 mod param017_resource_call_without_credentials;
+mod param018_value_sent_under_another_name;
 
 pub use param001_body_not_form_encoded::Param001;
 pub use param002_token_params_in_query::Param002;
@@ -38,6 +39,7 @@ pub use param014_bearer_token_multiple_methods::Param014;
 pub use param015_userinfo_rejected::Param015;
 pub use param016_unencoded_parameter_value::Param016;
 pub use param017_resource_call_without_credentials::Param017;
+pub use param018_value_sent_under_another_name::Param018;
 
 use super::cred::{
     body_param, headers_may_be_stripped, md_list, outcome, server_error, with_server_signal,
@@ -53,7 +55,7 @@ use serde_json::Value;
 pub static RULES: &[&dyn Rule] = &[
     &Param001, &Param002, &Param003, &Param004, &Param005, &Param006, &Param007, &Param008,
     &Param009, &Param010, &Param011, &Param012, &Param013, &Param014, &Param015, &Param016,
-    &Param017,
+    &Param017, &Param018,
 ];
 
 /// This family's place when findings tie on everything else (PROV first, BCP last).
