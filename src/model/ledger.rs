@@ -3,10 +3,10 @@
 //! with what lifetime) and where it was *sent* (which request, under which name, by which
 //! client, when). Rules ask it whether a value went back the way it came: under the name it
 //! was issued as, by the client it was issued to. Values are filed by a hash and compared on
-//! lookup; masked values (redacted by whoever shared the capture) are left out: unknown, never
-//! evidence.
+//! lookup; values another tool masked are left out (unknown, never evidence), while the
+//! placeholders of `oauth-doctor redact` stay: equal placeholders prove equal values.
 
-use super::masked::is_masked;
+use super::masked::{is_masked, is_own_placeholder};
 use super::{Exchange, Kind};
 use std::collections::HashMap;
 
@@ -83,6 +83,12 @@ pub struct Use {
 pub struct Ledger {
     issues: HashMap<u64, Vec<(String, Issue)>>,
     uses: HashMap<u64, Vec<(String, Use)>>,
+}
+
+/// A value the ledger cannot file: empty, or masked by another tool (`oauth-doctor redact`'s
+/// own placeholders are kept: equal placeholders are equal values).
+fn unknown(v: &str) -> bool {
+    v.is_empty() || (is_masked(v) && !is_own_placeholder(v))
 }
 
 fn key(v: &str) -> u64 {
@@ -222,7 +228,7 @@ impl Ledger {
     }
 
     fn issue(&mut self, v: &str, i: Issue) {
-        if v.is_empty() || is_masked(v) {
+        if unknown(v) {
             return;
         }
         let list = self.issues.entry(key(v)).or_default();
@@ -235,7 +241,7 @@ impl Ledger {
     }
 
     fn send(&mut self, v: &str, u: Use) {
-        if v.is_empty() || is_masked(v) {
+        if unknown(v) {
             return;
         }
         self.uses
