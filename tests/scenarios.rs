@@ -33,10 +33,6 @@ const TOP1_FLOOR: (usize, usize) = (51, 56);
 /// as soon as the rule holds for it; never add one.
 const KNOWN_EXIT_VIOLATIONS: &[(&str, &str)] = &[
     (
-        "spa-api-call-without-token",
-        "an API call without any credential answered 401 gives no error (exit 0)",
-    ),
-    (
         "webapp-wrong-password",
         "the provider's login page refusing the password gives no error (exit 0)",
     ),
