@@ -866,73 +866,127 @@ pub fn fallback_category(
     }
 }
 
-/// A category suggested by words in an error description.
+/// An error description that lists the causes an error code admits instead of naming one:
+/// RFC 6749 §5.2's wording of `invalid_grant` ("invalid, expired, revoked, does not match the
+/// redirection URI …, or was issued to another client"), Google's "expired, revoked, malformed,
+/// or invalid for other reasons". Such a description says nothing a single word of it seems to
+/// say.
+pub fn is_generic_description(desc: &str) -> bool {
+    let d = desc.to_ascii_lowercase();
+    if [
+        "for other reasons",
+        "was issued to another client",
+        "or otherwise invalid",
+    ]
+    .iter()
+    .any(|p| d.contains(p))
+    {
+        return true;
+    }
+    let alternatives = [
+        "invalid",
+        "expired",
+        "revoked",
+        "malformed",
+        "does not match",
+        "redirection uri",
+        "another client",
+        "not found",
+    ];
+    let named = alternatives.iter().filter(|w| d.contains(*w)).count();
+    named >= 3 && (d.contains(" or ") || d.contains(", "))
+}
+
+/// A category suggested by words in an error description: the one category its words name.
+/// A description that names several (or a generic one, [`is_generic_description`]) suggests
+/// none.
 pub fn keyword_category(desc: &str) -> Option<Category> {
     use Category::*;
-    let d = desc.to_ascii_lowercase();
-    let has = |w: &[&str]| w.iter().any(|k| d.contains(k));
-    if has(&[
-        "redirect_uri",
-        "redirect uri",
-        "redirect url",
-        "reply url",
-        "redirect_url",
-    ]) {
-        Some(RedirectUri)
-    } else if has(&[
-        "code_verifier",
-        "code verifier",
-        "pkce",
-        "code_challenge",
-        "code challenge",
-    ]) {
-        Some(Pkce)
-    } else if has(&[
-        "not yet valid",
-        "clock",
-        "in the future",
-        "issued in the future",
-        "timeframe",
-        "nbf",
-    ]) {
-        Some(ClockSkew)
-    } else if has(&[
-        "expired",
-        "expir",
-        "revoked",
-        "no longer valid",
-        "inactive",
-        "not active",
-    ]) {
-        Some(TokenExpiry)
-    } else if has(&[
-        "already been used",
-        "already redeemed",
-        "already used",
-        "reuse",
-        "replay",
-    ]) {
-        Some(GrantType)
-    } else if has(&["audience", " aud ", "aud claim", "resource", "issuer"]) {
-        Some(AudienceIssuer)
-    } else if has(&["signature", "kid", "signing key", "algorithm"]) {
-        Some(SignatureKey)
-    } else if has(&["scope", "consent", "permission"]) {
-        Some(ScopeConsent)
-    } else if has(&["rate limit", "too many", "throttl"]) {
-        Some(RateLimit)
-    } else if has(&[
-        "client secret",
-        "client_secret",
-        "client authentication",
-        "client credentials",
-        "invalid client",
-        "client assertion",
-    ]) {
-        Some(Credentials)
-    } else {
-        None
+    const WORDS: &[(Category, &[&str])] = &[
+        (
+            RedirectUri,
+            &[
+                "redirect_uri",
+                "redirect uri",
+                "redirect url",
+                "reply url",
+                "redirect_url",
+            ],
+        ),
+        (
+            Pkce,
+            &[
+                "code_verifier",
+                "code verifier",
+                "pkce",
+                "code_challenge",
+                "code challenge",
+            ],
+        ),
+        (
+            ClockSkew,
+            &[
+                "not yet valid",
+                "clock",
+                "in the future",
+                "issued in the future",
+                "timeframe",
+                "nbf",
+            ],
+        ),
+        (
+            TokenExpiry,
+            &[
+                "expired",
+                "expir",
+                "revoked",
+                "no longer valid",
+                "inactive",
+                "not active",
+            ],
+        ),
+        (
+            GrantType,
+            &[
+                "already been used",
+                "already redeemed",
+                "already used",
+                "reuse",
+                "replay",
+            ],
+        ),
+        (
+            AudienceIssuer,
+            &["audience", " aud ", "aud claim", "resource", "issuer"],
+        ),
+        (
+            SignatureKey,
+            &["signature", "kid", "signing key", "algorithm"],
+        ),
+        (ScopeConsent, &["scope", "consent", "permission"]),
+        (RateLimit, &["rate limit", "too many", "throttl"]),
+        (
+            Credentials,
+            &[
+                "client secret",
+                "client_secret",
+                "client authentication",
+                "client credentials",
+                "invalid client",
+                "client assertion",
+            ],
+        ),
+    ];
+    if is_generic_description(desc) {
+        return None;
     }
+    let d = desc.to_ascii_lowercase();
+    let mut named = WORDS
+        .iter()
+        .filter(|(_, words)| words.iter().any(|w| d.contains(w)))
+        .map(|(c, _)| *c);
+    // Several causes named at once: the first in the order above.
+    named.next()
 }
 
 #[cfg(test)]
@@ -944,6 +998,32 @@ mod tests {
     use super::*;
     use crate::model::{Headers, Provenance, Request, Response};
     use std::sync::Arc;
+
+    #[test]
+    fn a_description_that_lists_causes_names_none() {
+        for d in [
+            "The provided authorization grant (e.g., authorization code, resource owner credentials) or refresh token is invalid, expired, revoked, does not match the redirection URI used in the authorization request, or was issued to another client.",
+            "Token has been expired or revoked, malformed, or invalid for other reasons.",
+        ] {
+            assert!(is_generic_description(d), "{d}");
+            assert_eq!(keyword_category(d), None, "{d}");
+        }
+        for (d, c) in [
+            ("Token has been expired or revoked.", Category::TokenExpiry),
+            (
+                "The 'redirect_uri' does not match the redirection URI used in the authorization request.",
+                Category::RedirectUri,
+            ),
+            ("PKCE verification failed", Category::Pkce),
+            (
+                "authorization code has already been used",
+                Category::GrantType,
+            ),
+        ] {
+            assert!(!is_generic_description(d), "{d}");
+            assert_eq!(keyword_category(d), Some(c), "{d}");
+        }
+    }
 
     /// A token-endpoint exchange answered `status` with `body` (JSON).
     fn token_exchange(index: usize, status: u16, body: &str) -> Exchange {

@@ -48,6 +48,9 @@ fn says_time(err: &Option<ServerError>) -> bool {
     let Some(d) = err.as_ref().and_then(|x| x.description.as_deref()) else {
         return false;
     };
+    if crate::diagnosis::is_generic_description(d) {
+        return false;
+    }
     let d = d.to_ascii_lowercase();
     if [
         "not yet valid",

@@ -43,6 +43,7 @@ declare_rule! {
 fn says_reused(err: &Option<ServerError>) -> bool {
     err.as_ref()
         .and_then(|x| x.description.as_deref())
+        .filter(|d| !crate::diagnosis::is_generic_description(d))
         .is_some_and(|d| {
             let d = d.to_ascii_lowercase();
             [
