@@ -45,6 +45,11 @@ declare_rule! {
     }
 }
 
+/// The largest age (seconds between `iat` and the request) read as a clock that is behind
+/// rather than an assertion kept and sent again: clocks drift by seconds to minutes, stored
+/// assertions are hours old.
+const MINUTES_OF_SKEW: i64 = 15 * 60;
+
 impl Rule for Cred013 {
     fn check(&self, cx: &mut Context<'_>) {
         let leeway = cx.options.leeway;
@@ -122,15 +127,47 @@ impl Rule for Cred013 {
                         Category::ClockSkew,
                         e.index,
                     ),
-                    None => (
-                        format!(
-                            "the client assertion expired {} before the server's clock (`exp` {x}, server time {n}, leeway {leeway} s)",
-                            human_duration(n - x)
-                        ),
-                        Strength::Recomputed,
-                        Category::Credentials,
-                        e.index,
-                    ),
+                    None => {
+                        // How long before it was sent the assertion was minted, by its own
+                        // `iat`: minutes point at a clock that is behind (clients mint one per
+                        // request), hours at a stored assertion sent again.
+                        let sent = client_clock.or(server_clock).unwrap_or(n);
+                        let age = iat.map(|i| sent - i);
+                        match age {
+                            Some(a) if a > leeway && a <= MINUTES_OF_SKEW => (
+                                format!(
+                                    "the client assertion was minted {} before it was sent (`iat` {}) and expired {} before the server's clock: a client that mints one assertion per request does so on a clock about {} behind",
+                                    human_duration(a),
+                                    iat.unwrap_or(0),
+                                    human_duration(n - x),
+                                    human_duration(a)
+                                ),
+                                Strength::Direct,
+                                Category::ClockSkew,
+                                e.index,
+                            ),
+                            Some(a) if a > MINUTES_OF_SKEW => (
+                                format!(
+                                    "the client assertion was minted {} before it was sent (`iat` {}) and expired {} before the server's clock: a stored assertion was sent again instead of a fresh one",
+                                    human_duration(a),
+                                    iat.unwrap_or(0),
+                                    human_duration(n - x)
+                                ),
+                                Strength::Recomputed,
+                                Category::Credentials,
+                                e.index,
+                            ),
+                            _ => (
+                                format!(
+                                    "the client assertion expired {} before the server's clock (`exp` {x}, server time {n}, leeway {leeway} s)",
+                                    human_duration(n - x)
+                                ),
+                                Strength::Recomputed,
+                                Category::Credentials,
+                                e.index,
+                            ),
+                        }
+                    }
                 }
             } else if let Some((claim, v, n)) = now.and_then(|n| {
                 nbf.filter(|v| *v > n + leeway)

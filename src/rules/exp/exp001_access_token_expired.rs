@@ -39,6 +39,41 @@ declare_rule! {
     }
 }
 
+/// Why a refused token had not expired when it was used (`Ok`), or why the capture cannot
+/// tell (`Err`); `None` when there is nothing to say.
+fn still_valid(cx: &Context<'_>, e: &Exchange, token: &str) -> Option<Result<String, String>> {
+    if crate::model::masked::is_masked(token) && !crate::model::masked::is_own_placeholder(token) {
+        return Some(Err("the token is redacted in the capture".into()));
+    }
+    let now = cx.judged_at_secs(e);
+    if let Ok(d) = jwt::decode(token) {
+        if let (Some(exp), Some(now)) = (d.claim_time("exp"), now) {
+            return Some(Ok(format!(
+                "the token's `exp` is {} after the request",
+                human_duration(exp - now)
+            )));
+        }
+    }
+    let Some(x) = cx.index.issuer(cx.exchanges, token) else {
+        return Some(Err(
+            "the token was not issued in the capture and carries no `exp`".into(),
+        ));
+    };
+    let age = x.sent_ms().zip(e.sent_ms()).map(|(a, b)| (b - a) / 1000);
+    match (number_field(x, "expires_in"), age) {
+        (Some(life), Some(age)) => Some(Ok(format!(
+            "the token was used {} after #{} issued it, within its {} lifetime",
+            human_duration(age),
+            x.number(),
+            human_duration(life)
+        ))),
+        _ => Some(Err(format!(
+            "#{} issued the token without `expires_in`",
+            x.number()
+        ))),
+    }
+}
+
 impl Rule for Exp001 {
     fn check(&self, cx: &mut Context<'_>) {
         let ex = cx.exchanges;
@@ -47,6 +82,11 @@ impl Rule for Exp001 {
                 continue;
             };
             let Some((msg, ev)) = expired_at_use(cx, e, &t) else {
+                match still_valid(cx, e, &t) {
+                    Some(Ok(why)) => cx.rule_out(e.index, why),
+                    Some(Err(why)) => cx.cannot_tell(e.index, why),
+                    None => {}
+                }
                 continue;
             };
             let mut rep = cx
