@@ -544,6 +544,32 @@ pub fn rank(mut findings: Vec<Finding>, exchanges: &[Exchange], index: &Index) -
             }
         }
     }
+    // A finding about a failure that is the symptom of another (a callback's 502 while its back
+    // end's token request failed) is a consequence of what explains that other failure.
+    for j in 0..n {
+        if absorbed_by[j].is_some() {
+            continue;
+        }
+        let Some(cause) = findings[j].anchor.and_then(|a| index.symptom_of(a)) else {
+            continue;
+        };
+        let best = by_anchor
+            .get(&cause)
+            .into_iter()
+            .flatten()
+            .copied()
+            .filter(|&i| absorbed_by[i].is_none() && !findings[i].latent)
+            .max_by(|&a, &b| {
+                findings[a]
+                    .score
+                    .partial_cmp(&findings[b].score)
+                    .unwrap_or(std::cmp::Ordering::Equal)
+                    .then(b.cmp(&a))
+            });
+        if let Some(i) = best {
+            absorbed_by[j] = Some(i);
+        }
+    }
     // Findings by (flow, rule), in finding order: where a symptom looks for its roots.
     let mut by_flow_rule: HashMap<(usize, &'static str), Vec<usize>> = HashMap::new();
     for (i, f) in findings.iter().enumerate() {
@@ -758,7 +784,8 @@ fn sorted_indices(findings: &[Finding]) -> Vec<usize> {
 
 fn score(f: &mut Finding, ex: &[Exchange], index: &Index) {
     let anchor = f.anchor.and_then(|i| ex.get(i));
-    let failed = anchor.is_some_and(|e| index.is_failure(e.index) || f.client_side);
+    let failed = anchor
+        .is_some_and(|e| index.is_failure(e.index) || index.is_symptom(e.index) || f.client_side);
     let (signal, keyword_bonus, chain_bonus) = match anchor {
         Some(e) if failed => {
             let err = e.server_error();

@@ -67,6 +67,9 @@ pub struct Index {
     ledger: OnceLock<super::ledger::Ledger>,
     /// The failing OAuth exchanges that need a cause ([`Index::failures`]), in capture order.
     failures: Vec<usize>,
+    /// Failed exchanges that are the symptom of another failure (a callback that answered 502
+    /// because its back end's token request failed), in capture order, each with that failure.
+    symptoms: Vec<(usize, usize)>,
 }
 
 /// Value → positions maps over one capture, keyed by a hash of the value ([`key`]); every
@@ -199,7 +202,7 @@ impl Index {
             }
         }
         idx.correlate(ex);
-        idx.failures = failures(ex, &redirect_uris);
+        (idx.failures, idx.symptoms) = failures(ex, &redirect_uris, &idx.flow_of);
         idx
     }
 
@@ -218,6 +221,20 @@ impl Index {
     /// successful retry of the same request (same method, endpoint, kind and grant).
     pub fn failures(&self) -> &[usize] {
         &self.failures
+    }
+
+    /// Whether exchange `i` failed as the symptom of another failure (a callback answering 502
+    /// because its back end's token request failed): its findings explain that failure.
+    pub fn is_symptom(&self, i: usize) -> bool {
+        self.symptom_of(i).is_some()
+    }
+
+    /// The failure exchange `i` is the symptom of, if it is one.
+    pub fn symptom_of(&self, i: usize) -> Option<usize> {
+        self.symptoms
+            .binary_search_by_key(&i, |&(s, _)| s)
+            .ok()
+            .map(|p| self.symptoms[p].1)
     }
 
     /// Whether exchange `i` is one of the [`failures`](Self::failures).
@@ -800,7 +817,11 @@ pub fn token_client_id(e: &Exchange) -> Option<String> {
 }
 
 /// See [`Index::failures`].
-fn failures(ex: &[Exchange], redirect_uris: &[String]) -> Vec<usize> {
+fn failures(
+    ex: &[Exchange],
+    redirect_uris: &[String],
+    flow_of: &[usize],
+) -> (Vec<usize>, Vec<(usize, usize)>) {
     let key = |e: &Exchange| {
         let grant = if e.kind == Kind::Token {
             e.grant_type().unwrap_or_default()
@@ -838,15 +859,34 @@ fn failures(ex: &[Exchange], redirect_uris: &[String]) -> Vec<usize> {
             && first_token.is_none_or(|t| e.index < t)
             && last_sign_in.is_some_and(|s| s > e.index)
     };
-    // Walking backwards, remember which requests succeeded later on.
+    // Walking backwards, remember which requests succeeded later on, and which device codes
+    // were polled again (`authorization_pending` and `slow_down` before another poll are the
+    // device flow working, RFC 8628 §3.5).
     let mut succeeded_later = std::collections::HashSet::new();
+    let mut polled_later: std::collections::HashSet<String> = std::collections::HashSet::new();
     let mut out = Vec::new();
     for e in ex.iter().rev() {
+        let device_code = e
+            .is_token_request()
+            .then(|| e.request.param("device_code"))
+            .flatten();
+        let polled_again = device_code
+            .as_ref()
+            .is_some_and(|d| polled_later.contains(d));
+        if let Some(d) = device_code {
+            polled_later.insert(d);
+        }
         if e.succeeded() {
             succeeded_later.insert(key(e));
             continue;
         }
         if probe(e) {
+            continue;
+        }
+        if polled_again
+            && e.server_error()
+                .is_some_and(|x| matches!(x.code.as_str(), "authorization_pending" | "slow_down"))
+        {
             continue;
         }
         let at_redirect_uri = || redirect_uris.contains(&strip_uri(&e.request.url));
@@ -855,24 +895,44 @@ fn failures(ex: &[Exchange], redirect_uris: &[String]) -> Vec<usize> {
         }
     }
     out.reverse();
-    // A failure of the client's own side (its callback answering 502) that waited on a failing
-    // back-channel call (its back end's token request) is that call's symptom, not a failure of
-    // its own.
+    // A failure of the client's own side (its callback answering 502 or 400) that waited on,
+    // or came with, a failing back-channel call of the same flow (its back end's token request)
+    // is that call's symptom, not a failure of its own.
     let back_channel = |e: &Exchange| {
         e.kind.is_back_channel() || matches!(e.kind, Kind::Userinfo | Kind::Resource)
+    };
+    let client_side = |e: &Exchange| {
+        e.kind == Kind::Callback || redirect_uris.contains(&strip_uri(&e.request.url))
     };
     let inner: Vec<usize> = out
         .iter()
         .copied()
         .filter(|&i| back_channel(&ex[i]))
         .collect();
-    out.retain(|&o| {
-        back_channel(&ex[o])
-            || !inner
-                .iter()
-                .any(|&i| i != o && ex[o].contains_in_time(&ex[i]))
-    });
-    out
+    let mut kept = Vec::new();
+    let mut symptoms = Vec::new();
+    for o in out {
+        let e = &ex[o];
+        let cause = (!back_channel(e))
+            .then(|| {
+                inner.iter().copied().find(|&i| {
+                    let b = &ex[i];
+                    i != o
+                        && (e.contains_in_time(b)
+                            || client_side(e)
+                                && flow_of.get(i) == flow_of.get(o)
+                                && e.sent_ms()
+                                    .zip(b.sent_ms())
+                                    .is_some_and(|(c, t)| (-1_000..=30_000).contains(&(t - c))))
+                })
+            })
+            .flatten();
+        match cause {
+            Some(i) => symptoms.push((o, i)),
+            None => kept.push(o),
+        }
+    }
+    (kept, symptoms)
 }
 
 /// An exchange of the OAuth protocol: an authorization-server endpoint, the callback, a call

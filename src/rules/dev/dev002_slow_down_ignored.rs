@@ -54,7 +54,14 @@ impl Rule for Dev002 {
                     String::new()
                 }
             );
-            cx.report(first.poll.index, message)
+            // The failure it explains: the last poll, when the polling ended in one.
+            let anchor = p
+                .polls
+                .last()
+                .map(|l| l.index)
+                .filter(|&l| cx.weighs(l))
+                .unwrap_or(first.poll.index);
+            cx.report(anchor, message)
                 .strength(Strength::Recomputed)
                 .text(first.previous.index, "response.body.error", "slow_down")
                 .text(

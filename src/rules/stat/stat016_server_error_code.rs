@@ -103,28 +103,42 @@ impl Rule for Stat016 {
                     );
                 }
                 rep.emit();
-            } else if let Some(status) = e.status().filter(|s| matches!(s, 400 | 401 | 403)) {
-                if !(e.kind.is_authorization_server() || e.kind == Kind::Resource) {
-                    continue;
-                }
+            } else if let Some(status) = e.status().filter(|s| *s >= 400 || *s == 0) {
                 let (cat, what) = match (e.kind, status) {
                     (Kind::Resource | Kind::Userinfo, 401) => {
                         (Category::TokenExpiry, "the token was not accepted")
                     }
                     (_, 401) => (Category::Credentials, "client authentication failed"),
                     (_, 403) => (Category::Other, "the request was refused by policy"),
+                    (_, 404 | 405 | 410) => (
+                        Category::EndpointUrl,
+                        "the URL or method is not one this server serves",
+                    ),
+                    (_, 429) => (Category::RateLimit, "the server is throttling the client"),
+                    (_, 0) => (
+                        Category::Other,
+                        "no answer reached the client (refused, reset, timed out or blocked)",
+                    ),
+                    (_, 500..) => (
+                        Category::ServerError,
+                        "the server (or a gateway in front of it) failed",
+                    ),
                     _ => (Category::Parameters, "the request was malformed"),
+                };
+                let got = if status == 0 {
+                    "no response".to_string()
+                } else {
+                    format!("{status} without an error code")
                 };
                 cx.report(
                     e.index,
-                    format!(
-                        "the {} request got {status} without an error code: {what}",
-                        e.kind.as_str()
-                    ),
+                    format!("the {} request got {got}: {what}", e.kind.as_str()),
                 )
-                .title(format!(
-                    "the server answered {status} without an error code"
-                ))
+                .title(if status == 0 {
+                    "the request got no response".to_string()
+                } else {
+                    format!("the server answered {status} without an error code")
+                })
                 .category(cat)
                 .severity(Severity::Error)
                 .strength(Strength::Absence)
