@@ -141,3 +141,85 @@ pub fn location_params(loc: &str) -> Params {
     let _ = f;
     p
 }
+
+/// Visible text of an HTML page (tags removed, whitespace collapsed), bounded.
+pub fn page_text(body: &str) -> String {
+    let mut out = String::with_capacity(body.len().min(4096));
+    let mut in_tag = false;
+    for c in body.chars().take(200_000) {
+        match c {
+            '<' => in_tag = true,
+            '>' => {
+                in_tag = false;
+                out.push(' ');
+            }
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The standard OAuth `error` codes a page can quote.
+const RELAYED_CODES: [&str; 12] = [
+    "invalid_client",
+    "invalid_grant",
+    "unauthorized_client",
+    "unsupported_grant_type",
+    "invalid_scope",
+    "invalid_request",
+    "access_denied",
+    "invalid_token",
+    "insufficient_scope",
+    "temporarily_unavailable",
+    "server_error",
+    "invalid_target",
+];
+
+/// An identity provider's error that a client's own endpoint relays on its failure page or in
+/// its JSON error: a back end that redeems the code itself and shows what the provider said
+/// (`token request failed: 401 invalid_client: client authentication failed`). The code is a
+/// standard OAuth error quoted as a word; the description is the text around it.
+pub fn relayed_error(e: &Exchange) -> Option<ServerError> {
+    let r = e.response.as_ref()?;
+    if r.status < 400 && r.status != 200 {
+        return None;
+    }
+    let body = r.body.as_deref()?;
+    // The page's text, one line per text node (HTML) or per line (JSON, text).
+    let lines: Vec<String> = if r.is_html() {
+        body.split('<')
+            .filter_map(|seg| seg.split_once('>').map(|(_, t)| t))
+            .map(|t| t.split_whitespace().collect::<Vec<_>>().join(" "))
+            .filter(|t| !t.is_empty())
+            .take(5_000)
+            .collect()
+    } else {
+        body.lines()
+            .take(5_000)
+            .map(|l| l.trim().to_string())
+            .collect()
+    };
+    for line in &lines {
+        let lower = line.to_ascii_lowercase();
+        for code in RELAYED_CODES {
+            let mut from = 0;
+            while let Some(p) = lower[from..].find(code) {
+                let at = from + p;
+                let end = at + code.len();
+                let b = lower.as_bytes();
+                let word = |i: usize| b[i].is_ascii_alphanumeric() || b[i] == b'_';
+                if (at == 0 || !word(at - 1)) && (end >= b.len() || !word(end)) {
+                    let description: String = line.chars().take(240).collect();
+                    return Some(ServerError {
+                        code: code.to_string(),
+                        description: Some(description.trim_matches('"').to_string()),
+                        at: "response.body (relayed)",
+                    });
+                }
+                from = end;
+            }
+        }
+    }
+    None
+}

@@ -35,7 +35,7 @@ declare_rule! {
         fix: "redeem each authorization code exactly once: make the callback idempotent and never retry a code redemption",
         references: ["RFC 6749 §4.1.2", "RFC 6749 §10.5", "RFC 9700 §4.5"],
         explains_errors: [("invalid_grant", 2)],
-        absorbs: ["EXP004", "PKCE001", "STAT006", "PROV001"],
+        absorbs: ["EXP004", "PKCE001", "STAT006", "PROV001", "STAT018"],
         grants: ["authorization_code"],
     }
 }
@@ -68,8 +68,48 @@ fn outcome(e: &Exchange) -> String {
     }
 }
 
+/// A callback of the app that failed quoting `invalid_grant` while an earlier load of the same
+/// callback URL carried the same code: the app's back end redeemed the code twice (a reload,
+/// the back button, a double submit), and the second redemption is outside the capture.
+fn replayed_callbacks(cx: &mut Context<'_>) {
+    let ex = cx.exchanges;
+    for &i in cx.index.failures() {
+        let e = &ex[i];
+        if e.kind != Kind::Callback {
+            continue;
+        }
+        let relayed = crate::model::signal::relayed_error(e);
+        if relayed.as_ref().is_none_or(|x| x.code != "invalid_grant") {
+            continue;
+        }
+        let Some(code) = e.request.query.get("code").filter(|c| !c.is_empty()) else {
+            continue;
+        };
+        let endpoint = e.request.endpoint();
+        let Some(first) = ex[..i].iter().rev().find(|p| {
+            p.kind == Kind::Callback
+                && p.request.endpoint() == endpoint
+                && p.request.query.get("code") == Some(code)
+        }) else {
+            continue;
+        };
+        let message = format!(
+            "the callback was loaded twice with the same authorization code (#{} and #{}); the second load got `invalid_grant` from the back end: it redeemed the code again",
+            first.number(),
+            e.number()
+        );
+        cx.report(i, message)
+            .strength(Strength::Recomputed)
+            .secret(first.index, "request.query.code", code.to_string())
+            .secret(i, "request.query.code", code.to_string())
+            .text(i, "response.body (relayed)", "invalid_grant")
+            .emit();
+    }
+}
+
 impl Rule for Grant003 {
     fn check(&self, cx: &mut Context<'_>) {
+        replayed_callbacks(cx);
         let ex = cx.exchanges;
         for j in ex.iter().filter(|e| e.is_code_redemption() && e.failed()) {
             let Some(i) = cx.index.earlier_redemption(ex, j) else {

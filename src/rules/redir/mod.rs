@@ -27,12 +27,13 @@ pub use redir009_state_mismatch::Redir009;
 pub use redir010_callback_cookie_dropped::Redir010;
 pub use redir011_error_redirected_to_unvalidated_uri::Redir011;
 
-use super::shared::{has_percent_escape, page_text};
+use super::shared::has_percent_escape;
 use super::{Context, Rule};
 use crate::declare_rule;
 use crate::diagnosis::{Category, Strength};
 use crate::model::flow::{AuthzResponse, strip_uri};
 use crate::model::signal::ServerError;
+use crate::model::signal::page_text;
 use crate::model::{Exchange, Kind, Params};
 use crate::oauth::basic::form_decode;
 use url::Url;

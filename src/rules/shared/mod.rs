@@ -22,24 +22,6 @@ pub(super) fn str_list<'a>(d: &'a Map<String, Value>, field: &str) -> Option<Vec
         .map(|a| a.iter().filter_map(Value::as_str).collect())
 }
 
-/// Visible text of an HTML page (tags removed, whitespace collapsed), bounded.
-pub(super) fn page_text(body: &str) -> String {
-    let mut out = String::with_capacity(body.len().min(4096));
-    let mut in_tag = false;
-    for c in body.chars().take(200_000) {
-        match c {
-            '<' => in_tag = true,
-            '>' => {
-                in_tag = false;
-                out.push(' ');
-            }
-            c if !in_tag => out.push(c),
-            _ => {}
-        }
-    }
-    out.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
 /// A `%XX` escape anywhere in the text.
 pub(super) fn has_percent_escape(s: &str) -> bool {
     let b = s.as_bytes();

@@ -18,6 +18,7 @@ mod stat014_authorization_error_response;
 mod stat015_request_too_large;
 mod stat016_server_error_code;
 mod stat017_transport_failure;
+mod stat018_back_end_relays_provider_error;
 
 pub use stat001_back_channel_redirect::Stat001;
 pub use stat002_success_status_with_error::Stat002;
@@ -36,11 +37,12 @@ pub use stat014_authorization_error_response::Stat014;
 pub use stat015_request_too_large::Stat015;
 pub use stat016_server_error_code::Stat016;
 pub use stat017_transport_failure::Stat017;
+pub use stat018_back_end_relays_provider_error::Stat018;
 
-use super::shared::page_text;
 use super::{Context, Rule};
 use crate::declare_rule;
 use crate::diagnosis::{Category, Severity, Strength};
+use crate::model::signal::page_text;
 use crate::model::{Exchange, Kind};
 use crate::oauth::errors;
 use crate::oauth::www_auth;
@@ -48,7 +50,7 @@ use crate::oauth::www_auth;
 /// The rules of this family.
 pub static RULES: &[&dyn Rule] = &[
     &Stat001, &Stat002, &Stat003, &Stat004, &Stat005, &Stat006, &Stat007, &Stat008, &Stat009,
-    &Stat010, &Stat011, &Stat012, &Stat013, &Stat014, &Stat015, &Stat016, &Stat017,
+    &Stat010, &Stat011, &Stat012, &Stat013, &Stat014, &Stat015, &Stat016, &Stat017, &Stat018,
 ];
 
 /// This family's place when findings tie on everything else (PROV first, BCP last).
