@@ -20,6 +20,42 @@ pub const EXIT_OK: i32 = 0;
 pub const EXIT_FINDINGS: i32 = 1;
 pub const EXIT_ERROR: i32 = 2;
 
+/// Set when a write to stdout failed because its reader went away (`… | head -1`).
+static STDOUT_CLOSED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Whether stdout's reader closed the pipe during this run: the run ends quietly with status 0,
+/// whatever error the write produced on its way up (a printer or `serde_json` may have wrapped
+/// it).
+pub fn stdout_closed() -> bool {
+    STDOUT_CLOSED.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// Stdout as every command writes it: notes a closed pipe for [`stdout_closed`].
+struct Stdout<W: Write>(W);
+
+impl<W: Write> Stdout<W> {
+    fn note<T>(r: std::io::Result<T>) -> std::io::Result<T> {
+        if let Err(e) = &r {
+            if e.kind() == std::io::ErrorKind::BrokenPipe {
+                STDOUT_CLOSED.store(true, std::sync::atomic::Ordering::Relaxed);
+            }
+        }
+        r
+    }
+}
+
+impl<W: Write> Write for Stdout<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        Self::note(self.0.write(buf))
+    }
+    fn write_all(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        Self::note(self.0.write_all(buf))
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Self::note(self.0.flush())
+    }
+}
+
 pub fn run(cli: Cli) -> Result<i32> {
     let choice = match cli.color {
         ColorWhen::Auto => anstream::ColorChoice::Auto,
@@ -27,7 +63,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         ColorWhen::Never => anstream::ColorChoice::Never,
     };
     choice.write_global();
-    let mut out = anstream::stdout();
+    let mut out = Stdout(anstream::stdout());
     let verbosity = if cli.quiet {
         -1
     } else if cli.verbose {

@@ -19,7 +19,12 @@ fn main() -> ExitCode {
             return ExitCode::from(code as u8);
         }
     };
-    match app::run(cli) {
+    let outcome = app::run(cli);
+    // A reader that closed the pipe (`… | head -1`) took all it wanted: a quiet success.
+    if app::stdout_closed() {
+        return ExitCode::SUCCESS;
+    }
+    match outcome {
         Ok(code) => ExitCode::from(code as u8),
         Err(err) => {
             if err.chain().any(|c| {

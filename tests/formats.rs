@@ -648,6 +648,148 @@ fn junit_of_every_corpus_capture_matches_the_jenkins_junit_xsd() {
     assert_eq!(code, 1, "{report}");
 }
 
+/// Jenkins and junitparser read only the first `<failure>` of a test case: an exchange with
+/// several error-level findings has exactly one, named after the highest-ranked of them, whose
+/// text lists every one (the JSON report of the same capture says which they are).
+#[test]
+fn junit_has_one_failure_per_testcase_that_lists_every_error() {
+    let json = corpus_outputs("json");
+    let mut problems = Vec::new();
+    let mut several = 0;
+    for (capture, _, xml) in corpus_outputs("junit").iter() {
+        let doc = roxmltree::Document::parse(xml).unwrap();
+        let report: serde_json::Value =
+            serde_json::from_str(&json.iter().find(|(c, _, _)| c == capture).unwrap().2).unwrap();
+        for case in doc.descendants().filter(|n| n.has_tag_name("testcase")) {
+            let failures: Vec<_> = case
+                .children()
+                .filter(|n| n.has_tag_name("failure"))
+                .collect();
+            let class = case.attribute("classname").unwrap();
+            // The error findings anchored at this exchange, in rank order.
+            let errors: Vec<&str> = report["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|f| f["severity"] == "error")
+                .filter(|f| {
+                    f["location"].is_object()
+                        && format!(
+                            "{}.entry{}",
+                            f["location"]["file"].as_str().unwrap(),
+                            f["location"]["entry"]
+                        ) == class
+                })
+                .map(|f| f["rule"].as_str().unwrap())
+                .collect();
+            if failures.len() > 1 {
+                problems.push(format!(
+                    "{capture}: {class} has {} <failure>",
+                    failures.len()
+                ));
+                continue;
+            }
+            if failures.len() != usize::from(!errors.is_empty()) {
+                problems.push(format!(
+                    "{capture}: {class}: errors {errors:?}, {} failure(s)",
+                    failures.len()
+                ));
+                continue;
+            }
+            let Some(f) = failures.first() else { continue };
+            if f.attribute("type") != errors.first().copied() {
+                problems.push(format!(
+                    "{capture}: {class}: failure type {:?}, top error {:?}",
+                    f.attribute("type"),
+                    errors.first()
+                ));
+            }
+            let text = f.text().unwrap_or_default();
+            for rule in &errors {
+                if !text.contains(&format!("[{rule}]")) {
+                    problems.push(format!(
+                        "{capture}: {class}: the failure does not list {rule}"
+                    ));
+                }
+            }
+            if errors.len() > 1 {
+                several += 1;
+                if !f
+                    .attribute("message")
+                    .unwrap()
+                    .contains(&format!("and {} more", errors.len() - 1))
+                {
+                    problems.push(format!(
+                        "{capture}: {class}: the message does not count the other errors"
+                    ));
+                }
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    assert!(
+        several >= 5,
+        "only {several} exchanges with several errors in the corpus"
+    );
+}
+
+/// Every SARIF rule carries its whole description (the page's "What it does", not its first
+/// line) and a `helpUri` to its page in docs/rules/, which exists.
+#[test]
+fn sarif_rules_have_full_descriptions_and_a_help_uri_to_their_page() {
+    let mut problems = Vec::new();
+    let mut seen = std::collections::BTreeSet::new();
+    for (capture, _, text) in corpus_outputs("sarif").iter() {
+        let doc: serde_json::Value = serde_json::from_str(text).unwrap();
+        for rule in doc["runs"][0]["tool"]["driver"]["rules"]
+            .as_array()
+            .unwrap()
+        {
+            let id = rule["id"].as_str().unwrap();
+            if !seen.insert(id.to_string()) {
+                continue;
+            }
+            let page = std::fs::read_to_string(repo_root().join(format!("docs/rules/{id}.md")))
+                .unwrap_or_else(|e| panic!("docs/rules/{id}.md: {e}"));
+            let what: Vec<&str> = page
+                .lines()
+                .skip_while(|l| *l != "## What it does")
+                .skip(1)
+                .take_while(|l| !l.starts_with("## "))
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .collect();
+            let full = rule["fullDescription"]["text"].as_str().unwrap_or_default();
+            // The description may be scrubbed of example secrets: compare its words' count
+            // and ends with the page's paragraph.
+            let expected = what.join(" ");
+            if full.split_whitespace().count() + 2 < expected.split_whitespace().count()
+                || !expected.starts_with(full.split_whitespace().next().unwrap_or("-"))
+                || !full.ends_with(expected.split_whitespace().last().unwrap())
+            {
+                problems.push(format!(
+                    "{capture}: {id}: fullDescription {full:?} is not the page's {expected:?}"
+                ));
+            }
+            let uri = format!(
+                "https://github.com/oauth-doctor/oauth-doctor/blob/main/docs/rules/{id}.md"
+            );
+            if rule["helpUri"] != uri.as_str() {
+                problems.push(format!(
+                    "{capture}: {id}: helpUri {} is not {uri}",
+                    rule["helpUri"]
+                ));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    assert!(
+        seen.len() >= 40,
+        "only {} rules in the corpus's SARIF",
+        seen.len()
+    );
+}
+
 /// Undo workflow-command escaping of a message (`%25`, `%0D`, `%0A`) or a property value (also
 /// `%3A`, `%2C`); None when a `%` starts no known escape.
 fn unescape(s: &str, property: bool) -> Option<String> {

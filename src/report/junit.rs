@@ -1,5 +1,7 @@
-//! `--format junit`: JUnit XML as CI servers read it — one test case per exchange, a failure per
-//! error-level finding anchored there (warnings and infos go to `system-out`).
+//! `--format junit`: JUnit XML as CI servers read it — one test case per exchange, and exactly one
+//! `<failure>` for a test case with error-level findings (Jenkins and junitparser read only the
+//! first): its `type` and `message` name the highest-ranked one, its text lists them all in rank
+//! order. Warnings and infos go to `system-out`.
 
 use super::{Printer, Report};
 use crate::diagnosis::Severity;
@@ -80,6 +82,7 @@ impl Printer for Junit {
                 xml(&name)
             )?;
             let mut notes = String::new();
+            let mut errors: Vec<String> = Vec::new();
             for f in &mine {
                 let text = format!(
                     "{} [{}] {}\ncategory: {} · confidence {:.2}\nfix: {}\n{}",
@@ -101,17 +104,32 @@ impl Printer for Junit {
                         .join("\n")
                 );
                 if f.severity == Severity::Error {
-                    writeln!(
-                        out,
-                        r#"      <failure type="{}" message="{}">{}</failure>"#,
-                        xml(f.rule),
-                        xml(&format!("{}: {}", f.rule, red.scrub(&f.title))),
-                        xml(&text)
-                    )?;
+                    errors.push(text);
                 } else {
                     notes.push_str(&text);
                     notes.push('\n');
                 }
+            }
+            // Findings are in rank order: the first error is the most probable cause.
+            if let Some(top) = mine.iter().find(|f| f.severity == Severity::Error) {
+                let more = errors.len() - 1;
+                let message = format!(
+                    "{}: {}{}",
+                    top.rule,
+                    red.scrub(&top.title),
+                    match more {
+                        0 => String::new(),
+                        1 => " (and 1 more error)".to_string(),
+                        n => format!(" (and {n} more errors)"),
+                    }
+                );
+                writeln!(
+                    out,
+                    r#"      <failure type="{}" message="{}">{}</failure>"#,
+                    xml(top.rule),
+                    xml(&message),
+                    xml(&errors.join("\n\n"))
+                )?;
             }
             if !notes.is_empty() {
                 writeln!(out, "      <system-out>{}</system-out>", xml(&notes))?;

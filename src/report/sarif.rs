@@ -1,5 +1,6 @@
-//! `--format sarif`: SARIF 2.1.0 — the rules with their help text, results pointing at the
-//! capture file, the entry's line and a logical location naming the exchange.
+//! `--format sarif`: SARIF 2.1.0 — the rules with their full description (the rule's "What it
+//! does"), help text and `helpUri` (the rule's page, docs/rules/CODE.md), results pointing at
+//! the capture file, the entry's line and a logical location naming the exchange.
 
 use super::{Printer, Report};
 use crate::diagnosis::Severity;
@@ -8,6 +9,33 @@ use serde_json::json;
 use std::io::{self, Write};
 
 pub struct Sarif;
+
+/// Where the project lives; a rule's page is `{HOME}/blob/main/docs/rules/CODE.md`.
+pub const HOME: &str = "https://github.com/oauth-doctor/oauth-doctor";
+
+/// The page of a rule: its documentation as `oauth-doctor explain CODE` prints it.
+pub fn rule_page(code: &str) -> String {
+    format!("{HOME}/blob/main/docs/rules/{code}.md")
+}
+
+/// The doc comment's lines without the one leading space the comment syntax leaves.
+fn doc_lines(docs: &str) -> impl Iterator<Item = &str> {
+    docs.lines().map(|l| l.strip_prefix(' ').unwrap_or(l))
+}
+
+/// A `## name` section of a rule's doc comment as one paragraph (its lines joined).
+pub fn section(docs: &str, name: &str) -> Option<String> {
+    let heading = format!("## {name}");
+    let mut lines = doc_lines(docs).skip_while(|l| l.trim() != heading);
+    lines.next()?;
+    let text = lines
+        .take_while(|l| !l.starts_with("## "))
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ");
+    (!text.is_empty()).then_some(text)
+}
 
 fn level(s: Severity) -> &'static str {
     match s {
@@ -29,12 +57,15 @@ impl Printer for Sarif {
             .filter_map(|code| all.iter().find(|x| x.meta().code == *code))
             .map(|rule| {
                 let m = rule.meta();
+                let docs = doc_lines(m.docs).collect::<Vec<_>>().join("\n");
+                let full = section(m.docs, "What it does").unwrap_or_else(|| m.title.to_string());
                 json!({
                     "id": m.code,
                     "name": m.name,
                     "shortDescription": { "text": m.title },
-                    "fullDescription": { "text": m.docs.lines().skip_while(|l| !l.contains("## What it does")).nth(1).unwrap_or(m.title).trim() },
-                    "help": { "text": red.scrub(m.docs), "markdown": red.scrub(m.docs) },
+                    "fullDescription": { "text": red.scrub(&full) },
+                    "helpUri": rule_page(m.code),
+                    "help": { "text": red.scrub(&docs), "markdown": red.scrub(&docs) },
                     "defaultConfiguration": { "level": level(m.severity) },
                     "properties": { "category": m.category.as_str(), "tags": [m.category.as_str()] }
                 })
@@ -80,7 +111,7 @@ impl Printer for Sarif {
                 "tool": { "driver": {
                     "name": "oauth-doctor",
                     "version": env!("CARGO_PKG_VERSION"),
-                    "informationUri": "https://github.com/oauth-doctor/oauth-doctor",
+                    "informationUri": HOME,
                     "rules": rules
                 }},
                 "artifacts": r.inputs.iter().filter(|i| !i.starts_with('<')).map(|i| json!({"location": {"uri": i}})).collect::<Vec<_>>(),
