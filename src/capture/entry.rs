@@ -43,6 +43,8 @@ struct RawEntry<'a> {
     response: Raw<'a>,
     #[serde(borrow, default, rename = "_error")]
     error: Raw<'a>,
+    #[serde(borrow, default, rename = "_resourceType")]
+    resource_type: Raw<'a>,
 }
 
 #[derive(Deserialize)]
@@ -529,7 +531,10 @@ pub(super) fn parse_entry_text(name: &Arc<str>, i: usize, text: &str) -> Result<
                 .map(|b| String::from_utf8_lossy(&b).into_owned())
         });
     }
-    let request = Request::new(&method, &url, headers, body);
+    let mut request = Request::new(&method, &url, headers, body);
+    request.destination = raw_string(e.resource_type)
+        .filter(|t| !t.is_empty())
+        .map(|t| t.to_ascii_lowercase());
     let response = match e.response {
         None => None,
         Some(r) if r.get() == "null" => None,

@@ -93,6 +93,9 @@ pub struct Request {
     pub form: Params,
     /// The body parsed as JSON, when it is JSON.
     pub json: Option<Value>,
+    /// What the browser fetched it for, as the exporter recorded it (Chrome's `_resourceType`:
+    /// `document`, `xhr`, `fetch`, `script` …), lower-cased; `None` when not recorded.
+    pub destination: Option<String>,
 }
 
 impl Request {
@@ -130,7 +133,24 @@ impl Request {
             raw_query,
             form,
             json,
+            destination: None,
         }
+    }
+
+    /// A top-level navigation of the browser: a page load, which follows redirects and is not
+    /// subject to CORS (WHATWG Fetch, "navigate" mode). Known from the exporter's resource type
+    /// or from the `Sec-Fetch-Mode` / `Sec-Fetch-Dest` headers the browser sent.
+    pub fn is_navigation(&self) -> bool {
+        if let Some(d) = self.destination.as_deref() {
+            return d == "document";
+        }
+        self.headers
+            .get("sec-fetch-mode")
+            .is_some_and(|m| m.trim().eq_ignore_ascii_case("navigate"))
+            || self
+                .headers
+                .get("sec-fetch-dest")
+                .is_some_and(|m| m.trim().eq_ignore_ascii_case("document"))
     }
 
     /// A parameter from the form body, else from a JSON body (as string), else from the query.
@@ -482,12 +502,39 @@ impl Exchange {
             .filter(|v| !v.is_empty())
     }
 
+    /// A page load whose response the exporter did not record (status 0 with no error, or
+    /// `net::ERR_ABORTED` because another navigation replaced it): a redirect hop or a page the
+    /// user left, not a failure. A navigation is not subject to CORS (WHATWG Fetch, "navigate"
+    /// mode), so status 0 there is not a blocked call either.
+    pub fn navigation_unrecorded(&self) -> bool {
+        self.request.is_navigation()
+            && self.response.as_ref().is_some_and(|r| {
+                r.status == 0
+                    && r.transport_error
+                        .as_deref()
+                        .is_none_or(|t| t.contains("ERR_ABORTED"))
+            })
+    }
+
+    /// A response the browser received but did not hand to the page: a status recorded
+    /// together with `net::ERR_FAILED` (Chrome's mark of a CORS refusal), no readable body.
+    pub fn blocked_by_browser(&self) -> bool {
+        !self.request.is_navigation()
+            && self.response.as_ref().is_some_and(|r| {
+                r.status != 0
+                    && r.transport_error
+                        .as_deref()
+                        .is_some_and(|t| t.contains("ERR_FAILED"))
+            })
+    }
+
     /// True when the exchange failed at the HTTP or OAuth level.
     pub fn failed(&self) -> bool {
         match &self.response {
             None => false,
             Some(r) => {
-                r.status == 0
+                (r.status == 0 && !self.navigation_unrecorded())
+                    || self.blocked_by_browser()
                     || r.status >= 400
                     || self.server_error().is_some()
                     || (self.kind.is_back_channel() && r.is_redirect())

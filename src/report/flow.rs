@@ -158,6 +158,10 @@ pub struct Outcome {
     /// The OAuth `error` code of the answer, if any.
     pub error: Option<String>,
     pub failed: bool,
+    /// The browser received the answer but kept it from the page (CORS).
+    pub blocked: bool,
+    /// A page load whose answer the exporter did not record (a redirect hop).
+    pub unrecorded: bool,
 }
 
 impl Outcome {
@@ -166,6 +170,8 @@ impl Outcome {
             status: e.status(),
             error: e.server_error().map(|er| er.code),
             failed: e.failed(),
+            blocked: e.blocked_by_browser(),
+            unrecorded: e.navigation_unrecorded(),
         }
     }
 
@@ -173,7 +179,9 @@ impl Outcome {
     pub fn text(&self, red: &Redactor) -> String {
         match self.status {
             None => "response not captured".into(),
+            Some(0) if self.unrecorded => "answer not recorded".into(),
             Some(0) => "no response".into(),
+            Some(s) if self.blocked => format!("{s} blocked by the browser"),
             Some(s) => match &self.error {
                 Some(err) => format!("{s} {}", red.scrub(err)),
                 None => s.to_string(),

@@ -4,8 +4,10 @@ use super::*;
 
 declare_rule! {
     /// ## What it does
-    /// Flags browser requests that never got a response (HAR status 0 or an exporter `_error`),
-    /// especially cross-origin calls with an `Origin` header, and failing CORS preflights.
+    /// Flags browser requests that never got a usable response (HAR status 0 or an exporter
+    /// `_error`, or a status recorded with Chrome's `net::ERR_FAILED`: received, then refused
+    /// to the page), especially cross-origin calls with an `Origin` header, and failing CORS
+    /// preflights. Top-level page loads are not subject to CORS and are left out.
     ///
     /// ## Why it fails
     /// The browser blocked the call: the server did not answer the preflight or did not send
@@ -42,7 +44,12 @@ impl Rule for Stat012 {
             let preflight_failed = e.kind == Kind::Preflight
                 && (r.status >= 400
                     || (r.status != 0 && !r.headers.contains("access-control-allow-origin")));
-            if !(r.status == 0 || preflight_failed) {
+            if !(r.status == 0 || preflight_failed || e.blocked_by_browser()) {
+                continue;
+            }
+            // A page load is not subject to CORS (WHATWG Fetch, "navigate" mode): its status 0
+            // is a hop the exporter did not record (no error) or a connection failure (STAT017).
+            if r.status == 0 && e.request.is_navigation() {
                 continue;
             }
             // Only OAuth calls: a blocked analytics beacon or image is not the user's problem,
@@ -73,6 +80,39 @@ impl Rule for Stat012 {
                 .transport_error
                 .clone()
                 .unwrap_or_else(|| "no response".into());
+            if e.blocked_by_browser() {
+                let origin = e
+                    .request
+                    .headers
+                    .get("origin")
+                    .unwrap_or("the page's origin");
+                let allowed = r.headers.get("access-control-allow-origin");
+                cx.report(
+                    e.index,
+                    format!(
+                        "`{} {}` was answered {} but the browser kept the answer from the page \
+                         ({why}): {}",
+                        e.request.method,
+                        e.request.endpoint(),
+                        r.status,
+                        match allowed {
+                            Some(a) => format!(
+                                "`Access-Control-Allow-Origin: {a}` does not allow `{origin}`"
+                            ),
+                            None => format!("no `Access-Control-Allow-Origin` allows `{origin}`"),
+                        }
+                    ),
+                )
+                .strength(Strength::Direct)
+                .text(e.index, "response.status", status_text(e))
+                .text(
+                    e.index,
+                    "response.headers.access-control-allow-origin",
+                    allowed.unwrap_or("(absent)"),
+                )
+                .emit();
+                continue;
+            }
             cx.report(
                 e.index,
                 format!(

@@ -45,7 +45,14 @@ impl Rule for Stat017 {
             let Some(err) = r.transport_error.as_deref() else {
                 continue;
             };
-            if r.status != 0 || e.request.headers.contains("origin") || e.kind == Kind::Preflight {
+            // A cross-origin call the browser refused is STAT012's; a page load is not subject
+            // to CORS, and one another navigation replaced is no failure at all.
+            let cross_origin = e.request.headers.contains("origin") && !e.request.is_navigation();
+            if r.status != 0
+                || cross_origin
+                || e.kind == Kind::Preflight
+                || e.navigation_unrecorded()
+            {
                 continue;
             }
             if e.kind == Kind::Other {
