@@ -10,7 +10,9 @@ declare_rule! {
     /// each transport applies. Reports an omitted value and names the difference: trailing
     /// slash, `http` vs `https`, host, port, path case, query, whitespace or double encoding. A
     /// double-encoded value (`http%253A%252F%252F…`) is reported with the category
-    /// `content_type_encoding`, every other difference with `redirect_uri`.
+    /// `content_type_encoding`, every other difference with `redirect_uri`; it is reported
+    /// even when the authorization request is not in the capture, since a value still
+    /// percent-encoded after its one decoding is no absolute URI and matches no redirect URI.
     ///
     /// ## Why it fails
     /// When the authorization request included `redirect_uri`, the token request must include the
@@ -38,6 +40,7 @@ declare_rule! {
         fix: "send the byte-identical `redirect_uri` used in the authorization request",
         references: ["RFC 6749 §4.1.3", "OAuth 2.1 §10.2"],
         explains_errors: [("invalid_grant", 1)],
+        absorbs: ["PROV001"],
         grants: ["authorization_code"],
     }
 }
@@ -48,7 +51,37 @@ impl Rule for Grant004 {
         let idx = cx.index;
         for e in ex.iter().filter(|e| e.is_code_redemption() && e.failed()) {
             let Some((az, link, _)) = idx.authorize_of(ex, e) else {
-                cx.cannot_tell(e.index, "the authorization request is not in the capture");
+                // Without the authorization request, one difference still shows: a value encoded
+                // twice is no absolute URI, so it equals no redirect URI (RFC 6749 §3.1.2).
+                let twice = e.request.param("redirect_uri").filter(|t| {
+                    !t.contains("://") && decode_once(t).contains("://") && !t.contains(' ')
+                });
+                match twice {
+                    Some(t) => {
+                        let once = decode_once(&t);
+                        cx.report(
+                            e.index,
+                            format!(
+                                "the token request's `redirect_uri` is URL-encoded twice: after \
+                                 its one decoding it is still `{t}`, not an absolute URI, so it \
+                                 cannot equal the `{once}` of the authorization request that \
+                                 issued the code"
+                            ),
+                        )
+                        .confirmed_if(alias_signal(&ex[e.index], &["invalid_grant"]))
+                        .category(Category::ContentTypeEncoding)
+                        .fix(
+                            "encode `redirect_uri` once: give the form encoder the plain URI, \
+                             not one already percent-encoded",
+                        )
+                        .strength(Strength::Direct)
+                        .text(e.index, "request.body.redirect_uri", t)
+                        .emit();
+                    }
+                    None => {
+                        cx.cannot_tell(e.index, "the authorization request is not in the capture")
+                    }
+                }
                 continue;
             };
             let Some(az_rd) = idx.az_param(ex, az, "redirect_uri") else {
