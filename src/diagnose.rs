@@ -56,6 +56,7 @@ pub fn signal(e: &Exchange) -> String {
             }
             s
         }
+        None if r.body_elsewhere.is_some() => format!("{} (body not in the capture)", r.status),
         None => format!("{} (no error code)", r.status),
     }
 }

@@ -67,6 +67,8 @@ struct RawRequest<'a> {
 struct RawPostData<'a> {
     #[serde(borrow, default)]
     text: Raw<'a>,
+    #[serde(borrow, default, rename = "_file")]
+    file: Raw<'a>,
     #[serde(borrow, default)]
     params: Raw<'a>,
     #[serde(borrow, default)]
@@ -95,6 +97,12 @@ struct RawResponse<'a> {
 struct RawContent<'a> {
     #[serde(borrow, default)]
     text: Raw<'a>,
+    #[serde(borrow, default, rename = "_file")]
+    file: Raw<'a>,
+    #[serde(borrow, default)]
+    size: Raw<'a>,
+    #[serde(borrow, default)]
+    comment: Raw<'a>,
     #[serde(borrow, default)]
     encoding: Raw<'a>,
 }
@@ -444,6 +452,34 @@ fn parse_headers_tolerant(r: &RawValue) -> Headers {
     Headers::new(out)
 }
 
+/// Largest body read from an attachment file.
+const MAX_ATTACHMENT: u64 = 16 << 20;
+
+/// A body stored beside the capture (Playwright's `_file`, recorded with `content: 'attach'`):
+/// read from the capture's directory when it is there, else why it is not in the capture. Only
+/// a bare file name is read, never a path.
+fn attachment(capture: &str, file: &str) -> Result<String, String> {
+    let outside = |why: &str| format!("it is in the attachment `{file}`, {why}");
+    let bare = !file.contains(['/', '\\']) && file != ".." && file != ".";
+    let dir = std::path::Path::new(capture)
+        .parent()
+        .filter(|_| capture != "-" && bare);
+    let Some(dir) = dir else {
+        return Err(outside("which is not in the capture"));
+    };
+    let path = dir.join(file);
+    match std::fs::metadata(&path) {
+        Ok(m) if m.len() > MAX_ATTACHMENT => Err(outside(&format!(
+            "larger than {} MiB: not read",
+            MAX_ATTACHMENT >> 20
+        ))),
+        Ok(_) => std::fs::read(&path)
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
+            .map_err(|e| outside(&format!("which could not be read ({e})"))),
+        Err(_) => Err(outside("which is not next to the capture")),
+    }
+}
+
 fn decode_body(text: Raw<'_>, encoding: Raw<'_>) -> Option<String> {
     let t = raw_string(text)?;
     if raw_string(encoding).is_some_and(|e| e.eq_ignore_ascii_case("base64")) {
@@ -517,11 +553,20 @@ pub(super) fn parse_entry_text(name: &Arc<str>, i: usize, text: &str) -> Result<
     }
     let headers = parse_headers(req.headers);
     let mut body = None;
+    let mut request_elsewhere = None;
     if let Some(pd) = req.post_data {
         if let Ok(pd) = serde_json::from_str::<RawPostData<'_>>(pd.get()) {
             body = decode_body(pd.text, pd.encoding)
                 .filter(|t| !t.is_empty())
                 .or_else(|| body_from_params(pd.params));
+            if body.is_none() {
+                if let Some(f) = raw_string(pd.file).filter(|f| !f.is_empty()) {
+                    match attachment(name, &f) {
+                        Ok(b) => body = Some(b),
+                        Err(why) => request_elsewhere = Some(why),
+                    }
+                }
+            }
         }
     }
     if body.is_none() {
@@ -532,6 +577,7 @@ pub(super) fn parse_entry_text(name: &Arc<str>, i: usize, text: &str) -> Result<
         });
     }
     let mut request = Request::new(&method, &url, headers, body);
+    request.body_elsewhere = request_elsewhere;
     request.destination = raw_string(e.resource_type)
         .filter(|t| !t.is_empty())
         .map(|t| t.to_ascii_lowercase());
@@ -552,9 +598,33 @@ pub(super) fn parse_entry_text(name: &Arc<str>, i: usize, text: &str) -> Result<
                 .unwrap_or(0);
             let mut headers = parse_headers(rr.headers);
             let mut body = None;
+            let mut elsewhere = None;
             if let Some(c) = rr.content {
                 if let Ok(c) = serde_json::from_str::<RawContent<'_>>(c.get()) {
+                    let size = raw_number(c.size).unwrap_or(0.0);
+                    let comment = raw_string(c.comment).filter(|c| !c.is_empty());
                     body = decode_body(c.text, c.encoding);
+                    if body.is_none() {
+                        if let Some(f) = raw_string(c.file).filter(|f| !f.is_empty()) {
+                            match attachment(name, &f) {
+                                Ok(b) => body = Some(b),
+                                Err(why) => elsewhere = Some(why),
+                            }
+                        } else if let Some(c) = comment {
+                            elsewhere = Some(format!("the exporter left it out (\"{c}\")"));
+                        } else if size > 0.0 {
+                            elsewhere = Some(format!(
+                                "the exporter left out its {size} bytes (`content.size` without \
+                                 `content.text`)"
+                            ));
+                        }
+                    } else if body.as_deref() == Some("") && size > 0.0 {
+                        body = None;
+                        elsewhere = Some(format!(
+                            "the exporter left out its {size} bytes (`content.size` with an empty \
+                             `content.text`)"
+                        ));
+                    }
                 }
             }
             if body.is_none() {
@@ -575,6 +645,7 @@ pub(super) fn parse_entry_text(name: &Arc<str>, i: usize, text: &str) -> Result<
             let body =
                 body.filter(|b| !api_payload || super::scan::body_is_relevant(b) || b.len() <= 64);
             let mut resp = Response::new(status, headers, body);
+            resp.body_elsewhere = elsewhere;
             resp.transport_error = raw_string(rr.error)
                 .or_else(|| raw_string(e.error))
                 .filter(|s| !s.is_empty());

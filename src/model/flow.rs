@@ -947,8 +947,14 @@ fn is_oauth(e: &Exchange) -> bool {
                 .response
                 .as_ref()
                 .is_some_and(|r| r.status == 401 && r.challenges_for_a_token());
+            // A POST to a `…/token` path whose body is not in the capture: the parameters
+            // that would classify it are unknown, the path is all there is.
+            let unread_token_post = e.request.method == "POST"
+                && e.request.body_elsewhere.is_some()
+                && e.request.path().trim_end_matches('/').ends_with("/token");
             e.is_token_request()
                 || challenged
+                || unread_token_post
                 || e.server_error().is_some_and(|x| {
                     crate::oauth::errors::standard(&x.code).is_some() || e.provider.is_some()
                 })

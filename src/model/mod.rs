@@ -93,6 +93,9 @@ pub struct Request {
     pub form: Params,
     /// The body parsed as JSON, when it is JSON.
     pub json: Option<Value>,
+    /// Why the body is not in the capture although the request had one (an attachment file
+    /// that is not there); `None` when the capture holds the body or there was none.
+    pub body_elsewhere: Option<String>,
     /// What the browser fetched it for, as the exporter recorded it (Chrome's `_resourceType`:
     /// `document`, `xhr`, `fetch`, `script` …), lower-cased; `None` when not recorded.
     pub destination: Option<String>,
@@ -133,6 +136,7 @@ impl Request {
             raw_query,
             form,
             json,
+            body_elsewhere: None,
             destination: None,
         }
     }
@@ -248,6 +252,9 @@ pub struct Response {
     pub form: Params,
     /// A transport error noted by the exporter (HAR `_error`) or by live mode.
     pub transport_error: Option<String>,
+    /// Why the body is not in the capture although the server sent one (left out by the
+    /// exporter, or stored in an attachment that is not there): unknown, never empty.
+    pub body_elsewhere: Option<String>,
 }
 
 impl Response {
@@ -278,6 +285,7 @@ impl Response {
             json,
             form,
             transport_error: None,
+            body_elsewhere: None,
         }
     }
 

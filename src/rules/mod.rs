@@ -409,7 +409,33 @@ impl Report<'_, '_> {
         self
     }
     pub fn emit(self) {
-        self.cx.findings.push(self.finding);
+        // The absence of a value in a body the capture does not hold proves nothing: such a
+        // finding is not reported, and its cause stays open.
+        let unknown = self.finding.evidence.iter().find_map(|ev| {
+            let absent = matches!(&ev.value, Value::Text(t) if t == "(absent)");
+            let e = self.cx.exchanges.get(ev.exchange)?;
+            let why = if ev.at.starts_with("request.body") {
+                e.request.body_elsewhere.as_deref()
+            } else if ev.at.starts_with("response.body") {
+                e.response.as_ref()?.body_elsewhere.as_deref()
+            } else {
+                None
+            };
+            absent
+                .then_some(why)
+                .flatten()
+                .map(|w| (ev.exchange, w.to_string()))
+        });
+        match unknown {
+            Some((i, why)) => {
+                let anchor = self.finding.anchor.unwrap_or(i);
+                self.cx.cannot_tell(
+                    anchor,
+                    format!("the body of #{} is not in the capture: {why}", i + 1),
+                );
+            }
+            None => self.cx.findings.push(self.finding),
+        }
     }
 }
 

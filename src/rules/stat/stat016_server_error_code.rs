@@ -42,6 +42,15 @@ impl Rule for Stat016 {
         for &i in cx.index.failures() {
             let e = &cx.exchanges[i];
             let grant = e.request.param("grant_type");
+            // `the token request`, `the request` for an endpoint of no known kind.
+            let req = match e.kind {
+                Kind::Other => "request".to_string(),
+                k => format!("{} request", k.as_str()),
+            };
+            let elsewhere = e
+                .response
+                .as_ref()
+                .and_then(|r| r.body_elsewhere.as_deref());
             if let Some(err) = e.server_error() {
                 // Intermediate device-flow answers followed by another poll are expected.
                 if matches!(err.code.as_str(), "authorization_pending" | "slow_down") {
@@ -69,8 +78,7 @@ impl Rule for Stat016 {
                     .report(
                         e.index,
                         format!(
-                            "the {} request{} got `{}`{}; usual causes: {explained}",
-                            e.kind.as_str(),
+                            "the {req}{} got `{}`{}; usual causes: {explained}",
                             grant
                                 .as_deref()
                                 .map(|g| format!(" (grant `{g}`)"))
@@ -85,11 +93,7 @@ impl Rule for Stat016 {
                                 .unwrap_or_default(),
                         ),
                     )
-                    .title(format!(
-                        "the server rejected the {} request with `{}`",
-                        e.kind.as_str(),
-                        err.code
-                    ))
+                    .title(format!("the server rejected the {req} with `{}`", err.code))
                     .category(cat)
                     .fix(fix)
                     .strength(Strength::Absence)
@@ -127,23 +131,34 @@ impl Rule for Stat016 {
                 };
                 let got = if status == 0 {
                     "no response".to_string()
+                } else if elsewhere.is_some() {
+                    format!("{status}")
                 } else {
                     format!("{status} without an error code")
                 };
-                cx.report(
-                    e.index,
-                    format!("the {} request got {got}: {what}", e.kind.as_str()),
-                )
-                .title(if status == 0 {
-                    "the request got no response".to_string()
-                } else {
-                    format!("the server answered {status} without an error code")
-                })
-                .category(cat)
-                .severity(Severity::Error)
-                .strength(Strength::Absence)
-                .text(e.index, "response.status", status.to_string())
-                .emit();
+                let unread = elsewhere
+                    .map(|w| format!("; the body that may say why is not in the capture: {w}"))
+                    .unwrap_or_default();
+                let mut rep = cx
+                    .report(e.index, format!("the {req} got {got}: {what}{unread}"))
+                    .title(if status == 0 {
+                        "the request got no response".to_string()
+                    } else if elsewhere.is_some() {
+                        format!("the server answered {status}; its body is not in the capture")
+                    } else {
+                        format!("the server answered {status} without an error code")
+                    });
+                if elsewhere.is_some() {
+                    rep = rep.fix(
+                        "read the server's error from the response body: share the capture with \
+                         its body files, or export it again with bodies included",
+                    );
+                }
+                rep.category(cat)
+                    .severity(Severity::Error)
+                    .strength(Strength::Absence)
+                    .text(e.index, "response.status", status.to_string())
+                    .emit();
             }
         }
     }
