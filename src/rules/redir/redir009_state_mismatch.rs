@@ -95,9 +95,12 @@ impl Rule for Redir009 {
                 "response.headers.location.state"
             };
             let got = c.params.get("state");
-            if got.is_some_and(crate::model::masked::is_masked)
-                || crate::model::masked::is_masked(&sent)
-            {
+            // Masked by whoever shared the capture: unknown (the tool's own fingerprints stay
+            // comparable).
+            let unknown = |v: &str| {
+                crate::model::masked::is_masked(v) && !crate::model::masked::is_own_placeholder(v)
+            };
+            if got.is_some_and(unknown) || unknown(&sent) {
                 continue; // an anonymised capture
             }
             // An encoding difference is a `content_type_encoding` root cause (docs/json-output.md, "Categories").
