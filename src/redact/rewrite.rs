@@ -1,7 +1,8 @@
 //! How the strings of a capture are rewritten for `oauth-doctor redact` and `--save-capture`:
 //! every secret becomes a [`placeholder`] (`REDACTED-40c-1f2e3d4c`, the report's fingerprint
 //! spelled with URL-safe characters), JWTs keep their header and claims and lose their
-//! signature (`header.claims.REDACTED-…`), Basic credentials keep their client id, cookies their
+//! signature (`header.claims.REDACTED-…`; an unsigned token, the credential itself, also has
+//! its claims re-encoded so that none of it is left as sent), Basic credentials keep their client id, cookies their
 //! names; PKCE challenges and token hashes follow the values they are computed from, so that a
 //! redacted capture keeps its diagnosis. A JSON walker copies everything byte for byte except the
 //! strings it changes. Reading and writing files is [`super::file`]'s.
@@ -405,9 +406,13 @@ impl Rewriter {
                 return Some(v.to_string());
             }
             // An unsigned token (`alg: none`) is itself the credential where a server accepts
-            // it: it keeps header and claims and gets a placeholder signature.
+            // it: its header and claims stay readable, but not as the token's own bytes (which
+            // would leave the whole credential in the text). The claims segment is re-encoded
+            // with one trailing space after the JSON, the same claims to every reader, and the
+            // token gets a placeholder signature.
             self.count("unsigned jwt", v);
-            return Some(format!("{}.{}.{}", parts[0], parts[1], placeholder(v)));
+            let claims = respaced_segment(parts[1]).unwrap_or_else(|| placeholder(parts[1]));
+            return Some(format!("{}.{claims}.{}", parts[0], placeholder(v)));
         }
         self.count("jwt signature", v);
         self.learned.insert(sig.to_string());
@@ -729,6 +734,17 @@ impl Rewriter {
     }
 }
 
+/// A JWT segment (base64url of a JSON object) re-encoded with a space after the JSON: the same
+/// object to every JSON reader (RFC 8259 §2 allows whitespace around a value), other bytes.
+/// `None` when the segment is not base64url of UTF-8 text.
+fn respaced_segment(seg: &str) -> Option<String> {
+    let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let mut bytes = engine.decode(seg.trim_end_matches('=')).ok()?;
+    std::str::from_utf8(&bytes).ok()?;
+    bytes.push(b' ');
+    Some(engine.encode(bytes))
+}
+
 /// The shortest prefix of a placeholder that is still recognisable as one
 /// (`REDACTED-43c-1f`, see [`super::is_redacted`]).
 const PLACEHOLDER_MIN: usize = 16;
@@ -952,9 +968,15 @@ mod tests {
         // A signed token whose signature was stripped on its way stays header and claims.
         let stripped = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ1In0.";
         assert_eq!(r.secret(stripped, "access_token"), stripped);
-        // An unsigned token is the credential itself: it gets a placeholder signature.
+        // An unsigned token is the credential itself: none of it stays as it was sent, its
+        // header and claims still read the same, and it gets a placeholder signature.
         let out = r.secret(none, "id_token");
-        assert!(out.starts_with(none) && is_redacted(&out), "{out}");
+        assert!(!out.contains(none) && is_redacted(&out), "{out}");
+        let (was, now) = (
+            crate::oauth::jwt::decode(none).unwrap(),
+            crate::oauth::jwt::decode(&out).unwrap(),
+        );
+        assert_eq!((was.header, was.claims), (now.header, now.claims));
     }
 
     #[test]
