@@ -71,6 +71,17 @@ pub fn run(cli: Cli) -> Result<i32> {
     } else {
         0
     };
+    let shows_secrets = match &cli.command {
+        Command::Check(a) => a.show_secrets,
+        Command::Diff(a) => a.show_secrets,
+        _ => false,
+    };
+    if shows_secrets {
+        // Once per run, whatever the format and however many inputs.
+        eprintln!(
+            "oauth-doctor: warning: --show-secrets prints secrets in clear; do not share this output"
+        );
+    }
     let code = match cli.command {
         Command::Check(args) => check(*args, verbosity, &mut out)?,
         Command::Inspect(args) => inspect(*args, &mut out)?,

@@ -597,3 +597,54 @@ fn a_code_or_verifier_that_starts_with_a_hyphen_is_a_value_not_an_option() {
         .code(1)
         .stdout(predicate::str::contains("STAT017"));
 }
+
+/// A report never says secrets are fingerprinted when `--show-secrets` prints them: the formats
+/// that state how secrets are shown state the opposite, and stderr warns once per run.
+#[test]
+fn show_secrets_is_said_in_every_format_and_warned_once_on_stderr() {
+    let file = "fixtures/corpus/op-wrong-client-secret-basic.har";
+    let formats = [
+        "text", "json", "markdown", "github", "junit", "sarif", "html",
+    ];
+    for format in formats {
+        let hidden = doctor::run(&["check", file, "--format", format], &[]);
+        assert!(
+            !hidden.stderr.contains("--show-secrets"),
+            "{format}: {}",
+            hidden.stderr
+        );
+        assert!(!hidden.stdout.contains("in clear"), "{format}");
+        let shown = doctor::run(&["check", file, "--format", format, "--show-secrets"], &[]);
+        assert!(
+            !shown.stdout.contains("as fingerprints"),
+            "{format} says secrets are fingerprinted while it prints them"
+        );
+        let warnings = shown
+            .stderr
+            .lines()
+            .filter(|l| l.contains("warning: --show-secrets prints secrets in clear"))
+            .count();
+        assert_eq!(warnings, 1, "{format}: {}", shown.stderr);
+        if matches!(format, "markdown" | "html") {
+            assert!(hidden.stdout.contains("Secrets are shown as fingerprints"));
+            assert!(
+                shown.stdout.contains("Secrets are shown in clear"),
+                "{format}"
+            );
+            assert!(shown.stdout.contains("do not share this"), "{format}");
+        }
+    }
+    // Several inputs, and `diff`: still one warning.
+    let two = doctor::run(&["check", file, file, "--show-secrets"], &[]);
+    assert_eq!(two.stderr.matches("--show-secrets prints").count(), 1);
+    let diff = doctor::run(
+        &[
+            "diff",
+            "fixtures/corpus/op-clean-basic-special-secret.har",
+            "fixtures/corpus/op-basic-secret-not-urlencoded.har",
+            "--show-secrets",
+        ],
+        &[],
+    );
+    assert_eq!(diff.stderr.matches("--show-secrets prints").count(), 1);
+}
