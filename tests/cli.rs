@@ -648,3 +648,72 @@ fn show_secrets_is_said_in_every_format_and_warned_once_on_stderr() {
     );
     assert_eq!(diff.stderr.matches("--show-secrets prints").count(), 1);
 }
+
+/// Passwords and client secrets are fingerprinted with a salt drawn per report: two runs show
+/// different fingerprints, one report shows equal values with equal fingerprints (rules and
+/// readers compare them), and server-issued values (tokens, codes) keep the stable fingerprint
+/// that lets two reports be compared.
+#[test]
+fn chosen_secrets_are_salted_per_report_and_issued_ones_stay_stable() {
+    let file = "fixtures/rules/cred/CRED001-basic-fails-same-secret-works-in-body.json";
+    let report = || {
+        let out = doctor()
+            .env_remove(doctor::TEST_SALT.0)
+            .args(["check", file, "--format", "json"])
+            .output()
+            .unwrap();
+        json_of(&out.stdout)
+    };
+    let values = |doc: &serde_json::Value, at: &str| -> Vec<String> {
+        doc["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|f| f["evidence"].as_array().unwrap().clone())
+            .filter(|e| e["at"] == at)
+            .map(|e| e["value"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let (a, b) = (report(), report());
+    let (basic_secret, body_secret) = (
+        values(&a, "request.headers.authorization.password"),
+        values(&a, "request.body.client_secret"),
+    );
+    assert!(!basic_secret.is_empty() && !body_secret.is_empty());
+    // The same secret, in the Basic header and in the body: one fingerprint within a report.
+    assert_eq!(basic_secret[0], body_secret[0]);
+    assert!(
+        basic_secret[0].starts_with("YoEN…DQ== (44 chars, salted:"),
+        "{}",
+        basic_secret[0]
+    );
+    // Another report, another salt.
+    assert_ne!(
+        basic_secret[0],
+        values(&b, "request.headers.authorization.password")[0]
+    );
+    // A server-issued token keeps `sha256:` and the same fingerprint in every report.
+    let token = |doc: &serde_json::Value| {
+        doc["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|f| f["evidence"].as_array().unwrap().clone())
+            .filter_map(|e| e["value"].as_str().map(str::to_string))
+            .find(|v| v.contains("sha256:"))
+    };
+    let tok_file = "fixtures/corpus/op-refresh-after-code-replay.har";
+    let run = || {
+        json_of(
+            &doctor()
+                .env_remove(doctor::TEST_SALT.0)
+                .args(["check", tok_file, "--format", "json"])
+                .output()
+                .unwrap()
+                .stdout,
+        )
+    };
+    let (t1, t2) = (token(&run()), token(&run()));
+    assert!(t1.is_some(), "{tok_file} shows a token fingerprint");
+    assert_eq!(t1, t2);
+}
