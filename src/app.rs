@@ -149,15 +149,12 @@ fn check(args: CheckArgs, verbosity: i8, out: &mut dyn Write) -> Result<i32> {
     if leeway < 0 {
         bail!("--leeway must be zero or more seconds");
     }
-    for code in select.iter().chain(&ignore) {
-        let c = code.to_ascii_uppercase();
-        let family = c.trim_end_matches(|ch: char| ch.is_ascii_digit());
-        let known = registry::FAMILIES.contains(&family)
-            && (c.len() == family.len() || c.len() == family.len() + 3);
-        if !known {
-            bail!(
-                "--select/--ignore: `{code}` matches no rule code or prefix (see `oauth-doctor rules`)"
-            );
+    // The file's lists were checked with their lines when it was read.
+    for (flag, list) in [("--select", &args.select), ("--ignore", &args.ignore)] {
+        for code in list {
+            if !crate::config::names_a_rule(code) {
+                bail!("{flag}: `{code}` matches no rule code or prefix (see `oauth-doctor rules`)");
+            }
         }
     }
     let live_mode = args.live.requested();

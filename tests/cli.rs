@@ -717,3 +717,82 @@ fn chosen_secrets_are_salted_per_report_and_issued_ones_stay_stable() {
     assert!(t1.is_some(), "{tok_file} shows a token fingerprint");
     assert_eq!(t1, t2);
 }
+
+/// The settings of `oauth-doctor.toml` are checks: a capture whose tokens come from another
+/// issuer, are meant for another API, are signed with another algorithm or whose requests
+/// name another client gets a finding, and a CI gate makes it fail. A rule code that does not
+/// exist is an error naming the file's line, or the flag.
+#[test]
+fn configured_expectations_are_checked_and_unknown_codes_are_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = |text: &str| {
+        let p = dir.path().join(format!("c{}.toml", text.len()));
+        std::fs::write(&p, text).unwrap();
+        p.to_str().unwrap().to_string()
+    };
+    let healthy = "fixtures/rules/jwt/JWT007-quiet-rs256-id-token.json";
+    // Without a configuration: a healthy capture.
+    let plain = doctor::run(&["check", healthy, "--format", "json"], &[]);
+    assert_eq!(plain.code, 0, "{plain}");
+    assert!(plain.findings().is_empty(), "{plain}");
+    let gate = config(
+        "expected_issuer = \"https://login.example.com\"\nclient_id = \"acme-web-prod\"\nallowed_algorithms = [\"ES256\"]\n\n[rules]\nJWT016 = \"error\"\nJWT018 = \"error\"\nCRED016 = \"error\"\n",
+    );
+    let run = doctor::run(
+        &["check", healthy, "--format", "json", "--config", &gate],
+        &[],
+    );
+    assert_eq!(run.code, 1, "the CI gate fails\n{run}");
+    let mut rules: Vec<String> = run
+        .findings()
+        .iter()
+        .map(|f| {
+            assert_eq!(f["severity"], "error", "{f}");
+            f["rule"].as_str().unwrap().to_string()
+        })
+        .collect();
+    rules.sort();
+    rules.dedup();
+    assert_eq!(rules, ["CRED016", "JWT016", "JWT018"], "{run}");
+    let text = doctor::run(&["check", healthy, "--config", &gate], &[]).stdout;
+    assert!(
+        text.contains("expects `expected_issuer = https://login.example.com`"),
+        "{text}"
+    );
+    // The expected values: nothing to report.
+    let ok = config(
+        "expected_issuer = \"https://idp.example.com\"\nclient_id = \"acme-web\"\nallowed_algorithms = [\"RS256\"]\n",
+    );
+    let run = doctor::run(
+        &["check", healthy, "--format", "json", "--config", &ok],
+        &[],
+    );
+    assert_eq!((run.code, run.findings().len()), (0, 0), "{run}");
+    // Unknown codes: exit 2, one line, naming the file's line or the flag.
+    let bad = config("leeway = 30\n\n[rules]\nJWT999 = \"off\"\n");
+    let run = doctor::run(&["check", healthy, "--config", &bad], &[]);
+    assert_eq!(run.code, 2, "{run}");
+    assert!(
+        run.stderr.contains("line 4") && run.stderr.contains("JWT999"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(run.stderr.trim().lines().count(), 1, "{}", run.stderr);
+    let bad = config("select = [\"PKCE\",\n  \"CRED099\"]\n");
+    let run = doctor::run(&["check", healthy, "--config", &bad], &[]);
+    assert_eq!(run.code, 2, "{run}");
+    assert!(
+        run.stderr.contains("line 2") && run.stderr.contains("CRED099"),
+        "{}",
+        run.stderr
+    );
+    for flag in ["--select", "--ignore"] {
+        let run = doctor::run(&["check", healthy, flag, "CRED999"], &[]);
+        assert_eq!(run.code, 2, "{run}");
+        assert!(
+            run.stderr.contains(flag) && run.stderr.contains("CRED999"),
+            "{}",
+            run.stderr
+        );
+    }
+}
