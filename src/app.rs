@@ -98,7 +98,11 @@ pub fn run(cli: Cli) -> Result<i32> {
             clap_mangen::Man::new(cmd).render(&mut out)?;
             EXIT_OK
         }
-        Command::Explain { code } => explain::explain(&code, &mut out)?,
+        Command::Explain {
+            code,
+            provider,
+            all,
+        } => explain::explain(&code, provider.as_deref(), all, &mut out)?,
         Command::Rules { format } => rules(format, &mut out)?,
         Command::Redact(args) => redact(&args, verbosity, &mut out)?,
         Command::Diff(args) => crate::diff::run(&args, &mut out)?,

@@ -45,8 +45,15 @@ pub enum Command {
     Inspect(Box<InspectArgs>),
     /// Explain a rule (CRED001), a standard OAuth error (invalid_grant) or a provider code
     Explain {
-        /// The code to explain
+        /// The code to explain: CRED001, invalid_grant, AADSTS50011, or PROVIDER:CODE
+        /// (okta:E0000011)
         code: String,
+        /// Only this provider's entries (a provider id: entra, google, github, okta …)
+        #[arg(long, value_name = "ID")]
+        provider: Option<String>,
+        /// Every provider's entry in full (by default a code many providers send lists them)
+        #[arg(long)]
+        all: bool,
     },
     /// List every rule
     Rules {

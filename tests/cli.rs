@@ -796,3 +796,50 @@ fn configured_expectations_are_checked_and_unknown_codes_are_errors() {
         );
     }
 }
+
+/// `explain` answers the question asked: a code many providers send is a page that names them
+/// (`--provider ID` or `PROVIDER:CODE` narrows, `--all` lists every entry), a provider entry
+/// says what the provider really sends, and no internal name reaches the user.
+#[test]
+fn explain_is_a_page_narrowed_by_provider_and_quotes_what_providers_send() {
+    let page = doctor::run(&["explain", "invalid_grant"], &[]);
+    assert_eq!(page.code, 0, "{page}");
+    let lines = page.stdout.lines().count();
+    assert!(lines <= 60, "explain invalid_grant is {lines} lines");
+    assert!(page.stdout.contains("RFC 6749 §5.2"), "{}", page.stdout);
+    assert!(page.stdout.contains("--provider") && page.stdout.contains("--all"));
+    assert!(page.stdout.contains("keycloak"), "the providers are named");
+    let all = doctor::run(&["explain", "invalid_grant", "--all"], &[]);
+    assert!(all.stdout.lines().count() > 200, "--all lists every entry");
+    let google = doctor::run(&["explain", "invalid_grant", "--provider", "google"], &[]);
+    assert_eq!(google.code, 0, "{google}");
+    assert!(google.stdout.contains("Google `invalid_grant`"));
+    assert!(
+        !google.stdout.contains("Keycloak `"),
+        "only Google's entries"
+    );
+    let colon = doctor::run(&["explain", "google:invalid_grant"], &[]);
+    assert_eq!(colon.stdout, google.stdout);
+    // `Okta:E0000011` is Okta's code.
+    let okta = doctor::run(&["explain", "Okta:E0000011"], &[]);
+    assert_eq!(okta.code, 0, "{okta}");
+    assert!(okta.stdout.contains("Okta `E0000011`"), "{}", okta.stdout);
+    // GitHub sends `bad_verification_code` itself as `error`.
+    let gh = doctor::run(&["explain", "bad_verification_code"], &[]);
+    assert!(
+        gh.stdout.contains("sent as `error=bad_verification_code`"),
+        "{}",
+        gh.stdout
+    );
+    assert!(!gh.stdout.contains("sent with `error=invalid_grant`"));
+    // No internal names.
+    for code in ["CRED001", "BCP002", "invalid_grant", "AADSTS50011"] {
+        let out = doctor::run(&["explain", code], &[]).stdout;
+        for internal in ["kind:", "Diag", "Lint", "Both"] {
+            assert!(!out.contains(internal), "explain {code} shows `{internal}`");
+        }
+    }
+    let unknown = doctor::run(&["explain", "invalid_grant", "--provider", "nosuch"], &[]);
+    assert_eq!(unknown.code, 2);
+    assert!(unknown.stderr.contains("nosuch"), "{}", unknown.stderr);
+}
