@@ -10,6 +10,16 @@ use crate::rules::registry;
 use anyhow::{Result, bail};
 use std::io::Write;
 
+/// What a rule does, in words (`explain`, the rule pages): it explains failures (a diagnosis),
+/// flags risks in captures that work (a lint), or both.
+pub fn kind_words(k: crate::diagnosis::RuleKind) -> &'static str {
+    match k {
+        crate::diagnosis::RuleKind::Diag => "explains a failure",
+        crate::diagnosis::RuleKind::Lint => "flags a risk",
+        crate::diagnosis::RuleKind::Both => "explains a failure or flags a risk",
+    }
+}
+
 /// Provider entries shown in full without `--provider` or `--all`.
 const FULL_ENTRIES: usize = 3;
 
@@ -43,11 +53,7 @@ pub fn explain(code: &str, provider: Option<&str>, all: bool, out: &mut dyn Writ
             "category: {} · default severity: {} · {}",
             m.category,
             m.severity,
-            match m.kind {
-                crate::diagnosis::RuleKind::Diag => "explains a failure",
-                crate::diagnosis::RuleKind::Lint => "flags a risk (lint)",
-                crate::diagnosis::RuleKind::Both => "explains a failure or flags a risk",
-            }
+            kind_words(m.kind)
         )?;
         writeln!(out)?;
         for line in m.docs.lines() {
