@@ -259,6 +259,7 @@ fn check(args: CheckArgs, verbosity: i8, out: &mut dyn Write) -> Result<i32> {
         crate::report::Format::Junit
             | crate::report::Format::Html
             | crate::report::Format::Markdown
+            | crate::report::Format::Json
     ) || verbosity > 0
     {
         Redactor::new(&analysis.exchanges, args.show_secrets)

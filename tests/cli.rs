@@ -843,3 +843,59 @@ fn explain_is_a_page_narrowed_by_provider_and_quotes_what_providers_send() {
     assert_eq!(unknown.code, 2);
     assert!(unknown.stderr.contains("nosuch"), "{}", unknown.stderr);
 }
+
+/// One numbering: the `#N` of the text report is the JSON report's `exchange` and its
+/// `timeline` row `n`, which says where the exchange is in its input (file, entry), what it
+/// was (method, redacted URL, status, kind); the text's `-->` line shows `#N` beside the entry.
+#[test]
+fn exchanges_have_one_number_everywhere_and_the_json_report_maps_them_to_entries() {
+    // Entries 1–4 of this capture are unrelated traffic: exchange #3 is entry 5.
+    let file = "fixtures/corpus/keycloak-code-not-valid-reused.har";
+    let run = doctor::run(&["check", file, "--format", "json"], &[]);
+    let doc = run.json();
+    let timeline = doc["timeline"].as_array().expect("a timeline");
+    assert_eq!(timeline.len() as u64, doc["exchanges"].as_u64().unwrap());
+    for (i, row) in timeline.iter().enumerate() {
+        assert_eq!(row["n"].as_u64(), Some(i as u64 + 1), "{row}");
+        assert_eq!(row["file"], file);
+        for key in ["method", "url", "kind"] {
+            assert!(row[key].is_string(), "{row}");
+        }
+    }
+    let top = &doc["findings"][0];
+    let n = top["evidence"][0]["exchange"].as_u64().unwrap();
+    let row = &timeline[n as usize - 1];
+    let anchor_entry = top["location"]["entry"].as_u64().unwrap();
+    let anchor = timeline
+        .iter()
+        .find(|r| r["entry"].as_u64() == Some(anchor_entry))
+        .expect("the finding's entry is in the timeline");
+    assert_ne!(
+        anchor["n"].as_u64(),
+        Some(anchor_entry),
+        "numbers and entries differ in this capture"
+    );
+    assert!(row["status"].is_u64());
+    let text = doctor::run(&["check", file], &[]).stdout;
+    let arrow = format!(
+        "--> #{} ({file} entry {anchor_entry}): {} ",
+        anchor["n"],
+        anchor["method"].as_str().unwrap()
+    );
+    assert!(text.contains(&arrow), "{arrow}\n{text}");
+    // The secrets of a URL stay out of the timeline.
+    let run = doctor::run(
+        &[
+            "check",
+            "fixtures/corpus/azure-50011-redirect-authorize.har",
+            "--format",
+            "json",
+        ],
+        &[],
+    );
+    let doc = run.json();
+    for row in doc["timeline"].as_array().unwrap() {
+        let url = row["url"].as_str().unwrap();
+        assert!(!url.contains("code=0."), "{url}");
+    }
+}

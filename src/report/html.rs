@@ -898,7 +898,7 @@ fn exchange(r: &Report<'_>, e: &Exchange, h: &mut String) {
         e.kind.as_str(),
         esc(&e.request.method),
         esc(&red.scrub(&e.request.url)),
-        esc(&r.location(e.index))
+        esc(&r.source(e.index))
     );
     if let Some(t) = e.started_at {
         let _ = writeln!(

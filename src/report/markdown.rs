@@ -451,7 +451,7 @@ impl Printer for Markdown {
                     e.status()
                         .map(|s| s.to_string())
                         .unwrap_or_else(|| "–".into()),
-                    md(&r.location(i))
+                    md(&r.source(i))
                 )?;
             }
             writeln!(out)?;

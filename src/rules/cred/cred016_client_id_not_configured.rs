@@ -36,7 +36,6 @@ declare_rule! {
         kind: Both,
         fix: "deploy the configured client_id and its credentials, or correct `client_id` in the configuration",
         references: ["RFC 6749 §2.2", "RFC 6749 §2.3.1"],
-        explains_errors: [("invalid_client", 8), ("unauthorized_client", 8)],
     }
 }
 

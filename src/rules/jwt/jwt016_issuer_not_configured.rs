@@ -35,7 +35,6 @@ declare_rule! {
         kind: Both,
         fix: "obtain the tokens from the configured issuer (right tenant, realm or environment), or correct `expected_issuer`",
         references: ["RFC 7519 §4.1.1", "RFC 9068 §4", "OIDC Core §3.1.3.7"],
-        explains_errors: [("invalid_token", 6)],
     }
 }
 

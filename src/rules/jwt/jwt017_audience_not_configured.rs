@@ -36,7 +36,6 @@ declare_rule! {
         kind: Both,
         fix: "request the token for the configured API (`audience`, `resource` or its scope), or correct `expected_audience`",
         references: ["RFC 7519 §4.1.3", "RFC 9068 §4", "RFC 8707 §2"],
-        explains_errors: [("invalid_token", 6)],
     }
 }
 

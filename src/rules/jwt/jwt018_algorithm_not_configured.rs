@@ -35,7 +35,6 @@ declare_rule! {
         kind: Both,
         fix: "sign with an algorithm in `allowed_algorithms` (client registration, API or signer settings), or allow the algorithm",
         references: ["RFC 8725 §2.1", "RFC 8725 §3.1", "RFC 7518 §3.1"],
-        explains_errors: [("invalid_token", 7)],
     }
 }
 
