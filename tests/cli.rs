@@ -133,9 +133,14 @@ fn stdin_gives_the_same_diagnosis_as_the_file() {
         .output()
         .unwrap();
     assert_eq!(from_pipe.status.code(), Some(1));
+    // Only the name of the input differs (`<stdin>`).
     let strip = |mut v: serde_json::Value| {
         for f in v["findings"].as_array_mut().unwrap() {
             f.as_object_mut().unwrap().remove("location");
+        }
+        for row in v["timeline"].as_array_mut().unwrap() {
+            assert!(row["file"].is_string());
+            row.as_object_mut().unwrap().remove("file");
         }
         v
     };
@@ -898,4 +903,225 @@ fn exchanges_have_one_number_everywhere_and_the_json_report_maps_them_to_entries
         let url = row["url"].as_str().unwrap();
         assert!(!url.contains("code=0."), "{url}");
     }
+}
+
+/// `man SUBCOMMAND` prints that subcommand's page, and every page the top page refers to
+/// (`oauth-doctor-check(1)` …) exists.
+#[test]
+fn man_has_a_page_per_subcommand_and_the_top_page_references_resolve() {
+    let top = doctor::run(&["man"], &[]);
+    assert_eq!(top.code, 0);
+    let referenced: Vec<String> = top
+        .stdout
+        .lines()
+        .filter_map(|l| {
+            l.strip_prefix("oauth\\-doctor\\-")
+                .and_then(|r| r.strip_suffix("(1)"))
+                .map(|s| s.replace("\\-", "-"))
+        })
+        .collect();
+    assert!(referenced.len() >= 8, "{referenced:?}");
+    for sub in &referenced {
+        let page = doctor::run(&["man", sub], &[]);
+        assert_eq!(page.code, 0, "man {sub}: {}", page.stderr);
+        assert!(
+            page.stdout.contains(&format!(".TH oauth-doctor-{sub} 1")),
+            "man {sub}:\n{}",
+            &page.stdout[..page.stdout.len().min(300)]
+        );
+    }
+    let check = doctor::run(&["man", "check"], &[]).stdout;
+    assert!(check.contains("\\fBoauth\\-doctor check\\fR"), "synopsis");
+    assert!(check.contains("\\-\\-fail\\-on"), "options");
+    let bad = doctor::run(&["man", "nope"], &[]);
+    assert_eq!(bad.code, 2);
+    assert!(bad.stderr.contains("nope") && bad.stderr.contains("check"));
+}
+
+/// The examples of every `--help` stay copyable at any usual width: a line that does not
+/// continue the previous one (ending in `\`) starts a command, so no wrap splits an option from
+/// its value or a command in two.
+#[test]
+fn help_examples_never_wrap_inside_a_command() {
+    for width in ["60", "80", "100", "200"] {
+        for args in [
+            vec!["--help"],
+            vec!["check", "--help"],
+            vec!["inspect", "--help"],
+            vec!["diff", "--help"],
+        ] {
+            let out = doctor().env("COLUMNS", width).args(&args).output().unwrap();
+            let text = String::from_utf8(out.stdout).unwrap();
+            let block: Vec<&str> = text
+                .lines()
+                .skip_while(|l| *l != "Examples:")
+                .skip(1)
+                .take_while(|l| !l.trim().is_empty())
+                .collect();
+            assert!(!block.is_empty(), "{args:?}: no examples\n{text}");
+            let mut continued = false;
+            for line in &block {
+                let t = line.trim_start();
+                let starts_command = ["oauth-doctor ", "cat ", "pbpaste "]
+                    .iter()
+                    .any(|c| t.starts_with(c));
+                assert!(
+                    starts_command != continued,
+                    "COLUMNS={width} {args:?}: `{line}` {}\n{}",
+                    if continued {
+                        "follows a `\\` but starts a new command"
+                    } else {
+                        "is a command cut in two by wrapping"
+                    },
+                    block.join("\n")
+                );
+                continued = t.ends_with('\\');
+            }
+        }
+    }
+}
+
+/// `-q` and `-v` exist where they mean something (`check`; `-q` for `redact`), and nowhere
+/// else.
+#[test]
+fn quiet_and_verbose_only_where_they_mean_something() {
+    let f = "fixtures/corpus/op-wrong-client-secret-basic.har";
+    assert_eq!(doctor::run(&["check", f, "-q"], &[]).code, 1);
+    assert_eq!(doctor::run(&["check", f, "-v"], &[]).code, 1);
+    let quiet = doctor::run(&["redact", f, "-q"], &[]);
+    assert_eq!((quiet.code, quiet.stderr.as_str()), (0, ""));
+    for args in [
+        vec!["inspect", "-q", "x.y.z"],
+        vec!["explain", "-v", "invalid_grant"],
+        vec!["rules", "-q"],
+        vec!["redact", f, "-v"],
+        vec!["man", "-v"],
+        vec!["-q", "check", f],
+    ] {
+        let run = doctor::run(&args, &[]);
+        assert_eq!(run.code, 2, "{args:?} is accepted\n{run}");
+        assert!(run.stderr.contains("unexpected argument"), "{}", run.stderr);
+    }
+}
+
+/// `redact` (and `inspect`) on a terminal with nothing piped in say how to use them instead of
+/// waiting for input.
+#[test]
+fn redact_and_inspect_on_a_terminal_say_how_to_give_input() {
+    if std::process::Command::new("script")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        doctor::skip_note("`script` (util-linux) is not installed to give the binary a terminal");
+        return;
+    }
+    for (cmd, says) in [
+        ("redact", "oauth-doctor redact capture.har"),
+        ("inspect", "no token given"),
+    ] {
+        // `script` runs the command on a pseudo-terminal: stdin is a terminal with no input.
+        let out = std::process::Command::new("script")
+            .args([
+                "-qec",
+                &format!("{} {cmd}; echo rc=$?", doctor::bin()),
+                "/dev/null",
+            ])
+            .current_dir(doctor::crate_root())
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains(says), "{cmd}: {text}");
+        assert!(text.contains("rc=2"), "{cmd}: {text}");
+    }
+}
+
+fn b64url(s: &str) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s)
+}
+
+/// `inspect` says what would verify the token at hand: public keys for RS256, the shared secret
+/// for HS256; an HMAC secret offered for an RS256 token is algorithm confusion; empty input is
+/// an error that says how to give a token; PASS and FAIL are coloured on a terminal.
+#[test]
+fn inspect_messages_fit_the_algorithm_and_verdicts_are_coloured() {
+    let claims = b64url(r#"{"iss":"https://idp.example","sub":"u","exp":4102444800}"#);
+    let rs = format!(
+        "{}.{claims}.{}",
+        b64url(r#"{"alg":"RS256","kid":"k1"}"#),
+        b64url("not-a-real-signature-but-long-enough")
+    );
+    let hs = format!(
+        "{}.{claims}.{}",
+        b64url(r#"{"alg":"HS256"}"#),
+        b64url("another-signature-of-some-length")
+    );
+    let no_key = doctor::run(&["inspect", &rs], &[]);
+    assert_eq!(no_key.code, 0, "{no_key}");
+    let sig = no_key
+        .stdout
+        .lines()
+        .find(|l| l.contains("signature NOT VERIFIED"))
+        .expect("the signature line");
+    assert!(sig.contains("--jwks") && sig.contains("--issuer"), "{sig}");
+    assert!(!sig.contains("--hmac-secret-env"), "{sig}");
+    let hs_no_key = doctor::run(&["inspect", &hs], &[]);
+    let sig = hs_no_key
+        .stdout
+        .lines()
+        .find(|l| l.contains("signature NOT VERIFIED"))
+        .expect("the signature line");
+    assert!(
+        sig.contains("--hmac-secret-env") && !sig.contains("--jwks"),
+        "{sig}"
+    );
+    let confused = doctor::run(
+        &["inspect", &rs, "--hmac-secret-env", "SECRET"],
+        &[("SECRET", "correct horse battery staple")],
+    );
+    assert_eq!(confused.code, 1, "{confused}");
+    assert!(
+        confused
+            .stdout
+            .contains("FAIL  signature algorithm confusion"),
+        "{}",
+        confused.stdout
+    );
+    for input in ["", "   \n"] {
+        let empty = doctor::run_stdin(&["inspect"], &[], input);
+        assert_eq!(empty.code, 2, "{empty}");
+        assert!(empty.stderr.contains("no token given"), "{}", empty.stderr);
+    }
+    let empty_arg = doctor::run(&["inspect", ""], &[]);
+    assert_eq!(empty_arg.code, 2);
+    assert!(
+        empty_arg.stderr.contains("no token given"),
+        "{}",
+        empty_arg.stderr
+    );
+    // Colours: PASS green, FAIL red, on a terminal or with --color always; never in a pipe.
+    let coloured = doctor::run(&["inspect", &rs, "--color", "always"], &[]).stdout;
+    assert!(
+        coloured.contains("\u{1b}[1m\u{1b}[32mPASS"),
+        "PASS in bold green: {coloured:?}"
+    );
+    let failed = doctor::run(
+        &[
+            "inspect",
+            &rs,
+            "--hmac-secret-env",
+            "SECRET",
+            "--color",
+            "always",
+        ],
+        &[("SECRET", "s")],
+    )
+    .stdout;
+    assert!(
+        failed.contains("\u{1b}[1m\u{1b}[31mFAIL"),
+        "FAIL in bold red: {failed:?}"
+    );
+    assert!(!no_key.stdout.contains('\u{1b}'), "no colour in a pipe");
 }
