@@ -898,7 +898,10 @@ fn redact_command_reads_stdin_or_a_file_and_reports_on_stderr() {
     let file = "fixtures/corpus/op-wrong-client-secret-basic.har";
     let bin = || {
         let mut c = assert_cmd::Command::cargo_bin("oauth-doctor").unwrap();
-        c.current_dir(env!("CARGO_MANIFEST_DIR"));
+        // One salt for both runs, so that the two redacted captures can be compared byte for
+        // byte (client secrets' placeholders are salted per run).
+        c.current_dir(env!("CARGO_MANIFEST_DIR"))
+            .env("OAUTH_DOCTOR_SALT", "redaction tests");
         c
     };
     let piped = bin()
@@ -1306,4 +1309,62 @@ proptest! {
         }
         prop_assert!(found.is_empty(), "left in clear: {found:?}\n{}", String::from_utf8_lossy(&out));
     }
+}
+
+/// A redacted capture is shared: the placeholders of passwords and client secrets are salted
+/// per run (equal within the capture, so its diagnosis holds), those of codes and tokens stay
+/// stable.
+#[test]
+fn redact_salts_the_placeholders_of_chosen_secrets() {
+    let file = "fixtures/rules/cred/CRED001-basic-fails-same-secret-works-in-body.json";
+    let run = || {
+        let out = assert_cmd::Command::cargo_bin("oauth-doctor")
+            .unwrap()
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .env_remove("OAUTH_DOCTOR_SALT")
+            .args(["redact", file])
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let secret_placeholder = |text: &str| -> Vec<String> {
+        let v: Value = serde_json::from_str(text).unwrap();
+        let mut out = Vec::new();
+        for e in v["exchanges"].as_array().unwrap() {
+            let body = e["request"]["body"].as_str().unwrap_or("");
+            if let Some(s) = body
+                .split('&')
+                .find_map(|p| p.strip_prefix("client_secret="))
+            {
+                out.push(s[..s.find('0').unwrap_or(s.len())].to_string());
+            }
+            for h in e["request"]["headers"].as_array().unwrap() {
+                if h[0] == "Authorization" {
+                    let c = h[1].as_str().unwrap().strip_prefix("Basic ").unwrap();
+                    let d = String::from_utf8(
+                        base64::engine::general_purpose::STANDARD.decode(c).unwrap(),
+                    )
+                    .unwrap();
+                    let s = d.split_once(':').unwrap().1;
+                    out.push(s[..s.find('0').unwrap_or(s.len())].to_string());
+                }
+            }
+        }
+        out
+    };
+    let (a, b) = (run(), run());
+    let (pa, pb) = (secret_placeholder(&a), secret_placeholder(&b));
+    assert_eq!(pa.len(), 2, "{pa:?}");
+    assert!(pa[0].starts_with("REDACTED-44c-"), "{pa:?}");
+    // The same secret in the Basic header and in the body: one placeholder in one capture.
+    assert_eq!(pa[0], pa[1]);
+    // Another run, another salt.
+    assert_ne!(pa[0], pb[0]);
+    // The unsalted hash of the secret, which anyone could compute from a guess, is not there.
+    use sha2::Digest;
+    let plain: String = sha2::Sha256::digest(b"YoENP6r1/duhkwYq+MbbNevDIJ18I9PRu54N8Gw6DQ==")[..4]
+        .iter()
+        .map(|x| format!("{x:02x}"))
+        .collect();
+    assert!(!a.contains(&plain), "unsalted hash {plain} in the capture");
 }

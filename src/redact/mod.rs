@@ -6,7 +6,9 @@
 //! ([`fingerprint`]); every string a printer writes passes through [`Redactor::scrub`], which
 //! also replaces secret values found in free text. Files (`oauth-doctor redact`, live mode's
 //! `--save-capture`) render them as a [`placeholder`] with the same hash, written by
-//! [`rewrite`] and [`file`](mod@file). Nothing here prints or decides exit codes.
+//! [`rewrite`] and [`file`](mod@file). Secrets people choose (passwords, client secrets) are
+//! hashed after a salt drawn per report or per redacted capture ([`salted_fingerprint`],
+//! [`salted_placeholder`]). Nothing here prints or decides exit codes.
 
 pub mod file;
 pub mod rewrite;
@@ -136,13 +138,45 @@ pub fn placeholder(s: &str) -> String {
 /// alphabet) and client secrets (characters Basic credentials must form-encode), so that a
 /// redacted capture keeps those diagnoses. Equal values get equal placeholders.
 pub fn shaped_placeholder(s: &str) -> String {
+    shaped_with(s, None)
+}
+
+/// The [`placeholder`] (`shaped`: [`shaped_placeholder`]) of a secret people choose (a
+/// password, a client secret), its hash taken after `salt` as in [`salted_fingerprint`]: a
+/// shared redacted capture does not let anyone hash guesses to find a short one.
+pub fn salted_placeholder(s: &str, salt: &[u8], shaped: bool) -> String {
+    if shaped {
+        shaped_with(s, Some(salt))
+    } else {
+        placeholder_with(s, Some(salt))
+    }
+}
+
+fn placeholder_with(s: &str, salt: Option<&[u8]>) -> String {
+    match salt {
+        None => placeholder(s),
+        Some(salt) => {
+            let n = s.chars().count();
+            let mut h = sha2::Sha256::new();
+            h.update(salt);
+            h.update(s.as_bytes());
+            let hex: String = h.finalize()[..4]
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect();
+            format!("{PLACEHOLDER_PREFIX}{n}c-{hex}")
+        }
+    }
+}
+
+fn shaped_with(s: &str, salt: Option<&[u8]>) -> String {
     // Surrounding quotes stay where they were.
     for q in ['"', '\''] {
         if s.len() >= 3 && s.starts_with(q) && s.ends_with(q) {
-            return format!("{q}{}{q}", shaped_placeholder(&s[1..s.len() - 1]));
+            return format!("{q}{}{q}", shaped_with(&s[1..s.len() - 1], salt));
         }
     }
-    let base = placeholder(s);
+    let base = placeholder_with(s, salt);
     let mut extra = String::new();
     for c in s.chars() {
         let unreserved = c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_' | '~');
@@ -239,7 +273,11 @@ pub const SALT_ENV: &str = "OAUTH_DOCTOR_SALT";
 pub fn report_salt() -> [u8; 16] {
     use std::hash::{BuildHasher, Hasher};
     let mut h = sha2::Sha256::new();
-    if let Some(fixed) = std::env::var_os(SALT_ENV) {
+    if cfg!(test) {
+        // The crate's own unit tests compare what two runs write (a saved live capture and
+        // `redact` of the same exchanges): one salt for all of them.
+        h.update(b"unit tests");
+    } else if let Some(fixed) = std::env::var_os(SALT_ENV) {
         h.update(fixed.as_encoded_bytes());
     } else {
         for i in 0..4u64 {
@@ -856,7 +894,11 @@ impl Redactor {
 
     /// [`Redactor::replace_with`]; `with` also learns whether the value was sent under a name
     /// of a secret people choose (`password=…`, `"client_secret": "…"`).
-    fn replace_ranges(&self, text: &str, with: &mut dyn FnMut(&str, bool) -> String) -> String {
+    pub(super) fn replace_ranges(
+        &self,
+        text: &str,
+        with: &mut dyn FnMut(&str, bool) -> String,
+    ) -> String {
         let mut ranges: Vec<(usize, usize, Option<usize>)> = Vec::new();
         let mut chosen_at: Vec<usize> = Vec::new();
         if let Some(m) = &self.matcher {

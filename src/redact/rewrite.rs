@@ -8,8 +8,8 @@
 //! strings it changes. Reading and writing files is [`super::file`]'s.
 
 use super::{
-    MAX_KNOWN, Named, Redactor, is_redacted, is_secret_header, is_secret_name, is_sentinel,
-    placeholder, shaped_placeholder,
+    MAX_KNOWN, Named, Redactor, is_chosen_name, is_redacted, is_secret_header, is_secret_name,
+    is_sentinel, placeholder, salted_placeholder, shaped_placeholder,
 };
 use base64::Engine;
 use std::collections::{BTreeMap, BTreeSet};
@@ -42,6 +42,10 @@ pub(super) struct Rewriter {
     /// Hash of a token or code (`at_hash`, `c_hash`, DPoP `ath`) → the same hash of what
     /// replaces it, written into the claims of JWTs whose signature is removed anyway.
     hashes: BTreeMap<String, String>,
+    /// Secrets people choose (passwords, client secrets): their placeholders are salted.
+    chosen: BTreeSet<String>,
+    /// The salt of this capture's salted placeholders.
+    salt: [u8; 16],
 }
 
 /// Paths deeper than this are free text (no HAR or dump field of interest is deeper).
@@ -59,6 +63,19 @@ impl Rewriter {
             challenges: BTreeMap::new(),
             tokens: BTreeSet::new(),
             hashes: BTreeMap::new(),
+            chosen: BTreeSet::new(),
+            salt: super::report_salt(),
+        }
+    }
+
+    /// The placeholder of a secret: salted when people choose it.
+    fn ph(&self, t: &str, shaped: bool) -> String {
+        if self.chosen.contains(t) {
+            salted_placeholder(t, &self.salt, shaped)
+        } else if shaped {
+            shaped_placeholder(t)
+        } else {
+            placeholder(t)
         }
     }
 
@@ -103,6 +120,7 @@ impl Rewriter {
     pub(super) fn learned_from(self, learn: &Rewriter) -> Rewriter {
         let mut rw = self.with_verifiers(&learn.verifiers);
         rw.codes = learn.codes.clone();
+        rw.chosen = learn.chosen.clone();
         rw.tokens = learn.tokens.clone();
         let mut pairs: Vec<(String, String)> = Vec::new();
         for t in &learn.tokens {
@@ -341,6 +359,9 @@ impl Rewriter {
             return v.replace(t, &stripped);
         }
         self.count(kind, t);
+        if is_chosen_name(kind) && self.chosen.len() < MAX_KNOWN {
+            self.chosen.insert(t.to_string());
+        }
         // Shape checks (verifier length and alphabet, characters a secret must encode, a
         // code's length or encoding) keep working on these.
         let shaped = matches!(kind, "code_verifier" | "client_secret" | "code");
@@ -355,11 +376,7 @@ impl Rewriter {
                 self.codes.insert(t.to_string());
             }
         }
-        let p = if shaped {
-            shaped_placeholder(t)
-        } else {
-            placeholder(t)
-        };
+        let p = self.ph(t, shaped);
         v.replace(t, &p)
     }
 
@@ -470,9 +487,14 @@ impl Rewriter {
     /// passwords and JWT signatures.
     pub(super) fn free_text(&mut self, s: &str, kind: &str) -> String {
         let mut replaced: Vec<String> = Vec::new();
-        let out = self.red.replace_with(s, &mut |clear| {
+        let (chosen, salt) = (&self.chosen, &self.salt);
+        let out = self.red.replace_ranges(s, &mut |clear, chosen_name| {
             replaced.push(clear.to_string());
-            placeholder(clear)
+            if chosen_name || chosen.contains(clear) {
+                salted_placeholder(clear, salt, false)
+            } else {
+                placeholder(clear)
+            }
         });
         for r in replaced {
             self.count(kind, &r);
@@ -614,10 +636,14 @@ impl Rewriter {
                                 // A form-encoded secret (RFC 6749 §2.3.1) keeps being one,
                                 // with the shape of its decoded value (`%22…%22` quotes).
                                 let decoded = crate::oauth::basic::form_decode(&secret);
+                                if self.chosen.len() < MAX_KNOWN {
+                                    self.chosen.insert(decoded.clone());
+                                    self.chosen.insert(secret.clone());
+                                }
                                 let shaped = if secret.contains('%') && decoded != secret {
-                                    crate::oauth::basic::form_encode(&shaped_placeholder(&decoded))
+                                    crate::oauth::basic::form_encode(&self.ph(&decoded, true))
                                 } else {
-                                    shaped_placeholder(&secret)
+                                    self.ph(&secret, true)
                                 };
                                 let new = format!("{id}:{shaped}");
                                 // The same alphabet and padding as sent (base64url without
