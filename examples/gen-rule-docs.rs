@@ -51,9 +51,9 @@ pub fn doc_lines(m: &Meta) -> impl Iterator<Item = &'static str> {
     m.docs.lines().map(|l| l.strip_prefix(' ').unwrap_or(l))
 }
 
-/// The kind as `explain` prints it (`Diag`, `Lint`, `Both`).
+/// What the rule does, as `explain` prints it ("explains a failure", "flags a risk", both).
 pub fn kind(m: &Meta) -> String {
-    format!("{:?}", m.kind)
+    oauth_doctor::explain::kind_words(m.kind).to_string()
 }
 
 fn cell(s: &str) -> String {
@@ -66,7 +66,7 @@ pub fn rule_page(m: &Meta) -> String {
     s.push_str(BANNER);
     s.push_str("\n\n");
     s.push_str(&format!("# {} — {}\n\n", m.code, m.title));
-    s.push_str("| code | name | category | default severity | kind |\n");
+    s.push_str("| code | name | category | default severity | use |\n");
     s.push_str("|---|---|---|---|---|\n");
     s.push_str(&format!(
         "| `{}` | `{}` | `{}` | {} | {} |\n\n",
@@ -135,7 +135,7 @@ pub fn index(rules: &[&Meta]) -> String {
             s.push_str("No rules registered yet.\n\n");
             continue;
         }
-        s.push_str("| code | title | category | severity | kind |\n|---|---|---|---|---|\n");
+        s.push_str("| code | title | category | severity | use |\n|---|---|---|---|---|\n");
         for m in mine {
             s.push_str(&format!(
                 "| [{code}]({code}.md) | {} | `{}` | {} | {} |\n",

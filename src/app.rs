@@ -64,15 +64,28 @@ pub fn run(cli: Cli) -> Result<i32> {
     };
     choice.write_global();
     let mut out = Stdout(anstream::stdout());
-    let verbosity = if cli.quiet {
-        -1
-    } else if cli.verbose {
-        1
-    } else {
-        0
+    let shows_secrets = match &cli.command {
+        Command::Check(a) => a.show_secrets,
+        Command::Diff(a) => a.show_secrets,
+        _ => false,
     };
+    if shows_secrets {
+        // Once per run, whatever the format and however many inputs.
+        eprintln!(
+            "oauth-doctor: warning: --show-secrets prints secrets in clear; do not share this output"
+        );
+    }
     let code = match cli.command {
-        Command::Check(args) => check(*args, verbosity, &mut out)?,
+        Command::Check(args) => {
+            let verbosity = if args.quiet {
+                -1
+            } else if args.verbose {
+                1
+            } else {
+                0
+            };
+            check(*args, verbosity, &mut out)?
+        }
         Command::Inspect(args) => inspect(*args, &mut out)?,
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
@@ -82,18 +95,48 @@ pub fn run(cli: Cli) -> Result<i32> {
             out.write_all(&buf)?;
             EXIT_OK
         }
-        Command::Man => {
-            let cmd = <Cli as clap::CommandFactory>::command();
-            clap_mangen::Man::new(cmd).render(&mut out)?;
+        Command::Man { subcommand } => {
+            man(subcommand.as_deref(), &mut out)?;
             EXIT_OK
         }
-        Command::Explain { code } => explain::explain(&code, &mut out)?,
+        Command::Explain {
+            code,
+            provider,
+            all,
+        } => explain::explain(&code, provider.as_deref(), all, &mut out)?,
         Command::Rules { format } => rules(format, &mut out)?,
-        Command::Redact(args) => redact(&args, verbosity, &mut out)?,
+        Command::Redact(args) => {
+            let verbosity = if args.quiet { -1 } else { 0 };
+            redact(&args, verbosity, &mut out)?
+        }
         Command::Diff(args) => crate::diff::run(&args, &mut out)?,
     };
     out.flush()?;
     Ok(code)
+}
+
+/// `oauth-doctor man [SUBCOMMAND]`: the command's page, whose SUBCOMMANDS section names
+/// `oauth-doctor-check(1)` and the others, or one of those pages.
+fn man(subcommand: Option<&str>, out: &mut dyn Write) -> Result<()> {
+    let mut cmd = <Cli as clap::CommandFactory>::command();
+    // Building names every subcommand as its page does (`oauth-doctor-check`, synopsis
+    // `oauth-doctor check`) and adds `help`.
+    cmd.build();
+    let page = match subcommand {
+        None => cmd,
+        Some(name) => match cmd.find_subcommand(name) {
+            Some(sub) => sub.clone(),
+            None => {
+                let names: Vec<&str> = cmd.get_subcommands().map(|c| c.get_name()).collect();
+                bail!(
+                    "man: no subcommand `{name}`; pages: {} (or none for the command's own)",
+                    names.join(", ")
+                );
+            }
+        },
+    };
+    clap_mangen::Man::new(page).render(out)?;
+    Ok(())
 }
 
 fn parse_fail_on(s: &str) -> FailOn {
@@ -138,15 +181,12 @@ fn check(args: CheckArgs, verbosity: i8, out: &mut dyn Write) -> Result<i32> {
     if leeway < 0 {
         bail!("--leeway must be zero or more seconds");
     }
-    for code in select.iter().chain(&ignore) {
-        let c = code.to_ascii_uppercase();
-        let family = c.trim_end_matches(|ch: char| ch.is_ascii_digit());
-        let known = registry::FAMILIES.contains(&family)
-            && (c.len() == family.len() || c.len() == family.len() + 3);
-        if !known {
-            bail!(
-                "--select/--ignore: `{code}` matches no rule code or prefix (see `oauth-doctor rules`)"
-            );
+    // The file's lists were checked with their lines when it was read.
+    for (flag, list) in [("--select", &args.select), ("--ignore", &args.ignore)] {
+        for code in list {
+            if !crate::config::names_a_rule(code) {
+                bail!("{flag}: `{code}` matches no rule code or prefix (see `oauth-doctor rules`)");
+            }
         }
     }
     let live_mode = args.live.requested();
@@ -247,6 +287,7 @@ fn check(args: CheckArgs, verbosity: i8, out: &mut dyn Write) -> Result<i32> {
         crate::report::Format::Junit
             | crate::report::Format::Html
             | crate::report::Format::Markdown
+            | crate::report::Format::Json
     ) || verbosity > 0
     {
         Redactor::new(&analysis.exchanges, args.show_secrets)
@@ -322,6 +363,15 @@ fn live_status(e: &crate::model::Exchange) -> String {
 /// `oauth-doctor redact [INPUT|-] [-o OUT]`: the redacted capture (see [`crate::redact::file`])
 /// to stdout or a file, and a summary of what was replaced on stderr.
 fn redact(args: &RedactArgs, verbosity: i8, stdout: &mut dyn Write) -> Result<i32> {
+    {
+        use std::io::IsTerminal;
+        if args.input == "-" && std::io::stdin().is_terminal() {
+            // Nobody types a capture: say how to give one instead of waiting for input.
+            bail!(
+                "redact reads a capture from a file or a pipe, not from the terminal: `oauth-doctor redact capture.har -o shareable.har`, or `oauth-doctor redact < capture.har > shareable.har`"
+            );
+        }
+    }
     let summary = match &args.output {
         None => crate::redact::file::redact(&args.input, stdout)?,
         Some(path) => {
@@ -645,6 +695,11 @@ fn inspect(args: InspectArgs, out: &mut dyn Write) -> Result<i32> {
         (_, Some(v)) => env_secret("--token-env", v)?.expose().to_string(),
         (Some(t), None) if t != "-" => t.clone(),
         _ => {
+            use std::io::IsTerminal;
+            if std::io::stdin().is_terminal() {
+                // Nobody types a token: say how to give one instead of waiting for input.
+                bail!(crate::inspect::InspectError::Empty);
+            }
             let mut s = String::new();
             std::io::stdin()
                 .lock()
@@ -664,12 +719,15 @@ fn inspect(args: InspectArgs, out: &mut dyn Write) -> Result<i32> {
         None => jiff::Timestamp::now(),
     };
     // Decode first: a token that is not a JWT is unusable input whatever the keys.
+    if crate::inspect::normalise(&raw).is_empty() {
+        bail!(crate::inspect::InspectError::Empty);
+    }
     crate::oauth::jwt::decode(&crate::inspect::normalise(&raw))
         .map_err(|e| anyhow::anyhow!(crate::inspect::InspectError::NotJwt(e)))?;
     let net = net_config(&args.net)?;
     let keys = if let Some(var) = &args.hmac_secret_env {
         let secret = env_secret("--hmac-secret-env", var)?;
-        Keys::Set {
+        Keys::Secret {
             origin: format!("the secret in ${var}"),
             keys: crate::oauth::jwks::KeySet::from_hmac_secret(secret.expose().as_bytes())
                 .ok_or_else(|| "the secret is not a usable HMAC key".to_string()),

@@ -17,7 +17,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
     max_term_width = 100
 )]
 #[command(
-    after_help = "Examples:\n  oauth-doctor check capture.har\n  cat dump.json | oauth-doctor check -\n  oauth-doctor check capture.har --format json\n  oauth-doctor check --issuer https://idp.example --grant-type client_credentials \\\n      --client-id app --client-secret-env APP_SECRET\n  oauth-doctor inspect - < token.txt\n  oauth-doctor explain invalid_grant\n\nExit status: 0 nothing at or above --fail-on, 1 findings at or above it, 2 the tool could not do its job."
+    after_help = "Examples:\n  oauth-doctor check capture.har\n  cat dump.json | oauth-doctor check -\n  oauth-doctor check capture.har --format json\n  oauth-doctor check --issuer https://idp.example \\\n      --grant-type client_credentials \\\n      --client-id app --client-secret-env APP_SECRET\n  oauth-doctor inspect - < token.txt\n  oauth-doctor explain invalid_grant\n  oauth-doctor man check | man -l -\n\nExit status: 0 nothing at or above --fail-on, 1 findings at or above it, 2 the tool could not do its job."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -26,14 +26,6 @@ pub struct Cli {
     /// When to use colour: auto (terminal, honouring NO_COLOR and CLICOLOR_FORCE), always, never
     #[arg(long, value_enum, default_value_t = ColorWhen::Auto, global = true)]
     pub color: ColorWhen,
-
-    /// Print less: only the findings, no notes or latent problems
-    #[arg(short, long, global = true, conflicts_with = "verbose")]
-    pub quiet: bool,
-
-    /// Print more: evidence for every finding and the list of exchanges
-    #[arg(short, long, global = true)]
-    pub verbose: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -45,8 +37,15 @@ pub enum Command {
     Inspect(Box<InspectArgs>),
     /// Explain a rule (CRED001), a standard OAuth error (invalid_grant) or a provider code
     Explain {
-        /// The code to explain
+        /// The code to explain: CRED001, invalid_grant, AADSTS50011, or PROVIDER:CODE
+        /// (okta:E0000011)
         code: String,
+        /// Only this provider's entries (a provider id: entra, google, github, okta …)
+        #[arg(long, value_name = "ID")]
+        provider: Option<String>,
+        /// Every provider's entry in full (by default a code many providers send lists them)
+        #[arg(long)]
+        all: bool,
     },
     /// List every rule
     Rules {
@@ -65,8 +64,14 @@ pub enum Command {
         /// The shell
         shell: clap_complete::Shell,
     },
-    /// Print the manual page (roff) to stdout
-    Man,
+    /// Print a manual page (roff) to stdout: the command's, or one subcommand's
+    /// (`oauth-doctor man check | man -l -`)
+    Man {
+        /// The subcommand whose page to print (check, inspect, explain, rules, diff, redact,
+        /// completions, man, help)
+        #[arg(value_name = "SUBCOMMAND")]
+        subcommand: Option<String>,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -84,6 +89,14 @@ pub struct CheckArgs {
     /// One line per finding (text format)
     #[arg(long)]
     pub concise: bool,
+
+    /// Print less: only the findings, no notes or latent problems
+    #[arg(short, long, conflicts_with = "verbose")]
+    pub quiet: bool,
+
+    /// Print more: evidence for every finding and the list of exchanges
+    #[arg(short, long)]
+    pub verbose: bool,
 
     /// Exit 1 when a finding at or above this severity is found [default: error]
     #[arg(long, value_enum)]
@@ -131,13 +144,22 @@ line. Redirects are never followed; a secret is never sent over plain http to a 
 unless --allow-insecure-http. Network failures (refused, DNS, TLS, timeout) are diagnoses (exit 1).
 
 Examples:
-  oauth-doctor check --issuer https://idp.example --grant-type client_credentials \\
-      --client-id app --client-secret-env APP_SECRET --scope api:read
-  oauth-doctor check --token-url https://idp.example/oauth/token --grant-type authorization_code \\
-      --client-id spa --auth-method none --code \"$CODE\" --redirect-uri https://app.example/cb \\
-      --code-verifier \"$VERIFIER\" --authorize-url \"$AUTHORIZE_URL\"
-  oauth-doctor check --issuer https://idp.example --grant-type device_code --client-id tv --scope openid
-  oauth-doctor check --issuer https://idp.example --grant-type client_credentials --client-id app \\
+  oauth-doctor check --issuer https://idp.example \\
+      --grant-type client_credentials \\
+      --client-id app --client-secret-env APP_SECRET \\
+      --scope api:read
+  oauth-doctor check \\
+      --token-url https://idp.example/oauth/token \\
+      --grant-type authorization_code \\
+      --client-id spa --auth-method none \\
+      --code \"$CODE\" --code-verifier \"$VERIFIER\" \\
+      --redirect-uri https://app.example/cb \\
+      --authorize-url \"$AUTHORIZE_URL\"
+  oauth-doctor check --issuer https://idp.example \\
+      --grant-type device_code --client-id tv \\
+      --scope openid
+  oauth-doctor check --issuer https://idp.example \\
+      --grant-type client_credentials --client-id app \\
       --private-key key.pem --save-capture failing.json";
 
 /// The live-mode options of `check`.
@@ -365,7 +387,7 @@ pub enum BodyFormat {
 /// `oauth-doctor inspect`.
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  pbpaste | oauth-doctor inspect\n  oauth-doctor inspect --token-env ACCESS_TOKEN --issuer https://idp.example --audience https://api.example\n  oauth-doctor inspect - --jwks jwks.json --format json < token.txt\n\nExit status: 0 every check passed, 1 a check failed (expired, bad signature, unknown kid, wrong issuer or audience), 2 not a usable token."
+    after_help = "Examples:\n  pbpaste | oauth-doctor inspect\n  oauth-doctor inspect --token-env ACCESS_TOKEN \\\n      --issuer https://idp.example \\\n      --audience https://api.example\n  oauth-doctor inspect - --jwks jwks.json --format json \\\n      < token.txt\n\nExit status: 0 every check passed, 1 a check failed (expired, bad signature, unknown kid, wrong issuer or audience), 2 not a usable token."
 )]
 pub struct InspectArgs {
     /// The token (a compact JWT; a `Bearer ` prefix, quotes and whitespace are ignored). `-` or
@@ -429,9 +451,11 @@ and BAD.";
 
 const DIFF_EXAMPLES: &str = "Examples:
   oauth-doctor diff works.har fails.har
-  oauth-doctor diff postman.json app.har --format markdown > ticket.md
+  oauth-doctor diff postman.json app.har \\
+      --format markdown > ticket.md
   cat fails.har | oauth-doctor diff staging.har -
-  oauth-doctor diff works.har fails.har --format json | jq '.differences[0]'
+  oauth-doctor diff works.har fails.har --format json \\
+      | jq '.differences[0]'
 
 Exit status: 0 no difference can explain a failure of BAD, 1 one can, 2 an input could not be read.";
 
@@ -469,6 +493,10 @@ pub struct RedactArgs {
     /// Write the redacted capture here instead of stdout
     #[arg(short, long, value_name = "OUT")]
     pub output: Option<std::path::PathBuf>,
+
+    /// Print nothing on stderr (no summary of what was replaced)
+    #[arg(short, long)]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

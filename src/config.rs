@@ -99,35 +99,110 @@ impl FileConfig {
                 ),
             }
         })?;
+        let invalid = |line: usize, msg: String| ConfigError::Invalid {
+            file: file.to_string(),
+            msg: format!("line {line}: {msg}"),
+        };
         for code in cfg.rules.keys() {
-            let c = code.to_ascii_uppercase();
-            let family = c.trim_end_matches(|ch: char| ch.is_ascii_digit());
-            if !crate::rules::registry::FAMILIES.contains(&family) {
-                return Err(ConfigError::Invalid {
-                    file: file.to_string(),
-                    msg: format!("unknown rule `{code}` in [rules]"),
-                });
+            if !names_a_rule(code) {
+                return Err(invalid(
+                    key_line(text, code),
+                    format!("unknown rule `{code}` in [rules] (see `oauth-doctor rules`)"),
+                ));
+            }
+        }
+        for (key, list) in [("select", &cfg.select), ("ignore", &cfg.ignore)] {
+            for code in list.iter().flatten() {
+                if !names_a_rule(code) {
+                    return Err(invalid(
+                        value_line(text, key, code),
+                        format!(
+                            "{key}: `{code}` matches no rule code or prefix (see `oauth-doctor rules`)"
+                        ),
+                    ));
+                }
             }
         }
         if let Some(f) = &cfg.fail_on {
             if !["error", "warning", "info", "never"].contains(&f.as_str()) {
-                return Err(ConfigError::Invalid {
-                    file: file.to_string(),
-                    msg: format!("fail_on = `{f}`: expected error, warning, info or never"),
-                });
+                return Err(invalid(
+                    key_line(text, "fail_on"),
+                    format!("fail_on = `{f}`: expected error, warning, info or never"),
+                ));
             }
         }
         if cfg
             .min_confidence
             .is_some_and(|c| !(0.0..=1.0).contains(&c))
         {
-            return Err(ConfigError::Invalid {
-                file: file.to_string(),
-                msg: "min_confidence must be between 0 and 1".into(),
-            });
+            return Err(invalid(
+                key_line(text, "min_confidence"),
+                "min_confidence must be between 0 and 1".into(),
+            ));
+        }
+        if cfg.leeway.is_some_and(|l| l < 0) {
+            return Err(invalid(
+                key_line(text, "leeway"),
+                "leeway must be zero or more seconds".into(),
+            ));
+        }
+        for (key, v) in [
+            ("expected_issuer", &cfg.expected_issuer),
+            ("expected_audience", &cfg.expected_audience),
+            ("client_id", &cfg.client_id),
+        ] {
+            if v.as_deref().is_some_and(|v| v.trim().is_empty()) {
+                return Err(invalid(
+                    key_line(text, key),
+                    format!("{key} is empty: remove it or give the value to expect"),
+                ));
+            }
+        }
+        if let Some(a) = &cfg.allowed_algorithms {
+            if a.is_empty() || a.iter().any(|x| x.trim().is_empty()) {
+                return Err(invalid(
+                    key_line(text, "allowed_algorithms"),
+                    "allowed_algorithms must list algorithm names (\"RS256\", \"ES256\")".into(),
+                ));
+            }
         }
         Ok(cfg)
     }
+}
+
+/// Whether a `--select` / `--ignore` / `[rules]` entry is a registered rule code or the
+/// prefix of one (`CRED`, `PKCE001`), in any letter case.
+pub fn names_a_rule(code: &str) -> bool {
+    let c = code.trim().to_ascii_uppercase();
+    !c.is_empty()
+        && crate::rules::registry::all()
+            .iter()
+            .any(|r| r.meta().code.starts_with(&c))
+}
+
+/// The 1-based line where `key` is set (`key = …`, `"key" = …`), else 0.
+fn key_line(text: &str, key: &str) -> usize {
+    text.lines()
+        .position(|l| {
+            let l = l.trim_start();
+            let rest = l
+                .strip_prefix(key)
+                .or_else(|| l.strip_prefix(&format!("\"{key}\"")))
+                .or_else(|| l.strip_prefix(&format!("'{key}'")));
+            rest.is_some_and(|r| r.trim_start().starts_with('='))
+        })
+        .map_or(0, |i| i + 1)
+}
+
+/// The line of `value` quoted in the list set by `key` (which may span lines), else the key's.
+fn value_line(text: &str, key: &str, value: &str) -> usize {
+    let start = key_line(text, key);
+    let quoted = [format!("\"{value}\""), format!("'{value}'")];
+    text.lines()
+        .enumerate()
+        .skip(start.saturating_sub(1))
+        .find(|(_, l)| quoted.iter().any(|q| l.contains(q.as_str())))
+        .map_or(start, |(i, _)| i + 1)
 }
 
 #[cfg(test)]
@@ -140,6 +215,25 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("bogus_key") && e.contains("line 2"), "{e}");
+    }
+
+    #[test]
+    fn every_error_names_its_line_and_unknown_rules_are_errors() {
+        let err = |text: &str| FileConfig::parse("x.toml", text).unwrap_err().to_string();
+        let e = err("leeway = 5\n[rules]\nCRED999 = \"off\"\n");
+        assert!(e.contains("line 3") && e.contains("CRED999"), "{e}");
+        let e = err("select = [\n  \"PKCE\",\n  \"PKCE999\",\n]\n");
+        assert!(e.contains("line 3") && e.contains("PKCE999"), "{e}");
+        let e = err("ignore = [\"NOPE\"]\n");
+        assert!(e.contains("line 1") && e.contains("NOPE"), "{e}");
+        let e = err("\n\nfail_on = \"sometimes\"\n");
+        assert!(e.contains("line 3"), "{e}");
+        let e = err("min_confidence = 2.0\n");
+        assert!(e.contains("line 1"), "{e}");
+        let e = err("leeway = 1\nallowed_algorithms = []\n");
+        assert!(e.contains("line 2"), "{e}");
+        // Prefixes and codes that exist are fine, in any case.
+        assert!(FileConfig::parse("x.toml", "select = [\"pkce\", \"CRED001\"]\n").is_ok());
     }
 
     #[test]

@@ -14,7 +14,9 @@ use std::io::{self, Write};
 /// Why the input is not a token that can be inspected (exit 2).
 #[derive(Debug, thiserror::Error)]
 pub enum InspectError {
-    #[error("no token given: pass it as an argument, with --token-env, or on stdin")]
+    #[error(
+        "no token given: pass it as an argument, with --token-env VAR, or on stdin (`pbpaste | oauth-doctor inspect`)"
+    )]
     Empty,
     #[error("not a JWT: it {0}")]
     NotJwt(jwt::JwtError),
@@ -30,6 +32,22 @@ pub enum Keys {
         origin: String,
         keys: Result<KeySet, String>,
     },
+    /// A shared secret (`--hmac-secret-env`) for HS256/384/512, or why it is not usable.
+    Secret {
+        origin: String,
+        keys: Result<KeySet, String>,
+    },
+}
+
+/// Where the keys came from, for messages that depend on it.
+enum KeysKind {
+    Public,
+    Other,
+}
+
+/// Whether a JWS algorithm is an HMAC (a shared secret signs and verifies).
+fn is_hmac(alg: &str) -> bool {
+    alg.len() >= 2 && alg[..2].eq_ignore_ascii_case("HS")
 }
 
 /// What to expect of the token.
@@ -193,6 +211,10 @@ pub fn inspect(raw: &str, keys: &Keys, expect: &Expect) -> Result<Inspection, In
         None => {}
     }
 
+    let keys_kind = match keys {
+        Keys::Set { .. } => KeysKind::Public,
+        _ => KeysKind::Other,
+    };
     let verification = match keys {
         Keys::None => {
             let alg = d.alg().unwrap_or("");
@@ -203,18 +225,43 @@ pub fn inspect(raw: &str, keys: &Keys, expect: &Expect) -> Result<Inspection, In
                     message: Verification::Unsigned.describe(),
                 });
                 Some(Verification::Unsigned)
+            } else if is_hmac(alg) {
+                checks.push(Check {
+                    name: "signature",
+                    status: Status::Skip,
+                    message: format!(
+                        "NOT VERIFIED: a {alg} token is checked with the shared secret it was signed with: give it with --hmac-secret-env VAR; the claims above may be forged"
+                    ),
+                });
+                None
             } else {
                 checks.push(Check {
                     name: "signature",
                     status: Status::Skip,
                     message: format!(
-                        "NOT VERIFIED: no keys given (--jwks FILE|URL, --issuer URL, or --hmac-secret-env for {alg}); the claims above may be forged"
+                        "NOT VERIFIED: a {alg} token is checked with its issuer's public keys: give them with --jwks FILE|URL, or --issuer URL to fetch its jwks_uri; the claims above may be forged"
                     ),
                 });
                 None
             }
         }
-        Keys::Set { origin, keys } => match keys {
+        Keys::Secret { origin, .. } if !is_hmac(d.alg().unwrap_or("")) => {
+            let alg = d.alg().unwrap_or("none");
+            let message = if alg.eq_ignore_ascii_case("none") || d.signature_len == 0 {
+                Verification::Unsigned.describe()
+            } else {
+                format!(
+                    "algorithm confusion: the token is {alg}, signed with a private key and checked with its issuer's public keys (--jwks, --issuer); an HMAC secret ({origin}) cannot verify it, and a validator that accepts an HMAC check of a {alg} token can be fooled with the public key as the secret (RFC 8725 §2.1, §3.1)"
+                )
+            };
+            checks.push(Check {
+                name: "signature",
+                status: Status::Fail,
+                message,
+            });
+            None
+        }
+        Keys::Set { origin, keys } | Keys::Secret { origin, keys } => match keys {
             Err(e) => {
                 checks.push(Check {
                     name: "signature",
@@ -230,6 +277,15 @@ pub fn inspect(raw: &str, keys: &Keys, expect: &Expect) -> Result<Inspection, In
                 } else {
                     crate::oauth::jwks::verify(&token, set)
                 };
+                let alg = d.alg().unwrap_or("");
+                let public_keys = matches!(keys_kind, KeysKind::Public);
+                let message = if public_keys && is_hmac(alg) && !v.is_verified() {
+                    format!(
+                        "the token is {alg}, signed with a shared secret, but {origin} holds public keys: check it with --hmac-secret-env VAR; an issuer that publishes public keys but signs {alg} is the algorithm-confusion pattern (RFC 8725 §2.1)"
+                    )
+                } else {
+                    format!("{} (keys from {origin})", v.describe())
+                };
                 checks.push(Check {
                     name: "signature",
                     status: if v.is_verified() {
@@ -237,7 +293,7 @@ pub fn inspect(raw: &str, keys: &Keys, expect: &Expect) -> Result<Inspection, In
                     } else {
                         Status::Fail
                     },
-                    message: format!("{} (keys from {origin})", v.describe()),
+                    message,
                 });
                 Some(v)
             }
@@ -372,26 +428,49 @@ pub fn render_text(i: &Inspection, now: Timestamp, out: &mut dyn Write) -> io::R
     )?;
     writeln!(out, "checks")?;
     for c in &i.checks {
+        // Colour codes are written only to a terminal (or with --color always); anstream
+        // removes them otherwise.
+        let st = status_style(c.status);
         writeln!(
             out,
-            "  {:<4}  {:<9} {}",
+            "  {st}{:<4}{st:#}  {:<9} {}",
             c.status.as_str().to_ascii_uppercase(),
             c.name,
             c.message
         )?;
     }
     let failed = i.checks.iter().filter(|c| c.status == Status::Fail).count();
-    let verdict = if failed > 0 {
-        format!(
-            "fail: {failed} check{} failed",
-            if failed == 1 { "" } else { "s" }
+    let (status, verdict) = if failed > 0 {
+        (
+            Status::Fail,
+            format!(
+                "fail: {failed} check{} failed",
+                if failed == 1 { "" } else { "s" }
+            ),
         )
     } else if i.verified() {
-        "pass: signature verified and every check passed".to_string()
+        (
+            Status::Pass,
+            "pass: signature verified and every check passed".to_string(),
+        )
     } else {
-        "pass, but the signature was NOT verified".to_string()
+        (
+            Status::Warn,
+            "pass, but the signature was NOT verified".to_string(),
+        )
     };
-    writeln!(out, "{verdict}")
+    let st = status_style(status);
+    writeln!(out, "{st}{verdict}{st:#}")
+}
+
+/// PASS green, FAIL bold red, SKIP and WARN yellow.
+fn status_style(s: Status) -> anstyle::Style {
+    use anstyle::AnsiColor;
+    match s {
+        Status::Pass => AnsiColor::Green.on_default().bold(),
+        Status::Fail => AnsiColor::Red.on_default().bold(),
+        Status::Skip | Status::Warn => AnsiColor::Yellow.on_default(),
+    }
 }
 
 fn compact(v: &Value) -> String {

@@ -135,6 +135,17 @@ pub fn analyze(mut exchanges: Vec<Exchange>, options: &Options, filter: &RuleFil
         }
     }
     let mut findings = diagnosis::rank(findings, &exchanges, &index);
+    // A level set in the configuration is the level the user gets: ranking turns a latent
+    // error into a warning, but `CODE = "error"` (a CI gate on a capture that succeeded) stays
+    // an error.
+    for f in &mut findings {
+        match filter.level(f.rule) {
+            Some(config::Level::Info) => f.severity = diagnosis::Severity::Info,
+            Some(config::Level::Warning) => f.severity = diagnosis::Severity::Warning,
+            Some(config::Level::Error) => f.severity = diagnosis::Severity::Error,
+            _ => {}
+        }
+    }
     if filter.min_confidence > 0.0 {
         findings.retain(|f| f.confidence >= filter.min_confidence);
         for (i, f) in findings.iter_mut().enumerate() {

@@ -133,9 +133,14 @@ fn stdin_gives_the_same_diagnosis_as_the_file() {
         .output()
         .unwrap();
     assert_eq!(from_pipe.status.code(), Some(1));
+    // Only the name of the input differs (`<stdin>`).
     let strip = |mut v: serde_json::Value| {
         for f in v["findings"].as_array_mut().unwrap() {
             f.as_object_mut().unwrap().remove("location");
+        }
+        for row in v["timeline"].as_array_mut().unwrap() {
+            assert!(row["file"].is_string());
+            row.as_object_mut().unwrap().remove("file");
         }
         v
     };
@@ -598,4 +603,527 @@ fn a_code_or_verifier_that_starts_with_a_hyphen_is_a_value_not_an_option() {
         .assert()
         .code(1)
         .stdout(predicate::str::contains("STAT017"));
+}
+
+/// A report never says secrets are fingerprinted when `--show-secrets` prints them: the formats
+/// that state how secrets are shown state the opposite, and stderr warns once per run.
+#[test]
+fn show_secrets_is_said_in_every_format_and_warned_once_on_stderr() {
+    let file = "fixtures/corpus/op-wrong-client-secret-basic.har";
+    let formats = [
+        "text", "json", "markdown", "github", "junit", "sarif", "html",
+    ];
+    for format in formats {
+        let hidden = doctor::run(&["check", file, "--format", format], &[]);
+        assert!(
+            !hidden.stderr.contains("--show-secrets"),
+            "{format}: {}",
+            hidden.stderr
+        );
+        assert!(!hidden.stdout.contains("in clear"), "{format}");
+        let shown = doctor::run(&["check", file, "--format", format, "--show-secrets"], &[]);
+        assert!(
+            !shown.stdout.contains("as fingerprints"),
+            "{format} says secrets are fingerprinted while it prints them"
+        );
+        let warnings = shown
+            .stderr
+            .lines()
+            .filter(|l| l.contains("warning: --show-secrets prints secrets in clear"))
+            .count();
+        assert_eq!(warnings, 1, "{format}: {}", shown.stderr);
+        if matches!(format, "markdown" | "html") {
+            assert!(hidden.stdout.contains("Secrets are shown as fingerprints"));
+            assert!(
+                shown.stdout.contains("Secrets are shown in clear"),
+                "{format}"
+            );
+            assert!(shown.stdout.contains("do not share this"), "{format}");
+        }
+    }
+    // Several inputs, and `diff`: still one warning.
+    let two = doctor::run(&["check", file, file, "--show-secrets"], &[]);
+    assert_eq!(two.stderr.matches("--show-secrets prints").count(), 1);
+    let diff = doctor::run(
+        &[
+            "diff",
+            "fixtures/corpus/op-clean-basic-special-secret.har",
+            "fixtures/corpus/op-basic-secret-not-urlencoded.har",
+            "--show-secrets",
+        ],
+        &[],
+    );
+    assert_eq!(diff.stderr.matches("--show-secrets prints").count(), 1);
+}
+
+/// Passwords and client secrets are fingerprinted with a salt drawn per report: two runs show
+/// different fingerprints, one report shows equal values with equal fingerprints (rules and
+/// readers compare them), and server-issued values (tokens, codes) keep the stable fingerprint
+/// that lets two reports be compared.
+#[test]
+fn chosen_secrets_are_salted_per_report_and_issued_ones_stay_stable() {
+    let file = "fixtures/rules/cred/CRED001-basic-fails-same-secret-works-in-body.json";
+    let report = || {
+        let out = doctor()
+            .env_remove(doctor::TEST_SALT.0)
+            .args(["check", file, "--format", "json"])
+            .output()
+            .unwrap();
+        json_of(&out.stdout)
+    };
+    let values = |doc: &serde_json::Value, at: &str| -> Vec<String> {
+        doc["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|f| f["evidence"].as_array().unwrap().clone())
+            .filter(|e| e["at"] == at)
+            .map(|e| e["value"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let (a, b) = (report(), report());
+    let (basic_secret, body_secret) = (
+        values(&a, "request.headers.authorization.password"),
+        values(&a, "request.body.client_secret"),
+    );
+    assert!(!basic_secret.is_empty() && !body_secret.is_empty());
+    // The same secret, in the Basic header and in the body: one fingerprint within a report.
+    assert_eq!(basic_secret[0], body_secret[0]);
+    assert!(
+        basic_secret[0].starts_with("YoEN…DQ== (44 chars, salted:"),
+        "{}",
+        basic_secret[0]
+    );
+    // Another report, another salt.
+    assert_ne!(
+        basic_secret[0],
+        values(&b, "request.headers.authorization.password")[0]
+    );
+    // A server-issued token keeps `sha256:` and the same fingerprint in every report.
+    let token = |doc: &serde_json::Value| {
+        doc["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|f| f["evidence"].as_array().unwrap().clone())
+            .filter_map(|e| e["value"].as_str().map(str::to_string))
+            .find(|v| v.contains("sha256:"))
+    };
+    let tok_file = "fixtures/corpus/op-refresh-after-code-replay.har";
+    let run = || {
+        json_of(
+            &doctor()
+                .env_remove(doctor::TEST_SALT.0)
+                .args(["check", tok_file, "--format", "json"])
+                .output()
+                .unwrap()
+                .stdout,
+        )
+    };
+    let (t1, t2) = (token(&run()), token(&run()));
+    assert!(t1.is_some(), "{tok_file} shows a token fingerprint");
+    assert_eq!(t1, t2);
+}
+
+/// The settings of `oauth-doctor.toml` are checks: a capture whose tokens come from another
+/// issuer, are meant for another API, are signed with another algorithm or whose requests
+/// name another client gets a finding, and a CI gate makes it fail. A rule code that does not
+/// exist is an error naming the file's line, or the flag.
+#[test]
+fn configured_expectations_are_checked_and_unknown_codes_are_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = |text: &str| {
+        let p = dir.path().join(format!("c{}.toml", text.len()));
+        std::fs::write(&p, text).unwrap();
+        p.to_str().unwrap().to_string()
+    };
+    let healthy = "fixtures/rules/jwt/JWT007-quiet-rs256-id-token.json";
+    // Without a configuration: a healthy capture.
+    let plain = doctor::run(&["check", healthy, "--format", "json"], &[]);
+    assert_eq!(plain.code, 0, "{plain}");
+    assert!(plain.findings().is_empty(), "{plain}");
+    let gate = config(
+        "expected_issuer = \"https://login.example.com\"\nclient_id = \"acme-web-prod\"\nallowed_algorithms = [\"ES256\"]\n\n[rules]\nJWT016 = \"error\"\nJWT018 = \"error\"\nCRED016 = \"error\"\n",
+    );
+    let run = doctor::run(
+        &["check", healthy, "--format", "json", "--config", &gate],
+        &[],
+    );
+    assert_eq!(run.code, 1, "the CI gate fails\n{run}");
+    let mut rules: Vec<String> = run
+        .findings()
+        .iter()
+        .map(|f| {
+            assert_eq!(f["severity"], "error", "{f}");
+            f["rule"].as_str().unwrap().to_string()
+        })
+        .collect();
+    rules.sort();
+    rules.dedup();
+    assert_eq!(rules, ["CRED016", "JWT016", "JWT018"], "{run}");
+    let text = doctor::run(&["check", healthy, "--config", &gate], &[]).stdout;
+    assert!(
+        text.contains("expects `expected_issuer = https://login.example.com`"),
+        "{text}"
+    );
+    // The expected values: nothing to report.
+    let ok = config(
+        "expected_issuer = \"https://idp.example.com\"\nclient_id = \"acme-web\"\nallowed_algorithms = [\"RS256\"]\n",
+    );
+    let run = doctor::run(
+        &["check", healthy, "--format", "json", "--config", &ok],
+        &[],
+    );
+    assert_eq!((run.code, run.findings().len()), (0, 0), "{run}");
+    // Unknown codes: exit 2, one line, naming the file's line or the flag.
+    let bad = config("leeway = 30\n\n[rules]\nJWT999 = \"off\"\n");
+    let run = doctor::run(&["check", healthy, "--config", &bad], &[]);
+    assert_eq!(run.code, 2, "{run}");
+    assert!(
+        run.stderr.contains("line 4") && run.stderr.contains("JWT999"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(run.stderr.trim().lines().count(), 1, "{}", run.stderr);
+    let bad = config("select = [\"PKCE\",\n  \"CRED099\"]\n");
+    let run = doctor::run(&["check", healthy, "--config", &bad], &[]);
+    assert_eq!(run.code, 2, "{run}");
+    assert!(
+        run.stderr.contains("line 2") && run.stderr.contains("CRED099"),
+        "{}",
+        run.stderr
+    );
+    for flag in ["--select", "--ignore"] {
+        let run = doctor::run(&["check", healthy, flag, "CRED999"], &[]);
+        assert_eq!(run.code, 2, "{run}");
+        assert!(
+            run.stderr.contains(flag) && run.stderr.contains("CRED999"),
+            "{}",
+            run.stderr
+        );
+    }
+}
+
+/// `explain` answers the question asked: a code many providers send is a page that names them
+/// (`--provider ID` or `PROVIDER:CODE` narrows, `--all` lists every entry), a provider entry
+/// says what the provider really sends, and no internal name reaches the user.
+#[test]
+fn explain_is_a_page_narrowed_by_provider_and_quotes_what_providers_send() {
+    let page = doctor::run(&["explain", "invalid_grant"], &[]);
+    assert_eq!(page.code, 0, "{page}");
+    let lines = page.stdout.lines().count();
+    assert!(lines <= 60, "explain invalid_grant is {lines} lines");
+    assert!(page.stdout.contains("RFC 6749 §5.2"), "{}", page.stdout);
+    assert!(page.stdout.contains("--provider") && page.stdout.contains("--all"));
+    assert!(page.stdout.contains("keycloak"), "the providers are named");
+    let all = doctor::run(&["explain", "invalid_grant", "--all"], &[]);
+    assert!(all.stdout.lines().count() > 200, "--all lists every entry");
+    let google = doctor::run(&["explain", "invalid_grant", "--provider", "google"], &[]);
+    assert_eq!(google.code, 0, "{google}");
+    assert!(google.stdout.contains("Google `invalid_grant`"));
+    assert!(
+        !google.stdout.contains("Keycloak `"),
+        "only Google's entries"
+    );
+    let colon = doctor::run(&["explain", "google:invalid_grant"], &[]);
+    assert_eq!(colon.stdout, google.stdout);
+    // `Okta:E0000011` is Okta's code.
+    let okta = doctor::run(&["explain", "Okta:E0000011"], &[]);
+    assert_eq!(okta.code, 0, "{okta}");
+    assert!(okta.stdout.contains("Okta `E0000011`"), "{}", okta.stdout);
+    // GitHub sends `bad_verification_code` itself as `error`.
+    let gh = doctor::run(&["explain", "bad_verification_code"], &[]);
+    assert!(
+        gh.stdout.contains("sent as `error=bad_verification_code`"),
+        "{}",
+        gh.stdout
+    );
+    assert!(!gh.stdout.contains("sent with `error=invalid_grant`"));
+    // No internal names.
+    for code in ["CRED001", "BCP002", "invalid_grant", "AADSTS50011"] {
+        let out = doctor::run(&["explain", code], &[]).stdout;
+        for internal in ["kind:", "Diag", "Lint", "Both"] {
+            assert!(!out.contains(internal), "explain {code} shows `{internal}`");
+        }
+    }
+    let unknown = doctor::run(&["explain", "invalid_grant", "--provider", "nosuch"], &[]);
+    assert_eq!(unknown.code, 2);
+    assert!(unknown.stderr.contains("nosuch"), "{}", unknown.stderr);
+}
+
+/// One numbering: the `#N` of the text report is the JSON report's `exchange` and its
+/// `timeline` row `n`, which says where the exchange is in its input (file, entry), what it
+/// was (method, redacted URL, status, kind); the text's `-->` line shows `#N` beside the entry.
+#[test]
+fn exchanges_have_one_number_everywhere_and_the_json_report_maps_them_to_entries() {
+    // Entries 1–4 of this capture are unrelated traffic: exchange #3 is entry 5.
+    let file = "fixtures/corpus/keycloak-code-not-valid-reused.har";
+    let run = doctor::run(&["check", file, "--format", "json"], &[]);
+    let doc = run.json();
+    let timeline = doc["timeline"].as_array().expect("a timeline");
+    assert_eq!(timeline.len() as u64, doc["exchanges"].as_u64().unwrap());
+    for (i, row) in timeline.iter().enumerate() {
+        assert_eq!(row["n"].as_u64(), Some(i as u64 + 1), "{row}");
+        assert_eq!(row["file"], file);
+        for key in ["method", "url", "kind"] {
+            assert!(row[key].is_string(), "{row}");
+        }
+    }
+    let top = &doc["findings"][0];
+    let n = top["evidence"][0]["exchange"].as_u64().unwrap();
+    let row = &timeline[n as usize - 1];
+    let anchor_entry = top["location"]["entry"].as_u64().unwrap();
+    let anchor = timeline
+        .iter()
+        .find(|r| r["entry"].as_u64() == Some(anchor_entry))
+        .expect("the finding's entry is in the timeline");
+    assert_ne!(
+        anchor["n"].as_u64(),
+        Some(anchor_entry),
+        "numbers and entries differ in this capture"
+    );
+    assert!(row["status"].is_u64());
+    let text = doctor::run(&["check", file], &[]).stdout;
+    let arrow = format!(
+        "--> #{} ({file} entry {anchor_entry}): {} ",
+        anchor["n"],
+        anchor["method"].as_str().unwrap()
+    );
+    assert!(text.contains(&arrow), "{arrow}\n{text}");
+    // The secrets of a URL stay out of the timeline.
+    let run = doctor::run(
+        &[
+            "check",
+            "fixtures/corpus/azure-50011-redirect-authorize.har",
+            "--format",
+            "json",
+        ],
+        &[],
+    );
+    let doc = run.json();
+    for row in doc["timeline"].as_array().unwrap() {
+        let url = row["url"].as_str().unwrap();
+        assert!(!url.contains("code=0."), "{url}");
+    }
+}
+
+/// `man SUBCOMMAND` prints that subcommand's page, and every page the top page refers to
+/// (`oauth-doctor-check(1)` …) exists.
+#[test]
+fn man_has_a_page_per_subcommand_and_the_top_page_references_resolve() {
+    let top = doctor::run(&["man"], &[]);
+    assert_eq!(top.code, 0);
+    let referenced: Vec<String> = top
+        .stdout
+        .lines()
+        .filter_map(|l| {
+            l.strip_prefix("oauth\\-doctor\\-")
+                .and_then(|r| r.strip_suffix("(1)"))
+                .map(|s| s.replace("\\-", "-"))
+        })
+        .collect();
+    assert!(referenced.len() >= 8, "{referenced:?}");
+    for sub in &referenced {
+        let page = doctor::run(&["man", sub], &[]);
+        assert_eq!(page.code, 0, "man {sub}: {}", page.stderr);
+        assert!(
+            page.stdout.contains(&format!(".TH oauth-doctor-{sub} 1")),
+            "man {sub}:\n{}",
+            &page.stdout[..page.stdout.len().min(300)]
+        );
+    }
+    let check = doctor::run(&["man", "check"], &[]).stdout;
+    assert!(check.contains("\\fBoauth\\-doctor check\\fR"), "synopsis");
+    assert!(check.contains("\\-\\-fail\\-on"), "options");
+    let bad = doctor::run(&["man", "nope"], &[]);
+    assert_eq!(bad.code, 2);
+    assert!(bad.stderr.contains("nope") && bad.stderr.contains("check"));
+}
+
+/// The examples of every `--help` stay copyable at any usual width: a line that does not
+/// continue the previous one (ending in `\`) starts a command, so no wrap splits an option from
+/// its value or a command in two.
+#[test]
+fn help_examples_never_wrap_inside_a_command() {
+    for width in ["60", "80", "100", "200"] {
+        for args in [
+            vec!["--help"],
+            vec!["check", "--help"],
+            vec!["inspect", "--help"],
+            vec!["diff", "--help"],
+        ] {
+            let out = doctor().env("COLUMNS", width).args(&args).output().unwrap();
+            let text = String::from_utf8(out.stdout).unwrap();
+            let block: Vec<&str> = text
+                .lines()
+                .skip_while(|l| *l != "Examples:")
+                .skip(1)
+                .take_while(|l| !l.trim().is_empty())
+                .collect();
+            assert!(!block.is_empty(), "{args:?}: no examples\n{text}");
+            let mut continued = false;
+            for line in &block {
+                let t = line.trim_start();
+                let starts_command = ["oauth-doctor ", "cat ", "pbpaste "]
+                    .iter()
+                    .any(|c| t.starts_with(c));
+                assert!(
+                    starts_command != continued,
+                    "COLUMNS={width} {args:?}: `{line}` {}\n{}",
+                    if continued {
+                        "follows a `\\` but starts a new command"
+                    } else {
+                        "is a command cut in two by wrapping"
+                    },
+                    block.join("\n")
+                );
+                continued = t.ends_with('\\');
+            }
+        }
+    }
+}
+
+/// `-q` and `-v` exist where they mean something (`check`; `-q` for `redact`), and nowhere
+/// else.
+#[test]
+fn quiet_and_verbose_only_where_they_mean_something() {
+    let f = "fixtures/corpus/op-wrong-client-secret-basic.har";
+    assert_eq!(doctor::run(&["check", f, "-q"], &[]).code, 1);
+    assert_eq!(doctor::run(&["check", f, "-v"], &[]).code, 1);
+    let quiet = doctor::run(&["redact", f, "-q"], &[]);
+    assert_eq!((quiet.code, quiet.stderr.as_str()), (0, ""));
+    for args in [
+        vec!["inspect", "-q", "x.y.z"],
+        vec!["explain", "-v", "invalid_grant"],
+        vec!["rules", "-q"],
+        vec!["redact", f, "-v"],
+        vec!["man", "-v"],
+        vec!["-q", "check", f],
+    ] {
+        let run = doctor::run(&args, &[]);
+        assert_eq!(run.code, 2, "{args:?} is accepted\n{run}");
+        assert!(run.stderr.contains("unexpected argument"), "{}", run.stderr);
+    }
+}
+
+/// `redact` (and `inspect`) on a terminal with nothing piped in say how to use them instead of
+/// waiting for input.
+#[test]
+fn redact_and_inspect_on_a_terminal_say_how_to_give_input() {
+    if std::process::Command::new("script")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        doctor::skip_note("`script` (util-linux) is not installed to give the binary a terminal");
+        return;
+    }
+    for (cmd, says) in [
+        ("redact", "oauth-doctor redact capture.har"),
+        ("inspect", "no token given"),
+    ] {
+        // `script` runs the command on a pseudo-terminal: stdin is a terminal with no input.
+        let out = std::process::Command::new("script")
+            .args([
+                "-qec",
+                &format!("{} {cmd}; echo rc=$?", doctor::bin()),
+                "/dev/null",
+            ])
+            .current_dir(doctor::crate_root())
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains(says), "{cmd}: {text}");
+        assert!(text.contains("rc=2"), "{cmd}: {text}");
+    }
+}
+
+fn b64url(s: &str) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s)
+}
+
+/// `inspect` says what would verify the token at hand: public keys for RS256, the shared secret
+/// for HS256; an HMAC secret offered for an RS256 token is algorithm confusion; empty input is
+/// an error that says how to give a token; PASS and FAIL are coloured on a terminal.
+#[test]
+fn inspect_messages_fit_the_algorithm_and_verdicts_are_coloured() {
+    let claims = b64url(r#"{"iss":"https://idp.example","sub":"u","exp":4102444800}"#);
+    let rs = format!(
+        "{}.{claims}.{}",
+        b64url(r#"{"alg":"RS256","kid":"k1"}"#),
+        b64url("not-a-real-signature-but-long-enough")
+    );
+    let hs = format!(
+        "{}.{claims}.{}",
+        b64url(r#"{"alg":"HS256"}"#),
+        b64url("another-signature-of-some-length")
+    );
+    let no_key = doctor::run(&["inspect", &rs], &[]);
+    assert_eq!(no_key.code, 0, "{no_key}");
+    let sig = no_key
+        .stdout
+        .lines()
+        .find(|l| l.contains("signature NOT VERIFIED"))
+        .expect("the signature line");
+    assert!(sig.contains("--jwks") && sig.contains("--issuer"), "{sig}");
+    assert!(!sig.contains("--hmac-secret-env"), "{sig}");
+    let hs_no_key = doctor::run(&["inspect", &hs], &[]);
+    let sig = hs_no_key
+        .stdout
+        .lines()
+        .find(|l| l.contains("signature NOT VERIFIED"))
+        .expect("the signature line");
+    assert!(
+        sig.contains("--hmac-secret-env") && !sig.contains("--jwks"),
+        "{sig}"
+    );
+    let confused = doctor::run(
+        &["inspect", &rs, "--hmac-secret-env", "SECRET"],
+        &[("SECRET", "correct horse battery staple")],
+    );
+    assert_eq!(confused.code, 1, "{confused}");
+    assert!(
+        confused
+            .stdout
+            .contains("FAIL  signature algorithm confusion"),
+        "{}",
+        confused.stdout
+    );
+    for input in ["", "   \n"] {
+        let empty = doctor::run_stdin(&["inspect"], &[], input);
+        assert_eq!(empty.code, 2, "{empty}");
+        assert!(empty.stderr.contains("no token given"), "{}", empty.stderr);
+    }
+    let empty_arg = doctor::run(&["inspect", ""], &[]);
+    assert_eq!(empty_arg.code, 2);
+    assert!(
+        empty_arg.stderr.contains("no token given"),
+        "{}",
+        empty_arg.stderr
+    );
+    // Colours: PASS green, FAIL red, on a terminal or with --color always; never in a pipe.
+    let coloured = doctor::run(&["inspect", &rs, "--color", "always"], &[]).stdout;
+    assert!(
+        coloured.contains("\u{1b}[1m\u{1b}[32mPASS"),
+        "PASS in bold green: {coloured:?}"
+    );
+    let failed = doctor::run(
+        &[
+            "inspect",
+            &rs,
+            "--hmac-secret-env",
+            "SECRET",
+            "--color",
+            "always",
+        ],
+        &[("SECRET", "s")],
+    )
+    .stdout;
+    assert!(
+        failed.contains("\u{1b}[1m\u{1b}[31mFAIL"),
+        "FAIL in bold red: {failed:?}"
+    );
+    assert!(!no_key.stdout.contains('\u{1b}'), "no colour in a pipe");
 }

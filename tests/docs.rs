@@ -8,8 +8,8 @@
 //!
 //! How a page corresponds to `explain CODE`:
 //! - `explain`'s first line `CODE — title` is the page's `# CODE — title`;
-//! - its second line `category: C · default severity: S · kind: K` has the values of the page's
-//!   metadata table (columns category, default severity, kind);
+//! - its second line `category: C · default severity: S · USE` has the values of the page's
+//!   metadata table (columns category, default severity, use);
 //! - from the first section on, each `explain` heading (`WHAT IT DOES`) is the page's `## What it
 //!   does` in upper case, and the section's text is the same lines, `explain`'s two-space indent
 //!   removed (trailing whitespace and blank lines around a section are not compared). Everything
@@ -101,10 +101,11 @@ fn parse_explain(out: &str) -> Parts {
             .trim()
             .to_string()
     };
+    // The third part says what the rule does ("explains a failure", "flags a risk").
     let (category, severity, kind) = (
         field("category: "),
         field("default severity: "),
-        field("kind: "),
+        meta.split(" · ").nth(2).unwrap_or("").trim().to_string(),
     );
     let mut sections: Vec<(String, Vec<String>)> = Vec::new();
     for line in lines {
@@ -130,7 +131,7 @@ fn parse_page(page: &str) -> Parts {
         .unwrap_or("")
         .trim_end()
         .to_string();
-    // The metadata table's first data row: | `CODE` | `name` | `category` | severity | kind |
+    // The metadata table's first data row: | `CODE` | `name` | `category` | severity | use |
     let row: Vec<String> = page
         .lines()
         .skip_while(|l| !l.starts_with("| code |"))

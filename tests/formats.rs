@@ -316,7 +316,7 @@ fn quiet_and_verbose_change_the_amount_of_text() {
     let f = "fixtures/corpus/op-pkce-wrong-verifier.har";
     let normal = String::from_utf8(doctor().args(["check", f]).output().unwrap().stdout).unwrap();
     let quiet =
-        String::from_utf8(doctor().args(["-q", "check", f]).output().unwrap().stdout).unwrap();
+        String::from_utf8(doctor().args(["check", f, "-q"]).output().unwrap().stdout).unwrap();
     let verbose =
         String::from_utf8(doctor().args(["check", f, "-v"]).output().unwrap().stdout).unwrap();
     assert!(quiet.lines().count() < normal.lines().count());

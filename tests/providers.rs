@@ -586,8 +586,21 @@ fn explain_lists_every_provider_of_a_shared_code_after_the_standard_text() {
     let standard = text.find("standard OAuth").expect("standard text");
     let providers = text.find("PROVIDER-SPECIFIC").expect("provider entries");
     assert!(standard < providers);
+    // The page names every provider that sends it; `--all` shows each one's entries.
+    for p in ["google", "okta", "keycloak", "auth0", "salesforce"] {
+        assert!(text[providers..].contains(p), "{p} not named");
+    }
+    let all = doctor()
+        .args(["explain", "invalid_grant", "--all"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let all = String::from_utf8(all).unwrap();
+    let providers = all.find("PROVIDER-SPECIFIC").expect("provider entries");
     for p in ["Google", "Okta", "Keycloak", "Auth0", "Salesforce"] {
-        assert!(text[providers..].contains(p), "no {p} entry");
+        assert!(all[providers..].contains(&format!("{p} `")), "no {p} entry");
     }
     explain("PROV001")
         .success()

@@ -6,7 +6,11 @@
 //!   take (headers, query, form and JSON bodies, JWT signatures, cookies, `Location` URLs, error
 //!   descriptions that echo a value) and checks every format;
 //! - a fixture test runs every fixture that lists its `secrets` (corpus, providers, rule
-//!   fixtures) through every format.
+//!   fixtures) through every format;
+//! - `redact`: a property test places random secrets (opaque, signed or unsigned JWTs) in every
+//!   position (headers, cookies, query, fragment, form and JSON bodies at any depth, base64
+//!   bodies) and checks that none is left; every fixture's redacted capture holds none of its
+//!   secrets and keeps its diagnosis.
 //!
 //! `PROPTEST_CASES` raises the case count (CI keeps the default small).
 
@@ -771,12 +775,13 @@ fn findings(loaded: capture::Loaded) -> Vec<(String, String, bool)> {
         .collect()
 }
 
-/// Whether a redacted capture still holds a secret. A JWT keeps its header and claims (DESIGN:
-/// they may be shown), so a token, or a truncated token, counts only as a complete token (not
-/// followed by more token characters) or by its signature.
+/// Whether a redacted capture still holds a secret. A signed JWT keeps its header and claims
+/// (they may be shown), so a signed token, or a truncated token, counts only as a complete
+/// token (not followed by more token characters) or by its signature. An unsigned token
+/// (`header.claims.`) is the credential itself: it counts wherever it appears.
 fn holds(text: &str, secret: &str) -> bool {
     let token = secret.strip_prefix("Bearer ").unwrap_or(secret);
-    if !token.starts_with("eyJ") {
+    if !token.starts_with("eyJ") || (token.ends_with('.') && token.matches('.').count() == 2) {
         return text.contains(secret);
     }
     let sig = token.split('.').nth(2).filter(|s| s.len() >= 8);
@@ -893,7 +898,10 @@ fn redact_command_reads_stdin_or_a_file_and_reports_on_stderr() {
     let file = "fixtures/corpus/op-wrong-client-secret-basic.har";
     let bin = || {
         let mut c = assert_cmd::Command::cargo_bin("oauth-doctor").unwrap();
-        c.current_dir(env!("CARGO_MANIFEST_DIR"));
+        // One salt for both runs, so that the two redacted captures can be compared byte for
+        // byte (client secrets' placeholders are salted per run).
+        c.current_dir(env!("CARGO_MANIFEST_DIR"))
+            .env("OAUTH_DOCTOR_SALT", "redaction tests");
         c
     };
     let piped = bin()
@@ -957,4 +965,406 @@ fn redact_command_reads_stdin_or_a_file_and_reports_on_stderr() {
     // `-q` keeps stderr quiet.
     let quiet = bin().args(["redact", file, "-q"]).output().unwrap();
     assert!(quiet.stderr.is_empty());
+}
+
+// ---- `oauth-doctor redact`, property --------------------------------------------------------
+
+/// What a secret value is: an opaque string, a signed JWT, an unsigned JWT (`alg: none`, the
+/// credential itself).
+#[derive(Debug, Clone, Copy)]
+enum TokenShape {
+    Opaque,
+    Signed,
+    Unsigned,
+}
+
+/// Where one secret sits in the capture.
+#[derive(Debug, Clone)]
+enum Position {
+    /// `Authorization: Bearer …` (a client secret as `Basic id:secret`).
+    Authorization,
+    /// `Cookie: name=…` or `Set-Cookie: name=…; Path=/`.
+    Cookie { set: bool },
+    /// `DPoP`, `X-Api-Key` or `Proxy-Authorization`.
+    Header(&'static str),
+    /// `?name=…` in the request URL.
+    Query,
+    /// `#name=…` in a `Location` redirect.
+    Fragment,
+    /// `name=…` in a form body (request) or a form-encoded response.
+    Form { response: bool },
+    /// `{"name": …}` nested `depth` objects and arrays deep in a JSON body.
+    Json { response: bool, depth: usize },
+    /// Any of the body positions, the body base64-encoded (`body_base64`, HAR `encoding`).
+    Base64 { response: bool, json: bool },
+}
+
+fn position() -> impl Strategy<Value = Position> {
+    prop_oneof![
+        Just(Position::Authorization),
+        any::<bool>().prop_map(|set| Position::Cookie { set }),
+        prop_oneof![Just("DPoP"), Just("X-Api-Key"), Just("Proxy-Authorization")]
+            .prop_map(Position::Header),
+        Just(Position::Query),
+        Just(Position::Fragment),
+        any::<bool>().prop_map(|response| Position::Form { response }),
+        (any::<bool>(), 0usize..6).prop_map(|(response, depth)| Position::Json { response, depth }),
+        (any::<bool>(), any::<bool>())
+            .prop_map(|(response, json)| Position::Base64 { response, json }),
+    ]
+}
+
+/// The names DESIGN's secrets go by in requests and responses.
+fn secret_name() -> impl Strategy<Value = &'static str> {
+    prop_oneof![
+        Just("client_secret"),
+        Just("password"),
+        Just("code"),
+        Just("code_verifier"),
+        Just("refresh_token"),
+        Just("access_token"),
+        Just("id_token"),
+        Just("client_assertion"),
+        Just("assertion"),
+        Just("subject_token"),
+        Just("device_code"),
+        Just("token"),
+    ]
+}
+
+fn token_shape() -> impl Strategy<Value = TokenShape> {
+    prop_oneof![
+        Just(TokenShape::Opaque),
+        Just(TokenShape::Signed),
+        Just(TokenShape::Unsigned)
+    ]
+}
+
+/// One placed secret: (name, position, shape, random value, random JWT claim).
+type Placement = (&'static str, Position, TokenShape, String, String);
+
+fn placement() -> impl Strategy<Value = Placement> {
+    (
+        secret_name(),
+        position(),
+        token_shape(),
+        secret(),
+        "[A-Za-z0-9]{6,20}",
+    )
+        .prop_filter(
+            "a response's JSON `code` is an error code",
+            |(name, pos, ..)| {
+                !(*name == "code"
+                    && matches!(
+                        pos,
+                        Position::Json { response: true, .. }
+                            | Position::Base64 {
+                                response: true,
+                                json: true
+                            }
+                    ))
+            },
+        )
+}
+
+/// The secret value of a placement, and what of it must never be in a redacted capture: the
+/// whole value, and a signed JWT's signature (its header and claims may stay).
+fn value_of(p: &Placement) -> (String, Vec<String>) {
+    let (_, _, shape, v, sub) = p;
+    match shape {
+        TokenShape::Opaque => (v.clone(), vec![v.clone()]),
+        TokenShape::Signed => {
+            let sig = b64url(v.as_bytes());
+            let t = jwt(json!({"sub": sub, "iss": "https://idp.example.test"}), &sig);
+            (t.clone(), vec![t, sig])
+        }
+        TokenShape::Unsigned => {
+            let t = format!(
+                "{}.{}.",
+                b64url(br#"{"alg":"none","typ":"JWT"}"#),
+                b64url(json!({"sub": sub, "jti": v}).to_string().as_bytes())
+            );
+            (t.clone(), vec![t])
+        }
+    }
+}
+
+/// A capture with one exchange per placement; (bytes, values that must not remain).
+fn placed_capture(placements: &[Placement], har: bool) -> (Vec<u8>, Vec<String>) {
+    let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
+    let mut never = Vec::new();
+    let mut out = Vec::new();
+    for (i, p) in placements.iter().enumerate() {
+        let (name, pos, ..) = p;
+        let (value, forbidden) = value_of(p);
+        never.extend(forbidden);
+        let t = format!("2026-11-29T10:00:{:02}Z", i % 60);
+        let mut req_headers: Vec<(&str, String)> = vec![("Accept", "application/json".into())];
+        let mut resp_headers: Vec<(&str, String)> =
+            vec![("Date", "Sun, 29 Nov 2026 10:00:00 GMT".into())];
+        let mut url = format!("https://idp.example.test/token?n={i}");
+        let mut body = None;
+        let mut body_b64 = None;
+        let mut rbody = Some(r#"{"ok":true}"#.to_string());
+        let mut rbody_b64 = None;
+        let mut status = 200;
+        let json_at = |depth: usize, name: &str, value: &str| {
+            let mut v = json!({ name: value, "note": "x" });
+            for d in 0..depth {
+                v = if d % 2 == 0 {
+                    json!([v])
+                } else {
+                    json!({ "wrap": v })
+                };
+            }
+            v.to_string()
+        };
+        match pos {
+            Position::Authorization if *name == "client_secret" || *name == "password" => {
+                req_headers.push((
+                    "Authorization",
+                    format!("Basic {}", b64(&format!("app-client:{}", pct(&value)))),
+                ));
+            }
+            Position::Authorization => {
+                req_headers.push(("Authorization", format!("Bearer {value}")))
+            }
+            Position::Cookie { set: false } => {
+                req_headers.push(("Cookie", format!("lang=en; {name}={value}")))
+            }
+            Position::Cookie { set: true } => {
+                resp_headers.push(("Set-Cookie", format!("{name}={value}; Path=/; HttpOnly")))
+            }
+            Position::Header(h) => req_headers.push((h, value.clone())),
+            Position::Query => {
+                url = format!(
+                    "https://idp.example.test/authorize?state=s{i}&{name}={}",
+                    pct(&value)
+                )
+            }
+            Position::Fragment => {
+                status = 302;
+                rbody = None;
+                resp_headers.push((
+                    "Location",
+                    format!(
+                        "https://app.example.test/cb#state=s{i}&{name}={}",
+                        pct(&value)
+                    ),
+                ));
+            }
+            Position::Form { response: false } => {
+                req_headers.push(("Content-Type", "application/x-www-form-urlencoded".into()));
+                body = Some(form(&[
+                    ("grant_type", "authorization_code"),
+                    (name, &value),
+                ]));
+            }
+            Position::Form { response: true } => {
+                resp_headers.push(("Content-Type", "application/x-www-form-urlencoded".into()));
+                rbody = Some(form(&[("token_type", "bearer"), (name, &value)]));
+            }
+            Position::Json {
+                response: false,
+                depth,
+            } => {
+                req_headers.push(("Content-Type", "application/json".into()));
+                body = Some(json_at(*depth, name, &value));
+            }
+            Position::Json {
+                response: true,
+                depth,
+            } => {
+                resp_headers.push(("Content-Type", "application/json".into()));
+                rbody = Some(json_at(*depth, name, &value));
+            }
+            Position::Base64 { response, json } => {
+                let text = if *json {
+                    json_at(1, name, &value)
+                } else {
+                    form(&[("grant_type", "refresh_token"), (name, &value)])
+                };
+                let ct = if *json {
+                    "application/json"
+                } else {
+                    "application/x-www-form-urlencoded"
+                };
+                if *response {
+                    resp_headers.push(("Content-Type", ct.into()));
+                    rbody = None;
+                    rbody_b64 = Some(b64(&text));
+                } else {
+                    req_headers.push(("Content-Type", ct.into()));
+                    body_b64 = Some(b64(&text));
+                }
+            }
+        }
+        let method = if body.is_some() || body_b64.is_some() {
+            "POST"
+        } else {
+            "GET"
+        };
+        let mut e = ex(
+            &t,
+            method,
+            &url,
+            req_headers,
+            body,
+            status,
+            resp_headers,
+            rbody,
+        );
+        if let Some(b) = body_b64 {
+            e["request"]["body_base64"] = json!(b);
+        }
+        if let Some(b) = rbody_b64 {
+            e["response"]["body_base64"] = json!(b);
+        }
+        out.push(e);
+    }
+    let bytes = if har {
+        // HAR: base64 bodies as `content.encoding` (responses) and decoded request bodies
+        // (HAR has no base64 request body).
+        let mut plain = out.clone();
+        for e in &mut plain {
+            if let Some(b) = e["request"]["body_base64"].as_str().map(str::to_string) {
+                let text = base64::engine::general_purpose::STANDARD.decode(b).unwrap();
+                e["request"]["body"] = json!(String::from_utf8(text).unwrap());
+            }
+        }
+        let mut v: Value = serde_json::from_slice(&to_har(&plain)).unwrap();
+        for (i, e) in out.iter().enumerate() {
+            if let Some(b) = e["response"]["body_base64"].as_str() {
+                v["log"]["entries"][i]["response"]["content"]["text"] = json!(b);
+                v["log"]["entries"][i]["response"]["content"]["encoding"] = json!("base64");
+            }
+        }
+        serde_json::to_vec_pretty(&v).unwrap()
+    } else {
+        serde_json::to_vec_pretty(&json!({ "exchanges": out })).unwrap()
+    };
+    (bytes, never)
+}
+
+/// Every string of a redacted capture, with its base64 bodies decoded too.
+fn readable(bytes: &[u8]) -> String {
+    let text = String::from_utf8_lossy(bytes).into_owned();
+    let mut all = text.clone();
+    fn walk(v: &Value, out: &mut String) {
+        match v {
+            Value::Object(o) => {
+                let b64 = o.get("encoding").and_then(Value::as_str) == Some("base64");
+                for (k, x) in o {
+                    if let Some(s) = x.as_str() {
+                        out.push('\n');
+                        out.push_str(s);
+                        if k == "body_base64" || (b64 && k == "text") {
+                            if let Ok(d) = base64::engine::general_purpose::STANDARD.decode(s) {
+                                out.push('\n');
+                                out.push_str(&String::from_utf8_lossy(&d));
+                            }
+                        }
+                    } else {
+                        walk(x, out);
+                    }
+                }
+            }
+            Value::Array(a) => a.iter().for_each(|x| walk(x, out)),
+            _ => {}
+        }
+    }
+    if let Ok(v) = serde_json::from_str::<Value>(&text) {
+        walk(&v, &mut all);
+    }
+    all
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: cases(), failure_persistence: None, ..ProptestConfig::default() })]
+
+    /// `redact` replaces every secret wherever it sits (header, cookie, query, fragment, form,
+    /// JSON at any depth, base64 body), opaque, signed or unsigned.
+    #[test]
+    fn redact_leaves_no_secret_in_any_position(
+        placements in proptest::collection::vec(placement(), 1..8),
+        har in any::<bool>(),
+    ) {
+        let (bytes, never) = placed_capture(&placements, har);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(if har { "c.har" } else { "c.json" });
+        std::fs::write(&path, &bytes).unwrap();
+        let mut out = Vec::new();
+        oauth_doctor::redact::file::redact(path.to_str().unwrap(), &mut out).unwrap();
+        let text = readable(&out);
+        let mut found = Vec::new();
+        for s in &never {
+            let json_escaped = serde_json::to_string(s).unwrap();
+            let mut forms = forms(s);
+            forms.push(json_escaped[1..json_escaped.len() - 1].to_string());
+            for f in forms {
+                if text.contains(&f) {
+                    found.push(f);
+                }
+            }
+        }
+        prop_assert!(found.is_empty(), "left in clear: {found:?}\n{}", String::from_utf8_lossy(&out));
+    }
+}
+
+/// A redacted capture is shared: the placeholders of passwords and client secrets are salted
+/// per run (equal within the capture, so its diagnosis holds), those of codes and tokens stay
+/// stable.
+#[test]
+fn redact_salts_the_placeholders_of_chosen_secrets() {
+    let file = "fixtures/rules/cred/CRED001-basic-fails-same-secret-works-in-body.json";
+    let run = || {
+        let out = assert_cmd::Command::cargo_bin("oauth-doctor")
+            .unwrap()
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .env_remove("OAUTH_DOCTOR_SALT")
+            .args(["redact", file])
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let secret_placeholder = |text: &str| -> Vec<String> {
+        let v: Value = serde_json::from_str(text).unwrap();
+        let mut out = Vec::new();
+        for e in v["exchanges"].as_array().unwrap() {
+            let body = e["request"]["body"].as_str().unwrap_or("");
+            if let Some(s) = body
+                .split('&')
+                .find_map(|p| p.strip_prefix("client_secret="))
+            {
+                out.push(s[..s.find('0').unwrap_or(s.len())].to_string());
+            }
+            for h in e["request"]["headers"].as_array().unwrap() {
+                if h[0] == "Authorization" {
+                    let c = h[1].as_str().unwrap().strip_prefix("Basic ").unwrap();
+                    let d = String::from_utf8(
+                        base64::engine::general_purpose::STANDARD.decode(c).unwrap(),
+                    )
+                    .unwrap();
+                    let s = d.split_once(':').unwrap().1;
+                    out.push(s[..s.find('0').unwrap_or(s.len())].to_string());
+                }
+            }
+        }
+        out
+    };
+    let (a, b) = (run(), run());
+    let (pa, pb) = (secret_placeholder(&a), secret_placeholder(&b));
+    assert_eq!(pa.len(), 2, "{pa:?}");
+    assert!(pa[0].starts_with("REDACTED-44c-"), "{pa:?}");
+    // The same secret in the Basic header and in the body: one placeholder in one capture.
+    assert_eq!(pa[0], pa[1]);
+    // Another run, another salt.
+    assert_ne!(pa[0], pb[0]);
+    // The unsalted hash of the secret, which anyone could compute from a guess, is not there.
+    use sha2::Digest;
+    let plain: String = sha2::Sha256::digest(b"YoENP6r1/duhkwYq+MbbNevDIJ18I9PRu54N8Gw6DQ==")[..4]
+        .iter()
+        .map(|x| format!("{x:02x}"))
+        .collect();
+    assert!(!a.contains(&plain), "unsalted hash {plain} in the capture");
 }

@@ -3,7 +3,9 @@
 //! A rule fixture is `fixtures/rules/<family>/<CODE>-<scenario>.json`, a capture in the dump
 //! format with a `comment` saying what it shows and an `expect` block. `<CODE>-<scenario>.json`
 //! must fire CODE and `<CODE>-quiet-<scenario>.json` must not; a firing fixture's
-//! `expect.top_category`, when set, is the category of the top diagnosis.
+//! `expect.top_category`, when set, is the category of the top diagnosis. A fixture of a rule
+//! that checks a setting of `oauth-doctor.toml` holds it in a `config` object
+//! (`{"expected_issuer": "…"}`), given to the run as a configuration file.
 //!
 //! - The family tests run each family's fixtures through the pipeline.
 //! - The meta tests check both ways: every registered rule is documented and has a firing and a
@@ -27,6 +29,33 @@ use std::path::{Path, PathBuf};
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A fixture's `config` object as the text of an `oauth-doctor.toml` (string and list-of-string
+/// values), or `None` when it has none.
+fn config_toml(doc: &serde_json::Value) -> Option<String> {
+    let o = doc.get("config")?.as_object()?;
+    let mut out = String::new();
+    for (k, v) in o {
+        out.push_str(&format!("{k} = {v}\n"));
+    }
+    Some(out)
+}
+
+/// The rule options a fixture's `config` sets, read the way `check` reads the file.
+fn options_of(path: &Path, doc: &serde_json::Value) -> Options {
+    let Some(text) = config_toml(doc) else {
+        return Options::default();
+    };
+    let cfg = oauth_doctor::config::FileConfig::parse(&path.display().to_string(), &text)
+        .unwrap_or_else(|e| panic!("{}: config: {e}", path.display()));
+    Options {
+        expected_issuer: cfg.expected_issuer,
+        expected_audience: cfg.expected_audience,
+        client_id: cfg.client_id,
+        allowed_algorithms: cfg.allowed_algorithms.unwrap_or_default(),
+        ..Options::default()
+    }
 }
 
 fn fixtures_dir() -> PathBuf {
@@ -177,9 +206,13 @@ fn run(f: &Fixture) -> Option<String> {
     if loaded.exchanges.is_empty() {
         return Some(format!("{name}: no exchange loaded"));
     }
+    let doc: serde_json::Value = std::fs::read_to_string(&f.path)
+        .ok()
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or_default();
     let analysis = analyze(
         loaded.exchanges,
-        &Options::default(),
+        &options_of(&f.path, &doc),
         &RuleFilter::default(),
     );
     let fired = analysis
@@ -451,7 +484,16 @@ fn what_each_fixture_reports() {
         };
         let doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap())
             .unwrap_or_else(|e| panic!("fixtures/rules/{}: does not parse: {e}", rel.display()));
-        let run = doctor::run(&["check", "--format", "json", path.to_str().unwrap()], &[]);
+        let config = config_toml(&doc).map(|text| {
+            let mut t = tempfile::NamedTempFile::new().unwrap();
+            std::io::Write::write_all(&mut t, text.as_bytes()).unwrap();
+            t
+        });
+        let mut args = vec!["check", "--format", "json", path.to_str().unwrap()];
+        if let Some(c) = &config {
+            args.extend(["--config", c.path().to_str().unwrap()]);
+        }
+        let run = doctor::run(&args, &[]);
         assert!(
             matches!(run.code, 0 | 1) && run.stderr.is_empty(),
             "fixtures/rules/{}: the report failed\n{run}",

@@ -373,6 +373,7 @@ impl Diff {
     /// fingerprints whichever capture they come from.
     pub fn redactor(&self, show: bool) -> Redactor {
         let mut set = BTreeSet::new();
+        let mut chosen = BTreeSet::new();
         if !show {
             for e in self
                 .good
@@ -382,9 +383,11 @@ impl Diff {
                 .chain(&self.bad.analysis.exchanges)
             {
                 crate::redact::secrets_of(e, &mut set);
+                crate::redact::chosen_of(e, &mut chosen);
             }
         }
-        Redactor::from_secrets(set, show)
+        // One salt for both captures: a secret both hold shows one fingerprint.
+        Redactor::from_secrets(set, show).with_chosen(chosen)
     }
 }
 

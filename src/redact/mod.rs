@@ -6,7 +6,9 @@
 //! ([`fingerprint`]); every string a printer writes passes through [`Redactor::scrub`], which
 //! also replaces secret values found in free text. Files (`oauth-doctor redact`, live mode's
 //! `--save-capture`) render them as a [`placeholder`] with the same hash, written by
-//! [`rewrite`] and [`file`](mod@file). Nothing here prints or decides exit codes.
+//! [`rewrite`] and [`file`](mod@file). Secrets people choose (passwords, client secrets) are
+//! hashed after a salt drawn per report or per redacted capture ([`salted_fingerprint`],
+//! [`salted_placeholder`]). Nothing here prints or decides exit codes.
 
 pub mod file;
 pub mod rewrite;
@@ -136,13 +138,45 @@ pub fn placeholder(s: &str) -> String {
 /// alphabet) and client secrets (characters Basic credentials must form-encode), so that a
 /// redacted capture keeps those diagnoses. Equal values get equal placeholders.
 pub fn shaped_placeholder(s: &str) -> String {
+    shaped_with(s, None)
+}
+
+/// The [`placeholder`] (`shaped`: [`shaped_placeholder`]) of a secret people choose (a
+/// password, a client secret), its hash taken after `salt` as in [`salted_fingerprint`]: a
+/// shared redacted capture does not let anyone hash guesses to find a short one.
+pub fn salted_placeholder(s: &str, salt: &[u8], shaped: bool) -> String {
+    if shaped {
+        shaped_with(s, Some(salt))
+    } else {
+        placeholder_with(s, Some(salt))
+    }
+}
+
+fn placeholder_with(s: &str, salt: Option<&[u8]>) -> String {
+    match salt {
+        None => placeholder(s),
+        Some(salt) => {
+            let n = s.chars().count();
+            let mut h = sha2::Sha256::new();
+            h.update(salt);
+            h.update(s.as_bytes());
+            let hex: String = h.finalize()[..4]
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect();
+            format!("{PLACEHOLDER_PREFIX}{n}c-{hex}")
+        }
+    }
+}
+
+fn shaped_with(s: &str, salt: Option<&[u8]>) -> String {
     // Surrounding quotes stay where they were.
     for q in ['"', '\''] {
         if s.len() >= 3 && s.starts_with(q) && s.ends_with(q) {
-            return format!("{q}{}{q}", shaped_placeholder(&s[1..s.len() - 1]));
+            return format!("{q}{}{q}", shaped_with(&s[1..s.len() - 1], salt));
         }
     }
-    let base = placeholder(s);
+    let base = placeholder_with(s, salt);
     let mut extra = String::new();
     for c in s.chars() {
         let unreserved = c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_' | '~');
@@ -207,6 +241,62 @@ pub fn fingerprint(s: &str) -> String {
     }
 }
 
+/// `(12 chars, salted:1f2e3d4c)`: the fingerprint of a secret people choose (a password, a
+/// client secret), hashed after `salt`, so that a short one cannot be found again from a shared
+/// report by hashing candidates. Equal values under one salt have equal fingerprints; across
+/// reports (different salts) they cannot be compared. Values of 24 characters or more still
+/// show their first and last four characters, as [`fingerprint`] does.
+pub fn salted_fingerprint(s: &str, salt: &[u8]) -> String {
+    let n = s.chars().count();
+    let mut h = sha2::Sha256::new();
+    h.update(salt);
+    h.update(s.as_bytes());
+    let hex: String = h.finalize()[..4]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    if n >= 24 {
+        let head: String = s.chars().take(4).collect();
+        let tail: String = s.chars().skip(n - 4).collect();
+        format!("{head}…{tail} ({n} chars, salted:{hex})")
+    } else {
+        format!("({n} chars, salted:{hex})")
+    }
+}
+
+/// The environment variable that fixes the salt of [`salted_fingerprint`] (any text), for
+/// reports that must be reproduced byte for byte (tests); never for reports that are shared.
+pub const SALT_ENV: &str = "OAUTH_DOCTOR_SALT";
+
+/// A salt drawn for one report: 16 bytes from the process's random hash keys (seeded by the
+/// operating system), the time and the process id, or derived from [`SALT_ENV`] when set.
+pub fn report_salt() -> [u8; 16] {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = sha2::Sha256::new();
+    if cfg!(test) {
+        // The crate's own unit tests compare what two runs write (a saved live capture and
+        // `redact` of the same exchanges): one salt for all of them.
+        h.update(b"unit tests");
+    } else if let Some(fixed) = std::env::var_os(SALT_ENV) {
+        h.update(fixed.as_encoded_bytes());
+    } else {
+        for i in 0..4u64 {
+            let mut x = std::collections::hash_map::RandomState::new().build_hasher();
+            x.write_u64(i);
+            h.update(x.finish().to_le_bytes());
+        }
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or_default();
+        h.update(now.to_le_bytes());
+        h.update(std::process::id().to_le_bytes());
+    }
+    let mut salt = [0u8; 16];
+    salt.copy_from_slice(&h.finalize()[..16]);
+    salt
+}
+
 /// Collect every secret value an exchange holds.
 /// Exchanges from which secrets are gathered on two threads (fewer: on this one).
 const PARALLEL_SECRETS_MIN: usize = 512;
@@ -214,6 +304,15 @@ const PARALLEL_SECRETS_MIN: usize = 512;
 /// [`secrets_of`] every exchange, the halves of a long list on two threads.
 fn collect_secrets(exchanges: &[&Exchange], out: &mut BTreeSet<String>) {
     collect_secrets_from(exchanges, out, PARALLEL_SECRETS_MIN)
+}
+
+/// The secrets people choose in these exchanges ([`chosen_of`]).
+fn collect_chosen(exchanges: &[&Exchange]) -> BTreeSet<String> {
+    let mut chosen = BTreeSet::new();
+    for e in exchanges {
+        chosen_of(e, &mut chosen);
+    }
+    chosen
 }
 
 fn collect_secrets_from(exchanges: &[&Exchange], out: &mut BTreeSet<String>, parallel_min: usize) {
@@ -238,6 +337,37 @@ fn collect_secrets_from(exchanges: &[&Exchange], out: &mut BTreeSet<String>, par
         h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))
     });
     out.append(&mut other);
+}
+
+/// The secrets people choose in an exchange (client secrets and passwords, in every form they
+/// take: a Basic credential, its decoded `id:secret`, a URL's password), which reports
+/// fingerprint with a salt drawn per report ([`salted_fingerprint`]).
+pub fn chosen_of(e: &Exchange, chosen: &mut BTreeSet<String>) {
+    let mut choose = |v: &str| {
+        let v = v.trim();
+        if !v.is_empty() && !is_sentinel(v) && !is_redacted(v) {
+            chosen.insert(v.to_string());
+        }
+    };
+    let r = &e.request;
+    chosen_url_password(&r.url, &mut choose);
+    for p in [&r.query, &r.form] {
+        chosen_params(p, &mut choose);
+    }
+    if let Some(j) = &r.json {
+        chosen_members(j, &mut choose, 0);
+    }
+    for (name, value) in r.headers.iter() {
+        chosen_header(name, value, &mut choose);
+    }
+    if let Some(resp) = &e.response {
+        for (name, value) in resp.headers.iter() {
+            if name.eq_ignore_ascii_case("location") {
+                chosen_params(&crate::model::signal::location_params(value), &mut choose);
+                chosen_url_password(value, &mut choose);
+            }
+        }
+    }
 }
 
 pub fn secrets_of(e: &Exchange, out: &mut BTreeSet<String>) {
@@ -295,6 +425,72 @@ pub fn secrets_of(e: &Exchange, out: &mut BTreeSet<String>) {
         jwt_like(b, &mut add);
     }
     jwt_like(&r.url, &mut add);
+}
+
+/// Whether a parameter or member called `name` holds a value people choose (a client secret,
+/// a password) rather than one a server issues.
+pub fn is_chosen_name(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    n.contains("secret") || n.contains("password")
+}
+
+fn chosen_params(p: &Params, choose: &mut dyn FnMut(&str)) {
+    for (k, v) in p.iter() {
+        if is_chosen_name(k) && is_secret_name(k, Named::Param) {
+            choose(v);
+        }
+    }
+}
+
+fn chosen_url_password(text: &str, choose: &mut dyn FnMut(&str)) {
+    url_password(text, choose);
+}
+
+fn chosen_members(v: &serde_json::Value, choose: &mut dyn FnMut(&str), depth: usize) {
+    if depth > 16 {
+        return;
+    }
+    match v {
+        serde_json::Value::Object(o) => {
+            for (k, val) in o {
+                match val {
+                    serde_json::Value::String(s) if is_chosen_name(k) => choose(s),
+                    _ => chosen_members(val, choose, depth + 1),
+                }
+            }
+        }
+        serde_json::Value::Array(a) => a.iter().for_each(|x| chosen_members(x, choose, depth + 1)),
+        _ => {}
+    }
+}
+
+/// A Basic credential holds a client secret or a password: the header, the credential, its
+/// decoded `id:secret` and the secret are all salted.
+fn chosen_header(name: &str, value: &str, choose: &mut dyn FnMut(&str)) {
+    if !(name.eq_ignore_ascii_case("authorization")
+        || name.eq_ignore_ascii_case("proxy-authorization"))
+    {
+        return;
+    }
+    let Some((scheme, cred)) = value.trim().split_once(char::is_whitespace) else {
+        return;
+    };
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return;
+    }
+    let Some(decoded) = crate::capture_support::decode_basic(cred.trim()) else {
+        return;
+    };
+    if let Some((_, secret)) = decoded.split_once(':') {
+        if secret.is_empty() {
+            return;
+        }
+        choose(secret);
+        choose(&crate::oauth::basic::form_decode(secret));
+    }
+    choose(value);
+    choose(cred);
+    choose(&decoded);
 }
 
 /// The password of a URL's userinfo (`https://user:password@host/`), raw and decoded.
@@ -434,6 +630,9 @@ pub struct Redactor {
     /// PrefixIndex too long to index (a 10 MB token), searched one by one; (pattern, secret
     /// index).
     long: Vec<(memchr::memmem::Finder<'static>, usize)>,
+    /// Secrets people choose ([`chosen_of`]): fingerprinted with `salt`.
+    chosen: std::collections::HashSet<String>,
+    salt: [u8; 16],
 }
 
 /// Many literal patterns of at least [`MIN_SCRUB_LEN`] bytes, indexed by their first bytes:
@@ -543,10 +742,13 @@ impl Redactor {
     /// A redactor that knows every secret of these exchanges. With `show`, it prints everything.
     pub fn new(exchanges: &[Exchange], show: bool) -> Redactor {
         let mut set = BTreeSet::new();
+        let mut chosen = BTreeSet::new();
         if !show {
-            collect_secrets(&exchanges.iter().collect::<Vec<_>>(), &mut set);
+            let all: Vec<&Exchange> = exchanges.iter().collect();
+            collect_secrets(&all, &mut set);
+            chosen = collect_chosen(&all);
         }
-        Redactor::from_secrets(set, show)
+        Redactor::from_secrets(set, show).with_chosen(chosen)
     }
 
     /// A redactor that knows the secrets of the exchanges a report can mention: those the
@@ -568,14 +770,16 @@ impl Redactor {
             }
         }
         let mut set = BTreeSet::new();
+        let mut chosen = BTreeSet::new();
         if !show {
             let wanted: Vec<&Exchange> = wanted
                 .into_iter()
                 .filter_map(|i| analysis.exchanges.get(i))
                 .collect();
             collect_secrets(&wanted, &mut set);
+            chosen = collect_chosen(&wanted);
         }
-        Redactor::from_secrets(set, show)
+        Redactor::from_secrets(set, show).with_chosen(chosen)
     }
 
     pub fn from_secrets(set: BTreeSet<String>, show: bool) -> Redactor {
@@ -629,6 +833,27 @@ impl Redactor {
                 .into_iter()
                 .map(|(p, i)| (memchr::memmem::Finder::new(p.as_bytes()).into_owned(), i))
                 .collect(),
+            chosen: Default::default(),
+            salt: report_salt(),
+        }
+    }
+
+    /// The same redactor, fingerprinting these secrets (people's choice: passwords, client
+    /// secrets) with the report's salt. Each one must also be a secret it knows.
+    pub fn with_chosen(mut self, chosen: BTreeSet<String>) -> Redactor {
+        if !self.show {
+            self.chosen = chosen.into_iter().collect();
+        }
+        self
+    }
+
+    /// How this report renders a secret: salted for the values people choose (and for those
+    /// sent under a name that says so, `password=…`), the stable fingerprint for the rest.
+    fn fp(&self, s: &str, chosen_name: bool) -> String {
+        if chosen_name || self.chosen.contains(s) {
+            salted_fingerprint(s, &self.salt)
+        } else {
+            fingerprint(s)
         }
     }
 
@@ -644,10 +869,10 @@ impl Redactor {
     /// Render an evidence value.
     pub fn value(&self, v: &Value) -> String {
         match v {
-            Value::Text(t) if self.is_secret(t) => fingerprint(t.trim()),
+            Value::Text(t) if self.is_secret(t) => self.fp(t.trim(), false),
             Value::Text(t) => self.scrub(t),
             Value::Secret(s) if self.show => s.clone(),
-            Value::Secret(s) => fingerprint(s),
+            Value::Secret(s) => self.fp(s, false),
         }
     }
 
@@ -658,13 +883,24 @@ impl Redactor {
         if self.show {
             return text.to_string();
         }
-        self.replace_with(text, &mut |s| fingerprint(s))
+        self.replace_ranges(text, &mut |s, chosen_name| self.fp(s, chosen_name))
     }
 
     /// Replace every secret in free text (as [`Redactor::scrub`] finds them) by what `with`
     /// makes of the secret's clear value.
     pub fn replace_with(&self, text: &str, with: &mut dyn FnMut(&str) -> String) -> String {
+        self.replace_ranges(text, &mut |s, _| with(s))
+    }
+
+    /// [`Redactor::replace_with`]; `with` also learns whether the value was sent under a name
+    /// of a secret people choose (`password=…`, `"client_secret": "…"`).
+    pub(super) fn replace_ranges(
+        &self,
+        text: &str,
+        with: &mut dyn FnMut(&str, bool) -> String,
+    ) -> String {
         let mut ranges: Vec<(usize, usize, Option<usize>)> = Vec::new();
+        let mut chosen_at: Vec<usize> = Vec::new();
         if let Some(m) = &self.matcher {
             for (a, z, p) in m.find_iter(text) {
                 ranges.push((a, z, Some(self.original[p])));
@@ -679,8 +915,11 @@ impl Redactor {
                 ranges.push((at, at + n, Some(*orig)));
             }
         }
-        for (a, z) in structural_secrets(text) {
+        for (a, z, chosen) in structural_secrets(text) {
             ranges.push((a, z, None));
+            if chosen {
+                chosen_at.push(a);
+            }
         }
         if !self.all.is_empty() {
             // Short secrets quoted as OAuth values are (`code \`abc\` was already used`).
@@ -718,14 +957,15 @@ impl Redactor {
         for (a, z, orig) in merged {
             out.push_str(&text[last..a]);
             let covered = &text[a..z];
+            let chosen_name = chosen_at.contains(&a);
             let fp = match orig {
-                Some(i) => with(&self.known[i]),
+                Some(i) => with(&self.known[i], chosen_name),
                 None => {
                     let decoded = crate::oauth::basic::form_decode(covered);
                     if self.all.contains(decoded.as_str()) {
-                        with(&decoded)
+                        with(&decoded, chosen_name)
                     } else {
-                        with(covered)
+                        with(covered, chosen_name)
                     }
                 }
             };
@@ -751,8 +991,11 @@ fn stand_in(v: &str) -> bool {
 /// Byte ranges of values sent as secrets in free text: `name=value` pairs of secret
 /// parameters (URLs, form bodies, challenges), `"name": "value"` JSON members and URL userinfo
 /// passwords.
-fn structural_secrets(text: &str) -> Vec<(usize, usize)> {
-    let mut out = userinfo_passwords(text);
+fn structural_secrets(text: &str) -> Vec<(usize, usize, bool)> {
+    let mut out: Vec<(usize, usize, bool)> = userinfo_passwords(text)
+        .into_iter()
+        .map(|(a, z)| (a, z, true))
+        .collect();
     let bytes = text.as_bytes();
     let name_byte = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'.';
     for eq in memchr::memchr_iter(b'=', bytes) {
@@ -763,6 +1006,7 @@ fn structural_secrets(text: &str) -> Vec<(usize, usize)> {
         if s == eq || !is_secret_name(&text[s..eq], Named::Param) {
             continue;
         }
+        let chosen = is_chosen_name(&text[s..eq]);
         let mut z = eq + 1;
         // A quoted value (`error_description="…"` is not a secret name, `token="…"` is).
         let quoted = bytes.get(z) == Some(&b'"');
@@ -796,7 +1040,7 @@ fn structural_secrets(text: &str) -> Vec<(usize, usize)> {
             z += 1;
         }
         if !stand_in(&text[a..z]) {
-            out.push((a, z));
+            out.push((a, z, chosen));
         }
     }
     // multipart/form-data parts: `name="client_secret"`, a blank line, the value.
@@ -822,7 +1066,7 @@ fn structural_secrets(text: &str) -> Vec<(usize, usize)> {
         let len = value.find(['\r', '\n']).unwrap_or(value.len());
         let a = text.len() - value.len();
         if !stand_in(&value[..len]) {
-            out.push((a, a + len));
+            out.push((a, a + len, is_chosen_name(&rest[..end])));
         }
     }
     // "name": "value" (also with escaped quotes, as in a body quoted inside JSON).
@@ -865,7 +1109,7 @@ fn structural_secrets(text: &str) -> Vec<(usize, usize)> {
         }
         z += i.min(vb.len());
         if !stand_in(&text[a..z]) {
-            out.push((a, z));
+            out.push((a, z, is_chosen_name(name)));
         }
     }
     out

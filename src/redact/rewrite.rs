@@ -1,14 +1,15 @@
 //! How the strings of a capture are rewritten for `oauth-doctor redact` and `--save-capture`:
 //! every secret becomes a [`placeholder`] (`REDACTED-40c-1f2e3d4c`, the report's fingerprint
 //! spelled with URL-safe characters), JWTs keep their header and claims and lose their
-//! signature (`header.claims.REDACTED-…`), Basic credentials keep their client id, cookies their
+//! signature (`header.claims.REDACTED-…`; an unsigned token, the credential itself, also has
+//! its claims re-encoded so that none of it is left as sent), Basic credentials keep their client id, cookies their
 //! names; PKCE challenges and token hashes follow the values they are computed from, so that a
 //! redacted capture keeps its diagnosis. A JSON walker copies everything byte for byte except the
 //! strings it changes. Reading and writing files is [`super::file`]'s.
 
 use super::{
-    MAX_KNOWN, Named, Redactor, is_redacted, is_secret_header, is_secret_name, is_sentinel,
-    placeholder, shaped_placeholder,
+    MAX_KNOWN, Named, Redactor, is_chosen_name, is_redacted, is_secret_header, is_secret_name,
+    is_sentinel, placeholder, salted_placeholder, shaped_placeholder,
 };
 use base64::Engine;
 use std::collections::{BTreeMap, BTreeSet};
@@ -41,6 +42,10 @@ pub(super) struct Rewriter {
     /// Hash of a token or code (`at_hash`, `c_hash`, DPoP `ath`) → the same hash of what
     /// replaces it, written into the claims of JWTs whose signature is removed anyway.
     hashes: BTreeMap<String, String>,
+    /// Secrets people choose (passwords, client secrets): their placeholders are salted.
+    chosen: BTreeSet<String>,
+    /// The salt of this capture's salted placeholders.
+    salt: [u8; 16],
 }
 
 /// Paths deeper than this are free text (no HAR or dump field of interest is deeper).
@@ -58,6 +63,19 @@ impl Rewriter {
             challenges: BTreeMap::new(),
             tokens: BTreeSet::new(),
             hashes: BTreeMap::new(),
+            chosen: BTreeSet::new(),
+            salt: super::report_salt(),
+        }
+    }
+
+    /// The placeholder of a secret: salted when people choose it.
+    fn ph(&self, t: &str, shaped: bool) -> String {
+        if self.chosen.contains(t) {
+            salted_placeholder(t, &self.salt, shaped)
+        } else if shaped {
+            shaped_placeholder(t)
+        } else {
+            placeholder(t)
         }
     }
 
@@ -102,6 +120,7 @@ impl Rewriter {
     pub(super) fn learned_from(self, learn: &Rewriter) -> Rewriter {
         let mut rw = self.with_verifiers(&learn.verifiers);
         rw.codes = learn.codes.clone();
+        rw.chosen = learn.chosen.clone();
         rw.tokens = learn.tokens.clone();
         let mut pairs: Vec<(String, String)> = Vec::new();
         for t in &learn.tokens {
@@ -340,6 +359,9 @@ impl Rewriter {
             return v.replace(t, &stripped);
         }
         self.count(kind, t);
+        if is_chosen_name(kind) && self.chosen.len() < MAX_KNOWN {
+            self.chosen.insert(t.to_string());
+        }
         // Shape checks (verifier length and alphabet, characters a secret must encode, a
         // code's length or encoding) keep working on these.
         let shaped = matches!(kind, "code_verifier" | "client_secret" | "code");
@@ -354,11 +376,7 @@ impl Rewriter {
                 self.codes.insert(t.to_string());
             }
         }
-        let p = if shaped {
-            shaped_placeholder(t)
-        } else {
-            placeholder(t)
-        };
+        let p = self.ph(t, shaped);
         v.replace(t, &p)
     }
 
@@ -405,9 +423,13 @@ impl Rewriter {
                 return Some(v.to_string());
             }
             // An unsigned token (`alg: none`) is itself the credential where a server accepts
-            // it: it keeps header and claims and gets a placeholder signature.
+            // it: its header and claims stay readable, but not as the token's own bytes (which
+            // would leave the whole credential in the text). The claims segment is re-encoded
+            // with one trailing space after the JSON, the same claims to every reader, and the
+            // token gets a placeholder signature.
             self.count("unsigned jwt", v);
-            return Some(format!("{}.{}.{}", parts[0], parts[1], placeholder(v)));
+            let claims = respaced_segment(parts[1]).unwrap_or_else(|| placeholder(parts[1]));
+            return Some(format!("{}.{claims}.{}", parts[0], placeholder(v)));
         }
         self.count("jwt signature", v);
         self.learned.insert(sig.to_string());
@@ -465,9 +487,14 @@ impl Rewriter {
     /// passwords and JWT signatures.
     pub(super) fn free_text(&mut self, s: &str, kind: &str) -> String {
         let mut replaced: Vec<String> = Vec::new();
-        let out = self.red.replace_with(s, &mut |clear| {
+        let (chosen, salt) = (&self.chosen, &self.salt);
+        let out = self.red.replace_ranges(s, &mut |clear, chosen_name| {
             replaced.push(clear.to_string());
-            placeholder(clear)
+            if chosen_name || chosen.contains(clear) {
+                salted_placeholder(clear, salt, false)
+            } else {
+                placeholder(clear)
+            }
         });
         for r in replaced {
             self.count(kind, &r);
@@ -609,10 +636,14 @@ impl Rewriter {
                                 // A form-encoded secret (RFC 6749 §2.3.1) keeps being one,
                                 // with the shape of its decoded value (`%22…%22` quotes).
                                 let decoded = crate::oauth::basic::form_decode(&secret);
+                                if self.chosen.len() < MAX_KNOWN {
+                                    self.chosen.insert(decoded.clone());
+                                    self.chosen.insert(secret.clone());
+                                }
                                 let shaped = if secret.contains('%') && decoded != secret {
-                                    crate::oauth::basic::form_encode(&shaped_placeholder(&decoded))
+                                    crate::oauth::basic::form_encode(&self.ph(&decoded, true))
                                 } else {
-                                    shaped_placeholder(&secret)
+                                    self.ph(&secret, true)
                                 };
                                 let new = format!("{id}:{shaped}");
                                 // The same alphabet and padding as sent (base64url without
@@ -727,6 +758,17 @@ impl Rewriter {
         }
         self.free_text(b, "free text")
     }
+}
+
+/// A JWT segment (base64url of a JSON object) re-encoded with a space after the JSON: the same
+/// object to every JSON reader (RFC 8259 §2 allows whitespace around a value), other bytes.
+/// `None` when the segment is not base64url of UTF-8 text.
+fn respaced_segment(seg: &str) -> Option<String> {
+    let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let mut bytes = engine.decode(seg.trim_end_matches('=')).ok()?;
+    std::str::from_utf8(&bytes).ok()?;
+    bytes.push(b' ');
+    Some(engine.encode(bytes))
 }
 
 /// The shortest prefix of a placeholder that is still recognisable as one
@@ -952,9 +994,15 @@ mod tests {
         // A signed token whose signature was stripped on its way stays header and claims.
         let stripped = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ1In0.";
         assert_eq!(r.secret(stripped, "access_token"), stripped);
-        // An unsigned token is the credential itself: it gets a placeholder signature.
+        // An unsigned token is the credential itself: none of it stays as it was sent, its
+        // header and claims still read the same, and it gets a placeholder signature.
         let out = r.secret(none, "id_token");
-        assert!(out.starts_with(none) && is_redacted(&out), "{out}");
+        assert!(!out.contains(none) && is_redacted(&out), "{out}");
+        let (was, now) = (
+            crate::oauth::jwt::decode(none).unwrap(),
+            crate::oauth::jwt::decode(&out).unwrap(),
+        );
+        assert_eq!((was.header, was.claims), (now.header, now.claims));
     }
 
     #[test]

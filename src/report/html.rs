@@ -112,7 +112,7 @@ fn page(r: &Report<'_>) -> String {
     );
     let _ = writeln!(
         h,
-        "<p class=\"muted\">{} exchange(s) from {}{}. Secrets are shown as fingerprints: <code>first4…last4 (length, sha256 prefix)</code>.</p>\n</header>\n<main>",
+        "<p class=\"muted\">{} exchange(s) from {}{}. {}</p>\n</header>\n<main>",
         thousands(r.exchanges.len()),
         r.inputs
             .iter()
@@ -123,6 +123,11 @@ fn page(r: &Report<'_>) -> String {
             format!(" ({} unrelated entries not analysed)", thousands(r.ignored))
         } else {
             String::new()
+        },
+        if red.shows_secrets() {
+            "<strong>Secrets are shown in clear (<code>--show-secrets</code>): do not share this report.</strong>"
+        } else {
+            "Secrets are shown as fingerprints: <code>first4…last4 (length, sha256 prefix)</code>."
         }
     );
     ticket(r, &pic, &mut h);
@@ -893,7 +898,7 @@ fn exchange(r: &Report<'_>, e: &Exchange, h: &mut String) {
         e.kind.as_str(),
         esc(&e.request.method),
         esc(&red.scrub(&e.request.url)),
-        esc(&r.location(e.index))
+        esc(&r.source(e.index))
     );
     if let Some(t) = e.started_at {
         let _ = writeln!(
@@ -1032,8 +1037,12 @@ fn notes(r: &Report<'_>, pic: &Picture, h: &mut String) {
         ));
     }
     h.push_str("<section id=\"notes\" aria-labelledby=\"notes-h\">\n<h2 id=\"notes-h\">What this report leaves out</h2>\n<ul class=\"notes\">\n");
-    items.push("secret values (client secrets, passwords, codes, verifiers, tokens, assertions, cookies) are shown as fingerprints; values the capture itself holds redacted are shown as such and count as unknown".into());
-    items.push("JWT signatures are never shown".into());
+    if r.redactor.shows_secrets() {
+        items.push("<strong>not</strong> the secret values: client secrets, passwords, codes, verifiers, tokens, assertions and cookies are shown in clear (<code>--show-secrets</code>); values the capture itself holds redacted are shown as such and count as unknown".into());
+    } else {
+        items.push("secret values (client secrets, passwords, codes, verifiers, tokens, assertions, cookies) are shown as fingerprints; values the capture itself holds redacted are shown as such and count as unknown".into());
+        items.push("JWT signatures are never shown".into());
+    }
     for i in items {
         let _ = writeln!(h, "<li>{i}</li>");
     }

@@ -21,6 +21,25 @@ struct Doc<'a> {
     /// Entries read but not OAuth-relevant (static assets, page loads): not analysed.
     ignored_entries: usize,
     sanitized_export: bool,
+    /// Every exchange analysed, in the order of its number (`#N` in every output, `exchange`
+    /// in evidence and diagnoses): where it is in its input and what it was.
+    timeline: Vec<JExchange>,
+}
+
+#[derive(Serialize)]
+struct JExchange {
+    /// The exchange's number: `#4` in text, `exchange: 4` in evidence.
+    n: usize,
+    file: String,
+    /// 1-based entry (HAR entry, dump item, NDJSON line's item) in `file`.
+    entry: usize,
+    method: String,
+    /// The request URL, secrets replaced.
+    url: String,
+    /// The response status; `null` when the capture has no response.
+    status: Option<u16>,
+    /// What the exchange is: authorize, callback, token, resource, discovery …
+    kind: &'static str,
 }
 
 #[derive(Serialize)]
@@ -151,6 +170,20 @@ impl Printer for Json {
                 .collect(),
             ignored_entries: r.ignored,
             sanitized_export: r.sanitized,
+            timeline: r
+                .exchanges
+                .iter()
+                .enumerate()
+                .map(|(i, e)| JExchange {
+                    n: i + 1,
+                    file: e.source.file.to_string(),
+                    entry: e.source.entry + 1,
+                    method: red.scrub(&e.request.method),
+                    url: red.scrub(&e.request.url),
+                    status: e.status(),
+                    kind: e.kind.as_str(),
+                })
+                .collect(),
         };
         serde_json::to_writer_pretty(&mut *out, &doc).map_err(io::Error::other)?;
         writeln!(out)

@@ -357,13 +357,18 @@ impl Printer for Markdown {
         writeln!(out)?;
         writeln!(
             out,
-            "{} exchange(s) from {}. Secrets are shown as fingerprints (`first4…last4 (length, sha256 prefix)`).",
+            "{} exchange(s) from {}. {}",
             r.exchanges.len(),
             r.inputs
                 .iter()
                 .map(|i| format!("`{}`", md(i)))
                 .collect::<Vec<_>>()
-                .join(", ")
+                .join(", "),
+            if red.shows_secrets() {
+                "**Secrets are shown in clear (`--show-secrets`): do not share this report.**"
+            } else {
+                "Secrets are shown as fingerprints (`first4…last4 (length, sha256 prefix)`)."
+            }
         )?;
         writeln!(out)?;
         ticket(r, out)?;
@@ -446,7 +451,7 @@ impl Printer for Markdown {
                     e.status()
                         .map(|s| s.to_string())
                         .unwrap_or_else(|| "–".into()),
-                    md(&r.location(i))
+                    md(&r.source(i))
                 )?;
             }
             writeln!(out)?;

@@ -41,11 +41,21 @@ impl Report<'_> {
         Verdict::of(self.findings)
     }
 
-    /// `file entry N` for an exchange index.
+    /// `#4 (a.har entry 9)` for an exchange index: the number every output gives the
+    /// exchange, and where it is in its input.
     pub fn location(&self, exchange: usize) -> String {
         match self.exchanges.get(exchange) {
+            Some(_) => format!("#{} ({})", exchange + 1, self.source(exchange)),
+            None => format!("#{}", exchange + 1),
+        }
+    }
+
+    /// `a.har entry 9`: where an exchange is in its input, for places that already show its
+    /// `#N`.
+    pub fn source(&self, exchange: usize) -> String {
+        match self.exchanges.get(exchange) {
             Some(e) => format!("{} entry {}", e.source.file, e.source.entry + 1),
-            None => format!("exchange {}", exchange + 1),
+            None => format!("#{}", exchange + 1),
         }
     }
 }

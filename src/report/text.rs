@@ -28,13 +28,15 @@ fn sev_style(s: Severity) -> Style {
     }
 }
 
-fn exchange_line(r: &Report<'_>, i: usize) -> String {
+/// An exchange's place and request line: `#4 (a.har entry 9): POST …` (`numbered`), or
+/// `a.har entry 9: POST …` where its `#N` is already printed.
+fn exchange_line(r: &Report<'_>, i: usize, numbered: bool) -> String {
     let Some(e) = r.exchanges.get(i) else {
-        return format!("exchange {}", i + 1);
+        return format!("#{}", i + 1);
     };
     let mut s = format!(
         "{}: {} {}",
-        r.location(i),
+        if numbered { r.location(i) } else { r.source(i) },
         e.request.method,
         r.redactor.scrub(&e.request.endpoint())
     );
@@ -59,7 +61,7 @@ impl Text {
             red.scrub(&f.title)
         )?;
         if let Some(a) = f.anchor {
-            writeln!(out, "  {CYAN}-->{CYAN:#} {}", exchange_line(r, a))?;
+            writeln!(out, "  {CYAN}-->{CYAN:#} {}", exchange_line(r, a, true))?;
         }
         writeln!(out, "   {CYAN}={CYAN:#} {}", red.scrub(&f.message))?;
         if !f.evidence.is_empty() {
@@ -263,7 +265,7 @@ impl Printer for Text {
                     "  #{} {:<20} {}",
                     e.number(),
                     e.kind.as_str(),
-                    exchange_line(r, e.index)
+                    exchange_line(r, e.index, false)
                 )?;
             }
         }

@@ -278,9 +278,14 @@ impl Ticket {
             s.push_str(&format!("Also: {}.\n", sentence(a)));
         }
         s.push_str(&format!(
-            "(oauth-doctor {} on {}; secrets are shown as fingerprints.)\n",
+            "(oauth-doctor {} on {}; secrets are shown {}.)\n",
             env!("CARGO_PKG_VERSION"),
-            r.redactor.scrub(&r.inputs.join(", "))
+            r.redactor.scrub(&r.inputs.join(", ")),
+            if r.redactor.shows_secrets() {
+                "in clear (--show-secrets): do not share this"
+            } else {
+                "as fingerprints"
+            }
         ));
         s
     }

@@ -89,12 +89,18 @@ pub fn crate_root() -> &'static std::path::Path {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// The salt every run of the tests uses for the fingerprints of passwords and client secrets
+/// (`OAUTH_DOCTOR_SALT`), so that snapshots and the guide's outputs are reproducible; a test of
+/// the salt itself removes it.
+pub const TEST_SALT: (&str, &str) = ("OAUTH_DOCTOR_SALT", "oauth-doctor tests");
+
 /// `oauth-doctor` as an `assert_cmd` command, run from the crate root. The colour and
 /// terminal-width settings of the environment are removed: the output is not a terminal, so
 /// it carries no colour unless a test sets `CLICOLOR_FORCE` itself.
 pub fn doctor() -> assert_cmd::Command {
     let mut c = assert_cmd::Command::new(bin());
     c.current_dir(crate_root())
+        .env(TEST_SALT.0, TEST_SALT.1)
         .env_remove("NO_COLOR")
         .env_remove("CLICOLOR")
         .env_remove("CLICOLOR_FORCE")
@@ -122,6 +128,7 @@ pub fn shell(script: &str) -> Command {
         .arg(script)
         .current_dir(crate_root())
         .env("PATH", path)
+        .env(TEST_SALT.0, TEST_SALT.1)
         .env_remove("NO_COLOR")
         .env_remove("CLICOLOR")
         .env_remove("CLICOLOR_FORCE")
@@ -145,6 +152,7 @@ pub fn command(args: &[&str], env: &[(&str, &str)]) -> Command {
     c.args(args)
         .current_dir(crate_root())
         .env("NO_COLOR", "1")
+        .env(TEST_SALT.0, TEST_SALT.1)
         .env_remove("HTTP_PROXY")
         .env_remove("HTTPS_PROXY")
         .env_remove("ALL_PROXY")

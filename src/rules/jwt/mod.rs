@@ -21,6 +21,9 @@ mod jwt012_id_token_expired;
 mod jwt013_at_hash_mismatch;
 mod jwt014_auth_time_max_age;
 mod jwt015_jwks_hygiene;
+mod jwt016_issuer_not_configured;
+mod jwt017_audience_not_configured;
+mod jwt018_algorithm_not_configured;
 
 pub use jwt001_unsigned_jwt::Jwt001;
 pub use jwt002_unknown_signing_key::Jwt002;
@@ -37,6 +40,9 @@ pub use jwt012_id_token_expired::Jwt012;
 pub use jwt013_at_hash_mismatch::Jwt013;
 pub use jwt014_auth_time_max_age::Jwt014;
 pub use jwt015_jwks_hygiene::Jwt015;
+pub use jwt016_issuer_not_configured::Jwt016;
+pub use jwt017_audience_not_configured::Jwt017;
+pub use jwt018_algorithm_not_configured::Jwt018;
 
 use super::shared::{date_header, str_list, trim_slash};
 use super::{Context, Rule};
@@ -49,7 +55,7 @@ use serde_json::{Map, Value};
 /// The rules of this family.
 pub static RULES: &[&dyn Rule] = &[
     &Jwt001, &Jwt002, &Jwt003, &Jwt004, &Jwt005, &Jwt006, &Jwt007, &Jwt008, &Jwt009, &Jwt010,
-    &Jwt011, &Jwt012, &Jwt013, &Jwt014, &Jwt015,
+    &Jwt011, &Jwt012, &Jwt013, &Jwt014, &Jwt015, &Jwt016, &Jwt017, &Jwt018,
 ];
 
 /// This family's place when findings tie on everything else (PROV first, BCP last).
