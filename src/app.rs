@@ -267,6 +267,11 @@ fn check(args: CheckArgs, verbosity: i8, out: &mut dyn Write) -> Result<i32> {
             })
             .collect()
     };
+    let groups = crate::grouping::group(
+        &analysis.findings,
+        &analysis.exchanges,
+        analysis.exchanges.len() + loaded.summarised,
+    );
     let rep = Report {
         findings: &analysis.findings,
         exchanges: &analysis.exchanges,
@@ -276,8 +281,15 @@ fn check(args: CheckArgs, verbosity: i8, out: &mut dyn Write) -> Result<i32> {
         inputs: &inputs,
         sanitized: loaded.sanitized,
         ignored: loaded.ignored,
+        summarised: loaded.summarised,
+        groups: &groups,
         redactor: &redactor,
     };
+    if verbosity >= 0 {
+        for note in report::skipped_notes(&loaded.skipped, &redactor) {
+            eprintln!("note: {note}");
+        }
+    }
     report::printer(args.format, args.concise, verbosity).print(&rep, out)?;
     let threshold = match fail_on {
         FailOn::Error => Some(Severity::Error),

@@ -14,6 +14,7 @@ pub mod diagnose;
 pub mod diagnosis;
 pub mod diff;
 pub mod explain;
+pub mod grouping;
 pub mod inspect;
 pub mod live;
 pub mod model;

@@ -216,7 +216,11 @@ fn a_malformed_entry_is_skipped_and_reported_not_fatal() {
             "fixtures/har-dialects/lone-surrogate-and-malformed-entry.har",
         ])
         .assert()
-        .stdout(predicate::str::contains("note: skipped"));
+        .stderr(predicate::str::contains(
+            "note: skipped 1 entry of fixtures/har-dialects/lone-surrogate-and-malformed-entry.har: request has no url (entry 1)",
+        ))
+        .stdout(predicate::str::contains("note: skipped").not())
+        .stdout(predicate::str::contains("1 unreadable entr(ies) skipped"));
 }
 
 #[test]
