@@ -166,7 +166,7 @@ fn check(args: CheckArgs, verbosity: i8, out: &mut dyn Write) -> Result<i32> {
         );
     }
     let mut discovery_failed = None;
-    let loaded = if live_mode {
+    let mut loaded = if live_mode {
         let cfg = live_config(&args)?;
         let quiet = verbosity < 0;
         let mut say = |important: bool, msg: &str| {
@@ -285,8 +285,12 @@ fn check(args: CheckArgs, verbosity: i8, out: &mut dyn Write) -> Result<i32> {
         groups: &groups,
         redactor: &redactor,
     };
-    if verbosity >= 0 {
-        for note in report::skipped_notes(&loaded.skipped, &redactor) {
+    // A run that ends in an error (a cut input, an incomplete verdict) says what was skipped
+    // in that one error line; any other run notes it here.
+    let incomplete = rep.verdict() == crate::diagnosis::Verdict::Incomplete;
+    let notes = report::skipped_notes(&loaded.skipped, &redactor);
+    if verbosity >= 0 && loaded.truncated.is_none() && !incomplete {
+        for note in &notes {
             eprintln!("note: {note}");
         }
     }
@@ -298,6 +302,23 @@ fn check(args: CheckArgs, verbosity: i8, out: &mut dyn Write) -> Result<i32> {
         FailOn::Never => None,
     };
     let failing = threshold.is_some_and(|t| analysis.findings.iter().any(|f| f.severity >= t));
+    // A capture cut short was diagnosed from its complete entries (the report above); the cut
+    // itself is the error that ends the run (exit 2).
+    if let Some(cut) = loaded.truncated.take() {
+        out.flush()?;
+        return Err(cut.into());
+    }
+    // Entries that could not be read may hold the failure: with nothing read explaining one,
+    // the verdict is `incomplete` and the run did not do its job (exit 2).
+    if incomplete {
+        out.flush()?;
+        bail!(
+            "{}: {} entr(ies) could not be read and nothing read explains a failure: the verdict is incomplete ({})",
+            inputs.join(", "),
+            report::skipped_count(&loaded.skipped),
+            notes.join("; ")
+        );
+    }
     // The process ends after this: freeing a large capture's exchanges one allocation at a
     // time would only delay the exit (18 ms for 5,800 exchanges), so they are left to the OS.
     std::mem::forget(redactor);

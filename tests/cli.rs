@@ -256,7 +256,9 @@ fn bad_input_is_a_one_line_error_naming_the_file_with_exit_2() {
     let cases: Vec<(&str, Vec<u8>)> = vec![
         ("empty.har", vec![]),
         ("blank.har", b"  \n\t ".to_vec()),
-        ("truncated.har", real[..real.len() / 2].to_vec()),
+        // (A HAR cut inside its entries is diagnosed from its complete entries: see
+        // tests/broken_input.rs. Cut before its first entry, it is an error alone.)
+        ("truncated.har", real[..120.min(real.len())].to_vec()),
         (
             "binary.har",
             (0..2048u32)

@@ -179,6 +179,13 @@ fn parse_document_all(name: Arc<str>, bytes: &[u8], retain: bool) -> Result<Load
         loaded.format = Some(Format::Dump);
         let items: Vec<&RawValue> =
             serde_json::from_str(text).map_err(|e| json_error(&file, bytes, &e))?;
+        // An array with no object in it (`[1,2,3]`) is JSON, but not a capture.
+        if !items.is_empty() && !items.iter().any(|v| v.get().starts_with('{')) {
+            return Err(CaptureError::NotCapture {
+                file,
+                what: "a JSON array with no exchange object in it".into(),
+            });
+        }
         for (i, v) in items.into_iter().enumerate() {
             push_entry(&mut loaded, &mut lines, &name, i, v);
         }

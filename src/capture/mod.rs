@@ -76,6 +76,9 @@ pub struct Loaded {
     /// Relevant exchanges read and judged but not kept in full: successful calls far from any
     /// failure, beyond the examples of their endpoint ([`retain`]). They count as analysed.
     pub summarised: usize,
+    /// The input ended inside `log.entries`: the complete entries before the cut are in
+    /// `exchanges`, and this is the error that names the cut (reported after the diagnosis).
+    pub truncated: Option<CaptureError>,
     /// When set, what is kept in full is bounded ([`retain::Retention`]); else everything is.
     pub(crate) retention: Option<Box<retain::Retention>>,
 }
@@ -106,6 +109,11 @@ impl Loaded {
             self.exchanges.extend(r.finish());
             self.summarised += r.summarised;
         }
+    }
+
+    /// Entries that could not be read (malformed, oversized), listed or not.
+    pub fn unreadable(&self) -> usize {
+        self.skipped.len() - usize::from(self.skipped_more > 0) + self.skipped_more
     }
 
     /// Relevant exchanges analysed: kept in full or summarised.
@@ -313,15 +321,17 @@ fn stream_har_mapped(
             let line = scan::count_newlines(bytes) + 1;
             let column =
                 bytes.len() - bytes.iter().rposition(|b| *b == b'\n').map_or(0, |p| p + 1) + 1;
-            Err(CaptureError::Json {
-                file: name.to_string(),
-                line,
-                column,
-                msg: format!(
-                    "truncated: the input ends inside `log.entries` after {} complete entr(ies)",
-                    loaded.exchanges.len() + loaded.skipped.len() + loaded.ignored
-                ),
-            })
+            cut(&name, line, column, &mut loaded);
+            match loaded.truncated.take() {
+                // Cut before its first complete entry: nothing to diagnose, only the error.
+                Some(e) if loaded.skipped.len() == 1 && loaded.analysed() + loaded.ignored == 0 => {
+                    Err(e)
+                }
+                t => {
+                    loaded.truncated = t;
+                    Ok(loaded)
+                }
+            }
         }
         Err(scan::ScanError::Malformed(offset)) => Err(CaptureError::NotJson {
             file: name.to_string(),
@@ -340,6 +350,28 @@ fn stream_har_mapped(
             })
         }
     }
+}
+
+/// A HAR cut short at (`line`, `column`): its complete entries are still diagnosed; the cut is
+/// recorded as a skipped entry (so the verdict cannot be `pass`) and as the error that names
+/// where the input ends.
+fn cut(name: &Arc<str>, line: usize, column: usize, loaded: &mut Loaded) {
+    let complete = loaded.analysed() + loaded.unreadable() + loaded.ignored;
+    loaded.truncated = Some(CaptureError::Json {
+        file: name.to_string(),
+        line,
+        column,
+        msg: format!(
+            "truncated: the input ends inside `log.entries` after {complete} complete entr(ies); the report covers those"
+        ),
+    });
+    loaded.skip(Skipped {
+        file: name.clone(),
+        entry: complete,
+        reason: format!(
+            "truncated at line {line}, column {column}: the input ends inside this entry"
+        ),
+    });
 }
 
 const PAGE: usize = 4096;
@@ -527,15 +559,13 @@ fn stream_har(
             });
         }
         Err(scan::ScanError::Truncated(line, column)) => {
-            return Err(CaptureError::Json {
-                file: name.to_string(),
-                line,
-                column,
-                msg: format!(
-                    "truncated: the input ends inside `log.entries` after {} complete entr(ies)",
-                    loaded.exchanges.len() + loaded.skipped.len() + loaded.ignored
-                ),
-            });
+            cut(&name, line, column, &mut loaded);
+            if loaded.skipped.len() == 1 && loaded.analysed() + loaded.ignored == 0 {
+                // Cut before its first complete entry: nothing to diagnose, only the error.
+                if let Some(e) = loaded.truncated.take() {
+                    return Err(e);
+                }
+            }
         }
         Err(scan::ScanError::Malformed(offset)) => {
             return Err(CaptureError::NotJson {
@@ -730,6 +760,7 @@ pub fn load_all(paths: &[String]) -> Result<Loaded, CaptureError> {
         all.exchanges.extend(l.exchanges);
         all.ignored += l.ignored;
         all.summarised += l.summarised;
+        all.truncated = all.truncated.or(l.truncated);
         all.skipped_more += l.skipped_more;
         all.skipped.extend(l.skipped);
     }

@@ -42,8 +42,14 @@ pub struct Report<'a> {
 }
 
 impl Report<'_> {
+    /// `fail`, `warn` or `pass` from the findings; `incomplete` instead of `warn` or `pass`
+    /// when entries could not be read, since they may hold the failure.
     pub fn verdict(&self) -> Verdict {
-        Verdict::of(self.findings)
+        match Verdict::of(self.findings) {
+            Verdict::Fail => Verdict::Fail,
+            _ if !self.skipped.is_empty() => Verdict::Incomplete,
+            v => v,
+        }
     }
 
     /// Relevant exchanges analysed: those listed plus those summarised.
@@ -92,7 +98,11 @@ pub fn skipped_notes(skipped: &[Skipped], red: &Redactor) -> Vec<String> {
     const LISTED: usize = 5;
     let mut groups: Vec<(String, String, Vec<String>, usize)> = Vec::new();
     let mut more = 0;
-    for s in skipped {
+    // The cut of a truncated input is the run's error line, not a note.
+    for s in skipped
+        .iter()
+        .filter(|s| !s.reason.starts_with("truncated"))
+    {
         if let Some(n) = more_not_listed(&s.reason) {
             more += n;
             continue;
@@ -102,7 +112,8 @@ pub fn skipped_notes(skipped: &[Skipped], red: &Redactor) -> Vec<String> {
             _ => (format!("entry {}", s.entry + 1), s.reason.as_str()),
         };
         // The class of a reason: its text up to the first detail in parentheses or after `at`.
-        let class = why.split(" at line ").next().unwrap_or(why).to_string();
+        let class = why.split(" at line ").next().unwrap_or(why);
+        let class = class.split(" (").next().unwrap_or(class).to_string();
         match groups.iter_mut().find(|g| g.0 == *s.file && g.1 == class) {
             Some(g) => {
                 g.3 += 1;

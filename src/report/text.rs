@@ -346,6 +346,7 @@ impl Printer for Text {
             Verdict::Fail => sev_style(Severity::Error),
             Verdict::Warn => sev_style(Severity::Warning),
             Verdict::Pass => GREEN,
+            Verdict::Incomplete => sev_style(Severity::Warning),
         };
         writeln!(
             out,
