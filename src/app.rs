@@ -166,6 +166,8 @@ fn check(args: CheckArgs, verbosity: i8, out: &mut dyn Write) -> Result<i32> {
         );
     }
     let mut discovery_failed = None;
+    let mut per_file: Vec<Vec<crate::model::Exchange>> = Vec::new();
+    let mut unreadable: Vec<capture::CaptureError> = Vec::new();
     let mut loaded = if live_mode {
         let cfg = live_config(&args)?;
         let quiet = verbosity < 0;
@@ -204,7 +206,26 @@ fn check(args: CheckArgs, verbosity: i8, out: &mut dyn Write) -> Result<i32> {
             ..Default::default()
         }
     } else {
-        capture::load_all(&args.inputs)?
+        // Several inputs are several captures unless --merge: each is loaded (and analysed
+        // below) on its own, and one that cannot be read does not stop the others.
+        if args.merge || args.inputs.len() < 2 {
+            capture::load_all(&args.inputs)?
+        } else {
+            let mut all = capture::Loaded::default();
+            for p in &args.inputs {
+                match capture::load_path(p) {
+                    Ok(mut l) => {
+                        per_file.push(std::mem::take(&mut l.exchanges));
+                        all.absorb(l);
+                    }
+                    Err(e) => unreadable.push(e),
+                }
+            }
+            if per_file.is_empty() && !unreadable.is_empty() {
+                return Err(unreadable.remove(0).into());
+            }
+            all
+        }
     };
     let options = Options {
         leeway,
@@ -225,7 +246,16 @@ fn check(args: CheckArgs, verbosity: i8, out: &mut dyn Write) -> Result<i32> {
         levels: file.rules.clone(),
         min_confidence,
     };
-    let analysis = analyze(loaded.exchanges, &options, &filter);
+    let analysis = if per_file.is_empty() {
+        analyze(std::mem::take(&mut loaded.exchanges), &options, &filter)
+    } else {
+        crate::combine(
+            per_file
+                .into_iter()
+                .map(|exchanges| analyze(exchanges, &options, &filter))
+                .collect(),
+        )
+    };
     if live_mode {
         if let Some((i, tried)) = &discovery_failed {
             if !analysis
@@ -307,6 +337,13 @@ fn check(args: CheckArgs, verbosity: i8, out: &mut dyn Write) -> Result<i32> {
     if let Some(cut) = loaded.truncated.take() {
         out.flush()?;
         return Err(cut.into());
+    }
+    // An input that could not be read was left out of the report above; the run did not do
+    // all its job (exit 2), and says which input failed and why.
+    if !unreadable.is_empty() {
+        out.flush()?;
+        let why: Vec<String> = unreadable.iter().map(|e| e.to_string()).collect();
+        bail!("{}", why.join("; "));
     }
     // Entries that could not be read may hold the failure: with nothing read explaining one,
     // the verdict is `incomplete` and the run did not do its job (exit 2).

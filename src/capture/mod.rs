@@ -111,6 +111,19 @@ impl Loaded {
         }
     }
 
+    /// Add what another input held (its exchanges after these, its counts to these).
+    pub fn absorb(&mut self, l: Loaded) {
+        self.format = self.format.or(l.format);
+        self.sanitized |= l.sanitized;
+        self.creator = self.creator.take().or(l.creator);
+        self.exchanges.extend(l.exchanges);
+        self.ignored += l.ignored;
+        self.summarised += l.summarised;
+        self.truncated = self.truncated.take().or(l.truncated);
+        self.skipped_more += l.skipped_more;
+        self.skipped.extend(l.skipped);
+    }
+
     /// Entries that could not be read (malformed, oversized), listed or not.
     pub fn unreadable(&self) -> usize {
         self.skipped.len() - usize::from(self.skipped_more > 0) + self.skipped_more
@@ -753,16 +766,7 @@ fn parse_plain(
 pub fn load_all(paths: &[String]) -> Result<Loaded, CaptureError> {
     let mut all = Loaded::default();
     for p in paths {
-        let l = load_path(p)?;
-        all.format = all.format.or(l.format);
-        all.sanitized |= l.sanitized;
-        all.creator = all.creator.or(l.creator);
-        all.exchanges.extend(l.exchanges);
-        all.ignored += l.ignored;
-        all.summarised += l.summarised;
-        all.truncated = all.truncated.or(l.truncated);
-        all.skipped_more += l.skipped_more;
-        all.skipped.extend(l.skipped);
+        all.absorb(load_path(p)?);
     }
     Ok(all)
 }
