@@ -66,6 +66,16 @@ def iso(ms):
                                                     t.tm_min, t.tm_sec, ms % 1000)
 
 
+DAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+
+
+def http_date(ms):
+    t = time.gmtime(ms // 1000)
+    return "%s, %02d %s %04d %02d:%02d:%02d GMT" % (DAYS[t.tm_wday], t.tm_mday, MONTHS[t.tm_mon - 1],
+                                                     t.tm_year, t.tm_hour, t.tm_min, t.tm_sec)
+
+
 def parse_size(s):
     m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([KMGT]?)(i?B)?\s*", s, re.I)
     if not m:
@@ -161,7 +171,7 @@ class Gen:
                  ("authorization", "Bearer " + self.token), ("origin", APP),
                  ("referer", APP + "/"), ("user-agent", UA)]
         resp_h = [("content-type", "application/json; charset=utf-8"),
-                  ("date", "Sun, 29 Nov 2026 10:00:00 GMT"), ("vary", "Origin")]
+                  ("date", http_date(self.now)), ("vary", "Origin")]
         if status == 401:
             resp_h.append(("www-authenticate", 'Bearer error="invalid_token", '
                            'error_description="The token expired"'))

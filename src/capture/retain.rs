@@ -1,8 +1,10 @@
 //! What the loader keeps of a capture of any length, in bounded memory: every exchange is read
-//! and judged, but only some are kept in full for the rules. Kept in full are every failure, the
-//! exchanges that share a value (a code, a token, a refresh token, a client, a `state`) with a
-//! failure, the few exchanges that follow a failure (what the client did next), the first
-//! examples of each endpoint, and the most recent [`WINDOW`] exchanges. A successful exchange
+//! and judged, but only some are kept in full for the rules. Kept in full are every failure; the
+//! earlier exchanges still in the window that share a value with a failure (a code, a token, a
+//! refresh token, a `state`, the client); the later exchanges that share one of its flow values
+//! (not merely the client, which every request of that client names); the few exchanges that
+//! follow a failure (what the client did next); the first examples of each endpoint; and the
+//! most recent [`WINDOW`] exchanges. A successful exchange
 //! that leaves the window without any of these reasons is counted as summarised and dropped.
 //!
 //! Memory is therefore bounded by the window and by the failures, not by the capture: a
@@ -93,13 +95,19 @@ impl Retention {
         let values = values(&e);
         let mut keep = failed;
         if failed {
+            // Later exchanges are pinned by the failure's flow values only: a client sends
+            // its `client_id` on every request, and pinning by it would keep them all.
             if self.failure_values.len() < MAX_FAILURE_VALUES {
-                self.failure_values.extend(values.iter().copied());
+                self.failure_values
+                    .extend(values.iter().filter(|v| v.flow).map(|v| v.hash));
             }
             // Pin what the failure depends on: earlier exchanges that carry one of its values.
             if !values.is_empty() {
                 for h in self.window.iter_mut().filter(|h| !h.keep) {
-                    if self::values(&h.exchange).iter().any(|v| values.contains(v)) {
+                    if self::values(&h.exchange)
+                        .iter()
+                        .any(|v| values.iter().any(|w| w.hash == v.hash))
+                    {
                         h.keep = true;
                     }
                 }
@@ -109,7 +117,11 @@ impl Retention {
             self.after_failure -= 1;
             keep = true;
         }
-        if !keep && values.iter().any(|v| self.failure_values.contains(v)) {
+        if !keep
+            && values
+                .iter()
+                .any(|v| v.flow && self.failure_values.contains(&v.hash))
+        {
             keep = true;
         }
         if !keep {
@@ -184,48 +196,68 @@ const LINKING_PARAMS: &[&str] = &[
     "code",
     "state",
     "refresh_token",
-    "client_id",
     "device_code",
     "token",
     "subject_token",
     "client_assertion",
 ];
 
+/// A value that links exchanges, hashed: a flow's own value (a code, a token) or the client's
+/// (`client_id`, Basic credentials), which every request of that client carries.
+#[derive(Debug, Clone, Copy)]
+struct Link {
+    hash: u64,
+    flow: bool,
+}
+
 /// Response members that issue a linking value.
 const ISSUED_FIELDS: &[&str] = &["access_token", "refresh_token", "id_token", "device_code"];
 
-/// Hashes of the values that link this exchange to others: the parameters it sends, the token
-/// it presents, the credentials of a Basic header, and the values its answer issues (in the
-/// body or in a redirect's `code` and `state`).
-fn values(e: &Exchange) -> Vec<u64> {
+/// The values that link this exchange to others: the parameters it sends, the token it
+/// presents, the client it names, and the values its answer issues (in the body or in a
+/// redirect's `code` and `state`).
+fn values(e: &Exchange) -> Vec<Link> {
     let mut out = Vec::new();
+    let flow = |v: &str| Link {
+        hash: hash_of(v),
+        flow: true,
+    };
+    let client = |v: &str| Link {
+        hash: hash_of(v),
+        flow: false,
+    };
     let r = &e.request;
     for p in LINKING_PARAMS {
         if let Some(v) = r.form.get(p).or_else(|| r.query.get(p)) {
             if !v.is_empty() {
-                out.push(hash_of(v));
+                out.push(flow(v));
             }
         }
     }
+    if let Some(v) = r.form.get("client_id").or_else(|| r.query.get("client_id")) {
+        if !v.is_empty() {
+            out.push(client(v));
+        }
+    }
     if let Some(t) = r.presented_token() {
-        out.push(hash_of(&t));
+        out.push(flow(&t));
     }
     if let Some((scheme, cred)) = r.authorization() {
         if scheme.eq_ignore_ascii_case("basic") && !cred.is_empty() {
-            out.push(hash_of(cred));
+            out.push(client(cred));
         }
     }
     if let Some(resp) = &e.response {
         for f in ISSUED_FIELDS {
             if let Some(v) = resp.field(f).filter(|v| !v.is_empty()) {
-                out.push(hash_of(v));
+                out.push(flow(v));
             }
         }
         if let Some(loc) = resp.location() {
             if let Some((_, q)) = loc.split_once(['?', '#']) {
                 for (k, v) in url::form_urlencoded::parse(q.as_bytes()) {
                     if (k == "code" || k == "state") && !v.is_empty() {
-                        out.push(hash_of(&v));
+                        out.push(flow(&v));
                     }
                 }
             }
@@ -296,6 +328,32 @@ mod tests {
         assert_eq!(kept.last().and_then(|e| e.status()), Some(401));
         // The first call to each endpoint shape is an example.
         assert!(kept.iter().any(|e| e.request.url.ends_with("/me")));
+    }
+
+    fn token_request(client: &str, status: u16) -> Exchange {
+        let body = format!("grant_type=client_credentials&client_id={client}");
+        let mut h = Headers::default();
+        h.push("Content-Type", "application/x-www-form-urlencoded");
+        let mut e = call("https://idp.example/token", "unused-token-0001", status);
+        e.request = Request::new("POST", "https://idp.example/token", h, Some(body));
+        e
+    }
+
+    #[test]
+    fn a_failing_client_does_not_pin_every_later_request_of_that_client() {
+        let mut r = Retention::default();
+        r.push(token_request("svc-1", 401));
+        let n = WINDOW * 4;
+        for _ in 0..n {
+            r.push(token_request("svc-1", 200));
+        }
+        let kept = r.finish();
+        assert_eq!(kept.len() + r.summarised, n + 1);
+        assert!(
+            kept.len() <= WINDOW + AFTER_FAILURE + EXAMPLES + 1,
+            "{}",
+            kept.len()
+        );
     }
 
     #[test]
