@@ -206,7 +206,9 @@ fn check(args: CheckArgs, verbosity: i8, out: &mut dyn Write) -> Result<i32> {
         );
     }
     let mut discovery_failed = None;
-    let loaded = if live_mode {
+    let mut per_file: Vec<Vec<crate::model::Exchange>> = Vec::new();
+    let mut unreadable: Vec<capture::CaptureError> = Vec::new();
+    let mut loaded = if live_mode {
         let cfg = live_config(&args)?;
         let quiet = verbosity < 0;
         let mut say = |important: bool, msg: &str| {
@@ -244,7 +246,26 @@ fn check(args: CheckArgs, verbosity: i8, out: &mut dyn Write) -> Result<i32> {
             ..Default::default()
         }
     } else {
-        capture::load_all(&args.inputs)?
+        // Several inputs are several captures unless --merge: each is loaded (and analysed
+        // below) on its own, and one that cannot be read does not stop the others.
+        if args.merge || args.inputs.len() < 2 {
+            capture::load_all(&args.inputs)?
+        } else {
+            let mut all = capture::Loaded::default();
+            for p in &args.inputs {
+                match capture::load_path(p) {
+                    Ok(mut l) => {
+                        per_file.push(std::mem::take(&mut l.exchanges));
+                        all.absorb(l);
+                    }
+                    Err(e) => unreadable.push(e),
+                }
+            }
+            if per_file.is_empty() && !unreadable.is_empty() {
+                return Err(unreadable.remove(0).into());
+            }
+            all
+        }
     };
     let options = Options {
         leeway,
@@ -265,7 +286,16 @@ fn check(args: CheckArgs, verbosity: i8, out: &mut dyn Write) -> Result<i32> {
         levels: file.rules.clone(),
         min_confidence,
     };
-    let analysis = analyze(loaded.exchanges, &options, &filter);
+    let analysis = if per_file.is_empty() {
+        analyze(std::mem::take(&mut loaded.exchanges), &options, &filter)
+    } else {
+        crate::combine(
+            per_file
+                .into_iter()
+                .map(|exchanges| analyze(exchanges, &options, &filter))
+                .collect(),
+        )
+    };
     if live_mode {
         if let Some((i, tried)) = &discovery_failed {
             if !analysis
@@ -308,6 +338,11 @@ fn check(args: CheckArgs, verbosity: i8, out: &mut dyn Write) -> Result<i32> {
             })
             .collect()
     };
+    let groups = crate::grouping::group(
+        &analysis.findings,
+        &analysis.exchanges,
+        analysis.exchanges.len() + loaded.summarised,
+    );
     let rep = Report {
         findings: &analysis.findings,
         exchanges: &analysis.exchanges,
@@ -317,8 +352,19 @@ fn check(args: CheckArgs, verbosity: i8, out: &mut dyn Write) -> Result<i32> {
         inputs: &inputs,
         sanitized: loaded.sanitized,
         ignored: loaded.ignored,
+        summarised: loaded.summarised,
+        groups: &groups,
         redactor: &redactor,
     };
+    // A run that ends in an error (a cut input, an incomplete verdict) says what was skipped
+    // in that one error line; any other run notes it here.
+    let incomplete = rep.verdict() == crate::diagnosis::Verdict::Incomplete;
+    let notes = report::skipped_notes(&loaded.skipped, &redactor);
+    if verbosity >= 0 && loaded.truncated.is_none() && !incomplete {
+        for note in &notes {
+            eprintln!("note: {note}");
+        }
+    }
     report::printer(args.format, args.concise, verbosity).print(&rep, out)?;
     let threshold = match fail_on {
         FailOn::Error => Some(Severity::Error),
@@ -327,6 +373,30 @@ fn check(args: CheckArgs, verbosity: i8, out: &mut dyn Write) -> Result<i32> {
         FailOn::Never => None,
     };
     let failing = threshold.is_some_and(|t| analysis.findings.iter().any(|f| f.severity >= t));
+    // A capture cut short was diagnosed from its complete entries (the report above); the cut
+    // itself is the error that ends the run (exit 2).
+    if let Some(cut) = loaded.truncated.take() {
+        out.flush()?;
+        return Err(cut.into());
+    }
+    // An input that could not be read was left out of the report above; the run did not do
+    // all its job (exit 2), and says which input failed and why.
+    if !unreadable.is_empty() {
+        out.flush()?;
+        let why: Vec<String> = unreadable.iter().map(|e| e.to_string()).collect();
+        bail!("{}", why.join("; "));
+    }
+    // Entries that could not be read may hold the failure: with nothing read explaining one,
+    // the verdict is `incomplete` and the run did not do its job (exit 2).
+    if incomplete {
+        out.flush()?;
+        bail!(
+            "{}: {} entr(ies) could not be read and nothing read explains a failure: the verdict is incomplete ({})",
+            inputs.join(", "),
+            report::skipped_count(&loaded.skipped),
+            notes.join("; ")
+        );
+    }
     // The process ends after this: freeing a large capture's exchanges one allocation at a
     // time would only delay the exit (18 ms for 5,800 exchanges), so they are left to the OS.
     std::mem::forget(redactor);

@@ -86,6 +86,10 @@ pub struct CheckArgs {
     #[arg(long, value_enum, default_value_t = crate::report::Format::Text)]
     pub format: crate::report::Format,
 
+    /// Correlate flows across the input files (by default each file is its own capture)
+    #[arg(long)]
+    pub merge: bool,
+
     /// One line per finding (text format)
     #[arg(long)]
     pub concise: bool,

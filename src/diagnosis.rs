@@ -311,6 +311,9 @@ pub enum Verdict {
     Pass,
     Warn,
     Fail,
+    /// Entries could not be read (malformed, or the input was cut short) and nothing read
+    /// explains a failure: the unread part may hold it.
+    Incomplete,
 }
 
 impl Verdict {
@@ -326,6 +329,7 @@ impl Verdict {
             Verdict::Pass => "pass",
             Verdict::Warn => "warn",
             Verdict::Fail => "fail",
+            Verdict::Incomplete => "incomplete",
         }
     }
 }

@@ -14,6 +14,7 @@ pub mod diagnose;
 pub mod diagnosis;
 pub mod diff;
 pub mod explain;
+pub mod grouping;
 pub mod inspect;
 pub mod live;
 pub mod model;
@@ -153,6 +154,58 @@ pub fn analyze(mut exchanges: Vec<Exchange>, options: &Options, filter: &RuleFil
         }
     }
     diagnose::name_causes(&mut diagnoses, &findings);
+    Analysis {
+        exchanges,
+        index,
+        findings,
+        diagnoses,
+    }
+}
+
+/// The analyses of several inputs, each analysed on its own (no flow correlates across them),
+/// as one: exchanges in input order (each keeps the file it came from), findings of all inputs
+/// ranked together by the same order ranking uses within one input, every failure's diagnosis.
+/// The index is rebuilt over all exchanges for the printers' pictures only.
+pub fn combine(parts: Vec<Analysis>) -> Analysis {
+    let mut exchanges = Vec::new();
+    let mut findings = Vec::new();
+    let mut diagnoses = Vec::new();
+    for part in parts {
+        let off = exchanges.len();
+        for mut e in part.exchanges {
+            e.index += off;
+            exchanges.push(e);
+        }
+        for mut f in part.findings {
+            f.anchor = f.anchor.map(|a| a + off);
+            for ev in &mut f.evidence {
+                ev.exchange += off;
+            }
+            for x in &mut f.explains {
+                *x += off;
+            }
+            findings.push(f);
+        }
+        for mut d in part.diagnoses {
+            d.exchange += off;
+            diagnoses.push(d);
+        }
+    }
+    // Stable: within one input, the order its own ranking gave is kept on ties.
+    findings.sort_by(|a: &Finding, b: &Finding| {
+        a.latent
+            .cmp(&b.latent)
+            .then(
+                b.score
+                    .partial_cmp(&a.score)
+                    .unwrap_or(std::cmp::Ordering::Equal),
+            )
+            .then(b.severity.cmp(&a.severity))
+    });
+    for (i, f) in findings.iter_mut().enumerate() {
+        f.rank = i + 1;
+    }
+    let index = Index::build(&exchanges);
     Analysis {
         exchanges,
         index,

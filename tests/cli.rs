@@ -221,7 +221,11 @@ fn a_malformed_entry_is_skipped_and_reported_not_fatal() {
             "fixtures/har-dialects/lone-surrogate-and-malformed-entry.har",
         ])
         .assert()
-        .stdout(predicate::str::contains("note: skipped"));
+        .stderr(predicate::str::contains(
+            "note: skipped 1 entry of fixtures/har-dialects/lone-surrogate-and-malformed-entry.har: request has no url (entry 1)",
+        ))
+        .stdout(predicate::str::contains("note: skipped").not())
+        .stdout(predicate::str::contains("1 unreadable entr(ies) skipped"));
 }
 
 #[test]
@@ -257,7 +261,9 @@ fn bad_input_is_a_one_line_error_naming_the_file_with_exit_2() {
     let cases: Vec<(&str, Vec<u8>)> = vec![
         ("empty.har", vec![]),
         ("blank.har", b"  \n\t ".to_vec()),
-        ("truncated.har", real[..real.len() / 2].to_vec()),
+        // (A HAR cut inside its entries is diagnosed from its complete entries: see
+        // tests/broken_input.rs. Cut before its first entry, it is an error alone.)
+        ("truncated.har", real[..120.min(real.len())].to_vec()),
         (
             "binary.har",
             (0..2048u32)

@@ -50,6 +50,8 @@ fn pipeline(bytes: &[u8]) {
         inputs: &inputs,
         sanitized: loaded.sanitized,
         ignored: loaded.ignored,
+        summarised: loaded.summarised,
+        groups: &[],
         redactor: &red,
     };
     for f in [

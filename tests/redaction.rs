@@ -62,6 +62,8 @@ fn render_loaded(name: &str, loaded: capture::Loaded, show: bool) -> Vec<(&'stat
         inputs: &inputs,
         sanitized: loaded.sanitized,
         ignored: loaded.ignored,
+        summarised: loaded.summarised,
+        groups: &[],
         redactor: &redactor,
     };
     OUTPUTS

@@ -66,3 +66,24 @@ pub fn har_creator(head: &[u8]) -> Option<String> {
     let end = value.find('"')?;
     Some(value[..end].to_string())
 }
+
+/// True when a document starts like NDJSON: a first line that is a whole JSON object, then
+/// more lines. (A pretty-printed dump's first line is not a whole object.)
+pub fn looks_like_ndjson(head: &[u8]) -> bool {
+    let b = strip_bom(head);
+    let start = b
+        .iter()
+        .position(|c| !c.is_ascii_whitespace())
+        .unwrap_or(b.len());
+    let b = &b[start..];
+    if b.first() != Some(&b'{') {
+        return false;
+    }
+    let Some(nl) = memchr::memchr(b'\n', b) else {
+        return false;
+    };
+    if serde_json::from_slice::<serde::de::IgnoredAny>(&b[..nl]).is_err() {
+        return false;
+    }
+    b[nl + 1..].iter().any(|c| !c.is_ascii_whitespace())
+}

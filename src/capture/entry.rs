@@ -123,7 +123,15 @@ fn json_error(file: &str, bytes: &[u8], e: &serde_json::Error) -> CaptureError {
 }
 
 /// Parse a whole document (HAR, dump or NDJSON).
-pub fn parse_document(name: Arc<str>, bytes: &[u8]) -> Result<Loaded, CaptureError> {
+/// With `retain`, what is kept in full is bounded ([`super::retain`]); else every relevant
+/// exchange is kept.
+pub fn parse_document(name: Arc<str>, bytes: &[u8], retain: bool) -> Result<Loaded, CaptureError> {
+    let mut loaded = parse_document_all(name, bytes, retain)?;
+    loaded.finish();
+    Ok(loaded)
+}
+
+fn parse_document_all(name: Arc<str>, bytes: &[u8], retain: bool) -> Result<Loaded, CaptureError> {
     let file = name.to_string();
     let mut stream = serde_json::Deserializer::from_slice(bytes).into_iter::<&RawValue>();
     let first = match stream.next() {
@@ -132,7 +140,16 @@ pub fn parse_document(name: Arc<str>, bytes: &[u8]) -> Result<Loaded, CaptureErr
         None => return Err(CaptureError::Empty { file }),
     };
     let second = stream.next();
-    let mut loaded = Loaded::default();
+    if second.is_some() && super::detect::looks_like_ndjson(bytes) {
+        let mut cursor = std::io::Cursor::new(bytes);
+        return stream_ndjson(name, &mut cursor, retain)
+            .map_err(|error| CaptureError::Io { file, error });
+    }
+    let mut loaded = if retain {
+        Loaded::retaining()
+    } else {
+        Loaded::default()
+    };
     let mut lines = Lines {
         bytes,
         pos: 0,
@@ -172,6 +189,13 @@ pub fn parse_document(name: Arc<str>, bytes: &[u8]) -> Result<Loaded, CaptureErr
         loaded.format = Some(Format::Dump);
         let items: Vec<&RawValue> =
             serde_json::from_str(text).map_err(|e| json_error(&file, bytes, &e))?;
+        // An array with no object in it (`[1,2,3]`) is JSON, but not a capture.
+        if !items.is_empty() && !items.iter().any(|v| v.get().starts_with('{')) {
+            return Err(CaptureError::NotCapture {
+                file,
+                what: "a JSON array with no exchange object in it".into(),
+            });
+        }
         for (i, v) in items.into_iter().enumerate() {
             push_entry(&mut loaded, &mut lines, &name, i, v);
         }
@@ -238,6 +262,160 @@ pub fn parse_document(name: Arc<str>, bytes: &[u8]) -> Result<Loaded, CaptureErr
     })
 }
 
+/// Read NDJSON line by line from a reader, in bounded memory: one exchange (or HAR entry) per
+/// line. A line that is not JSON is skipped with its line number and the lines after it are
+/// still read; blank lines are ignored.
+pub(super) fn stream_ndjson(
+    name: Arc<str>,
+    reader: &mut dyn std::io::BufRead,
+    retain: bool,
+) -> std::io::Result<Loaded> {
+    use std::io::BufRead;
+    let mut loaded = if retain {
+        Loaded::retaining()
+    } else {
+        Loaded::default()
+    };
+    loaded.format = Some(Format::Ndjson);
+    let mut seen = super::scan::Seen::default();
+    let mut buf = Vec::with_capacity(1 << 12);
+    let (mut line, mut i) = (0usize, 0usize);
+    loop {
+        buf.clear();
+        let n = std::io::Read::take(&mut *reader, super::scan::MAX_ENTRY as u64)
+            .read_until(b'\n', &mut buf)?;
+        if n == 0 {
+            break;
+        }
+        line += 1;
+        if n == super::scan::MAX_ENTRY && buf.last() != Some(&b'\n') {
+            // A line too long to be an exchange: skip to its end without keeping it.
+            loop {
+                let chunk = reader.fill_buf()?;
+                if chunk.is_empty() {
+                    break;
+                }
+                match memchr::memchr(b'\n', chunk) {
+                    Some(p) => {
+                        reader.consume(p + 1);
+                        break;
+                    }
+                    None => {
+                        let k = chunk.len();
+                        reader.consume(k);
+                    }
+                }
+            }
+            loaded.skip(Skipped {
+                file: name.clone(),
+                entry: i,
+                reason: format!(
+                    "line {line}: longer than {} MiB: not analysed",
+                    super::scan::MAX_ENTRY >> 20
+                ),
+            });
+            i += 1;
+            continue;
+        }
+        let text = buf.trim_ascii();
+        let text = if line == 1 {
+            super::detect::strip_bom(text)
+        } else {
+            text
+        };
+        if text.is_empty() {
+            continue;
+        }
+        match serde_json::from_slice::<&RawValue>(text) {
+            Ok(v) if v.get().starts_with('{') => {
+                push_value(&mut loaded, &mut seen, &name, i, v, Some(line))
+            }
+            Ok(_) => loaded.skip(Skipped {
+                file: name.clone(),
+                entry: i,
+                reason: format!("line {line}: not an exchange object"),
+            }),
+            Err(e) => loaded.skip(Skipped {
+                file: name.clone(),
+                entry: i,
+                reason: format!(
+                    "line {line}, column {}: invalid JSON: {}",
+                    e.column(),
+                    e.to_string().split(" at line ").next().unwrap_or("")
+                ),
+            }),
+        }
+        i += 1;
+    }
+    loaded.finish();
+    Ok(loaded)
+}
+
+/// Top-level members of the answers the rules read (RFC 6749 §5.1, §5.2; OpenID Connect Core
+/// §5.3.2; RFC 7662 §2.2; RFC 8414 §2; RFC 7517 §5; RFC 8628 §3.2; RFC 9126 §2.2), and Slack's
+/// `ok`. A member whose name ends in `_endpoint` counts too (metadata).
+const OAUTH_MEMBERS: &[&str] = &[
+    "access_token",
+    "refresh_token",
+    "id_token",
+    "token_type",
+    "expires_in",
+    "error",
+    "error_description",
+    "error_codes",
+    "issuer",
+    "keys",
+    "device_code",
+    "user_code",
+    "request_uri",
+    "active",
+    "sub",
+    "ok",
+];
+
+fn is_oauth_member(k: &str) -> bool {
+    OAUTH_MEMBERS.contains(&k) || k.ends_with("_endpoint")
+}
+
+/// Whether a response body has an OAuth member at its top level: the names of a JSON object's
+/// members (read without building a tree; values are skipped), or of a form-encoded body's
+/// fields. A name nested deeper (`{"data": {"error": null}}`) does not count.
+pub(super) fn has_oauth_members(body: &str) -> bool {
+    /// Sets its flag at the first OAuth member, and stops there.
+    struct Keys<'f>(&'f mut bool);
+    impl<'de> serde::de::Visitor<'de> for Keys<'_> {
+        type Value = ();
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("an object")
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(self, mut m: A) -> Result<(), A::Error> {
+            while let Some(k) = m.next_key::<std::borrow::Cow<'de, str>>()? {
+                if is_oauth_member(&k) {
+                    *self.0 = true;
+                    return Err(serde::de::Error::custom("found"));
+                }
+                m.next_value::<serde::de::IgnoredAny>()?;
+            }
+            Ok(())
+        }
+    }
+    let t = body.trim_start();
+    if t.starts_with('{') {
+        use serde::Deserializer;
+        // A body cut short still tells its first members.
+        let mut found = false;
+        let _ = serde_json::Deserializer::from_str(t).deserialize_map(Keys(&mut found));
+        return found;
+    }
+    if t.starts_with('[') {
+        return false;
+    }
+    crate::model::looks_like_form(t)
+        && crate::model::Params::parse(t)
+            .iter()
+            .any(|(k, _)| is_oauth_member(k))
+}
+
 /// Chrome's default export drops `Authorization`, `Cookie` and `Set-Cookie` everywhere.
 pub(super) fn detect_sanitized(l: &Loaded) -> bool {
     if l.exchanges.len() < 2 {
@@ -279,18 +457,6 @@ impl Lines<'_> {
     }
 }
 
-/// The record of an OAuth entry beyond [`super::MAX_EXCHANGES`].
-fn too_many(name: &Arc<str>, entry: usize) -> Skipped {
-    Skipped {
-        file: name.clone(),
-        entry,
-        reason: format!(
-            "beyond the first {} OAuth exchanges: not analysed (split the capture)",
-            super::MAX_EXCHANGES
-        ),
-    }
-}
-
 /// An entry found by the streaming scanner.
 pub(super) fn push_scanned(loaded: &mut Loaded, name: &Arc<str>, raw: super::scan::RawEntry<'_>) {
     loaded.last_line = Some(raw.line);
@@ -309,17 +475,13 @@ pub(super) fn push_scanned(loaded: &mut Loaded, name: &Arc<str>, raw: super::sca
         loaded.ignored += 1;
         return;
     }
-    if loaded.exchanges.len() >= super::MAX_EXCHANGES {
-        loaded.skip(too_many(name, raw.index));
-        return;
-    }
     let parsed = std::str::from_utf8(raw.bytes)
         .map_err(|e| format!("invalid UTF-8 at byte {}", e.valid_up_to()))
         .and_then(|t| parse_entry_text(name, raw.index, t));
     match parsed {
         Ok(mut e) => {
             e.source.line = Some(raw.line);
-            loaded.exchanges.push(e)
+            loaded.add(e)
         }
         Err(reason) => loaded.skip(Skipped {
             file: name.clone(),
@@ -331,18 +493,26 @@ pub(super) fn push_scanned(loaded: &mut Loaded, name: &Arc<str>, raw: super::sca
 
 fn push_entry(loaded: &mut Loaded, lines: &mut Lines<'_>, name: &Arc<str>, i: usize, v: &RawValue) {
     let line = lines.at(v);
-    if !super::scan::entry_is_relevant(v.get().as_bytes(), &mut lines.seen) {
+    push_value(loaded, &mut lines.seen, name, i, v, line);
+}
+
+/// Judge one entry and add it, parsed, when it is relevant.
+fn push_value(
+    loaded: &mut Loaded,
+    seen: &mut super::scan::Seen,
+    name: &Arc<str>,
+    i: usize,
+    v: &RawValue,
+    line: Option<usize>,
+) {
+    if !super::scan::entry_is_relevant(v.get().as_bytes(), seen) {
         loaded.ignored += 1;
-        return;
-    }
-    if loaded.exchanges.len() >= super::MAX_EXCHANGES {
-        loaded.skip(too_many(name, i));
         return;
     }
     match parse_entry(name, i, v) {
         Ok(mut e) => {
             e.source.line = line;
-            loaded.exchanges.push(e)
+            loaded.add(e)
         }
         Err(reason) => loaded.skip(Skipped {
             file: name.clone(),
@@ -640,10 +810,10 @@ pub(super) fn parse_entry_text(name: &Arc<str>, i: usize, text: &str) -> Result<
                 }
             }
             // Only what the rules need is kept: the payload of a successful API call that
-            // presents a token (no OAuth member in it) is dropped before it is parsed.
+            // presents a token is dropped before it is parsed, unless one of its top-level
+            // members is one an OAuth response has (userinfo, introspection, an error).
             let api_payload = (200..300).contains(&status) && request.presented_token().is_some();
-            let body =
-                body.filter(|b| !api_payload || super::scan::body_is_relevant(b) || b.len() <= 64);
+            let body = body.filter(|b| !api_payload || b.len() <= 64 || has_oauth_members(b));
             let mut resp = Response::new(status, headers, body);
             resp.body_elsewhere = elsewhere;
             resp.transport_error = raw_string(rr.error)
@@ -673,6 +843,33 @@ pub(super) fn parse_entry_text(name: &Arc<str>, i: usize, text: &str) -> Result<
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn body_relevance_is_read_from_top_level_members_only() {
+        assert!(has_oauth_members(
+            r#"{"sub":"248289761001","email":"j@example.com"}"#
+        ));
+        assert!(has_oauth_members(r#"{"active":true,"scope":"read"}"#));
+        assert!(has_oauth_members(
+            r#"{"data":[1,2],"error":"invalid_token"}"#
+        ));
+        assert!(has_oauth_members(
+            r#"{"issuer":"https://idp","token_endpoint":"x"}"#
+        ));
+        assert!(has_oauth_members("access_token=gho_x&token_type=bearer"));
+        // OAuth-looking names inside an API payload do not make it an OAuth answer.
+        assert!(!has_oauth_members(
+            r#"{"data":{"active":true,"error":null,"access_token":"x"},"items":[{"sub":1}]}"#
+        ));
+        assert!(!has_oauth_members(r#"[{"error":"x"}]"#));
+        assert!(!has_oauth_members(
+            r#"{"note":"the "error" and "active" words"}"#
+        ));
+        // A body cut short still tells its first members.
+        assert!(has_oauth_members(
+            r#"{"error":"invalid_token","error_descr"#
+        ));
+    }
 
     /// The fast header path gives what the tolerant path gives, on every shape it accepts.
     #[test]

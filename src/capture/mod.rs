@@ -6,6 +6,7 @@
 mod decode;
 pub mod detect;
 mod entry;
+pub mod retain;
 pub mod scan;
 mod structural;
 
@@ -72,16 +73,67 @@ pub struct Loaded {
     pub last_line: Option<usize>,
     /// Skipped entries beyond [`MAX_SKIPPED`], counted in the last record of `skipped`.
     pub skipped_more: usize,
+    /// Relevant exchanges read and judged but not kept in full: successful calls far from any
+    /// failure, beyond the examples of their endpoint ([`retain`]). They count as analysed.
+    pub summarised: usize,
+    /// The input ended inside `log.entries`: the complete entries before the cut are in
+    /// `exchanges`, and this is the error that names the cut (reported after the diagnosis).
+    pub truncated: Option<CaptureError>,
+    /// When set, what is kept in full is bounded ([`retain::Retention`]); else everything is.
+    pub(crate) retention: Option<Box<retain::Retention>>,
 }
-
-/// At most this many OAuth-relevant exchanges are analysed (the rules correlate exchanges
-/// pairwise; a hostile capture of millions must not run for hours).
-pub const MAX_EXCHANGES: usize = 10_000;
 
 /// At most this many skipped entries are listed one by one (hostile input can hold millions).
 pub const MAX_SKIPPED: usize = 1000;
 
 impl Loaded {
+    /// An empty result that keeps in full only what [`retain`] keeps (bounded memory).
+    pub(crate) fn retaining() -> Loaded {
+        Loaded {
+            retention: Some(Box::default()),
+            ..Loaded::default()
+        }
+    }
+
+    /// Add an exchange read from the input, in input order.
+    pub(crate) fn add(&mut self, e: Exchange) {
+        match &mut self.retention {
+            Some(r) => r.push(e),
+            None => self.exchanges.push(e),
+        }
+    }
+
+    /// The end of the input: what retention kept becomes [`Loaded::exchanges`].
+    pub(crate) fn finish(&mut self) {
+        if let Some(mut r) = self.retention.take() {
+            self.exchanges.extend(r.finish());
+            self.summarised += r.summarised;
+        }
+    }
+
+    /// Add what another input held (its exchanges after these, its counts to these).
+    pub fn absorb(&mut self, l: Loaded) {
+        self.format = self.format.or(l.format);
+        self.sanitized |= l.sanitized;
+        self.creator = self.creator.take().or(l.creator);
+        self.exchanges.extend(l.exchanges);
+        self.ignored += l.ignored;
+        self.summarised += l.summarised;
+        self.truncated = self.truncated.take().or(l.truncated);
+        self.skipped_more += l.skipped_more;
+        self.skipped.extend(l.skipped);
+    }
+
+    /// Entries that could not be read (malformed, oversized), listed or not.
+    pub fn unreadable(&self) -> usize {
+        self.skipped.len() - usize::from(self.skipped_more > 0) + self.skipped_more
+    }
+
+    /// Relevant exchanges analysed: kept in full or summarised.
+    pub fn analysed(&self) -> usize {
+        self.exchanges.len() + self.summarised
+    }
+
     /// Note a skipped entry; beyond [`MAX_SKIPPED`] they are counted in one last record.
     pub(crate) fn skip(&mut self, s: Skipped) {
         if self.skipped.len() < MAX_SKIPPED {
@@ -192,7 +244,7 @@ fn stream_har_mapped(
             let mut loaded = Loaded {
                 format: Some(Format::Har),
                 creator,
-                ..Loaded::default()
+                ..Loaded::retaining()
             };
             let mut seen = scan::Seen::default();
             let (mut released, mut populated) = (0usize, 0usize);
@@ -231,6 +283,7 @@ fn stream_har_mapped(
                     }
                 }
             }
+            loaded.finish();
             loaded
         });
         let mut batch: Vec<(Handed, usize)> = Vec::with_capacity(BATCH);
@@ -281,15 +334,17 @@ fn stream_har_mapped(
             let line = scan::count_newlines(bytes) + 1;
             let column =
                 bytes.len() - bytes.iter().rposition(|b| *b == b'\n').map_or(0, |p| p + 1) + 1;
-            Err(CaptureError::Json {
-                file: name.to_string(),
-                line,
-                column,
-                msg: format!(
-                    "truncated: the input ends inside `log.entries` after {} complete entr(ies)",
-                    loaded.exchanges.len() + loaded.skipped.len() + loaded.ignored
-                ),
-            })
+            cut(&name, line, column, &mut loaded);
+            match loaded.truncated.take() {
+                // Cut before its first complete entry: nothing to diagnose, only the error.
+                Some(e) if loaded.skipped.len() == 1 && loaded.analysed() + loaded.ignored == 0 => {
+                    Err(e)
+                }
+                t => {
+                    loaded.truncated = t;
+                    Ok(loaded)
+                }
+            }
         }
         Err(scan::ScanError::Malformed(offset)) => Err(CaptureError::NotJson {
             file: name.to_string(),
@@ -308,6 +363,28 @@ fn stream_har_mapped(
             })
         }
     }
+}
+
+/// A HAR cut short at (`line`, `column`): its complete entries are still diagnosed; the cut is
+/// recorded as a skipped entry (so the verdict cannot be `pass`) and as the error that names
+/// where the input ends.
+fn cut(name: &Arc<str>, line: usize, column: usize, loaded: &mut Loaded) {
+    let complete = loaded.analysed() + loaded.unreadable() + loaded.ignored;
+    loaded.truncated = Some(CaptureError::Json {
+        file: name.to_string(),
+        line,
+        column,
+        msg: format!(
+            "truncated: the input ends inside `log.entries` after {complete} complete entr(ies); the report covers those"
+        ),
+    });
+    loaded.skip(Skipped {
+        file: name.clone(),
+        entry: complete,
+        reason: format!(
+            "truncated at line {line}, column {column}: the input ends inside this entry"
+        ),
+    });
 }
 
 const PAGE: usize = 4096;
@@ -421,6 +498,18 @@ pub fn load_reader(
         loaded.sanitized = entry::detect_sanitized(&loaded);
         return Ok(loaded);
     }
+    if detect::looks_like_ndjson(&head) {
+        let mut loaded =
+            entry::stream_ndjson(name, &mut reader, true).map_err(|e| match compressed {
+                Some(_) => CaptureError::Decompress {
+                    file: file.clone(),
+                    msg: e.to_string(),
+                },
+                None => io(e),
+            })?;
+        loaded.sanitized = entry::detect_sanitized(&loaded);
+        return Ok(loaded);
+    }
     let mut all = Vec::new();
     reader
         .take(MAX_DOCUMENT + 1)
@@ -442,7 +531,7 @@ pub fn load_reader(
             offset: MAX_DOCUMENT as usize,
         });
     }
-    parse_plain(name, &all, compressed.is_some())
+    parse_plain(name, &all, compressed.is_some(), true)
 }
 
 /// Peek up to 64 KiB without consuming.
@@ -483,15 +572,13 @@ fn stream_har(
             });
         }
         Err(scan::ScanError::Truncated(line, column)) => {
-            return Err(CaptureError::Json {
-                file: name.to_string(),
-                line,
-                column,
-                msg: format!(
-                    "truncated: the input ends inside `log.entries` after {} complete entr(ies)",
-                    loaded.exchanges.len() + loaded.skipped.len() + loaded.ignored
-                ),
-            });
+            cut(&name, line, column, &mut loaded);
+            if loaded.skipped.len() == 1 && loaded.analysed() + loaded.ignored == 0 {
+                // Cut before its first complete entry: nothing to diagnose, only the error.
+                if let Some(e) = loaded.truncated.take() {
+                    return Err(e);
+                }
+            }
         }
         Err(scan::ScanError::Malformed(offset)) => {
             return Err(CaptureError::NotJson {
@@ -568,11 +655,12 @@ fn scan_two_threads(
         let (tx, rx) = std::sync::mpsc::sync_channel::<(Handed, Vec<u8>)>(1024);
         let worker = sc.spawn(move || {
             let mut seen = scan::Seen::default();
-            let mut out = Loaded::default();
+            let mut out = Loaded::retaining();
             for (h, bytes) in rx {
                 queued.fetch_sub(1, Ordering::Relaxed);
                 h.push(&bytes, &mut out, name, &mut seen);
             }
+            out.finish();
             out
         });
         let result = scan::scan_har_unjudged(reader, |raw| {
@@ -606,6 +694,7 @@ fn scan_two_threads(
 /// What the judging thread read, into the (so far empty) result.
 fn merge_into(into: &mut Loaded, from: Loaded) {
     into.exchanges = from.exchanges;
+    into.summarised = from.summarised;
     into.skipped = from.skipped;
     into.skipped_more = from.skipped_more;
     into.ignored = from.ignored;
@@ -615,7 +704,8 @@ fn merge_into(into: &mut Loaded, from: Loaded) {
 /// How many entries may wait for the judging thread before the reader judges some itself.
 const SHARE_BACKLOG: usize = 64;
 
-/// Parse bytes already in memory.
+/// Parse bytes already in memory; every relevant exchange is kept in full (the documents are
+/// bounded by [`MAX_DOCUMENT`]).
 pub fn load_bytes(name: Arc<str>, bytes: &[u8]) -> Result<Loaded, CaptureError> {
     let file = name.to_string();
     let inflated;
@@ -630,11 +720,16 @@ pub fn load_bytes(name: Arc<str>, bytes: &[u8]) -> Result<Loaded, CaptureError> 
         }
         None => bytes,
     };
-    parse_plain(name, bytes, compressed.is_some())
+    parse_plain(name, bytes, compressed.is_some(), false)
 }
 
-/// Parse an uncompressed document held in memory.
-fn parse_plain(name: Arc<str>, bytes: &[u8], compressed: bool) -> Result<Loaded, CaptureError> {
+/// Parse an uncompressed document held in memory (`retain`: see [`entry::parse_document`]).
+fn parse_plain(
+    name: Arc<str>,
+    bytes: &[u8],
+    compressed: bool,
+    retain: bool,
+) -> Result<Loaded, CaptureError> {
     let file = name.to_string();
     let bytes = detect::strip_bom(bytes);
     let start = bytes.iter().position(|b| !b.is_ascii_whitespace());
@@ -664,21 +759,14 @@ fn parse_plain(name: Arc<str>, bytes: &[u8], compressed: bool) -> Result<Loaded,
             });
         }
     }
-    entry::parse_document(name, bytes)
+    entry::parse_document(name, bytes, retain)
 }
 
 /// Read several inputs and concatenate what they hold; fails on the first unreadable input.
 pub fn load_all(paths: &[String]) -> Result<Loaded, CaptureError> {
     let mut all = Loaded::default();
     for p in paths {
-        let l = load_path(p)?;
-        all.format = all.format.or(l.format);
-        all.sanitized |= l.sanitized;
-        all.creator = all.creator.or(l.creator);
-        all.exchanges.extend(l.exchanges);
-        all.ignored += l.ignored;
-        all.skipped_more += l.skipped_more;
-        all.skipped.extend(l.skipped);
+        all.absorb(load_path(p)?);
     }
     Ok(all)
 }

@@ -169,38 +169,6 @@ pub fn count_newlines(bytes: &[u8]) -> usize {
     bytecount::count(bytes, b'\n')
 }
 
-/// Members of a response body that rules read. A successful response whose body has none of
-/// them (an API payload) keeps its status and headers but not its body.
-const BODY_MARKERS: &[&str] = &[
-    "access_token",
-    "refresh_token",
-    "id_token",
-    "token_type",
-    "error",
-    "issuer",
-    "keys",
-    "device_code",
-    "user_code",
-    "request_uri",
-    "active",
-    "_endpoint",
-    "\"sub\"",
-    "expires_in",
-    "ok\"",
-];
-
-static BODY_MATCHER: LazyLock<AhoCorasick> = LazyLock::new(|| {
-    AhoCorasick::builder()
-        .kind(Some(aho_corasick::AhoCorasickKind::NoncontiguousNFA))
-        .build(BODY_MARKERS)
-        .expect("static marker set builds")
-});
-
-/// Whether a successful response body is worth keeping (see [`BODY_MARKERS`]).
-pub fn body_is_relevant(body: &str) -> bool {
-    BODY_MATCHER.is_match(body)
-}
-
 /// The bytes being scanned: read in chunks into an owned buffer, or a borrowed slice that holds
 /// the whole input (a memory map), which is never copied.
 enum Buf<'a> {

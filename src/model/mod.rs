@@ -223,6 +223,15 @@ impl Request {
     }
 }
 
+/// A path segment that names one resource, not an endpoint: a number, a long identifier (a
+/// UUID, a hash) or anything longer than 24 characters. Folded to `*` where endpoints are
+/// compared by shape.
+pub fn looks_like_id(seg: &str) -> bool {
+    seg.len() > 24
+        || seg.bytes().all(|b| b.is_ascii_digit())
+        || (seg.len() >= 16 && seg.bytes().any(|b| b.is_ascii_digit()))
+}
+
 /// A body that reads as `application/x-www-form-urlencoded` whatever its content type says:
 /// `name=value` pairs joined by `&`, names of URL-safe characters, no whitespace.
 pub fn looks_like_form(b: &str) -> bool {

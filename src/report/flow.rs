@@ -811,6 +811,8 @@ mod tests {
             inputs: &inputs,
             sanitized: false,
             ignored: 0,
+            summarised: 0,
+            groups: &[],
             redactor: &red,
         };
         f(&r)

@@ -1085,6 +1085,8 @@ mod tests {
             inputs: &inputs,
             sanitized: false,
             ignored: 0,
+            summarised: 0,
+            groups: &[],
             redactor: &red,
         };
         let pic = Picture::whole(&r);

@@ -13,13 +13,19 @@ pub struct Json;
 struct Doc<'a> {
     schema: &'static str,
     verdict: &'static str,
+    /// Relevant exchanges analysed: those kept in full plus `exchanges_summarised`.
     exchanges: usize,
     findings: Vec<JFinding<'a>>,
+    /// Findings of one rule with one root-cause key, in the order of their best instance.
+    groups: Vec<JGroup<'a>>,
     /// One entry per failing exchange: its signal, the cause retained, every cause weighed.
     diagnoses: Vec<JDiagnosis>,
     skipped: Vec<JSkipped>,
     /// Entries read but not OAuth-relevant (static assets, page loads): not analysed.
     ignored_entries: usize,
+    /// Successful exchanges far from any failure: analysed and counted in `exchanges`, but
+    /// not kept in full (no finding or evidence names them).
+    exchanges_summarised: usize,
     sanitized_export: bool,
     /// Every exchange analysed, in the order of its number (`#N` in every output, `exchange`
     /// in evidence and diagnoses): where it is in its input and what it was.
@@ -40,6 +46,19 @@ struct JExchange {
     status: Option<u16>,
     /// What the exchange is: authorize, callback, token, resource, discovery …
     kind: &'static str,
+}
+
+#[derive(Serialize)]
+struct JGroup<'a> {
+    rule: &'a str,
+    key: String,
+    latent: bool,
+    count: usize,
+    share: f64,
+    first: Option<usize>,
+    last: Option<usize>,
+    examples: Vec<usize>,
+    instances: &'a [usize],
 }
 
 #[derive(Serialize)]
@@ -105,7 +124,7 @@ impl Printer for Json {
         let doc = Doc {
             schema: SCHEMA,
             verdict: r.verdict().as_str(),
-            exchanges: r.exchanges.len(),
+            exchanges: r.analysed(),
             findings: r
                 .findings
                 .iter()
@@ -141,6 +160,21 @@ impl Printer for Json {
                         }),
                 })
                 .collect(),
+            groups: r
+                .groups
+                .iter()
+                .map(|g| JGroup {
+                    rule: g.rule,
+                    key: red.scrub(&g.key),
+                    latent: g.latent,
+                    count: g.count,
+                    share: (g.share * 10_000.0).round() / 10_000.0,
+                    first: g.first.map(|a| a + 1),
+                    last: g.last.map(|a| a + 1),
+                    examples: g.examples.iter().map(|a| a + 1).collect(),
+                    instances: &g.instances,
+                })
+                .collect(),
             diagnoses: r
                 .diagnoses
                 .iter()
@@ -169,6 +203,7 @@ impl Printer for Json {
                 })
                 .collect(),
             ignored_entries: r.ignored,
+            exchanges_summarised: r.summarised,
             sanitized_export: r.sanitized,
             timeline: r
                 .exchanges

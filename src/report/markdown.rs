@@ -498,6 +498,8 @@ mod tests {
             inputs: &inputs,
             sanitized: false,
             ignored: 0,
+            summarised: 0,
+            groups: &[],
             redactor: &red,
         };
         let mut out = Vec::new();

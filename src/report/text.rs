@@ -92,6 +92,15 @@ impl Text {
         if let Some(line) = ruled_out(r, f) {
             writeln!(out, "   {DIM}ruled out:{DIM:#} {}", red.scrub(&line))?;
         }
+        if let Some(g) = r.group_of(f).filter(|g| g.count > 1) {
+            writeln!(
+                out,
+                "   {DIM}same finding:{DIM:#} {} times{} ({:.1} % of the exchanges analysed)",
+                g.count,
+                span(g),
+                g.share * 100.0
+            )?;
+        }
         if !f.references.is_empty() {
             writeln!(out, "   {DIM}see: {}{DIM:#}", f.references.join("; "))?;
         }
@@ -128,6 +137,72 @@ fn ruled_out(r: &Report<'_>, f: &Finding) -> Option<String> {
     Some(line)
 }
 
+/// The findings of `list` with one finding per group (the best-ranked), leaving out the group
+/// of `shown` (already printed in full).
+fn distinct<'a>(r: &Report<'_>, list: &[&'a Finding], shown: Option<&Finding>) -> Vec<&'a Finding> {
+    // Each finding's group, by rank, built once: the lists can hold thousands of findings.
+    let mut group_at = std::collections::HashMap::new();
+    for (i, g) in r.groups.iter().enumerate() {
+        for &rank in &g.instances {
+            group_at.insert(rank, i);
+        }
+    }
+    let mut seen = std::collections::HashSet::new();
+    if let Some(&g) = shown.and_then(|f| group_at.get(&f.rank)) {
+        seen.insert(g);
+    }
+    let mut out = Vec::new();
+    for f in list {
+        match group_at.get(&f.rank) {
+            Some(&g) if !seen.insert(g) => {}
+            _ => out.push(*f),
+        }
+    }
+    out
+}
+
+/// ` (#4)` for a finding, or ` (#4 and 11 more, #4…#97)` for a group.
+fn at(r: &Report<'_>, f: &Finding) -> String {
+    let Some(a) = f.anchor else {
+        return String::new();
+    };
+    match r.group_of(f).filter(|g| g.count > 1) {
+        Some(g) => format!(" (#{} and {} more{})", a + 1, g.count - 1, span(g)),
+        None => format!(" (#{})", a + 1),
+    }
+}
+
+/// `, #4…#97` when a group's instances span several exchanges.
+fn span(g: &crate::grouping::Group) -> String {
+    match (g.first, g.last) {
+        (Some(a), Some(z)) if a != z => format!(", #{}…#{}", a + 1, z + 1),
+        _ => String::new(),
+    }
+}
+
+/// What the summary line adds in parentheses: exchanges summarised, entries skipped and why.
+fn counts(r: &Report<'_>) -> String {
+    let mut parts = Vec::new();
+    if r.summarised > 0 {
+        parts.push(format!(
+            "{} successful call(s) far from any failure counted, not listed",
+            r.summarised
+        ));
+    }
+    if r.ignored > 0 {
+        parts.push(format!("{} unrelated entries skipped", r.ignored));
+    }
+    let unreadable = super::skipped_count(r.skipped);
+    if unreadable > 0 {
+        parts.push(format!("{unreadable} unreadable entr(ies) skipped"));
+    }
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", parts.join("; "))
+    }
+}
+
 impl Printer for Text {
     fn print(&self, r: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
         let red = r.redactor;
@@ -154,15 +229,7 @@ impl Printer for Text {
             return Ok(());
         }
         let inputs = r.inputs.join(", ");
-        for s in r.skipped {
-            writeln!(
-                out,
-                "{DIM}note:{DIM:#} skipped {} entry {}: {}",
-                s.file,
-                s.entry + 1,
-                red.scrub(&s.reason)
-            )?;
-        }
+        // Skipped entries are noted on the standard error, grouped (`super::skipped_notes`).
         if r.sanitized {
             writeln!(
                 out,
@@ -194,7 +261,8 @@ impl Printer for Text {
         } else {
             let top = primary[0];
             self.full(r, top, out)?;
-            let others: Vec<&&Finding> = primary[1..].iter().take(8).collect();
+            let rest = distinct(r, &primary[1..], Some(top));
+            let others: Vec<&Finding> = rest.iter().copied().take(8).collect();
             if self.verbosity > 0 {
                 for f in &primary[1..] {
                     writeln!(out)?;
@@ -205,10 +273,7 @@ impl Printer for Text {
                 writeln!(out, "{BOLD}also found:{BOLD:#}")?;
                 for f in others {
                     let st = sev_style(f.severity);
-                    let at = f
-                        .anchor
-                        .map(|a| format!(" (#{})", a + 1))
-                        .unwrap_or_default();
+                    let at = at(r, f);
                     writeln!(
                         out,
                         "  {st}{}{st:#}[{}]{at} {}: {}",
@@ -219,11 +284,11 @@ impl Printer for Text {
                     )?;
                     writeln!(out, "    {GREEN}fix:{GREEN:#} {}", red.scrub(&f.fix))?;
                 }
-                if primary.len() > 9 {
+                if rest.len() > 8 {
                     writeln!(
                         out,
                         "  … and {} more (--format json lists all)",
-                        primary.len() - 9
+                        rest.len() - 8
                     )?;
                 }
             }
@@ -234,12 +299,10 @@ impl Printer for Text {
                 out,
                 "{BOLD}latent problems{BOLD:#} {DIM}(did not cause a failure here){DIM:#}:"
             )?;
+            let latent = distinct(r, &latent, None);
             for f in latent.iter().take(10) {
                 let st = sev_style(f.severity);
-                let at = f
-                    .anchor
-                    .map(|a| format!(" (#{})", a + 1))
-                    .unwrap_or_default();
+                let at = at(r, f);
                 writeln!(
                     out,
                     "  {st}{}{st:#}[{}]{at} {}",
@@ -285,17 +348,14 @@ impl Printer for Text {
             Verdict::Fail => sev_style(Severity::Error),
             Verdict::Warn => sev_style(Severity::Warning),
             Verdict::Pass => GREEN,
+            Verdict::Incomplete => sev_style(Severity::Warning),
         };
         writeln!(
             out,
             "{vs}{}{vs:#}: {errors} error(s), {warnings} warning(s) in {} exchange(s) from {inputs}{}",
             v.as_str(),
-            r.exchanges.len(),
-            if r.ignored > 0 {
-                format!(" ({} unrelated entries skipped)", r.ignored)
-            } else {
-                String::new()
-            }
+            r.analysed(),
+            counts(r)
         )?;
         let mut codes: Vec<&str> = primary.iter().take(3).map(|f| f.rule).collect();
         codes.dedup();

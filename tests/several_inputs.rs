@@ -1,0 +1,102 @@
+//! Several inputs are several captures: `check a b` diagnoses each file on its own (flows never
+//! correlate across files unless `--merge` says so), so it reports what `check a` and
+//! `check b` report; one unreadable file is reported and the others are still diagnosed.
+
+#[path = "support/doctor.rs"]
+mod doctor;
+
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// Each finding as (file, entry, rule, severity, message), counted: what a user compares.
+fn findings(doc: &Value) -> BTreeMap<(String, u64, String, String, String), usize> {
+    let mut m = BTreeMap::new();
+    for f in doc["findings"].as_array().unwrap() {
+        let loc = &f["location"];
+        let key = (
+            loc["file"].as_str().unwrap_or("-").to_string(),
+            loc["entry"].as_u64().unwrap_or(0),
+            f["rule"].as_str().unwrap().to_string(),
+            f["severity"].as_str().unwrap().to_string(),
+            f["message"].as_str().unwrap().to_string(),
+        );
+        *m.entry(key).or_insert(0) += 1;
+    }
+    m
+}
+
+fn json(args: &[&str]) -> (i32, Value) {
+    let mut a = vec!["check"];
+    a.extend_from_slice(args);
+    a.extend_from_slice(&["--format", "json"]);
+    let r = doctor::run(&a, &[]);
+    (r.code, r.json())
+}
+
+#[test]
+fn check_a_b_reports_what_check_a_and_check_b_report() {
+    let pairs = [
+        (
+            "fixtures/corpus/op-refresh-after-code-replay.har",
+            "fixtures/corpus/op-wrong-client-secret-basic.har",
+        ),
+        (
+            "fixtures/corpus/op-clean-code-post-revocation.har",
+            "fixtures/corpus/op-clean-code-post-revocation.har",
+        ),
+        (
+            "fixtures/corpus/op-pkce-wrong-verifier.har",
+            "fixtures/broken/bad-line.ndjson",
+        ),
+    ];
+    for (a, b) in pairs {
+        let (ca, ja) = json(&[a]);
+        let (cb, jb) = json(&[b]);
+        let (cab, jab) = json(&[a, b]);
+        let mut want = findings(&ja);
+        for (k, n) in findings(&jb) {
+            *want.entry(k).or_insert(0) += n;
+        }
+        assert_eq!(findings(&jab), want, "check {a} {b}");
+        assert_eq!(cab, ca.max(cb), "check {a} {b}: exit status");
+        assert_eq!(
+            jab["exchanges"].as_u64().unwrap(),
+            ja["exchanges"].as_u64().unwrap() + jb["exchanges"].as_u64().unwrap()
+        );
+    }
+}
+
+#[test]
+fn merge_correlates_flows_across_the_files() {
+    // The same clean code flow twice: apart, the two copies report the same; merged, the
+    // verifier of one copy is matched with the challenge of the other.
+    let c = "fixtures/corpus/op-clean-code-post-revocation.har";
+    let (_, apart) = json(&[c, c]);
+    let (_, merged) = json(&[c, c, "--merge"]);
+    let rules = |d: &Value| -> Vec<String> {
+        d["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["rule"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert!(!rules(&apart).contains(&"BCP009".to_string()), "{apart}");
+    assert!(rules(&merged).contains(&"BCP009".to_string()), "{merged}");
+}
+
+#[test]
+fn an_unreadable_input_is_reported_and_the_others_are_still_diagnosed() {
+    let a = "fixtures/corpus/op-wrong-client-secret-basic.har";
+    let r = doctor::run(&["check", a, "does-not-exist.har", "--format", "json"], &[]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    let (_, alone) = json(&[a]);
+    assert_eq!(findings(&r.json()), findings(&alone));
+    let lines: Vec<&str> = r.stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "{}", r.stderr);
+    assert!(
+        lines[0].starts_with("error: does-not-exist.har: cannot read"),
+        "{}",
+        lines[0]
+    );
+}
