@@ -27,14 +27,11 @@ use std::path::Path;
 
 /// Top-1 accuracy measured when the scenarios were recorded: 45 of 56 failing captures. The
 /// floor only ever goes up: raise it when the tool gets better, never lower it.
-const TOP1_FLOOR: (usize, usize) = (54, 56);
+const TOP1_FLOOR: (usize, usize) = (55, 56);
 
 /// Captures on which the tool breaks the exit rule today, with what it does. Remove an entry
 /// as soon as the rule holds for it; never add one.
-const KNOWN_EXIT_VIOLATIONS: &[(&str, &str)] = &[(
-    "webapp-wrong-password",
-    "the provider's login page refusing the password gives no error (exit 0)",
-)];
+const KNOWN_EXIT_VIOLATIONS: &[(&str, &str)] = &[];
 
 struct Case {
     id: String,

@@ -876,7 +876,11 @@ fn failures(
         if let Some(d) = device_code {
             polled_later.insert(d);
         }
-        if e.succeeded() {
+        // A sign-in step that moved on (a redirect that is not back to the sign-in page) worked.
+        let signed_in = e.kind == Kind::SignIn
+            && e.response.as_ref().is_some_and(|r| r.is_redirect())
+            && !e.failed();
+        if e.succeeded() || signed_in {
             succeeded_later.insert(key(e));
             continue;
         }

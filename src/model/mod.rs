@@ -7,6 +7,7 @@ mod headers;
 pub mod kind;
 pub mod ledger;
 pub mod masked;
+pub mod sign_in;
 pub mod signal;
 mod verified;
 
@@ -490,6 +491,7 @@ impl Exchange {
                 r.status == 0
                     || r.status >= 400
                     || self.server_error().is_some()
+                    || sign_in::refusal(self).is_some()
                     || (self.kind.is_back_channel() && r.is_redirect())
                     || (matches!(self.kind, Kind::Resource | Kind::Userinfo)
                         && r.is_redirect()
