@@ -407,6 +407,22 @@ impl Exchange {
         t >= start && (t as f64) <= start as f64 + ms
     }
 
+    /// A response the browser received but did not hand to the page (the CORS protocol, WHATWG
+    /// Fetch §3.2): the exporter noted a status together with a network error
+    /// (`net::ERR_FAILED`) on a cross-origin call whose answer grants the page's origin no
+    /// access (no `Access-Control-Allow-Origin`).
+    pub fn blocked_by_browser(&self) -> bool {
+        let Some(r) = &self.response else {
+            return false;
+        };
+        r.status != 0
+            && r.transport_error
+                .as_deref()
+                .is_some_and(|x| x.contains("ERR_FAILED") || x.contains("CORS"))
+            && self.request.headers.contains("origin")
+            && !r.headers.contains("access-control-allow-origin")
+    }
+
     /// True when the exchange got a 2xx answer without an error in it.
     pub fn succeeded(&self) -> bool {
         self.response.as_ref().is_some_and(|r| r.is_success()) && !self.failed()
@@ -492,6 +508,7 @@ impl Exchange {
                     || r.status >= 400
                     || self.server_error().is_some()
                     || sign_in::refusal(self).is_some()
+                    || self.blocked_by_browser()
                     || (self.kind.is_back_channel() && r.is_redirect())
                     || (matches!(self.kind, Kind::Resource | Kind::Userinfo)
                         && r.is_redirect()

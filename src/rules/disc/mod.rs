@@ -97,11 +97,13 @@ impl WellKnown {
 /// Exchanges that fetch a discovery document (by URL or by content).
 fn discovery_exchanges(ex: &[Exchange]) -> impl Iterator<Item = &Exchange> {
     // A key set under the well-known path (IdentityServer's
-    // `/.well-known/openid-configuration/jwks`) is not a discovery document.
+    // `/.well-known/openid-configuration/jwks`) is not a discovery document, and a CORS
+    // preflight to a well-known URL is the browser asking leave to fetch it, not the fetch.
     ex.iter().filter(|e| {
-        (e.kind == Kind::Discovery
-            || e.request.path().contains(OIDC_WK)
-            || e.request.path().contains(OAUTH_WK))
+        e.kind != Kind::Preflight
+            && (e.kind == Kind::Discovery
+                || e.request.path().contains(OIDC_WK)
+                || e.request.path().contains(OAUTH_WK))
             && !is_key_set(e)
     })
 }
