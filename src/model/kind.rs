@@ -239,7 +239,7 @@ pub fn carries_user_secret(req: &Request) -> bool {
 /// and identity engine (`/idp/idx/`), Auth0's credential endpoints (`/usernamepassword/login`,
 /// `/co/authenticate`, `/u/login`), Keycloak's login action, Amazon Cognito's `InitiateAuth`.
 fn is_sign_in_api(req: &Request, path: &str) -> bool {
-    path.ends_with("/api/v1/authn")
+    path.contains("/api/v1/authn")
         || path.contains("/idp/idx/")
         || path.ends_with("/usernamepassword/login")
         || path.ends_with("/co/authenticate")
@@ -362,6 +362,18 @@ pub fn classify(
         && (is_sign_in_api(req, &path)
             || endpoints.serves_sign_in(req)
             || carries_authorization_context(req))
+    {
+        return Kind::SignIn;
+    }
+    // A later step of the same sign-in (an MFA answer, "stay signed in?") that the sign-in
+    // page answers with its error code: the page says the sign-in was refused.
+    if req.method == "POST"
+        && endpoints.serves_sign_in(req)
+        && resp.is_some_and(|r| {
+            r.body
+                .as_deref()
+                .is_some_and(|b| super::sign_in::page_error_code(b).is_some())
+        })
     {
         return Kind::SignIn;
     }

@@ -86,10 +86,7 @@ pub fn refusal(e: &Exchange) -> Option<Refusal> {
         });
     }
     let form_again = has_password_form(body);
-    if let Some(code) = config_string(body, "sErrorCode")
-        .or_else(|| config_number(body, "iErrorCode"))
-        .filter(|c| !c.is_empty() && c != "0")
-    {
+    if let Some(code) = page_error_code(body) {
         return Some(Refusal {
             dialect: Dialect::Entra,
             code: Some(code),
@@ -97,6 +94,11 @@ pub fn refusal(e: &Exchange) -> Option<Refusal> {
             at: "response.body.$Config.sErrorCode",
             form_again,
         });
+    }
+    // Entra states every refusal in its page configuration: a page without an error code is
+    // the next step (its templates may hold a password field).
+    if body.contains("$Config=") {
+        return None;
     }
     if let Some(code) = attribute_after(body, "data-error-code=") {
         // Auth0's Universal Login marks the field it refuses with the prompt's error code.
@@ -167,7 +169,7 @@ fn redirected_back(e: &Exchange, r: &Response) -> Option<Refusal> {
 
 fn json_refusal(e: &Exchange, r: &Response, j: &Value, path: &str) -> Option<Refusal> {
     let s = |k: &str| j.get(k).and_then(Value::as_str).filter(|v| !v.is_empty());
-    let okta = path.ends_with("/api/v1/authn") || path.contains("/idp/idx/");
+    let okta = path.contains("/api/v1/authn") || path.contains("/idp/idx/");
     let auth0 = path.ends_with("/usernamepassword/login")
         || path.ends_with("/co/authenticate")
         || path.starts_with("/u/")
@@ -260,6 +262,17 @@ fn json_refusal(e: &Exchange, r: &Response, j: &Value, path: &str) -> Option<Ref
     })
 }
 
+/// The error code a sign-in page states in its inline configuration (Microsoft Entra's
+/// `$Config={… "sErrorCode":"50126" …}`), if it states one.
+pub fn page_error_code(body: &str) -> Option<String> {
+    if !body.contains("$Config") {
+        return None;
+    }
+    config_string(body, "sErrorCode")
+        .or_else(|| config_number(body, "iErrorCode"))
+        .filter(|c| !c.is_empty() && c != "0")
+}
+
 /// The first `ERROR` message of an Okta identity engine answer: its i18n key and text.
 fn idx_error(j: &Value) -> Option<(String, Option<String>)> {
     let all = j.get("messages")?.get("value")?.as_array()?;
@@ -338,6 +351,8 @@ fn error_text(body: &str) -> Option<String> {
         "error-message",
         "errormessage",
         "class=\"invalid-feedback",
+        "id=\"error\"",
+        "errormsg",
     ] {
         let mut from = 0;
         while let Some(p) = lower[from..].find(marker) {

@@ -178,6 +178,11 @@ const OKTA: &[(&str, &str, Category)] = &[
         "password is incorrect",
         Category::Credentials,
     ),
+    (
+        "E0000207",
+        "incorrect username or password",
+        Category::Credentials,
+    ),
 ];
 
 /// Entra sign-in page codes the knowledge base has no entry for (Microsoft Entra
@@ -193,10 +198,19 @@ const ENTRA: &[(&str, &str, Category)] = &[
         "credential validation failed",
         Category::Credentials,
     ),
-    ("50089", "sign-in flow expired", Category::AccountState),
     (
-        "50140",
-        "\"keep me signed in\" interrupt",
+        "50058",
+        "no session at the identity provider",
+        Category::AccountState,
+    ),
+    (
+        "50089",
+        "sign-in flow expired: start it again",
+        Category::AccountState,
+    ),
+    (
+        "500121",
+        "strong authentication (MFA) not completed",
         Category::AccountState,
     ),
     (
@@ -402,7 +416,7 @@ impl Rule for Prov006 {
                 _ => format!("{status}"),
             };
             let message = format!(
-                "{who} refused the user's sign-in{said}; the credential POST got {how}, and no authorization response followed"
+                "{who} refused the user's sign-in{said}; the sign-in POST got {how}, and no authorization response followed"
             );
             let category = known.as_ref().map_or_else(|| by_words(&r), |k| k.category);
             let strength = if known.is_some() {
