@@ -56,7 +56,7 @@ declare_rule! {
         kind: Diag,
         fix: "sign in with the right user name and password; the client's OAuth configuration is not the cause",
         references: ["RFC 6749 §3.1", "OpenID Connect Core §3.1.2.3"],
-        absorbs: ["PROV001", "PROV002", "PROV005", "STAT002", "STAT016"],
+        absorbs: ["PROV001", "PROV002", "PROV005", "STAT002", "STAT005", "STAT016"],
     }
 }
 
