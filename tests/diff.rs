@@ -447,8 +447,8 @@ fn corpus_id_token_sent_to_userinfo_names_the_token_presented() {
     let first = &differences(&doc)[0];
     assert_eq!(first["step"], "userinfo", "{}", describe(&doc));
     assert_eq!(first["field"], "bearer token");
-    assert_eq!(first["good"]["value"], "the `access_token` of #4");
-    assert_eq!(first["bad"]["value"], "the `id_token` of #4");
+    assert_eq!(first["good"]["value"], "the `access_token` of #5");
+    assert_eq!(first["bad"]["value"], "the `id_token` of #5");
     assert_eq!(first["rule"], "JWT005");
 }
 

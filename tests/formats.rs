@@ -158,7 +158,7 @@ fn markdown_report_opens_with_the_ticket_summary_and_draws_the_failing_flow() {
     assert!(md.contains("- **Most probable cause:** PKCE001 (pkce, confidence 1.00)"));
     assert!(md.contains("- **Who must change it:** the app's code"));
     // The failure is marked, with the recomputed S256 against the challenge on the arrow.
-    assert!(md.contains("    rect rgb(255, 228, 225)\n    app->>idp: #35;4 POST /token"));
+    assert!(md.contains("    rect rgb(255, 228, 225)\n    app->>idp: #35;5 POST /token"));
     assert!(md.contains(
         "S256(code_verifier)=ckSYcJvkUPDZXFJpuDMTPLBwkDAwCOIc_NnlqyQ-1FI (✗ ≠ code_challenge #35;2)"
     ));

@@ -16,8 +16,13 @@ fn all_fixtures() -> Vec<PathBuf> {
             let p = e
                 .unwrap_or_else(|e| panic!("{}: cannot read an entry: {e}", d.display()))
                 .path();
+            // The body files a Playwright capture keeps beside it are not captures.
+            let attachment =
+                d.ends_with("attachments") && p.extension().is_some_and(|x| x != "har");
             if p.is_dir() {
                 stack.push(p);
+            } else if attachment {
+                continue;
             } else if ["har", "json", "ndjson", "gz", "zhar"]
                 .contains(&p.extension().and_then(|x| x.to_str()).unwrap_or(""))
             {

@@ -68,6 +68,10 @@ const MARKERS: &[&str] = &[
     "code=",
     "state=",
     "keys\\\"",
+    // A user's password sent to an identity provider's sign-in page or API (a form field, a
+    // JSON member, a HAR `params` name).
+    "password",
+    "passwd",
 ];
 
 /// Keys [`assess`] reads, found in the same pass as the markers: `"url"` (an entry without one

@@ -56,7 +56,11 @@ impl StepKind {
             Kind::Revocation => StepKind::Revocation,
             Kind::Userinfo => StepKind::Userinfo,
             Kind::Resource => StepKind::Resource,
-            Kind::Preflight | Kind::Other => return None,
+            Kind::SignIn
+            | Kind::Registration
+            | Kind::ResourceMetadata
+            | Kind::Preflight
+            | Kind::Other => return None,
         })
     }
 

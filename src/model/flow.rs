@@ -852,17 +852,41 @@ fn failures(
         .rev()
         .find(|e| matches!(e.kind, Kind::Authorize | Kind::Par | Kind::Token))
         .map(|e| e.index);
+    // The protected resource metadata documents fetched (RFC 9728 §3), in capture order.
+    let metadata_fetched: Vec<(usize, String)> = ex
+        .iter()
+        .filter(|e| e.kind == Kind::ResourceMetadata)
+        .map(|e| (e.index, strip_uri(&e.request.url)))
+        .collect();
     let probe = |e: &Exchange| {
-        e.kind == Kind::Resource
+        let untokened = e.kind == Kind::Resource
             && e.request.authorization().is_none()
             && e.request.presented_token().is_none()
-            && first_token.is_none_or(|t| e.index < t)
-            && last_sign_in.is_some_and(|s| s > e.index)
+            && first_token.is_none_or(|t| e.index < t);
+        // RFC 9728 §5.1: a resource that answers an unauthenticated call with a `Bearer`
+        // challenge naming its metadata starts the client's discovery; the client following the
+        // hint shows it was read as such.
+        let hint_followed = || {
+            e.response.as_ref().is_some_and(|r| {
+                r.headers
+                    .get_all("www-authenticate")
+                    .map(crate::oauth::www_auth::parse)
+                    .filter_map(|c| c.get("resource_metadata").map(strip_uri))
+                    .any(|rm| {
+                        metadata_fetched
+                            .iter()
+                            .any(|(i, u)| *i > e.index && same_endpoint(u, &rm))
+                    })
+            })
+        };
+        untokened && (last_sign_in.is_some_and(|s| s > e.index) || hint_followed())
     };
     // Walking backwards, remember which requests succeeded later on, and which device codes
     // were polled again (`authorization_pending` and `slow_down` before another poll are the
     // device flow working, RFC 8628 §3.5).
     let mut succeeded_later = std::collections::HashSet::new();
+    let mut found_later: std::collections::HashSet<(Kind, String)> =
+        std::collections::HashSet::new();
     let mut polled_later: std::collections::HashSet<String> = std::collections::HashSet::new();
     let mut out = Vec::new();
     for e in ex.iter().rev() {
@@ -876,8 +900,33 @@ fn failures(
         if let Some(d) = device_code {
             polled_later.insert(d);
         }
-        if e.succeeded() {
+        // A sign-in step that moved on (a redirect that is not back to the sign-in page) worked.
+        let signed_in = e.kind == Kind::SignIn
+            && e.response.as_ref().is_some_and(|r| r.is_redirect())
+            && !e.failed();
+        // Metadata the server has at this URL (even if the browser then withheld it).
+        let found = matches!(e.kind, Kind::Discovery | Kind::ResourceMetadata)
+            && (e.succeeded()
+                || e.blocked_by_browser() && e.response.as_ref().is_some_and(|r| r.is_success()));
+        if found {
+            if let Some(h) = e.request.host() {
+                found_later.insert((e.kind, h.to_ascii_lowercase()));
+            }
+        }
+        if e.succeeded() || signed_in {
             succeeded_later.insert(key(e));
+            continue;
+        }
+        // Metadata is looked for at several well-known URLs in turn (RFC 8414 §3.1 inserts the
+        // suffix, OpenID Connect Discovery §4 appends it; RFC 9728 §3.1 with and without the
+        // resource's path): a miss before the document was found at the same host is the search
+        // working, not a failure.
+        if matches!(e.kind, Kind::Discovery | Kind::ResourceMetadata)
+            && !found
+            && e.request
+                .host()
+                .is_some_and(|h| found_later.contains(&(e.kind, h.to_ascii_lowercase())))
+        {
             continue;
         }
         if probe(e) {

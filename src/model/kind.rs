@@ -24,6 +24,16 @@ pub enum Kind {
     Jwks,
     /// A call to a protected resource carrying a token.
     Resource,
+    /// The user's credentials (a password, a one-time code) sent to the identity provider's own
+    /// sign-in page or API, before any authorization response: Entra's login form, Auth0's
+    /// Universal Login, Okta's authentication API, Keycloak's login form, …
+    SignIn,
+    /// Dynamic client registration (RFC 7591) and the management of a registered client
+    /// (RFC 7592).
+    Registration,
+    /// OAuth protected resource metadata (RFC 9728): the document in which a resource names
+    /// the authorization servers it trusts.
+    ResourceMetadata,
     /// A CORS preflight.
     Preflight,
     Other,
@@ -43,6 +53,9 @@ impl Kind {
             Kind::Discovery => "discovery",
             Kind::Jwks => "jwks",
             Kind::Resource => "resource",
+            Kind::SignIn => "sign_in",
+            Kind::Registration => "registration",
+            Kind::ResourceMetadata => "resource_metadata",
             Kind::Preflight => "preflight",
             Kind::Other => "other",
         }
@@ -65,15 +78,25 @@ impl Kind {
         self.is_back_channel()
             || matches!(
                 self,
-                Kind::Authorize | Kind::Userinfo | Kind::Discovery | Kind::Jwks
+                Kind::Authorize
+                    | Kind::Userinfo
+                    | Kind::Discovery
+                    | Kind::Jwks
+                    | Kind::SignIn
+                    | Kind::Registration
             )
     }
 }
 
-/// Endpoint URLs announced by discovery documents in the capture.
+/// What the capture says about its endpoints before any exchange is classified: the endpoint
+/// URLs announced by discovery documents, the clients' registration URIs (RFC 7592) issued by
+/// registrations, and the origins that serve sign-in pages (those that received an
+/// authorization or a SAML authentication request).
 #[derive(Debug, Default, Clone)]
 pub struct Endpoints {
     map: HashMap<String, Kind>,
+    /// `scheme://host[:port]` of the origins that received an authorization or SAML request.
+    sign_in_origins: Vec<String>,
 }
 
 impl Endpoints {
@@ -95,18 +118,155 @@ impl Endpoints {
                 ("revocation_endpoint", Kind::Revocation),
                 ("userinfo_endpoint", Kind::Userinfo),
                 ("jwks_uri", Kind::Jwks),
+                ("registration_endpoint", Kind::Registration),
             ] {
                 if let Some(u) = doc.get(field).and_then(|v| v.as_str()) {
                     map.insert(normalise(u), kind);
                 }
             }
         }
-        Endpoints { map }
+        // A registration's answer names where the client is managed from now on (RFC 7592 §3).
+        for e in exchanges {
+            let Some(doc) = e.response.as_ref().and_then(|r| r.json.as_ref()) else {
+                continue;
+            };
+            if is_registration_answer(doc) {
+                if let Some(u) = doc.get("registration_client_uri").and_then(|v| v.as_str()) {
+                    map.insert(normalise(u), Kind::Registration);
+                }
+            }
+        }
+        let mut sign_in_origins: Vec<String> = exchanges
+            .iter()
+            .filter(|e| {
+                let q = &e.request.query;
+                (q.has("response_type") && (q.has("client_id") || q.has("request_uri")))
+                    || q.has("SAMLRequest")
+                    || e.request.form.has("SAMLRequest")
+            })
+            .filter_map(|e| origin_of(&e.request))
+            .collect();
+        sign_in_origins.sort_unstable();
+        sign_in_origins.dedup();
+        Endpoints {
+            map,
+            sign_in_origins,
+        }
     }
 
     pub fn lookup(&self, req: &Request) -> Option<Kind> {
         self.map.get(&normalise(&req.endpoint())).copied()
     }
+
+    /// Whether the request goes to an origin that received an authorization or SAML request.
+    fn serves_sign_in(&self, req: &Request) -> bool {
+        origin_of(req).is_some_and(|o| self.sign_in_origins.binary_search(&o).is_ok())
+    }
+}
+
+/// `scheme://host[:port]` of a request, lower case.
+fn origin_of(req: &Request) -> Option<String> {
+    let u = req.parsed.as_ref()?;
+    Some(u.origin().ascii_serialization().to_ascii_lowercase())
+}
+
+/// The answer of a successful registration (RFC 7591 §3.2.1): a `client_id` with what only a
+/// registration issues.
+pub fn is_registration_answer(doc: &serde_json::Value) -> bool {
+    doc.get("client_id").is_some_and(|v| v.is_string())
+        && [
+            "client_id_issued_at",
+            "registration_access_token",
+            "registration_client_uri",
+            "client_secret_expires_at",
+        ]
+        .iter()
+        .any(|k| doc.get(k).is_some())
+}
+
+/// Client metadata sent to a registration endpoint (RFC 7591 §2): redirect URIs as a list, a
+/// software statement, or a client name with the grant, response types or authentication
+/// method it asks for.
+pub fn is_client_metadata(doc: &serde_json::Value) -> bool {
+    let has = |k: &str| doc.get(k).is_some();
+    doc.get("redirect_uris").is_some_and(|v| v.is_array())
+        || has("software_statement")
+        || (has("client_name")
+            && (has("grant_types") || has("response_types") || has("token_endpoint_auth_method")))
+}
+
+/// An OAuth protected resource metadata document (RFC 9728 §2): the resource's identifier and,
+/// usually, the authorization servers it trusts.
+pub fn is_resource_metadata_doc(doc: &serde_json::Value) -> bool {
+    doc.get("resource").is_some_and(|v| v.is_string())
+        && doc.get("issuer").is_none()
+        && [
+            "authorization_servers",
+            "bearer_methods_supported",
+            "scopes_supported",
+            "jwks_uri",
+        ]
+        .iter()
+        .any(|k| doc.get(k).is_some())
+}
+
+/// Request fields in which a user sends a secret to a sign-in page or API: a password, a
+/// one-time code. Compared without regard to case.
+const USER_SECRET_FIELDS: &[&str] = &[
+    "password", "passwd", "pwd", "passcode", "otp", "totp", "otc",
+];
+
+/// Whether a request carries a user's password or one-time code: a form field, a JSON member, or
+/// the nested forms of Okta's identity engine (`credentials.passcode`) and Amazon Cognito's
+/// `InitiateAuth` (`AuthParameters.PASSWORD`).
+pub fn carries_user_secret(req: &Request) -> bool {
+    let named = |k: &str| USER_SECRET_FIELDS.iter().any(|f| k.eq_ignore_ascii_case(f));
+    if req.form.iter().any(|(k, v)| named(k) && !v.is_empty()) {
+        return true;
+    }
+    let Some(serde_json::Value::Object(o)) = &req.json else {
+        return false;
+    };
+    let filled = |v: &serde_json::Value| v.as_str().is_some_and(|s| !s.is_empty());
+    o.iter().any(|(k, v)| named(k) && filled(v))
+        || ["credentials", "AuthParameters", "ChallengeResponses"]
+            .iter()
+            .filter_map(|k| o.get(*k).and_then(|v| v.as_object()))
+            .any(|inner| inner.iter().any(|(k, v)| named(k) && filled(v)))
+}
+
+/// A request to a sign-in API whatever the origin: Okta's authentication API (`/api/v1/authn`)
+/// and identity engine (`/idp/idx/`), Auth0's credential endpoints (`/usernamepassword/login`,
+/// `/co/authenticate`, `/u/login`), Keycloak's login action, Amazon Cognito's `InitiateAuth`.
+fn is_sign_in_api(req: &Request, path: &str) -> bool {
+    path.contains("/api/v1/authn")
+        || path.contains("/idp/idx/")
+        || path.ends_with("/usernamepassword/login")
+        || path.ends_with("/co/authenticate")
+        || path.starts_with("/u/login")
+        || path.contains("/login-actions/authenticate")
+        || req.headers.get("x-amz-target").is_some_and(|t| {
+            t.starts_with("AWSCognitoIdentityProviderService.")
+                && (t.ends_with(".InitiateAuth") || t.ends_with(".RespondToAuthChallenge"))
+        })
+}
+
+/// A request (or the page it was sent from) that carries an authorization request's
+/// parameters (a client and where to send the user back) or a SAML authentication request.
+fn carries_authorization_context(req: &Request) -> bool {
+    let oauth = |p: &dyn Fn(&str) -> bool| {
+        (p("client_id") || p("client")) && (p("redirect_uri") || p("response_type"))
+    };
+    if oauth(&|k: &str| req.param(k).is_some()) {
+        return true;
+    }
+    req.headers
+        .get("referer")
+        .and_then(|r| url::Url::parse(r).ok())
+        .is_some_and(|u| {
+            let q = super::Params::parse(u.query().unwrap_or(""));
+            oauth(&|k: &str| q.has(k)) || q.has("SAMLRequest")
+        })
 }
 
 fn normalise(u: &str) -> String {
@@ -168,6 +328,11 @@ pub fn classify(
     {
         return Kind::Discovery;
     }
+    if path.contains("/.well-known/oauth-protected-resource")
+        || resp_json.is_some_and(is_resource_metadata_doc)
+    {
+        return Kind::ResourceMetadata;
+    }
     let has_grant = GRANT_PARAMS.iter().any(|p| req.param(p).is_some());
     if let Some(kind) = endpoints.lookup(req) {
         // A discovery-listed endpoint; a token endpoint URL called with authorize-style
@@ -189,6 +354,35 @@ pub fn classify(
     }
     if has_grant {
         return Kind::Token;
+    }
+    // The user's password or one-time code sent to the identity provider's sign-in page or API:
+    // no authorization request carries one (a password grant has its grant_type).
+    if req.method == "POST"
+        && carries_user_secret(req)
+        && (is_sign_in_api(req, &path)
+            || endpoints.serves_sign_in(req)
+            || carries_authorization_context(req))
+    {
+        return Kind::SignIn;
+    }
+    // A later step of the same sign-in (an MFA answer, "stay signed in?") that the sign-in
+    // page answers with its error code: the page says the sign-in was refused.
+    if req.method == "POST"
+        && endpoints.serves_sign_in(req)
+        && resp.is_some_and(|r| {
+            r.body
+                .as_deref()
+                .is_some_and(|b| super::sign_in::page_error_code(b).is_some())
+        })
+    {
+        return Kind::SignIn;
+    }
+    // Client metadata sent for registration (RFC 7591 §3.1), or a registration's answer.
+    if matches!(req.method.as_str(), "POST" | "PUT")
+        && (req.json.as_ref().is_some_and(is_client_metadata)
+            || resp_json.is_some_and(is_registration_answer))
+    {
+        return Kind::Registration;
     }
     let body_params = |names: &[&str]| {
         names
@@ -929,5 +1123,183 @@ mod tests {
             ),
         ]);
         assert_eq!(kinds, [Kind::Other, Kind::Other]);
+    }
+
+    #[test]
+    fn sign_in_steps_at_the_identity_provider() {
+        let authorize = exchange(
+            "GET",
+            "https://login.example.com/authorize?response_type=code&client_id=web&redirect_uri=https%3A%2F%2Fapp.example.com%2Fcb&state=s",
+            &[],
+            None,
+            200,
+            "<html><form method=post><input type=password name=password></form></html>",
+        );
+        // The password POSTed to the origin that showed the authorization request's page.
+        let form_post = exchange(
+            "POST",
+            "https://login.example.com/interaction/Yx3k",
+            &[FORM],
+            Some("login=carol&password=hunter2"),
+            200,
+            "<html>Invalid login or password.</html>",
+        );
+        // The same POST to another origin, with nothing tying it to a sign-in.
+        let elsewhere = exchange(
+            "POST",
+            "https://shop.example.com/account/settings",
+            &[FORM],
+            Some("password=hunter2&newsletter=1"),
+            200,
+            "<html>saved</html>",
+        );
+        assert_eq!(
+            together(vec![authorize, form_post, elsewhere]),
+            [Kind::Authorize, Kind::SignIn, Kind::Other]
+        );
+        // Entra's password POST after a SAML request: `passwd` on the page's origin.
+        assert_eq!(
+            together(vec![
+                exchange(
+                    "GET",
+                    "https://login.microsoftonline.com/4b2e9c71-3f0d-4a8e-9d55-6c1e2f7a8b90/saml2?SAMLRequest=nVLLbtsw",
+                    &[],
+                    None,
+                    200,
+                    "<html>Sign in</html>",
+                ),
+                exchange(
+                    "POST",
+                    "https://login.microsoftonline.com/4b2e9c71-3f0d-4a8e-9d55-6c1e2f7a8b90/login",
+                    &[FORM],
+                    Some("login=a%40b.example&loginfmt=a%40b.example&passwd=x&type=11"),
+                    200,
+                    "<html>Sign in</html>",
+                ),
+            ]),
+            [Kind::Other, Kind::SignIn]
+        );
+        // Sign-in APIs, whatever the origin: Okta's authentication API, Auth0's classic login
+        // (which carries the authorization request's parameters).
+        assert_eq!(
+            alone(exchange(
+                "POST",
+                "https://acme.okta.com/api/v1/authn",
+                &[JSON],
+                Some(r#"{"username":"carol@acme.example","password":"x"}"#),
+                401,
+                r#"{"errorCode":"E0000004","errorSummary":"Authentication failed"}"#,
+            )),
+            Kind::SignIn
+        );
+        assert_eq!(
+            alone(exchange(
+                "POST",
+                "https://auth.acme.example/usernamepassword/login",
+                &[JSON],
+                Some(
+                    r#"{"client_id":"abc","redirect_uri":"https://app.example.com/cb","response_type":"code","connection":"Username-Password-Authentication","username":"carol","password":"x"}"#
+                ),
+                400,
+                r#"{"name":"ValidationError","code":"invalid_user_password","description":"Wrong email or password.","statusCode":400}"#,
+            )),
+            Kind::SignIn
+        );
+        // The password grant is a token request, and a blank password field is no sign-in.
+        assert_eq!(
+            alone(exchange(
+                "POST",
+                "https://acme.okta.com/oauth2/default/v1/token",
+                &[FORM],
+                Some("grant_type=password&username=carol&password=x&client_id=c"),
+                400,
+                r#"{"error":"invalid_grant"}"#,
+            )),
+            Kind::Token
+        );
+        assert_eq!(
+            alone(exchange(
+                "POST",
+                "https://acme.okta.com/api/v1/authn",
+                &[JSON],
+                Some(r#"{"username":"carol","password":""}"#),
+                400,
+                "{}",
+            )),
+            Kind::Other
+        );
+    }
+
+    #[test]
+    fn registration_and_protected_resource_metadata() {
+        let metadata = r#"{"issuer":"https://as.example.com","authorization_endpoint":"https://as.example.com/authorize","token_endpoint":"https://as.example.com/token","registration_endpoint":"https://as.example.com/clients/new"}"#;
+        let kinds = together(vec![
+            exchange(
+                "GET",
+                "https://mcp.example.com/.well-known/oauth-protected-resource/mcp",
+                &[],
+                None,
+                200,
+                r#"{"resource":"https://mcp.example.com/mcp","authorization_servers":["https://as.example.com"]}"#,
+            ),
+            exchange(
+                "GET",
+                "https://as.example.com/.well-known/oauth-authorization-server",
+                &[],
+                None,
+                200,
+                metadata,
+            ),
+            // The registration endpoint the metadata names, whatever its path.
+            exchange(
+                "POST",
+                "https://as.example.com/clients/new",
+                &[JSON],
+                Some(r#"{"client_name":"x"}"#),
+                401,
+                r#"{"error":"invalid_token"}"#,
+            ),
+            // Client metadata sent elsewhere, answered with a registration.
+            exchange(
+                "POST",
+                "https://other.example.com/oidc/register",
+                &[JSON],
+                Some(r#"{"redirect_uris":["https://app.example.com/cb"],"client_name":"x"}"#),
+                201,
+                r#"{"client_id":"s6BhdRkqt3","client_id_issued_at":2893256800,"registration_access_token":"this.is.an.access.token","registration_client_uri":"https://other.example.com/oidc/register/s6BhdRkqt3"}"#,
+            ),
+            // Managing that client later (RFC 7592) at the URI the registration gave.
+            exchange(
+                "GET",
+                "https://other.example.com/oidc/register/s6BhdRkqt3",
+                &[("Authorization", "Bearer this.is.an.access.token")],
+                None,
+                200,
+                r#"{"client_id":"s6BhdRkqt3"}"#,
+            ),
+        ]);
+        assert_eq!(
+            kinds,
+            [
+                Kind::ResourceMetadata,
+                Kind::Discovery,
+                Kind::Registration,
+                Kind::Registration,
+                Kind::Registration,
+            ]
+        );
+        // A protected resource metadata document at another path, by its shape; an OAuth
+        // server's metadata (it has an issuer) is not one.
+        assert_eq!(
+            alone(exchange(
+                "GET",
+                "https://api.example.com/meta",
+                &[],
+                None,
+                200,
+                r#"{"resource":"https://api.example.com","authorization_servers":["https://as.example.com"],"bearer_methods_supported":["header"]}"#,
+            )),
+            Kind::ResourceMetadata
+        );
     }
 }

@@ -7,6 +7,7 @@ mod headers;
 pub mod kind;
 pub mod ledger;
 pub mod masked;
+pub mod sign_in;
 pub mod signal;
 mod verified;
 
@@ -443,6 +444,23 @@ impl Exchange {
         t >= start && (t as f64) <= start as f64 + ms
     }
 
+    /// A response the browser received but did not hand to the page (the CORS protocol, WHATWG
+    /// Fetch §3.2): the exporter noted a status together with a network error
+    /// (`net::ERR_FAILED`) on a cross-origin call whose answer grants the page's origin no
+    /// access (no `Access-Control-Allow-Origin`). A page load is not subject to CORS.
+    pub fn blocked_by_browser(&self) -> bool {
+        let Some(r) = &self.response else {
+            return false;
+        };
+        !self.request.is_navigation()
+            && r.status != 0
+            && r.transport_error
+                .as_deref()
+                .is_some_and(|x| x.contains("ERR_FAILED") || x.contains("CORS"))
+            && self.request.headers.contains("origin")
+            && !r.headers.contains("access-control-allow-origin")
+    }
+
     /// True when the exchange got a 2xx answer without an error in it.
     pub fn succeeded(&self) -> bool {
         self.response.as_ref().is_some_and(|r| r.is_success()) && !self.failed()
@@ -533,18 +551,6 @@ impl Exchange {
             })
     }
 
-    /// A response the browser received but did not hand to the page: a status recorded
-    /// together with `net::ERR_FAILED` (Chrome's mark of a CORS refusal), no readable body.
-    pub fn blocked_by_browser(&self) -> bool {
-        !self.request.is_navigation()
-            && self.response.as_ref().is_some_and(|r| {
-                r.status != 0
-                    && r.transport_error
-                        .as_deref()
-                        .is_some_and(|t| t.contains("ERR_FAILED"))
-            })
-    }
-
     /// True when the exchange failed at the HTTP or OAuth level.
     pub fn failed(&self) -> bool {
         match &self.response {
@@ -554,6 +560,7 @@ impl Exchange {
                     || self.blocked_by_browser()
                     || r.status >= 400
                     || self.server_error().is_some()
+                    || sign_in::refusal(self).is_some()
                     || (self.kind.is_back_channel() && r.is_redirect())
                     || (matches!(self.kind, Kind::Resource | Kind::Userinfo)
                         && r.is_redirect()

@@ -22,10 +22,14 @@ use std::fmt;
 /// Parameter names whose values are secrets, wherever they appear (query, fragment, form, JSON,
 /// `Location`): RFC 6749 §2.3.1, §4.1.2, §4.4.3 (`password`), §5.1, §6; RFC 7636 §4.5;
 /// RFC 7521 §4.2; RFC 7523 §2.1; RFC 8628 §3.4; RFC 8693 §2.1; RFC 7009 §2.1; OIDC Core §6
-/// (`request`), OIDC Back-Channel Logout §2.5.
+/// (`request`), OIDC Back-Channel Logout §2.5; and a user's password or one-time code as
+/// identity providers' sign-in pages name it (Entra's `passwd`, Okta's `passcode`).
 const SECRET_PARAMS: &[&str] = &[
     "client_secret",
     "password",
+    "passwd",
+    "pwd",
+    "passcode",
     "code",
     "code_verifier",
     "refresh_token",
@@ -83,6 +87,8 @@ pub fn is_secret_name(name: &str, named: Named) -> bool {
                 || n.ends_with("_token")
                 || n.contains("secret")
                 || n.contains("password")
+                || n.contains("passwd")
+                || n.contains("passcode")
                 || (jwk && JWK_PRIVATE.contains(&name))
         }
     }

@@ -311,6 +311,9 @@ pub fn kind_words(k: crate::model::Kind) -> &'static str {
         Discovery => "discovery",
         Jwks => "key set",
         Resource => "API",
+        SignIn => "sign-in",
+        Registration => "client registration",
+        ResourceMetadata => "protected resource metadata",
         Preflight => "CORS preflight",
         Other => "HTTP",
     }

@@ -369,6 +369,12 @@ impl Report<'_, '_> {
         self.finding.references.push(r.into());
         self
     }
+    /// The identity provider the finding concerns, when the rule recognised it from what the
+    /// server sent (its dialect) and the exchange names none.
+    pub fn provider(mut self, p: &str) -> Self {
+        self.finding.provider = Some(p.to_string());
+        self
+    }
     /// The server itself confirmed this cause (a specific provider code or signal).
     pub fn confirmed(mut self) -> Self {
         self.finding.confirmed = true;

@@ -19,6 +19,7 @@ mod cred013_client_assertion_stale_or_replayed;
 mod cred014_client_assertion_alg_or_key;
 mod cred015_mtls_certificate_missing;
 mod cred016_client_id_not_configured;
+mod cred017_registration_without_initial_access_token;
 
 pub use cred001_basic_credentials_not_form_encoded::Cred001;
 pub use cred002_multiple_client_auth_methods::Cred002;
@@ -36,6 +37,7 @@ pub use cred013_client_assertion_stale_or_replayed::Cred013;
 pub use cred014_client_assertion_alg_or_key::Cred014;
 pub use cred015_mtls_certificate_missing::Cred015;
 pub use cred016_client_id_not_configured::Cred016;
+pub use cred017_registration_without_initial_access_token::Cred017;
 
 use super::shared::date_header;
 use super::{Context, Report, Rule};
@@ -52,7 +54,7 @@ use std::collections::HashMap;
 /// The rules of this family.
 pub static RULES: &[&dyn Rule] = &[
     &Cred001, &Cred002, &Cred003, &Cred004, &Cred005, &Cred006, &Cred007, &Cred008, &Cred009,
-    &Cred010, &Cred011, &Cred012, &Cred013, &Cred014, &Cred015, &Cred016,
+    &Cred010, &Cred011, &Cred012, &Cred013, &Cred014, &Cred015, &Cred016, &Cred017,
 ];
 
 /// This family's place when findings tie on everything else (PROV first, BCP last).

@@ -11,6 +11,7 @@ mod disc006_jwks_unusable;
 mod disc007_capability_not_advertised;
 mod disc008_endpoint_not_advertised;
 mod disc009_resource_metadata_hint;
+mod disc010_resource_metadata_mismatch;
 
 pub use disc001_metadata_issuer_mismatch::Disc001;
 pub use disc002_well_known_url_construction::Disc002;
@@ -21,6 +22,7 @@ pub use disc006_jwks_unusable::Disc006;
 pub use disc007_capability_not_advertised::Disc007;
 pub use disc008_endpoint_not_advertised::Disc008;
 pub use disc009_resource_metadata_hint::Disc009;
+pub use disc010_resource_metadata_mismatch::Disc010;
 
 use super::jwt::{failure_text, host_of, is_failure};
 use super::shared::{str_list, trim_slash};
@@ -34,6 +36,7 @@ use serde_json::{Map, Value};
 /// The rules of this family.
 pub static RULES: &[&dyn Rule] = &[
     &Disc001, &Disc002, &Disc003, &Disc004, &Disc005, &Disc006, &Disc007, &Disc008, &Disc009,
+    &Disc010,
 ];
 
 /// This family's place when findings tie on everything else (PROV first, BCP last).
@@ -97,11 +100,13 @@ impl WellKnown {
 /// Exchanges that fetch a discovery document (by URL or by content).
 fn discovery_exchanges(ex: &[Exchange]) -> impl Iterator<Item = &Exchange> {
     // A key set under the well-known path (IdentityServer's
-    // `/.well-known/openid-configuration/jwks`) is not a discovery document.
+    // `/.well-known/openid-configuration/jwks`) is not a discovery document, and a CORS
+    // preflight to a well-known URL is the browser asking leave to fetch it, not the fetch.
     ex.iter().filter(|e| {
-        (e.kind == Kind::Discovery
-            || e.request.path().contains(OIDC_WK)
-            || e.request.path().contains(OAUTH_WK))
+        e.kind != Kind::Preflight
+            && (e.kind == Kind::Discovery
+                || e.request.path().contains(OIDC_WK)
+                || e.request.path().contains(OAUTH_WK))
             && !is_key_set(e)
     })
 }

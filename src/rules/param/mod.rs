@@ -21,6 +21,7 @@ mod param015_userinfo_rejected;
 mod param016_unencoded_parameter_value;
 mod param017_resource_call_without_credentials;
 mod param018_value_sent_under_another_name;
+mod param019_registration_metadata_rejected;
 
 pub use param001_body_not_form_encoded::Param001;
 pub use param002_token_params_in_query::Param002;
@@ -40,6 +41,7 @@ pub use param015_userinfo_rejected::Param015;
 pub use param016_unencoded_parameter_value::Param016;
 pub use param017_resource_call_without_credentials::Param017;
 pub use param018_value_sent_under_another_name::Param018;
+pub use param019_registration_metadata_rejected::Param019;
 
 use super::cred::{
     body_param, headers_may_be_stripped, md_list, outcome, server_error, with_server_signal,
@@ -55,7 +57,7 @@ use serde_json::Value;
 pub static RULES: &[&dyn Rule] = &[
     &Param001, &Param002, &Param003, &Param004, &Param005, &Param006, &Param007, &Param008,
     &Param009, &Param010, &Param011, &Param012, &Param013, &Param014, &Param015, &Param016,
-    &Param017, &Param018,
+    &Param017, &Param018, &Param019,
 ];
 
 /// This family's place when findings tie on everything else (PROV first, BCP last).

@@ -8,12 +8,14 @@ mod prov002_provider_error_with_200;
 mod prov003_numeric_member_as_string;
 mod prov004_provider_authorize_error_page;
 mod prov005_nonstandard_error_status;
+mod prov006_sign_in_refused;
 
 pub use prov001_provider_error_code::Prov001;
 pub use prov002_provider_error_with_200::Prov002;
 pub use prov003_numeric_member_as_string::Prov003;
 pub use prov004_provider_authorize_error_page::Prov004;
 pub use prov005_nonstandard_error_status::Prov005;
+pub use prov006_sign_in_refused::Prov006;
 
 use super::{Context, Rule};
 use crate::declare_rule;
@@ -25,7 +27,7 @@ use crate::providers::matcher::{self, Match, level};
 use std::collections::HashSet;
 
 /// The rules of this family.
-pub static RULES: &[&dyn Rule] = &[&Prov001, &Prov002, &Prov003, &Prov004, &Prov005];
+pub static RULES: &[&dyn Rule] = &[&Prov001, &Prov002, &Prov003, &Prov004, &Prov005, &Prov006];
 
 /// This family's place when findings tie on everything else (PROV first, BCP last).
 const TIE_BREAK: u8 = 0;

@@ -44,7 +44,12 @@ impl Rule for Stat012 {
             let preflight_failed = e.kind == Kind::Preflight
                 && (r.status >= 400
                     || (r.status != 0 && !r.headers.contains("access-control-allow-origin")));
-            if !(r.status == 0 || preflight_failed || e.blocked_by_browser()) {
+            let withheld = e.blocked_by_browser();
+            if !(r.status == 0 || preflight_failed || withheld) {
+                continue;
+            }
+            if withheld {
+                report_withheld(cx, e, r.status);
                 continue;
             }
             // A page load is not subject to CORS (WHATWG Fetch, "navigate" mode): its status 0
@@ -80,39 +85,6 @@ impl Rule for Stat012 {
                 .transport_error
                 .clone()
                 .unwrap_or_else(|| "no response".into());
-            if e.blocked_by_browser() {
-                let origin = e
-                    .request
-                    .headers
-                    .get("origin")
-                    .unwrap_or("the page's origin");
-                let allowed = r.headers.get("access-control-allow-origin");
-                cx.report(
-                    e.index,
-                    format!(
-                        "`{} {}` was answered {} but the browser kept the answer from the page \
-                         ({why}): {}",
-                        e.request.method,
-                        e.request.endpoint(),
-                        r.status,
-                        match allowed {
-                            Some(a) => format!(
-                                "`Access-Control-Allow-Origin: {a}` does not allow `{origin}`"
-                            ),
-                            None => format!("no `Access-Control-Allow-Origin` allows `{origin}`"),
-                        }
-                    ),
-                )
-                .strength(Strength::Direct)
-                .text(e.index, "response.status", status_text(e))
-                .text(
-                    e.index,
-                    "response.headers.access-control-allow-origin",
-                    allowed.unwrap_or("(absent)"),
-                )
-                .emit();
-                continue;
-            }
             cx.report(
                 e.index,
                 format!(
@@ -135,4 +107,55 @@ impl Rule for Stat012 {
             .emit();
         }
     }
+}
+
+/// A call the server answered but the browser withheld from the page: say so, with the
+/// preflight that went before it when the capture has one.
+fn report_withheld(cx: &mut Context<'_>, e: &Exchange, status: u16) {
+    let origin = e.request.headers.get("origin").unwrap_or("?").to_string();
+    let preflight = cx.exchanges[..e.index].iter().rev().find(|p| {
+        p.kind == Kind::Preflight
+            && crate::model::flow::same_endpoint(&p.request.url, &e.request.url)
+    });
+    let before = preflight.map_or(String::new(), |p| {
+        format!(
+            "; its CORS preflight (#{}) got {}{}",
+            p.number(),
+            p.status()
+                .map_or("no answer".to_string(), |s| s.to_string()),
+            if p.response
+                .as_ref()
+                .is_some_and(|r| r.headers.contains("access-control-allow-origin"))
+            {
+                ""
+            } else {
+                " without `Access-Control-Allow-Origin`"
+            }
+        )
+    });
+    let mut rep = cx
+        .report(
+            e.index,
+            format!(
+                "`{} {}` got {status}, but the browser withheld the answer from the page ({}): it grants the origin `{origin}` no access (no `Access-Control-Allow-Origin`){before}",
+                e.request.method,
+                e.request.endpoint(),
+                e.response
+                    .as_ref()
+                    .and_then(|r| r.transport_error.as_deref())
+                    .unwrap_or("blocked"),
+            ),
+        )
+        .strength(Strength::Direct)
+        .confirmed()
+        .text(e.index, "response.status", status.to_string())
+        .text(e.index, "request.headers.origin", origin);
+    if let Some(p) = preflight {
+        rep = rep.text(
+            p.index,
+            "response.status",
+            p.status().map_or("0".to_string(), |s| s.to_string()),
+        );
+    }
+    rep.emit();
 }
