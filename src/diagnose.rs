@@ -180,13 +180,10 @@ pub fn weigh(
 pub fn by_elimination(
     d: &Diagnosis,
     exchanges: &[Exchange],
-    findings: &[Finding],
+    explained: &std::collections::HashSet<usize>,
     metas: &[&'static Meta],
 ) -> Option<Finding> {
-    let explained = findings
-        .iter()
-        .any(|f| f.anchor == Some(d.exchange) && f.facts.role_is_cause() && !f.latent);
-    if explained {
+    if explained.contains(&d.exchange) {
         return None;
     }
     let ruled_out: Vec<&Weighed> = d
@@ -230,12 +227,16 @@ pub fn by_elimination(
 /// After ranking: the finding that explains each failure, the first that is anchored at it or
 /// took in a finding anchored at it.
 pub fn name_causes(diagnoses: &mut [Diagnosis], ranked: &[Finding]) {
+    // The best-ranked finding for each exchange, in one pass (captures can hold thousands of
+    // failures and findings).
+    let mut first: std::collections::HashMap<usize, &'static str> = Default::default();
+    for f in ranked.iter().filter(|f| !f.latent) {
+        for &a in f.anchor.iter().chain(&f.explains) {
+            first.entry(a).or_insert(f.rule);
+        }
+    }
     for d in diagnoses {
-        d.cause = ranked
-            .iter()
-            .filter(|f| !f.latent)
-            .find(|f| f.anchor == Some(d.exchange) || f.explains.contains(&d.exchange))
-            .map(|f| f.rule);
+        d.cause = first.get(&d.exchange).copied();
         if let Some(c) = d.cause {
             // The cause first, then the others by standing.
             if let Some(p) = d.considered.iter().position(|w| w.rule == c) {

@@ -104,8 +104,14 @@ pub fn analyze(mut exchanges: Vec<Exchange>, options: &Options, filter: &RuleFil
         .filter(|m| filter.allows(m.code))
         .collect();
     let mut diagnoses = diagnose::weigh(&exchanges, &index, &findings, &considered, &metas);
+    // The failures a cause is already anchored at, once (not once per failure).
+    let explained: std::collections::HashSet<usize> = findings
+        .iter()
+        .filter(|f| f.facts.role_is_cause() && !f.latent)
+        .filter_map(|f| f.anchor)
+        .collect();
     for d in &diagnoses {
-        if let Some(f) = diagnose::by_elimination(d, &exchanges, &findings, &metas) {
+        if let Some(f) = diagnose::by_elimination(d, &exchanges, &explained, &metas) {
             findings.push(f);
         }
     }

@@ -89,31 +89,52 @@ fn a_syntax_error_names_the_line_and_column_in_the_file() {
 
 #[test]
 fn unreadable_entries_with_nothing_explaining_a_failure_make_the_verdict_incomplete() {
-    let r = run(
-        &[
-            "check",
-            "fixtures/broken/malformed-entry-healthy-rest.json",
-            "--format",
-            "json",
-        ],
-        &[],
-    );
+    // A successful token request, then a line cut short: the unread line may hold the failure.
+    let f = "fixtures/broken/bad-line-healthy-rest.ndjson";
+    let r = run(&["check", f, "--format", "json"], &[]);
     assert_eq!(r.code, 2, "{}", r.stderr);
     let doc = r.json();
     assert_eq!(doc["verdict"], "incomplete");
-    assert_eq!(doc["skipped"][0]["reason"], "request has no url");
-    assert_eq!(
-        r.stderr.trim_end(),
-        "error: fixtures/broken/malformed-entry-healthy-rest.json: 1 entr(ies) could not be read and nothing read explains a failure: the verdict is incomplete (skipped 1 entry of fixtures/broken/malformed-entry-healthy-rest.json: request has no url (entry 2))"
+    assert!(
+        doc["skipped"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("line 2, column "),
+        "{doc}"
     );
-    let text = run(
-        &["check", "fixtures/broken/malformed-entry-healthy-rest.json"],
-        &[],
+    let lines: Vec<&str> = r.stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "{}", r.stderr);
+    assert!(
+        lines[0].starts_with(&format!(
+            "error: {f}: 1 entr(ies) could not be read and nothing read explains a failure: the verdict is incomplete (skipped 1 entry of {f}: invalid JSON"
+        )),
+        "{}",
+        lines[0]
     );
+    let text = run(&["check", f], &[]);
     assert!(
         text.stdout.contains("incomplete: 0 error(s)"),
         "{}",
         text.stdout
+    );
+}
+
+#[test]
+fn a_placeholder_entry_that_reads_well_does_not_make_the_verdict_incomplete() {
+    // Exporters write placeholders (a request without a URL): skipped and noted, but read.
+    let doc = r#"[
+  {"request": {"method": "POST", "url": "https://idp.example/token", "body": "grant_type=client_credentials&client_id=svc"},
+   "response": {"status": 200, "body": "{\"access_token\":\"Zm9vYmFyYmF6cXV4MDAwMTIzNDU2\",\"token_type\":\"Bearer\",\"expires_in\":3600}"}},
+  {"request": {"method": "GET", "url": ""}, "response": {"status": 0}}
+]"#;
+    let r = doctor::run_stdin(&["check", "-", "--format", "json"], &[], doc);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_ne!(r.json()["verdict"], "incomplete");
+    assert!(
+        r.stderr
+            .contains("note: skipped 1 entry of <stdin>: request has no url"),
+        "{}",
+        r.stderr
     );
 }
 

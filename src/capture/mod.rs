@@ -58,6 +58,22 @@ pub struct Skipped {
     pub reason: String,
 }
 
+impl Skipped {
+    /// Whether the entry's bytes could not be read: invalid JSON or UTF-8, a value that is not
+    /// an entry, an entry too large, the input cut inside it. (An entry that reads well but
+    /// holds no request, or no URL, is skipped too, but it was read: an exporter's placeholder.)
+    pub fn unreadable(&self) -> bool {
+        let r = self.reason.as_str();
+        r.starts_with("line ")
+            || r.starts_with("invalid JSON")
+            || r.starts_with("invalid UTF-8")
+            || r.starts_with("not an entry object")
+            || r.starts_with("entry is larger than")
+            || r.starts_with("truncated")
+            || r.starts_with("and ")
+    }
+}
+
 /// What one input held.
 #[derive(Debug, Default)]
 pub struct Loaded {

@@ -310,7 +310,7 @@ mod tests {
     fn successes_beyond_the_window_are_summarised_and_failures_kept_with_their_links() {
         let mut r = Retention::default();
         let n = WINDOW * 3;
-        // The token of the last failure was used successfully long before: out of the window.
+        // The first call to an endpoint is kept as its example, however early.
         r.push(call("https://api.example/me", "shared-token-0001", 200));
         for i in 0..n {
             r.push(call(

@@ -43,11 +43,12 @@ pub struct Report<'a> {
 
 impl Report<'_> {
     /// `fail`, `warn` or `pass` from the findings; `incomplete` instead of `warn` or `pass`
-    /// when entries could not be read, since they may hold the failure.
+    /// when entries could not be read ([`Skipped::unreadable`]), since they may hold the
+    /// failure.
     pub fn verdict(&self) -> Verdict {
         match Verdict::of(self.findings) {
             Verdict::Fail => Verdict::Fail,
-            _ if !self.skipped.is_empty() => Verdict::Incomplete,
+            _ if self.skipped.iter().any(Skipped::unreadable) => Verdict::Incomplete,
             v => v,
         }
     }

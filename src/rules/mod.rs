@@ -165,6 +165,8 @@ pub struct Context<'a> {
 #[derive(Default)]
 struct Memo<'a> {
     token_groups: OnceLock<Arc<Vec<jwt::Group<'a>>>>,
+    /// Some exchange carries an `Authorization`, `Cookie` or `Set-Cookie` header.
+    credential_headers: OnceLock<bool>,
 }
 
 /// Captures with fewer exchanges than this run their rules on one thread (a thread costs more

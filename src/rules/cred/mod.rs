@@ -216,12 +216,15 @@ pub(super) fn headers_may_be_stripped(cx: &Context<'_>, e: &Exchange) -> bool {
     if e.sanitized {
         return true;
     }
-    let any_credential_header = cx.exchanges.iter().any(|x| {
-        x.request.headers.contains("authorization")
-            || x.request.headers.contains("cookie")
-            || x.response
-                .as_ref()
-                .is_some_and(|r| r.headers.contains("set-cookie"))
+    // Once per run: the rules ask for every failing exchange.
+    let any_credential_header = *cx.memo.credential_headers.get_or_init(|| {
+        cx.exchanges.iter().any(|x| {
+            x.request.headers.contains("authorization")
+                || x.request.headers.contains("cookie")
+                || x.response
+                    .as_ref()
+                    .is_some_and(|r| r.headers.contains("set-cookie"))
+        })
     });
     let browser = e
         .request
