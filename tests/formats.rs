@@ -889,6 +889,25 @@ fn github_annotations_of_every_corpus_capture_follow_the_workflow_command_gramma
             }
             match unescape(message, false) {
                 Some(m) => {
+                    // `#N (entry M): ` first when the finding is about one exchange: its
+                    // number and its entry in the capture.
+                    let m = match f["location"]["entry"].as_u64() {
+                        Some(entry) => {
+                            let rest = m
+                                .strip_prefix('#')
+                                .and_then(|r| r.split_once(' '))
+                                .filter(|(n, _)| n.parse::<usize>().is_ok())
+                                .and_then(|(_, r)| r.strip_prefix(&format!("(entry {entry}): ")));
+                            match rest {
+                                Some(r) => r.to_string(),
+                                None => {
+                                    bad("message does not start with `#N (entry M): `");
+                                    continue;
+                                }
+                            }
+                        }
+                        None => m,
+                    };
                     if !m.starts_with(f["message"].as_str().unwrap())
                         || !m.contains(&format!("fix: {}", f["fix"].as_str().unwrap()))
                     {

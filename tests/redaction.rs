@@ -1370,3 +1370,47 @@ fn redact_salts_the_placeholders_of_chosen_secrets() {
         .collect();
     assert!(!a.contains(&plain), "unsalted hash {plain} in the capture");
 }
+
+/// `scripts/check-redaction.sh` over the corpus fixtures, with this build: `check` in every
+/// format and `redact` leave none of the secrets the captures list or the script finds in them.
+#[test]
+fn the_redaction_script_finds_no_secret_in_the_corpus() {
+    if std::process::Command::new("python3")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        let _ = std::io::Write::write_all(
+            &mut std::io::stderr(),
+            b"SKIPPED the_redaction_script_finds_no_secret_in_the_corpus: python3 is not installed\n",
+        );
+        return;
+    }
+    let out = std::process::Command::new("bash")
+        .arg("scripts/check-redaction.sh")
+        .args(["fixtures/corpus", "--", env!("CARGO_BIN_EXE_oauth-doctor")])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Every labelled capture was checked: 9 check outputs and redact's stdout and stderr each.
+    let captures = std::fs::read_to_string(root().join("fixtures/corpus/expected.jsonl"))
+        .unwrap()
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .count();
+    let summary = text.lines().last().unwrap_or_default();
+    assert_eq!(
+        summary,
+        format!(
+            "check-redaction: {captures} captures, {} outputs, 0 leak(s)",
+            captures * 11
+        )
+    );
+}

@@ -41,8 +41,15 @@ impl Printer for Github {
                 "title={}",
                 escape_property(&format!("{} {}", f.rule, red.scrub(&f.title)))
             ));
+            // The exchange's number, as every other output names it, and its entry (the file
+            // is the annotation's).
+            let at = f
+                .anchor
+                .and_then(|a| r.exchanges.get(a))
+                .map(|e| format!("#{} (entry {}): ", e.index + 1, e.source.entry + 1))
+                .unwrap_or_default();
             let msg = format!(
-                "{} [{} · confidence {:.2}]\nfix: {}",
+                "{at}{} [{} · confidence {:.2}]\nfix: {}",
                 red.scrub(&f.message),
                 f.category,
                 f.confidence,

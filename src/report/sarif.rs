@@ -83,7 +83,7 @@ impl Printer for Sarif {
                     }
                     loc = json!({
                         "physicalLocation": phys,
-                        "logicalLocations": [{ "name": format!("entry {}", e.source.entry + 1), "kind": "object",
+                        "logicalLocations": [{ "name": format!("#{} (entry {})", e.index + 1, e.source.entry + 1), "kind": "object",
                             "fullyQualifiedName": format!("{} {}", e.request.method, red.scrub(&e.request.endpoint())) }]
                     });
                 }
