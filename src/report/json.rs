@@ -21,6 +21,18 @@ struct Doc<'a> {
     /// Entries read but not OAuth-relevant (static assets, page loads): not analysed.
     ignored_entries: usize,
     sanitized_export: bool,
+    /// The identity provider of the capture (docs/json-output.md, "Provider ids"), or null.
+    provider: Option<&'static str>,
+    /// How that provider was recognised, and what showed it; null with `provider`.
+    provider_detail: Option<JProvider>,
+}
+
+#[derive(Serialize)]
+struct JProvider {
+    id: &'static str,
+    name: String,
+    recognised_by: &'static str,
+    evidence: Vec<JEvidence>,
 }
 
 #[derive(Serialize)]
@@ -83,6 +95,10 @@ struct JSkipped {
 impl Printer for Json {
     fn print(&self, r: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
         let red = r.redactor;
+        let recognised = crate::providers::recognise(
+            r.exchanges,
+            r.findings.iter().find_map(|f| f.provider.as_deref()),
+        );
         let doc = Doc {
             schema: SCHEMA,
             verdict: r.verdict().as_str(),
@@ -151,6 +167,21 @@ impl Printer for Json {
                 .collect(),
             ignored_entries: r.ignored,
             sanitized_export: r.sanitized,
+            provider: recognised.as_ref().map(|p| p.id),
+            provider_detail: recognised.map(|p| JProvider {
+                id: p.id,
+                name: red.scrub(&p.name),
+                recognised_by: p.by.as_str(),
+                evidence: p
+                    .evidence
+                    .into_iter()
+                    .map(|s| JEvidence {
+                        exchange: s.exchange + 1,
+                        at: red.scrub(&s.at),
+                        value: red.scrub(&s.value),
+                    })
+                    .collect(),
+            }),
         };
         serde_json::to_writer_pretty(&mut *out, &doc).map_err(io::Error::other)?;
         writeln!(out)
