@@ -312,14 +312,25 @@ pub fn detect_all(exchanges: &mut [Exchange]) {
 }
 
 /// The identity provider of a capture: `preferred` (the provider of the top finding) when an
-/// exchange has it, else the provider most exchanges talk to (the first seen on a tie); with how
-/// it was recognised and what showed it.
+/// exchange has it, else the provider most exchanges talk to, those with the authorization
+/// server counting three times (the first seen on a tie); with how it was recognised and what
+/// showed it.
 pub fn recognise(exchanges: &[Exchange], preferred: Option<&str>) -> Option<Recognition> {
+    // An exchange with the authorization server counts more than an API call or a page: the
+    // capture's provider is the one that signs users in and issues tokens.
     let mut counts: Vec<(&'static str, usize)> = Vec::new();
-    for p in exchanges.iter().filter_map(|e| e.provider) {
+    for e in exchanges {
+        let Some(p) = e.provider else {
+            continue;
+        };
+        let n = if e.kind.is_authorization_server() {
+            3
+        } else {
+            1
+        };
         match counts.iter_mut().find(|(q, _)| *q == p) {
-            Some((_, n)) => *n += 1,
-            None => counts.push((p, 1)),
+            Some((_, c)) => *c += n,
+            None => counts.push((p, n)),
         }
     }
     let id = preferred
