@@ -784,6 +784,9 @@ fn field<'a>(json: Option<&'a Value>, form: &'a Params, name: &str) -> Option<&'
 fn jwt_claims(c: &mut Clues<'_>, d: &jwt::DecodedJwt, at: &str) {
     let iss = d.claim_str("iss").unwrap_or("");
     let iss_l = iss.to_ascii_lowercase();
+    if let Some(p) = issuer_host(&iss_l).and_then(|h| super::of_host(&h)) {
+        c.add(p, STRONG, "issuer-host", at, "iss of a provider's own host");
+    }
     if d.claims.contains_key("tid")
         && (iss_l.contains("sts.windows.net")
             || iss_l.contains("login.microsoftonline.")
@@ -845,6 +848,11 @@ fn jwt_claims(c: &mut Clues<'_>, d: &jwt::DecodedJwt, at: &str) {
     if iss_l.ends_with("/oauth2/token") && d.claims.contains_key("azp") {
         c.add("wso2", MEDIUM, "wso2-jwt", at, "iss …/oauth2/token");
     }
+}
+
+/// The host of an issuer URL.
+fn issuer_host(iss: &str) -> Option<String> {
+    url::Url::parse(iss).ok()?.host_str().map(str::to_string)
 }
 
 // ---- JSON shapes --------------------------------------------------------------------------
@@ -1615,6 +1623,10 @@ fn discovery(c: &mut Clues<'_>) {
     }
     let s = |k: &str| j.get(k).and_then(Value::as_str).unwrap_or("");
     let iss = s("issuer").to_ascii_lowercase();
+    // A document served by a proxy or a custom path that names a provider's own issuer.
+    if let Some(p) = issuer_host(&iss).and_then(|h| super::of_host(&h)) {
+        c.add(p, STRONG, "issuer-host", "response.body.issuer", &iss);
+    }
     for (p, key) in [
         ("entra", "tenant_region_scope"),
         ("entra", "cloud_instance_name"),

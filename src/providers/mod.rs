@@ -217,7 +217,12 @@ pub fn detect(e: &Exchange) -> Option<&'static str> {
 }
 
 fn by_host(e: &Exchange) -> Option<&'static str> {
-    let host = e.request.host().unwrap_or("").to_ascii_lowercase();
+    of_host(e.request.host().unwrap_or(""))
+}
+
+/// The provider whose own host this is (`login.microsoftonline.com`, `*.okta.com`).
+pub fn of_host(host: &str) -> Option<&'static str> {
+    let host = host.to_ascii_lowercase();
     if host.starts_with("cognito-idp.") && host.ends_with(".amazonaws.com") {
         return Some("cognito");
     }
