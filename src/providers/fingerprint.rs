@@ -97,7 +97,7 @@ const PATHS: &[(&str, u8, &str, &str)] = &[
     // Experience Cloud sites put their own prefix first: `/customers/services/oauth2/token`.
     ("salesforce", STRONG, "salesforce-path", "/services/oauth2/"),
     ("okta", STRONG, "okta-default-as", "/oauth2/default/v1/"),
-    ("okta", STRONG, "okta-authn", "^/api/v1/authn"),
+    ("okta", MEDIUM, "okta-authn", "^/api/v1/authn"),
     ("okta", STRONG, "okta-idx", "^/idp/idx/"),
     (
         "okta",
@@ -215,7 +215,37 @@ const PATHS: &[(&str, u8, &str, &str)] = &[
         "^/connect/endsession",
     ),
     ("duende", WEAK, "connect-token", "^/connect/token"),
-    ("authelia", STRONG, "authelia-api", "^/api/oidc/"),
+    (
+        "authelia",
+        STRONG,
+        "authelia-oidc",
+        "^/api/oidc/authorization",
+    ),
+    (
+        "authelia",
+        STRONG,
+        "authelia-oidc",
+        "^/api/oidc/introspection",
+    ),
+    ("authelia", STRONG, "authelia-oidc", "^/api/oidc/revocation"),
+    (
+        "authelia",
+        STRONG,
+        "authelia-oidc",
+        "^/api/oidc/pushed-authorization-request",
+    ),
+    (
+        "authelia",
+        MEDIUM,
+        "authelia-oidc-token",
+        "^/api/oidc/token",
+    ),
+    (
+        "authelia",
+        MEDIUM,
+        "authelia-oidc-token",
+        "^/api/oidc/userinfo",
+    ),
     ("authelia", STRONG, "authelia-api", "^/api/firstfactor"),
     ("authelia", STRONG, "authelia-api", "^/api/secondfactor"),
     (
@@ -239,7 +269,7 @@ const PATHS: &[(&str, u8, &str, &str)] = &[
     ("casdoor", STRONG, "casdoor-path", "^/api/login/oauth/"),
     ("supabase", STRONG, "supabase-path", "^/auth/v1/token"),
     ("supabase", STRONG, "supabase-path", "^/auth/v1/authorize"),
-    ("logto", STRONG, "logto-experience", "^/api/experience"),
+    ("logto", MEDIUM, "logto-experience", "^/api/experience"),
     ("gitlab", MEDIUM, "gitlab-api", "^/api/v4/"),
     ("gitlab", MEDIUM, "gitlab-oauth", "^/oauth/token/info"),
 ];
@@ -460,7 +490,11 @@ fn request_marks(c: &mut Clues<'_>) {
         }
     }
     // A provider's own access token presented to an API: usable only at that provider.
-    if let Some(t) = r.presented_token() {
+    let presented = r
+        .authorization()
+        .map(|(_, cred)| cred)
+        .or_else(|| r.query.get("access_token"));
+    if let Some(t) = presented {
         for (p, prefix) in OWN_TOKEN_PREFIXES {
             if t.starts_with(prefix) {
                 c.add(
@@ -649,6 +683,7 @@ const HEADERS: &[(&str, u8, &str)] = &[
     ("facebook", STRONG, "x-fb-trace-id"),
     ("slack", STRONG, "x-slack-req-id"),
     ("forgerock", STRONG, "x-forgerock-transactionid"),
+    ("authentik", MEDIUM, "x-authentik-id"),
     // Every Azure service sends it; with another Entra clue it is Entra.
     ("entra", WEAK, "x-ms-request-id"),
     // Every AWS service sends these.
@@ -1247,6 +1282,12 @@ const PHRASES: &[(&str, u8, &str)] = &[
 /// text the description contains).
 const PHRASE_PARTS: &[(&str, u8, &str)] = &[
     ("auth0", STRONG, "service not enabled within domain"),
+    // Authelia says how the client authenticated and what its registration allows.
+    (
+        "authelia",
+        STRONG,
+        "the request was determined to be using 'token_endpoint_auth_method' method",
+    ),
     (
         "auth0",
         STRONG,
@@ -1520,9 +1561,11 @@ const PAGES: &[(&str, u8, &str, &str)] = &[
     ("entra", STRONG, "entra-page", "aadcdn.msauth.net"),
     ("entra", STRONG, "entra-page", "aadcdn.msftauth.net"),
     ("entra", STRONG, "entra-page", "\"serrorcode\""),
-    ("okta", STRONG, "okta-page", "oktacdn.com"),
+    ("okta", STRONG, "okta-page", "static.oktacdn.com"),
+    ("okta", MEDIUM, "okta-cdn", "oktacdn.com"),
     ("okta", STRONG, "okta-page", "id=\"okta-sign-in\""),
-    ("auth0", STRONG, "auth0-page", "cdn.auth0.com"),
+    ("auth0", STRONG, "auth0-page", "cdn.auth0.com/ulp/"),
+    ("auth0", MEDIUM, "auth0-cdn", "cdn.auth0.com"),
     ("auth0", MEDIUM, "auth0-lock", "auth0-lock"),
     (
         "node-oidc-provider",
@@ -1546,10 +1589,10 @@ const PAGES: &[(&str, u8, &str, &str)] = &[
         "authelia-page",
         "<title>login - authelia</title>",
     ),
-    ("fusionauth", STRONG, "fusionauth-page", "fusionauth"),
+    ("fusionauth", MEDIUM, "fusionauth-page", "fusionauth"),
     ("gluu", STRONG, "gluu-page", "/oxauth/ext/resources/"),
-    ("wso2", STRONG, "wso2-page", "/authenticationendpoint/"),
-    ("casdoor", STRONG, "casdoor-page", "cdn.casbin.org"),
+    ("wso2", MEDIUM, "wso2-page", "/authenticationendpoint/"),
+    ("casdoor", MEDIUM, "casdoor-page", "cdn.casbin.org"),
 ];
 
 fn pages(c: &mut Clues<'_>) {
