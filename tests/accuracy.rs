@@ -53,10 +53,14 @@ fn run(set: &str) -> Score {
             &RuleFilter::default(),
         );
         s.n += 1;
+        // As the report gives it: the first finding that names a provider, else the capture's.
         let provider = a
             .findings
             .iter()
             .find_map(|f| f.provider.clone())
+            .or_else(|| {
+                oauth_doctor::providers::recognise(&a.exchanges, None).map(|r| r.id.to_string())
+            })
             .unwrap_or_else(|| "generic".into());
         if provider == want_provider {
             s.provider += 1;

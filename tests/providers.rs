@@ -443,10 +443,14 @@ fn diagnose(path: &Path) -> (String, Option<String>) {
         &Options::default(),
         &RuleFilter::default(),
     );
+    // As the report gives it: the first finding that names a provider, else the capture's.
     let provider = a
         .findings
         .iter()
         .find_map(|f| f.provider.clone())
+        .or_else(|| {
+            oauth_doctor::providers::recognise(&a.exchanges, None).map(|r| r.id.to_string())
+        })
         .unwrap_or_else(|| "generic".into());
     let top = a
         .findings

@@ -5,10 +5,11 @@
 //! only real signatures: a self-hosted server on `127.0.0.1` with `/token` and `/auth` paths is
 //! no provider. Owns no diagnosis; the PROV rules decide what a match means.
 
+pub mod fingerprint;
 pub mod matcher;
 pub mod signatures;
 
-use crate::model::{Exchange, Kind};
+use crate::model::Exchange;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -83,6 +84,18 @@ pub fn display_name(id: &str) -> &str {
         "spring" => "Spring Authorization Server",
         "node-oidc-provider" => "node-oidc-provider",
         "hhru" => "hh.ru",
+        "adfs" => "AD FS",
+        "duende" => "Duende IdentityServer",
+        "openiddict" => "OpenIddict",
+        "authelia" => "Authelia",
+        "authentik" => "authentik",
+        "gluu" => "Gluu / Janssen",
+        "wso2" => "WSO2 Identity Server",
+        "fusionauth" => "FusionAuth",
+        "casdoor" => "Casdoor",
+        "logto" => "Logto",
+        "gitea" => "Gitea",
+        "supabase" => "Supabase Auth",
         other => other,
     }
 }
@@ -145,18 +158,11 @@ const HOSTS: &[(&str, &str)] = &[
     ("zitadel.cloud", "zitadel"),
     ("zitadel.ch", "zitadel"),
     ("hh.ru", "hhru"),
-];
-
-/// Response headers only one provider sends.
-const HEADERS: &[(&str, &str)] = &[
-    ("x-github-request-id", "github"),
-    ("x-okta-request-id", "okta"),
-    ("x-auth0-requestid", "auth0"),
-    ("x-amz-cognito-request-id", "cognito"),
-    ("x-gitlab-meta", "gitlab"),
-    ("x-ms-ests-server", "entra"),
-    ("x-fb-trace-id", "facebook"),
-    ("x-slack-req-id", "slack"),
+    ("logto.app", "logto"),
+    ("logto.io", "logto"),
+    ("asgardeo.io", "wso2"),
+    ("fusionauth.io", "fusionauth"),
+    ("supabase.co", "supabase"),
 ];
 
 fn host_matches(host: &str, suffix: &str) -> bool {
@@ -166,16 +172,57 @@ fn host_matches(host: &str, suffix: &str) -> bool {
             .is_some_and(|rest| rest.ends_with('.'))
 }
 
-/// Detect the provider of one exchange from its own evidence.
+/// How a provider was recognised.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum By {
+    /// The host is the provider's own (`login.microsoftonline.com`, `*.okta.com`).
+    Host,
+    /// What the server sent ([`fingerprint`]): a custom domain or a self-hosted server.
+    Fingerprint,
+    /// The configuration file names the provider of the host.
+    Configuration,
+}
+
+impl By {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            By::Host => "host",
+            By::Fingerprint => "fingerprint",
+            By::Configuration => "configuration",
+        }
+    }
+}
+
+/// One thing seen that names the provider.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Seen {
+    /// Zero-based exchange index.
+    pub exchange: usize,
+    pub at: String,
+    pub value: String,
+}
+
+/// The identity provider of a capture, and how it was recognised.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recognition {
+    pub id: &'static str,
+    pub name: String,
+    pub by: By,
+    pub evidence: Vec<Seen>,
+}
+
+/// Detect the provider of one exchange from its own evidence: its host, else its fingerprint.
 pub fn detect(e: &Exchange) -> Option<&'static str> {
-    by_host(e)
-        .or_else(|| by_path(e))
-        .or_else(|| by_headers(e))
-        .or_else(|| by_shape(e))
+    by_host(e).or_else(|| decide(&fingerprint::clues(e)).map(|(p, _)| p))
 }
 
 fn by_host(e: &Exchange) -> Option<&'static str> {
-    let host = e.request.host().unwrap_or("").to_ascii_lowercase();
+    of_host(e.request.host().unwrap_or(""))
+}
+
+/// The provider whose own host this is (`login.microsoftonline.com`, `*.okta.com`).
+pub fn of_host(host: &str) -> Option<&'static str> {
+    let host = host.to_ascii_lowercase();
     if host.starts_with("cognito-idp.") && host.ends_with(".amazonaws.com") {
         return Some("cognito");
     }
@@ -185,179 +232,185 @@ fn by_host(e: &Exchange) -> Option<&'static str> {
         .map(|(_, p)| *p)
 }
 
-fn by_path(e: &Exchange) -> Option<&'static str> {
-    let path = e.request.path().to_ascii_lowercase();
-    if path.contains("/realms/")
-        && (path.contains("/protocol/openid-connect/")
-            || path.contains("/.well-known/")
-            || path.contains("/login-actions/"))
-        && !path.contains("/oauth2/realms/")
-    {
-        return Some("keycloak");
+/// The provider the clues name, with the clues that count (each key once, at its strongest):
+/// the one whose weight reaches [`fingerprint::RECOGNISED`] alone; none when two are tied.
+fn decide(clues: &[fingerprint::Clue]) -> Option<(&'static str, Vec<&fingerprint::Clue>)> {
+    let mut by_provider: Vec<(&'static str, Vec<&fingerprint::Clue>)> = Vec::new();
+    for c in clues {
+        let slot = match by_provider.iter().position(|(p, _)| *p == c.provider) {
+            Some(i) => i,
+            None => {
+                by_provider.push((c.provider, Vec::new()));
+                by_provider.len() - 1
+            }
+        };
+        let list = &mut by_provider[slot].1;
+        match list.iter().position(|x| x.key == c.key) {
+            Some(i) if list[i].weight < c.weight => list[i] = c,
+            Some(_) => {}
+            None => list.push(c),
+        }
     }
-    if path.contains("/oauth2/realms/")
-        || path.contains("/am/oauth2/")
-        || path.contains("/openam/oauth2/")
-    {
-        return Some("forgerock");
+    let score = |l: &[&fingerprint::Clue]| l.iter().map(|c| u32::from(c.weight)).sum::<u32>();
+    let mut found: Vec<(&'static str, Vec<&fingerprint::Clue>)> = by_provider
+        .into_iter()
+        .filter(|(_, l)| score(l) >= u32::from(fingerprint::RECOGNISED))
+        .collect();
+    // Logto is node-oidc-provider inside: its own marks name it more precisely.
+    if found.iter().any(|(p, _)| *p == "logto") {
+        found.retain(|(p, _)| *p != "node-oidc-provider");
     }
-    if path.starts_with("/as/") && (path.ends_with(".oauth2") || path.ends_with(".openid")) {
-        return Some("ping");
+    found.sort_by_key(|(_, l)| std::cmp::Reverse(score(l)));
+    match found.as_slice() {
+        [] => None,
+        [(_, a), (_, b), ..] if score(a) == score(b) => None,
+        _ => {
+            let (p, mut l) = found.swap_remove(0);
+            l.sort_by_key(|c| std::cmp::Reverse(c.weight));
+            Some((p, l))
+        }
     }
-    if path.starts_with("/services/oauth2/") {
-        return Some("salesforce");
-    }
-    if path == "/login/oauth/access_token"
-        || path == "/login/oauth/authorize"
-        || path == "/login/device/code"
-    {
-        return Some("github");
-    }
-    if path.starts_with("/oauth/v2/") && e.kind.is_authorization_server() {
-        return Some("zitadel");
-    }
-    if path.starts_with("/dex/") {
-        return Some("dex");
-    }
-    if path.contains("/oauth2/default/") || path.contains("/oauth2/aus") {
-        return Some("okta");
-    }
-    if path.starts_with("/api/v1/")
-        && e.request
-            .authorization()
-            .is_some_and(|(scheme, _)| scheme.eq_ignore_ascii_case("SSWS"))
-    {
-        return Some("okta");
-    }
-    None
 }
 
-fn by_headers(e: &Exchange) -> Option<&'static str> {
-    let r = e.response.as_ref()?;
-    if let Some((_, p)) = HEADERS.iter().find(|(h, _)| r.headers.contains(h)) {
-        return Some(p);
-    }
-    for v in r.headers.get_all("www-authenticate") {
-        if v.contains("realm=\"Doorkeeper\"") {
-            return Some("gitlab");
-        }
-        if v.contains("\"Facebook Platform\"") {
-            return Some("facebook");
-        }
-    }
-    None
+/// `scheme://host:port`: the server an exchange talks to.
+fn origin_key(e: &Exchange) -> Option<String> {
+    let (scheme, host, port) = e.request.origin()?;
+    Some(format!(
+        "{scheme}://{}:{}",
+        host.to_ascii_lowercase(),
+        port.map(|p| p.to_string()).unwrap_or_default()
+    ))
 }
 
-fn by_shape(e: &Exchange) -> Option<&'static str> {
-    let r = e.response.as_ref()?;
-    let path = e.request.path().to_ascii_lowercase();
-    let body = r.body.as_deref().unwrap_or("");
-    if let Some(j) = &r.json {
-        if let Some(p) = json_shape(j, &path) {
-            return Some(p);
-        }
-    } else if r.is_html() || body.trim_start().starts_with('<') {
-        // node-oidc-provider's default error page.
-        if body.contains("<title>oops! something went wrong</title>")
-            && body.contains("<strong>error</strong>:")
-        {
-            return Some("node-oidc-provider");
-        }
-    }
-    if has_aadsts(body) && (r.json.is_none() || body.contains("\"error\"")) {
-        return Some("entra");
-    }
-    if e.kind == Kind::Discovery {
-        let iss = r
-            .json
-            .as_ref()
-            .and_then(|j| j.get("issuer"))
-            .and_then(Value::as_str)
-            .unwrap_or("");
-        if iss.contains("/realms/") && !iss.contains("/oauth2/realms/") {
-            return Some("keycloak");
-        }
-    }
-    None
-}
-
-fn json_shape(j: &Value, path: &str) -> Option<&'static str> {
-    let s = |k: &str| j.get(k).and_then(Value::as_str);
-    if j.get("error_codes").is_some()
-        && (j.get("trace_id").is_some() || j.get("correlation_id").is_some())
-    {
-        return Some("entra");
-    }
-    if s("errorCode").is_some_and(|c| c.starts_with("E0000")) && j.get("errorSummary").is_some() {
-        return Some("okta");
-    }
-    if let Some(err) = j.get("error").filter(|v| v.is_object()) {
-        if err.get("fbtrace_id").is_some()
-            || err.get("type").and_then(Value::as_str) == Some("OAuthException")
-        {
-            return Some("facebook");
-        }
-    }
-    if j.get("error").is_some()
-        && j.get("status_code").is_some()
-        && (j.get("error_hint").is_some()
-            || j.get("error_debug").is_some()
-            || path.starts_with("/oauth2/"))
-    {
-        return Some("hydra");
-    }
-    if s("documentation_url")
-        .is_some_and(|u| u.contains("docs.github.com") || u.contains("developer.github.com"))
-        || s("error_uri")
-            .is_some_and(|u| u.contains("docs.github.com") || u.contains("developer.github.com"))
-    {
-        return Some("github");
-    }
-    let desc = s("error_description").unwrap_or("");
-    if desc.starts_with("OAuth 2.0 Parameter: ") {
-        return Some("spring");
-    }
-    if desc.contains("Errors.") && s("error").is_some() && path.starts_with("/oauth/v2/") {
-        return Some("zitadel");
-    }
-    // Slack Web API: `/api/<family>.<method>` answering `{"ok":false,"error":…}`.
-    if j.get("ok").and_then(Value::as_bool) == Some(false)
-        && s("error").is_some()
-        && path
-            .strip_prefix("/api/")
-            .is_some_and(|m| m.contains('.') && !m.contains('/'))
-    {
-        return Some("slack");
-    }
-    None
-}
-
-/// An Entra error message: `AADSTS<digits>:` (the code, then a colon, as Entra writes it).
-fn has_aadsts(body: &str) -> bool {
-    body.match_indices("AADSTS").any(|(i, _)| {
-        let digits = body[i + 6..].bytes().take_while(u8::is_ascii_digit).count();
-        digits >= 5 && body[i + 6 + digits..].starts_with(':')
-    })
-}
-
-/// Detect per exchange, then let exchanges of the same host inherit a provider found on any
-/// exchange of that host (a discovery document or an error shape names it once).
+/// Detect per exchange, then per server: the exchanges of one origin (scheme, host, port) share
+/// what any of them shows, so a discovery document, a cookie or an error's phrasing names the
+/// server for all of them, and weaker clues seen on different exchanges add up.
 pub fn detect_all(exchanges: &mut [Exchange]) {
-    let mut by_host: std::collections::HashMap<String, &'static str> =
-        std::collections::HashMap::new();
+    let mut hosts: HashMap<String, &'static str> = HashMap::new();
+    let mut clues: HashMap<String, Vec<fingerprint::Clue>> = HashMap::new();
     for e in exchanges.iter_mut() {
-        e.provider = detect(e);
-        if let (Some(p), Some(h)) = (e.provider, e.request.host()) {
-            by_host.entry(h.to_ascii_lowercase()).or_insert(p);
+        let key = origin_key(e);
+        if let Some(p) = by_host(e) {
+            e.provider = Some(p);
+            if let Some(k) = key {
+                hosts.entry(k).or_insert(p);
+            }
+            continue;
+        }
+        let own = fingerprint::clues(e);
+        e.provider = decide(&own).map(|(p, _)| p);
+        if let Some(k) = key {
+            clues.entry(k).or_default().extend(own);
         }
     }
+    let servers: HashMap<&String, &'static str> = clues
+        .iter()
+        .filter_map(|(k, c)| decide(c).map(|(p, _)| (k, p)))
+        .collect();
     for e in exchanges.iter_mut() {
         if e.provider.is_none() {
-            if let Some(h) = e.request.host() {
-                e.provider = by_host.get(&h.to_ascii_lowercase()).copied();
+            if let Some(k) = origin_key(e) {
+                e.provider = hosts.get(&k).or_else(|| servers.get(&k)).copied();
             }
         }
     }
+}
+
+/// The identity provider of a capture: `preferred` (the provider of the top finding) when an
+/// exchange has it, else the provider most exchanges talk to, those with the authorization
+/// server counting three times (the first seen on a tie); with how it was recognised and what
+/// showed it.
+pub fn recognise(exchanges: &[Exchange], preferred: Option<&str>) -> Option<Recognition> {
+    // An exchange with the authorization server counts more than an API call or a page: the
+    // capture's provider is the one that signs users in and issues tokens.
+    let mut counts: Vec<(&'static str, usize)> = Vec::new();
+    for e in exchanges {
+        let Some(p) = e.provider else {
+            continue;
+        };
+        let n = if e.kind.is_authorization_server() {
+            3
+        } else {
+            1
+        };
+        match counts.iter_mut().find(|(q, _)| *q == p) {
+            Some((_, c)) => *c += n,
+            None => counts.push((p, n)),
+        }
+    }
+    let id = preferred
+        .and_then(|p| counts.iter().find(|(q, _)| *q == p))
+        .or_else(|| {
+            counts
+                .iter()
+                .enumerate()
+                .max_by_key(|(i, (_, n))| (*n, std::cmp::Reverse(*i)))
+                .map(|(_, c)| c)
+        })?
+        .0;
+    let name = display_name(id).to_string();
+    let mine = || exchanges.iter().filter(move |e| e.provider == Some(id));
+    if let Some(e) = mine().find(|e| by_host(e) == Some(id)) {
+        return Some(Recognition {
+            id,
+            name,
+            by: By::Host,
+            evidence: vec![Seen {
+                exchange: e.index,
+                at: "request.url.host".into(),
+                value: e.request.host().unwrap_or("").to_string(),
+            }],
+        });
+    }
+    let mut all: Vec<(usize, fingerprint::Clue)> = Vec::new();
+    for e in mine() {
+        all.extend(
+            fingerprint::clues(e)
+                .into_iter()
+                .filter(|c| c.provider == id)
+                .map(|c| (e.index, c)),
+        );
+    }
+    // Each kind of clue once, the strongest first, where it was first seen.
+    let mut evidence: Vec<(u8, Seen)> = Vec::new();
+    let mut keys: Vec<&'static str> = Vec::new();
+    all.sort_by_key(|(i, c)| (std::cmp::Reverse(c.weight), *i));
+    for (i, c) in &all {
+        if keys.contains(&c.key) {
+            continue;
+        }
+        keys.push(c.key);
+        evidence.push((
+            c.weight,
+            Seen {
+                exchange: *i,
+                at: c.at.clone(),
+                value: c.value.clone(),
+            },
+        ));
+    }
+    let weight: u32 = evidence.iter().map(|(w, _)| u32::from(*w)).sum();
+    if weight < u32::from(fingerprint::RECOGNISED) {
+        // What the server sent does not name it: the configuration did.
+        let e = mine().next()?;
+        return Some(Recognition {
+            id,
+            name,
+            by: By::Configuration,
+            evidence: vec![Seen {
+                exchange: e.index,
+                at: "request.url.host".into(),
+                value: e.request.host().unwrap_or("").to_string(),
+            }],
+        });
+    }
+    evidence.truncate(4);
+    Some(Recognition {
+        id,
+        name,
+        by: By::Fingerprint,
+        evidence: evidence.into_iter().map(|(_, s)| s).collect(),
+    })
 }
 
 /// Provider error codes that stand for a standard OAuth error (`bad_verification_code` at
@@ -415,4 +468,86 @@ pub fn standard_code(e: &Exchange) -> Option<String> {
         }
     }
     found.cloned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fingerprint::{Clue, MEDIUM, STRONG, WEAK};
+    use super::*;
+
+    fn clue(provider: &'static str, weight: u8, key: &'static str) -> Clue {
+        Clue {
+            provider,
+            weight,
+            key,
+            at: "response.headers.x".into(),
+            value: key.into(),
+        }
+    }
+
+    #[test]
+    fn a_strong_clue_names_its_provider_alone() {
+        let c = [clue("okta", STRONG, "x-okta-request-id")];
+        assert_eq!(decide(&c).map(|(p, _)| p), Some("okta"));
+    }
+
+    #[test]
+    fn a_weak_or_medium_clue_alone_names_nobody() {
+        assert_eq!(decide(&[clue("cognito", WEAK, "x-amzn-requestid")]), None);
+        assert_eq!(decide(&[clue("github", MEDIUM, "github-oauth-path")]), None);
+    }
+
+    #[test]
+    fn the_same_clue_seen_twice_counts_once() {
+        let c = [
+            clue("github", MEDIUM, "github-oauth-path"),
+            clue("github", MEDIUM, "github-oauth-path"),
+        ];
+        assert_eq!(decide(&c), None);
+    }
+
+    #[test]
+    fn different_clues_add_up() {
+        let c = [
+            clue("cognito", WEAK, "x-amzn-requestid"),
+            clue("cognito", MEDIUM, "cognito-exception"),
+        ];
+        let (p, why) = decide(&c).unwrap();
+        assert_eq!(p, "cognito");
+        assert_eq!(why[0].key, "cognito-exception", "strongest first");
+    }
+
+    #[test]
+    fn two_providers_tied_name_nobody() {
+        let c = [
+            clue("gitea", STRONG, "gitea-cookie"),
+            clue("github", STRONG, "github-docs"),
+        ];
+        assert_eq!(decide(&c), None);
+        let c = [
+            clue("gitea", STRONG, "gitea-cookie"),
+            clue("github", STRONG, "github-docs"),
+            clue("github", MEDIUM, "github-oauth-path"),
+        ];
+        assert_eq!(decide(&c).map(|(p, _)| p), Some("github"));
+    }
+
+    #[test]
+    fn logto_is_named_before_the_node_oidc_provider_inside_it() {
+        let c = [
+            clue("node-oidc-provider", STRONG, "phrasing"),
+            clue("node-oidc-provider", STRONG, "oidc-provider-cookie"),
+            clue("logto", STRONG, "logto-cookie"),
+        ];
+        assert_eq!(decide(&c).map(|(p, _)| p), Some("logto"));
+    }
+
+    #[test]
+    fn aadsts_needs_the_code_and_its_colon() {
+        assert!(fingerprint::has_aadsts(
+            "AADSTS7000215: Invalid client secret"
+        ));
+        assert!(!fingerprint::has_aadsts("see AADSTS7000215 in the docs"));
+        assert!(!fingerprint::has_aadsts("AADSTS12: short"));
+    }
 }

@@ -30,6 +30,10 @@ struct Doc<'a> {
     /// Every exchange analysed, in the order of its number (`#N` in every output, `exchange`
     /// in evidence and diagnoses): where it is in its input and what it was.
     timeline: Vec<JExchange>,
+    /// The identity provider of the capture (docs/json-output.md, "Provider ids"), or null.
+    provider: Option<&'static str>,
+    /// How that provider was recognised, and what showed it; null with `provider`.
+    provider_detail: Option<JProvider>,
 }
 
 #[derive(Serialize)]
@@ -59,6 +63,14 @@ struct JGroup<'a> {
     last: Option<usize>,
     examples: Vec<usize>,
     instances: &'a [usize],
+}
+
+#[derive(Serialize)]
+struct JProvider {
+    id: &'static str,
+    name: String,
+    recognised_by: &'static str,
+    evidence: Vec<JEvidence>,
 }
 
 #[derive(Serialize)]
@@ -121,6 +133,10 @@ struct JSkipped {
 impl Printer for Json {
     fn print(&self, r: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
         let red = r.redactor;
+        let recognised = crate::providers::recognise(
+            r.exchanges,
+            r.findings.iter().find_map(|f| f.provider.as_deref()),
+        );
         let doc = Doc {
             schema: SCHEMA,
             verdict: r.verdict().as_str(),
@@ -219,6 +235,21 @@ impl Printer for Json {
                     kind: e.kind.as_str(),
                 })
                 .collect(),
+            provider: recognised.as_ref().map(|p| p.id),
+            provider_detail: recognised.map(|p| JProvider {
+                id: p.id,
+                name: red.scrub(&p.name),
+                recognised_by: p.by.as_str(),
+                evidence: p
+                    .evidence
+                    .into_iter()
+                    .map(|s| JEvidence {
+                        exchange: s.exchange + 1,
+                        at: red.scrub(&s.at),
+                        value: red.scrub(&s.value),
+                    })
+                    .collect(),
+            }),
         };
         serde_json::to_writer_pretty(&mut *out, &doc).map_err(io::Error::other)?;
         writeln!(out)

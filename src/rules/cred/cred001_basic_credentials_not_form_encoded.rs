@@ -56,6 +56,7 @@ declare_rule! {
         explains_statuses: [
             (ClientAuthUnauthorized, 2), (IntrospectionRejected, 1), (TokenServerError, 1),
         ],
+        absorbs: ["PROV001"],
     }
 }
 

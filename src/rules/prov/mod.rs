@@ -109,6 +109,11 @@ fn report_matches(
         }
     );
     let (strength, confirmed) = weigh(m, x.page);
+    if strength == Strength::Absence && ms.len() == 1 {
+        // The entry knows no more than the bare code: STAT016 restates it, and the causes the
+        // code admits are weighed against the capture, not named by the provider.
+        return;
+    }
     // An entry that only restates a bare RFC code knows no more than the code: take the
     // grant-aware reading of it (refresh → expired or revoked, code → redeemed or expired).
     let category = if strength == Strength::Absence {
