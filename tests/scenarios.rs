@@ -27,7 +27,7 @@ use std::path::Path;
 
 /// Top-1 accuracy measured when the scenarios were recorded: 45 of 56 failing captures. The
 /// floor only ever goes up: raise it when the tool gets better, never lower it.
-const TOP1_FLOOR: (usize, usize) = (55, 56);
+const TOP1_FLOOR: (usize, usize) = (56, 56);
 
 /// Captures on which the tool breaks the exit rule today, with what it does. Remove an entry
 /// as soon as the rule holds for it; never add one.
