@@ -285,6 +285,7 @@ impl Step {
                     .is_some_and(|resp| resp.is_redirect());
                 if redirect { "redirect" } else { "other" }
             }
+            Kind::SignIn => "sign-in",
             k => k.as_str(),
         }
     }
@@ -502,9 +503,12 @@ fn focus_exchanges(r: &Report<'_>) -> Vec<usize> {
         .filter_map(|&i| r.exchanges.get(i))
         .map(host_of)
         .collect();
-    let _ = first;
     for e in &r.exchanges[..=last.min(r.exchanges.len().saturating_sub(1))] {
         if matches!(e.kind, Kind::Discovery | Kind::Jwks) && hosts.contains(&host_of(e)) {
+            set.insert(e.index);
+        }
+        // The user signing in at the provider between the flow's first and last steps.
+        if e.kind == Kind::SignIn && e.index > first && hosts.contains(&host_of(e)) {
             set.insert(e.index);
         }
     }
