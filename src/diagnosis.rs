@@ -1059,6 +1059,7 @@ mod tests {
     /// A token-endpoint exchange answered `status` with `body` (JSON).
     fn token_exchange(index: usize, status: u16, body: &str) -> Exchange {
         Exchange {
+            ordinal: 0,
             index,
             source: Provenance {
                 file: Arc::from("test.json"),

@@ -80,6 +80,7 @@ pub fn analyze(mut exchanges: Vec<Exchange>, options: &Options, filter: &RuleFil
     }
     for (i, e) in exchanges.iter_mut().enumerate() {
         e.index = i;
+        e.ordinal = i;
     }
     model::kind::classify_all(&mut exchanges);
     providers::detect_all(&mut exchanges);

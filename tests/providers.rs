@@ -126,6 +126,7 @@ fn exchange(
         ));
     }
     Exchange {
+        ordinal: 0,
         index: 0,
         source: Provenance {
             file: Arc::from("synthetic"),

@@ -100,3 +100,56 @@ fn an_unreadable_input_is_reported_and_the_others_are_still_diagnosed() {
         lines[0]
     );
 }
+
+/// Each input is numbered from 1: `check a b` shows b's exchanges with the numbers `check b`
+/// gives them, in the evidence, the diagnoses, the timeline and the text report.
+#[test]
+fn each_input_is_numbered_from_one() {
+    let a = "fixtures/corpus/op-pkce-wrong-verifier.har";
+    let b = "fixtures/corpus/op-wrong-client-secret-basic.har";
+    let (_, jb) = json(&[b]);
+    let (_, jab) = json(&[a, b]);
+    let numbers = |doc: &Value, file: &str| -> Vec<(u64, u64)> {
+        doc["timeline"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|t| t["file"] == file)
+            .map(|t| (t["n"].as_u64().unwrap(), t["entry"].as_u64().unwrap()))
+            .collect()
+    };
+    assert_eq!(numbers(&jab, b), numbers(&jb, b));
+    assert_eq!(numbers(&jab, a)[0].0, 1);
+    // The evidence of b's finding names b's exchange by the number `check b` gives it.
+    let evidence = |doc: &Value| -> Vec<u64> {
+        doc["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["location"]["file"] == b)
+            .flat_map(|f| f["evidence"].as_array().unwrap().clone())
+            .map(|e| e["exchange"].as_u64().unwrap())
+            .collect()
+    };
+    assert!(!evidence(&jb).is_empty());
+    assert_eq!(evidence(&jab), evidence(&jb));
+    let diag = |doc: &Value| -> Vec<u64> {
+        doc["diagnoses"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["exchange"].as_u64().unwrap())
+            .collect()
+    };
+    assert!(
+        diag(&jab).ends_with(&diag(&jb)),
+        "{:?} {:?}",
+        diag(&jab),
+        diag(&jb)
+    );
+    let text = doctor::run(&["check", a, b], &[]).stdout;
+    assert!(
+        text.contains(&format!("#2 ({b} entry 2)")) || text.contains("(#2) credentials"),
+        "{text}"
+    );
+}

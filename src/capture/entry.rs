@@ -823,6 +823,7 @@ pub(super) fn parse_entry_text(name: &Arc<str>, i: usize, text: &str) -> Result<
         }
     };
     Ok(Exchange {
+        ordinal: 0,
         index: 0,
         source: Provenance {
             file: name.clone(),

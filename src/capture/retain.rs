@@ -275,6 +275,7 @@ mod tests {
         let mut h = Headers::default();
         h.push("Authorization", &format!("Bearer {token}"));
         Exchange {
+            ordinal: 0,
             index: 0,
             source: crate::model::Provenance {
                 file: std::sync::Arc::from("t"),

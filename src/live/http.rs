@@ -205,6 +205,7 @@ impl Http {
         let elapsed = clock.elapsed().as_secs_f64() * 1000.0;
         let entry = self.exchanges.len();
         self.exchanges.push(Exchange {
+            ordinal: 0,
             index: entry,
             source: Provenance {
                 file: Arc::from(SOURCE_NAME),
@@ -228,6 +229,7 @@ impl Http {
     pub fn record_request_only(&mut self, method: &str, url: &Url) {
         let entry = self.exchanges.len();
         self.exchanges.push(Exchange {
+            ordinal: 0,
             index: entry,
             source: Provenance {
                 file: Arc::from(SOURCE_NAME),

@@ -86,6 +86,7 @@ mod tests {
 
     fn exchange(i: usize, request: Request, response: Response) -> Exchange {
         Exchange {
+            ordinal: 0,
             index: i,
             source: Provenance {
                 file: Arc::from(super::super::SOURCE_NAME),

@@ -1147,6 +1147,7 @@ mod tests {
             }
             let index = self.ex.len();
             self.ex.push(Exchange {
+                ordinal: 0,
                 index,
                 source: Provenance {
                     file: Arc::from("test.json"),

@@ -494,6 +494,7 @@ mod tests {
             &[("Content-Type", "text/html")]
         };
         Exchange {
+            ordinal: 0,
             index: 0,
             source: Provenance {
                 file: Arc::from("test.json"),

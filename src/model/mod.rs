@@ -393,6 +393,9 @@ pub fn parse_timestamp(s: &str) -> Option<Timestamp> {
 pub struct Exchange {
     /// Zero-based position among all exchanges of this run.
     pub index: usize,
+    /// Zero-based position in its own capture: with several inputs, each file's exchanges are
+    /// numbered from 1 (`#N`, docs/json-output.md), while `index` runs across the run.
+    pub ordinal: usize,
     pub source: Provenance,
     pub started_at: Option<Timestamp>,
     /// Total time in milliseconds, when known.
@@ -411,7 +414,7 @@ pub struct Exchange {
 impl Exchange {
     /// Human number used in reports (1-based).
     pub fn number(&self) -> usize {
-        self.index + 1
+        self.ordinal + 1
     }
 
     pub fn status(&self) -> Option<u16> {

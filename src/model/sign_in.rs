@@ -404,6 +404,7 @@ mod tests {
             "application/x-www-form-urlencoded"
         };
         Exchange {
+            ordinal: 0,
             index: 0,
             source: Provenance {
                 file: Arc::from("t.json"),

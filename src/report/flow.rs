@@ -222,9 +222,17 @@ pub struct Step {
     pub failing: bool,
     /// Some exchange of this step failed.
     pub failed: bool,
+    /// How far the run's indexes of this step's input are from its own numbers (several
+    /// inputs are numbered each from 1).
+    pub offset: usize,
 }
 
 impl Step {
+    /// The number outputs give exchange `i` of this step's input (`#4`).
+    pub fn n(&self, i: usize) -> usize {
+        i + 1 - self.offset
+    }
+
     pub fn first(&self) -> usize {
         self.exchanges[0]
     }
@@ -236,9 +244,9 @@ impl Step {
     /// `#4` or `#5–#7`.
     pub fn numbers(&self) -> String {
         if self.exchanges.len() == 1 {
-            format!("#{}", self.first() + 1)
+            format!("#{}", self.n(self.first()))
         } else {
-            format!("#{}–#{}", self.first() + 1, self.last() + 1)
+            format!("#{}–#{}", self.n(self.first()), self.n(self.last()))
         }
     }
 
@@ -321,6 +329,16 @@ pub struct Picture {
     pub focus: Option<usize>,
     /// For each exchange of the capture, the position in `items` that shows it.
     item_of: HashMap<usize, usize>,
+}
+
+impl Picture {
+    /// The number outputs give exchange `i` (`#4`), when a step of the picture shows it.
+    pub fn n(&self, i: usize) -> usize {
+        match self.item_of.get(&i).and_then(|&k| self.items.get(k)) {
+            Some(Item::Step(s)) => s.n(i),
+            _ => i + 1,
+        }
+    }
 }
 
 /// The most probable cause: the first finding that is not latent.
@@ -596,6 +614,7 @@ fn single(e: &Exchange, roles: &Roles, focus: Option<usize>, preflights: Vec<usi
         outcomes: vec![(outcome, 1)],
         fold: Fold::Single,
         failing: focus == Some(e.index),
+        offset: e.index - e.ordinal,
     }
 }
 

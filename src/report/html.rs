@@ -152,8 +152,8 @@ fn page(r: &Report<'_>) -> String {
 /// A link to the element that shows exchange `i`, or the plain number when nothing does.
 fn ex_link(pic: &Picture, i: usize) -> String {
     match pic.anchor_of(i) {
-        Some(id) => format!("<a href=\"#{id}\">#{}</a>", i + 1),
-        None => format!("#{}", i + 1),
+        Some(id) => format!("<a href=\"#{id}\">#{}</a>", pic.n(i)),
+        None => format!("#{}", pic.n(i)),
     }
 }
 
@@ -347,7 +347,7 @@ fn step_svg(
             " + preflight {}",
             s.preflights
                 .iter()
-                .map(|p| format!("#{}", p + 1))
+                .map(|&p| format!("#{}", s.n(p)))
                 .collect::<Vec<_>>()
                 .join(", ")
         ));
@@ -374,7 +374,7 @@ fn step_svg(
         .exchanges
         .iter()
         .chain(&s.preflights)
-        .map(|i| (i + 1).to_string())
+        .map(|&i| s.n(i).to_string())
         .collect();
     let _ = write!(
         h,
@@ -394,7 +394,7 @@ fn step_svg(
         y - 26,
         width - 2 * MARGIN,
         ROW - 4,
-        n = s.first() + 1,
+        n = s.n(s.first()),
     );
     let text_w = (label.chars().count() as f64 * char_w) as usize;
     if span == 0 {

@@ -156,7 +156,7 @@ impl Printer for Json {
                         .evidence
                         .iter()
                         .map(|ev| JEvidence {
-                            exchange: ev.exchange + 1,
+                            exchange: r.n(ev.exchange),
                             at: red.scrub(&ev.at),
                             value: red.value(&ev.value),
                         })
@@ -185,9 +185,9 @@ impl Printer for Json {
                     latent: g.latent,
                     count: g.count,
                     share: (g.share * 10_000.0).round() / 10_000.0,
-                    first: g.first.map(|a| a + 1),
-                    last: g.last.map(|a| a + 1),
-                    examples: g.examples.iter().map(|a| a + 1).collect(),
+                    first: g.first.map(|a| r.n(a)),
+                    last: g.last.map(|a| r.n(a)),
+                    examples: g.examples.iter().map(|&a| r.n(a)).collect(),
                     instances: &g.instances,
                 })
                 .collect(),
@@ -195,7 +195,7 @@ impl Printer for Json {
                 .diagnoses
                 .iter()
                 .map(|d| JDiagnosis {
-                    exchange: d.exchange + 1,
+                    exchange: r.n(d.exchange),
                     signal: red.scrub(&d.signal),
                     cause: d.cause,
                     considered: d
@@ -224,9 +224,8 @@ impl Printer for Json {
             timeline: r
                 .exchanges
                 .iter()
-                .enumerate()
-                .map(|(i, e)| JExchange {
-                    n: i + 1,
+                .map(|e| JExchange {
+                    n: e.number(),
                     file: e.source.file.to_string(),
                     entry: e.source.entry + 1,
                     method: red.scrub(&e.request.method),
@@ -244,7 +243,7 @@ impl Printer for Json {
                     .evidence
                     .into_iter()
                     .map(|s| JEvidence {
-                        exchange: s.exchange + 1,
+                        exchange: r.n(s.exchange),
                         at: red.scrub(&s.at),
                         value: red.scrub(&s.value),
                     })

@@ -96,7 +96,7 @@ impl Printer for Junit {
                         .iter()
                         .map(|ev| format!(
                             "evidence #{} {}: {}",
-                            ev.exchange + 1,
+                            r.n(ev.exchange),
                             red.scrub(&ev.at),
                             red.value(&ev.value)
                         ))

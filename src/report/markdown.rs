@@ -90,7 +90,7 @@ pub fn mermaid(r: &Report<'_>) -> Option<String> {
                 let versus = row
                     .left
                     .exchange
-                    .map(|i| format!(" #{}", i + 1))
+                    .map(|i| format!(" #{}", r.n(i)))
                     .unwrap_or_default();
                 let verdict = match row.agreement {
                     Agreement::Same => format!("(= {lname}{versus})"),
@@ -146,7 +146,7 @@ pub fn mermaid(r: &Report<'_>) -> Option<String> {
                         "after CORS preflight {}",
                         s.preflights
                             .iter()
-                            .map(|p| format!("#{}", p + 1))
+                            .map(|&p| format!("#{}", s.n(p)))
                             .collect::<Vec<_>>()
                             .join(", ")
                     )));
@@ -268,7 +268,7 @@ fn considered(
         writeln!(
             out,
             "#{} answered {}{}",
-            d.exchange + 1,
+            r.n(d.exchange),
             md(&red.scrub(&d.signal)),
             d.cause
                 .map(|c| format!(": cause `{c}`"))
@@ -323,7 +323,7 @@ impl Markdown {
                 writeln!(
                     out,
                     "| #{} | `{}` | {} |",
-                    ev.exchange + 1,
+                    r.n(ev.exchange),
                     md(&red.scrub(&ev.at)),
                     md(&red.value(&ev.value))
                 )?;
@@ -400,7 +400,7 @@ impl Printer for Markdown {
                     f.severity,
                     f.category,
                     f.confidence,
-                    f.anchor.map(|a| format!("#{}", a + 1)).unwrap_or_default()
+                    f.anchor.map(|a| format!("#{}", r.n(a))).unwrap_or_default()
                 )?;
             }
             writeln!(out)?;
@@ -444,7 +444,7 @@ impl Printer for Markdown {
                 writeln!(
                     out,
                     "| {} | {} | `{} {}` | {} | {} |",
-                    i + 1,
+                    r.n(i),
                     e.kind.as_str(),
                     e.request.method,
                     md(&red.scrub(&e.request.endpoint())),

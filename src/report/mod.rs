@@ -65,11 +65,19 @@ impl Report<'_> {
             .find(|g| g.rule == f.rule && g.instances.contains(&f.rank))
     }
 
+    /// The number every output gives the exchange at `exchange` (an index of the run): its
+    /// place in its own input, from 1 (`#4`).
+    pub fn n(&self, exchange: usize) -> usize {
+        self.exchanges
+            .get(exchange)
+            .map_or(exchange + 1, Exchange::number)
+    }
+
     /// `#4 (a.har entry 9)` for an exchange index: the number every output gives the
     /// exchange, and where it is in its input.
     pub fn location(&self, exchange: usize) -> String {
         match self.exchanges.get(exchange) {
-            Some(_) => format!("#{} ({})", exchange + 1, self.source(exchange)),
+            Some(_) => format!("#{} ({})", self.n(exchange), self.source(exchange)),
             None => format!("#{}", exchange + 1),
         }
     }
@@ -79,7 +87,7 @@ impl Report<'_> {
     pub fn source(&self, exchange: usize) -> String {
         match self.exchanges.get(exchange) {
             Some(e) => format!("{} entry {}", e.source.file, e.source.entry + 1),
-            None => format!("#{}", exchange + 1),
+            None => format!("#{}", self.n(exchange)),
         }
     }
 }

@@ -99,7 +99,7 @@ impl Printer for Sarif {
                         "category": f.category.as_str(),
                         "confidence": f.confidence,
                         "latent": f.latent,
-                        "evidence": f.evidence.iter().map(|ev| json!({"exchange": ev.exchange + 1, "at": red.scrub(&ev.at), "value": red.value(&ev.value)})).collect::<Vec<_>>()
+                        "evidence": f.evidence.iter().map(|ev| json!({"exchange": r.n(ev.exchange), "at": red.scrub(&ev.at), "value": red.value(&ev.value)})).collect::<Vec<_>>()
                     }
                 })
             })

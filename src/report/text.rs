@@ -32,7 +32,7 @@ fn sev_style(s: Severity) -> Style {
 /// `a.har entry 9: POST …` where its `#N` is already printed.
 fn exchange_line(r: &Report<'_>, i: usize, numbered: bool) -> String {
     let Some(e) = r.exchanges.get(i) else {
-        return format!("#{}", i + 1);
+        return format!("#{}", r.n(i));
     };
     let mut s = format!(
         "{}: {} {}",
@@ -70,7 +70,7 @@ impl Text {
                 writeln!(
                     out,
                     "     #{} {}: {}",
-                    ev.exchange + 1,
+                    r.n(ev.exchange),
                     red.scrub(&ev.at),
                     red.value(&ev.value)
                 )?;
@@ -167,8 +167,8 @@ fn at(r: &Report<'_>, f: &Finding) -> String {
         return String::new();
     };
     match r.group_of(f).filter(|g| g.count > 1) {
-        Some(g) => format!(" (#{} and {} more{})", a + 1, g.count - 1, span(g)),
-        None => format!(" (#{})", a + 1),
+        Some(g) => format!(" (#{} and {} more{})", r.n(a), g.count - 1, span(g)),
+        None => format!(" (#{})", r.n(a)),
     }
 }
 

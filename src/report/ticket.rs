@@ -202,7 +202,7 @@ impl Ticket {
             .map(|ev| {
                 format!(
                     "#{} {}: {}",
-                    ev.exchange + 1,
+                    r.n(ev.exchange),
                     red.scrub(&ev.at),
                     red.value(&ev.value)
                 )
@@ -226,7 +226,7 @@ impl Ticket {
                 f.rule,
                 f.severity,
                 f.anchor
-                    .map(|a| format!(", #{}", a + 1))
+                    .map(|a| format!(", #{}", r.n(a)))
                     .unwrap_or_default(),
                 red.scrub(&f.title)
             ));
