@@ -5,33 +5,8 @@
 #[path = "support/doctor.rs"]
 mod doctor;
 
-use doctor::doctor;
-use std::path::{Path, PathBuf};
-
-/// (exit code, rule and category of the first finding that is not latent).
-fn top(path: &Path) -> (Option<i32>, String) {
-    let out = doctor()
-        .arg("check")
-        .arg(path)
-        .args(["--format", "json"])
-        .output()
-        .unwrap();
-    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "{}: {e}: {}",
-            path.display(),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    });
-    let first = doc["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["latent"] == false)
-        .map(|f| format!("{} {}", f["rule"], f["category"]))
-        .unwrap_or_else(|| "(none)".into());
-    (out.status.code(), first)
-}
+use doctor::{doctor, top_of};
+use std::path::PathBuf;
 
 fn captures() -> Vec<PathBuf> {
     let mut out = Vec::new();
@@ -70,7 +45,7 @@ fn a_redacted_capture_keeps_its_top_diagnosis() {
                         let out = doctor().arg("redact").arg(p).output().unwrap();
                         assert_eq!(out.status.code(), Some(0), "redact {}", p.display());
                         std::fs::write(&red, &out.stdout).unwrap();
-                        let (a, b) = (top(p), top(&red));
+                        let (a, b) = (top_of(p), top_of(&red));
                         if a != b {
                             differ.push(format!("{}: {a:?} → {b:?}", p.display()));
                         }

@@ -14,34 +14,9 @@
 #[path = "support/doctor.rs"]
 mod doctor;
 
-use doctor::doctor;
+use doctor::top_of;
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
-
-/// (exit code, rule and category of the first finding that is not latent).
-fn verdict(path: &Path) -> (Option<i32>, String) {
-    let out = doctor()
-        .arg("check")
-        .arg(path)
-        .args(["--format", "json"])
-        .output()
-        .unwrap();
-    let doc: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "{}: {e}: {}",
-            path.display(),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    });
-    let first = doc["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["latent"] == false)
-        .map(|f| format!("{} {}", f["rule"], f["category"]))
-        .unwrap_or_else(|| "(none)".into());
-    (out.status.code(), first)
-}
 
 /// One exchange in a neutral shape: the dump format's (`docs/` describe it).
 type Exchange = Value;
@@ -413,10 +388,10 @@ fn a_diagnosis_survives_incidental_changes() {
                     let mut differ = Vec::new();
                     let mut n = 0;
                     for p in chunk {
-                        let want = verdict(p);
+                        let want = top_of(p);
                         for (name, v) in variants(p, dir) {
                             n += 1;
-                            let got = verdict(&v);
+                            let got = top_of(&v);
                             if got != want {
                                 differ.push(format!("{name}: {want:?} → {got:?}"));
                             }

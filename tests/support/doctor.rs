@@ -308,3 +308,29 @@ pub fn temp_file(contents: &str) -> TempFile {
     let path = file.path().display().to_string();
     TempFile { file, path }
 }
+
+/// `check PATH --format json`: its exit status and the rule and category of its first finding
+/// that is not latent (`(none)` when there is none) — what a diagnosis comes down to.
+pub fn top_of(path: &std::path::Path) -> (Option<i32>, String) {
+    let out = doctor()
+        .arg("check")
+        .arg(path)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e}: {}",
+            path.display(),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    let first = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["latent"] == false)
+        .map(|f| format!("{} {}", f["rule"], f["category"]))
+        .unwrap_or_else(|| "(none)".into());
+    (out.status.code(), first)
+}
