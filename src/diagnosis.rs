@@ -495,6 +495,15 @@ impl Facts {
     }
 }
 
+/// Orders findings `a` and `b` by score, the earlier one winning a tie.
+fn higher_score(findings: &[Finding], a: usize, b: usize) -> std::cmp::Ordering {
+    findings[a]
+        .score
+        .partial_cmp(&findings[b].score)
+        .unwrap_or(std::cmp::Ordering::Equal)
+        .then(b.cmp(&a))
+}
+
 /// Score, suppress and order findings (docs/architecture.md, "Ranking"). Deterministic, and
 /// near linear in the number of findings: every step looks findings up by anchor, by flow and
 /// rule, never by scanning all pairs. Symptoms on later exchanges are attached to a root cause
@@ -534,13 +543,7 @@ pub fn rank(mut findings: Vec<Finding>, exchanges: &[Exchange], index: &Index) -
                     && !f.latent
                     && (f.strength >= Strength::Direct || f.score >= findings[j].score)
             })
-            .max_by(|&a, &b| {
-                findings[a]
-                    .score
-                    .partial_cmp(&findings[b].score)
-                    .unwrap_or(std::cmp::Ordering::Equal)
-                    .then(b.cmp(&a))
-            });
+            .max_by(|&a, &b| higher_score(&findings, a, b));
         if let Some(i) = best {
             absorbed_by[j] = Some(i);
             if findings[i].severity < findings[j].severity {
@@ -563,13 +566,7 @@ pub fn rank(mut findings: Vec<Finding>, exchanges: &[Exchange], index: &Index) -
             .flatten()
             .copied()
             .filter(|&i| absorbed_by[i].is_none() && !findings[i].latent)
-            .max_by(|&a, &b| {
-                findings[a]
-                    .score
-                    .partial_cmp(&findings[b].score)
-                    .unwrap_or(std::cmp::Ordering::Equal)
-                    .then(b.cmp(&a))
-            });
+            .max_by(|&a, &b| higher_score(&findings, a, b));
         if let Some(i) = best {
             absorbed_by[j] = Some(i);
         }

@@ -14,7 +14,7 @@
 #[path = "support/doctor.rs"]
 mod doctor;
 
-use doctor::top_of;
+use doctor::{corpus_and_scenarios, on_four_threads, top_of};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 
@@ -300,23 +300,6 @@ fn has_own_times(text: &str) -> bool {
         || text.contains("\"exp\"")
 }
 
-fn captures() -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for dir in ["fixtures/corpus", "fixtures/scenarios"] {
-        for e in std::fs::read_dir(dir).unwrap() {
-            let p = e.unwrap().path();
-            if matches!(
-                p.extension().and_then(|x| x.to_str()),
-                Some("har" | "ndjson")
-            ) {
-                out.push(p);
-            }
-        }
-    }
-    out.sort();
-    out
-}
-
 fn variants(path: &Path, dir: &Path) -> Vec<(String, PathBuf)> {
     let stem = path.file_stem().unwrap().to_string_lossy().to_string();
     let text = std::fs::read_to_string(path).unwrap();
@@ -372,36 +355,19 @@ fn regex_lite_port(text: &str) -> String {
 
 #[test]
 fn a_diagnosis_survives_incidental_changes() {
-    let all = captures();
+    let all = corpus_and_scenarios(&["har", "ndjson"]);
     assert!(all.len() >= 150, "{}", all.len());
     let dir = tempfile::tempdir().unwrap();
-    let chunks: Vec<Vec<PathBuf>> = all
-        .chunks(all.len().div_ceil(4))
-        .map(<[_]>::to_vec)
-        .collect();
-    let results: Vec<(usize, Vec<String>)> = std::thread::scope(|s| {
-        let handles: Vec<_> = chunks
+    let results: Vec<(usize, Vec<String>)> = on_four_threads(&all, |p| {
+        let want = top_of(p);
+        let variants = variants(p, dir.path());
+        let differ = variants
             .iter()
-            .map(|chunk| {
-                let dir = dir.path();
-                s.spawn(move || {
-                    let mut differ = Vec::new();
-                    let mut n = 0;
-                    for p in chunk {
-                        let want = top_of(p);
-                        for (name, v) in variants(p, dir) {
-                            n += 1;
-                            let got = top_of(&v);
-                            if got != want {
-                                differ.push(format!("{name}: {want:?} → {got:?}"));
-                            }
-                        }
-                    }
-                    (n, differ)
-                })
-            })
+            .map(|(name, v)| (name, top_of(v)))
+            .filter(|(_, got)| *got != want)
+            .map(|(name, got)| format!("{name}: {want:?} → {got:?}"))
             .collect();
-        handles.into_iter().map(|h| h.join().unwrap()).collect()
+        (variants.len(), differ)
     });
     let n: usize = results.iter().map(|r| r.0).sum();
     let differ: Vec<String> = results.into_iter().flat_map(|r| r.1).collect();

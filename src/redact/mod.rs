@@ -158,19 +158,23 @@ pub fn salted_placeholder(s: &str, salt: &[u8], shaped: bool) -> String {
     }
 }
 
+/// The first four bytes of SHA-256(salt ‖ value), in hex: the salted part of a fingerprint.
+fn salted_hex(s: &str, salt: &[u8]) -> String {
+    let mut h = sha2::Sha256::new();
+    h.update(salt);
+    h.update(s.as_bytes());
+    h.finalize()[..4]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 fn placeholder_with(s: &str, salt: Option<&[u8]>) -> String {
     match salt {
         None => placeholder(s),
         Some(salt) => {
             let n = s.chars().count();
-            let mut h = sha2::Sha256::new();
-            h.update(salt);
-            h.update(s.as_bytes());
-            let hex: String = h.finalize()[..4]
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect();
-            format!("{PLACEHOLDER_PREFIX}{n}c-{hex}")
+            format!("{PLACEHOLDER_PREFIX}{n}c-{}", salted_hex(s, salt))
         }
     }
 }
@@ -254,13 +258,7 @@ pub fn fingerprint(s: &str) -> String {
 /// show their first and last four characters, as [`fingerprint`] does.
 pub fn salted_fingerprint(s: &str, salt: &[u8]) -> String {
     let n = s.chars().count();
-    let mut h = sha2::Sha256::new();
-    h.update(salt);
-    h.update(s.as_bytes());
-    let hex: String = h.finalize()[..4]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let hex = salted_hex(s, salt);
     if n >= 24 {
         let head: String = s.chars().take(4).collect();
         let tail: String = s.chars().skip(n - 4).collect();

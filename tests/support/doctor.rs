@@ -334,3 +334,38 @@ pub fn top_of(path: &std::path::Path) -> (Option<i32>, String) {
         .unwrap_or_else(|| "(none)".into());
     (out.status.code(), first)
 }
+
+/// The captures of `fixtures/corpus` and `fixtures/scenarios` whose extension is one of
+/// `exts`, sorted.
+pub fn corpus_and_scenarios(exts: &[&str]) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for dir in ["fixtures/corpus", "fixtures/scenarios"] {
+        for e in std::fs::read_dir(crate_root().join(dir)).unwrap() {
+            let p = e.unwrap().path();
+            if exts.contains(&p.extension().and_then(|x| x.to_str()).unwrap_or("")) {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// `f` over every path, on four threads (each run of the binary waits on a process), results
+/// in the order of `paths`.
+pub fn on_four_threads<T: Send>(
+    paths: &[std::path::PathBuf],
+    f: impl Fn(&std::path::Path) -> T + Sync,
+) -> Vec<T> {
+    let f = &f;
+    std::thread::scope(|s| {
+        let handles: Vec<_> = paths
+            .chunks(paths.len().div_ceil(4).max(1))
+            .map(|chunk| s.spawn(move || chunk.iter().map(|p| f(p)).collect::<Vec<T>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap())
+            .collect()
+    })
+}

@@ -53,9 +53,10 @@ impl Rule for Grant004 {
             let Some((az, link, _)) = idx.authorize_of(ex, e) else {
                 // Without the authorization request, one difference still shows: a value encoded
                 // twice is no absolute URI, so it equals no redirect URI (RFC 6749 §3.1.2).
-                let twice = e.request.param("redirect_uri").filter(|t| {
-                    !t.contains("://") && decode_once(t).contains("://") && !t.contains(' ')
-                });
+                let twice = e
+                    .request
+                    .param("redirect_uri")
+                    .filter(|t| crate::rules::shared::is_double_encoded(t));
                 match twice {
                     Some(t) => {
                         let once = decode_once(&t);

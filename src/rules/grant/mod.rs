@@ -139,30 +139,7 @@ fn nearest_grant(g: &str) -> Option<&'static str> {
 /// One `application/x-www-form-urlencoded` decoding pass over a whole value (`+` → space,
 /// `%XX` → byte), without splitting at `&` or `=`.
 pub(super) fn decode_once(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            b'+' => out.push(b' '),
-            b'%' => {
-                let hex = |c: u8| (c as char).to_digit(16);
-                match (
-                    b.get(i + 1).copied().and_then(hex),
-                    b.get(i + 2).copied().and_then(hex),
-                ) {
-                    (Some(h), Some(l)) => {
-                        out.push((h * 16 + l) as u8);
-                        i += 2;
-                    }
-                    _ => out.push(b'%'),
-                }
-            }
-            c => out.push(c),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    crate::oauth::basic::percent_decode(&s.replace('+', " "))
 }
 
 /// How two redirect URIs differ, in words, and which root cause that points to.

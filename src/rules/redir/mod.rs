@@ -27,7 +27,7 @@ pub use redir009_state_mismatch::Redir009;
 pub use redir010_callback_cookie_dropped::Redir010;
 pub use redir011_error_redirected_to_unvalidated_uri::Redir011;
 
-use super::shared::has_percent_escape;
+use super::shared::{has_percent_escape, is_double_encoded};
 use super::{Context, Rule};
 use crate::declare_rule;
 use crate::diagnosis::{Category, Strength};
@@ -558,12 +558,6 @@ fn closest(sent: &str, good: &[(usize, String)]) -> Option<(usize, String, Vec<S
         .filter(|(_, u)| u != sent)
         .map(|(i, u)| (*i, u.clone(), uri_diff(sent, u)))
         .min_by_key(|(_, _, d)| d.len())
-}
-
-/// A URI value that is still percent-encoded after the one decode of its parameter
-/// (`https%3A%2F%2F…`).
-fn is_double_encoded(v: &str) -> bool {
-    !v.contains("://") && form_decode(v).contains("://")
 }
 
 /// Why a redirect URI is not an absolute URI without fragment, if it is not.

@@ -29,6 +29,12 @@ pub(super) fn has_percent_escape(s: &str) -> bool {
         .any(|w| w[0] == b'%' && w[1].is_ascii_hexdigit() && w[2].is_ascii_hexdigit())
 }
 
+/// A URI value that is still percent-encoded after the one decoding of its parameter
+/// (`https%3A%2F%2F…`): encoded twice, so it is no absolute URI.
+pub(super) fn is_double_encoded(v: &str) -> bool {
+    !v.contains("://") && crate::oauth::basic::form_decode(v).contains("://")
+}
+
 /// Levenshtein distance between two strings, by characters (short strings only).
 pub(super) fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
