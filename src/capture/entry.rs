@@ -31,6 +31,123 @@ struct HarLog<'a> {
     creator: Raw<'a>,
 }
 
+/// An entry as read in one pass: the objects inside it (`request`, `response`, their `postData`
+/// and `content`) are read where they stand, so a long body is walked once, not once per level.
+#[derive(Deserialize)]
+struct EntryIn<'a> {
+    #[serde(borrow, default, alias = "startedDateTime")]
+    started_at: Raw<'a>,
+    #[serde(borrow, default)]
+    time: Raw<'a>,
+    #[serde(borrow, default)]
+    request: Member<RequestIn<'a>>,
+    #[serde(borrow, default)]
+    response: Member<ResponseIn<'a>>,
+    #[serde(borrow, default, rename = "_error")]
+    error: Raw<'a>,
+    #[serde(borrow, default, rename = "_resourceType")]
+    resource_type: Raw<'a>,
+}
+
+#[derive(Deserialize)]
+struct RequestIn<'a> {
+    #[serde(borrow, default)]
+    method: Raw<'a>,
+    #[serde(borrow, default)]
+    url: Raw<'a>,
+    #[serde(borrow, default)]
+    headers: Raw<'a>,
+    #[serde(borrow, default, rename = "postData")]
+    post_data: Member<RawPostData<'a>>,
+    #[serde(borrow, default)]
+    body: Raw<'a>,
+    #[serde(borrow, default)]
+    body_base64: Raw<'a>,
+}
+
+#[derive(Deserialize)]
+struct ResponseIn<'a> {
+    #[serde(borrow, default)]
+    status: Raw<'a>,
+    #[serde(borrow, default)]
+    headers: Raw<'a>,
+    #[serde(borrow, default)]
+    content: Member<RawContent<'a>>,
+    #[serde(borrow, default)]
+    body: Raw<'a>,
+    #[serde(borrow, default)]
+    body_base64: Raw<'a>,
+    #[serde(borrow, default, rename = "redirectURL")]
+    redirect_url: Raw<'a>,
+    #[serde(borrow, default, rename = "_error")]
+    error: Raw<'a>,
+}
+
+/// A member that should be an object, read in its parent's pass: absent, `null`, of another
+/// type (reported or ignored by the caller), or the object.
+#[derive(Default)]
+enum Member<T> {
+    #[default]
+    Absent,
+    Null,
+    NotObject,
+    Object(T),
+}
+
+impl<T> Member<T> {
+    fn object(self) -> Option<T> {
+        match self {
+            Member::Object(t) => Some(t),
+            _ => None,
+        }
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Member<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::{IgnoredAny, MapAccess, SeqAccess, Visitor};
+        struct V<T>(std::marker::PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for V<T> {
+            type Value = Member<T>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, m: A) -> Result<Member<T>, A::Error> {
+                T::deserialize(serde::de::value::MapAccessDeserializer::new(m)).map(Member::Object)
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut s: A) -> Result<Member<T>, A::Error> {
+                while s.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(Member::NotObject)
+            }
+            fn visit_unit<E>(self) -> Result<Member<T>, E> {
+                Ok(Member::Null)
+            }
+            fn visit_none<E>(self) -> Result<Member<T>, E> {
+                Ok(Member::Null)
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Member<T>, E> {
+                Ok(Member::NotObject)
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<Member<T>, E> {
+                Ok(Member::NotObject)
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<Member<T>, E> {
+                Ok(Member::NotObject)
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<Member<T>, E> {
+                Ok(Member::NotObject)
+            }
+            fn visit_str<E>(self, _: &str) -> Result<Member<T>, E> {
+                Ok(Member::NotObject)
+            }
+        }
+        d.deserialize_any(V(std::marker::PhantomData))
+    }
+}
+
+/// The same entry read level by level, each object a second pass over its text: slower, but it
+/// takes what the one-pass reader refuses (a repeated member, a number out of range where an
+/// object should be) exactly as it always did.
 #[derive(Deserialize)]
 struct RawEntry<'a> {
     #[serde(borrow, default, alias = "startedDateTime")]
@@ -64,18 +181,6 @@ struct RawRequest<'a> {
 }
 
 #[derive(Deserialize)]
-struct RawPostData<'a> {
-    #[serde(borrow, default)]
-    text: Raw<'a>,
-    #[serde(borrow, default, rename = "_file")]
-    file: Raw<'a>,
-    #[serde(borrow, default)]
-    params: Raw<'a>,
-    #[serde(borrow, default)]
-    encoding: Raw<'a>,
-}
-
-#[derive(Deserialize)]
 struct RawResponse<'a> {
     #[serde(borrow, default)]
     status: Raw<'a>,
@@ -91,6 +196,18 @@ struct RawResponse<'a> {
     redirect_url: Raw<'a>,
     #[serde(borrow, default, rename = "_error")]
     error: Raw<'a>,
+}
+
+#[derive(Deserialize)]
+struct RawPostData<'a> {
+    #[serde(borrow, default)]
+    text: Raw<'a>,
+    #[serde(borrow, default, rename = "_file")]
+    file: Raw<'a>,
+    #[serde(borrow, default)]
+    params: Raw<'a>,
+    #[serde(borrow, default)]
+    encoding: Raw<'a>,
 }
 
 #[derive(Deserialize)]
@@ -693,9 +810,9 @@ pub(crate) fn parse_entry(name: &Arc<str>, i: usize, v: &RawValue) -> Result<Exc
     parse_entry_text(name, i, v.get())
 }
 
-/// [`parse_entry`] on text not yet known to be JSON (the streaming scanner's entries): the one
-/// pass that reads the entry also finds its syntax errors, reported as invalid JSON.
-pub(super) fn parse_entry_text(name: &Arc<str>, i: usize, text: &str) -> Result<Exchange, String> {
+/// An entry the one-pass reader refused, read level by level as it always was: a repeated
+/// member or a number out of range where an object belongs costs a second pass, not the entry.
+fn entry_level_by_level(text: &str) -> Result<EntryIn<'_>, String> {
     let e: RawEntry<'_> = serde_json::from_str(text).map_err(|e| {
         if e.is_syntax() || e.is_eof() {
             format!("invalid JSON ({e})")
@@ -703,11 +820,71 @@ pub(super) fn parse_entry_text(name: &Arc<str>, i: usize, text: &str) -> Result<
             format!("not an entry object ({e})")
         }
     })?;
-    let req: RawRequest<'_> = match e.request {
-        Some(r) => {
-            serde_json::from_str(r.get()).map_err(|_| "`request` is not an object".to_string())?
-        }
-        None => return Err("no `request`".into()),
+    let request = match e.request {
+        None => Member::Absent,
+        Some(r) => match serde_json::from_str::<RawRequest<'_>>(r.get()) {
+            Ok(r) => Member::Object(RequestIn {
+                method: r.method,
+                url: r.url,
+                headers: r.headers,
+                post_data: member(r.post_data),
+                body: r.body,
+                body_base64: r.body_base64,
+            }),
+            Err(_) => Member::NotObject,
+        },
+    };
+    let response = match e.response {
+        None => Member::Absent,
+        Some(r) if r.get() == "null" => Member::Null,
+        Some(r) => match serde_json::from_str::<RawResponse<'_>>(r.get()) {
+            Ok(r) => Member::Object(ResponseIn {
+                status: r.status,
+                headers: r.headers,
+                content: member(r.content),
+                body: r.body,
+                body_base64: r.body_base64,
+                redirect_url: r.redirect_url,
+                error: r.error,
+            }),
+            Err(_) => Member::NotObject,
+        },
+    };
+    Ok(EntryIn {
+        started_at: e.started_at,
+        time: e.time,
+        request,
+        response,
+        error: e.error,
+        resource_type: e.resource_type,
+    })
+}
+
+/// A member whose members are all raw values, read from its own text.
+fn member<'a, T: Deserialize<'a>>(r: Raw<'a>) -> Member<T> {
+    match r.map(|r| serde_json::from_str::<T>(r.get())) {
+        None => Member::Absent,
+        Some(Ok(t)) => Member::Object(t),
+        Some(Err(_)) => Member::NotObject,
+    }
+}
+
+/// [`parse_entry`] on text not yet known to be JSON (the streaming scanner's entries): the one
+/// pass that reads the entry also finds its syntax errors, reported as invalid JSON.
+pub(super) fn parse_entry_text(name: &Arc<str>, i: usize, text: &str) -> Result<Exchange, String> {
+    let e = match serde_json::from_str::<EntryIn<'_>>(text) {
+        Ok(e) => e,
+        Err(_) => entry_level_by_level(text)?,
+    };
+    exchange_from(name, i, e)
+}
+
+/// The exchange an entry describes, however it was read.
+fn exchange_from(name: &Arc<str>, i: usize, e: EntryIn<'_>) -> Result<Exchange, String> {
+    let req = match e.request {
+        Member::Object(r) => r,
+        Member::Absent | Member::Null => return Err("no `request`".into()),
+        Member::NotObject => return Err("`request` is not an object".into()),
     };
     let method = raw_string(req.method)
         .filter(|m| !m.is_empty())
@@ -724,17 +901,15 @@ pub(super) fn parse_entry_text(name: &Arc<str>, i: usize, text: &str) -> Result<
     let headers = parse_headers(req.headers);
     let mut body = None;
     let mut request_elsewhere = None;
-    if let Some(pd) = req.post_data {
-        if let Ok(pd) = serde_json::from_str::<RawPostData<'_>>(pd.get()) {
-            body = decode_body(pd.text, pd.encoding)
-                .filter(|t| !t.is_empty())
-                .or_else(|| body_from_params(pd.params));
-            if body.is_none() {
-                if let Some(f) = raw_string(pd.file).filter(|f| !f.is_empty()) {
-                    match attachment(name, &f) {
-                        Ok(b) => body = Some(b),
-                        Err(why) => request_elsewhere = Some(why),
-                    }
+    if let Some(pd) = req.post_data.object() {
+        body = decode_body(pd.text, pd.encoding)
+            .filter(|t| !t.is_empty())
+            .or_else(|| body_from_params(pd.params));
+        if body.is_none() {
+            if let Some(f) = raw_string(pd.file).filter(|f| !f.is_empty()) {
+                match attachment(name, &f) {
+                    Ok(b) => body = Some(b),
+                    Err(why) => request_elsewhere = Some(why),
                 }
             }
         }
@@ -752,11 +927,9 @@ pub(super) fn parse_entry_text(name: &Arc<str>, i: usize, text: &str) -> Result<
         .filter(|t| !t.is_empty())
         .map(|t| t.to_ascii_lowercase());
     let response = match e.response {
-        None => None,
-        Some(r) if r.get() == "null" => None,
-        Some(r) => {
-            let rr: RawResponse<'_> = serde_json::from_str(r.get())
-                .map_err(|_| "`response` is not an object".to_string())?;
+        Member::Absent | Member::Null => None,
+        Member::NotObject => return Err("`response` is not an object".into()),
+        Member::Object(rr) => {
             let status = raw_number(rr.status)
                 .map(|s| {
                     if (0.0..1000.0).contains(&s) {
@@ -769,32 +942,30 @@ pub(super) fn parse_entry_text(name: &Arc<str>, i: usize, text: &str) -> Result<
             let mut headers = parse_headers(rr.headers);
             let mut body = None;
             let mut elsewhere = None;
-            if let Some(c) = rr.content {
-                if let Ok(c) = serde_json::from_str::<RawContent<'_>>(c.get()) {
-                    let size = raw_number(c.size).unwrap_or(0.0);
-                    let comment = raw_string(c.comment).filter(|c| !c.is_empty());
-                    body = decode_body(c.text, c.encoding);
-                    if body.is_none() {
-                        if let Some(f) = raw_string(c.file).filter(|f| !f.is_empty()) {
-                            match attachment(name, &f) {
-                                Ok(b) => body = Some(b),
-                                Err(why) => elsewhere = Some(why),
-                            }
-                        } else if let Some(c) = comment {
-                            elsewhere = Some(format!("the exporter left it out (\"{c}\")"));
-                        } else if size > 0.0 {
-                            elsewhere = Some(format!(
-                                "the exporter left out its {size} bytes (`content.size` without \
-                                 `content.text`)"
-                            ));
+            if let Some(c) = rr.content.object() {
+                let size = raw_number(c.size).unwrap_or(0.0);
+                let comment = raw_string(c.comment).filter(|c| !c.is_empty());
+                body = decode_body(c.text, c.encoding);
+                if body.is_none() {
+                    if let Some(f) = raw_string(c.file).filter(|f| !f.is_empty()) {
+                        match attachment(name, &f) {
+                            Ok(b) => body = Some(b),
+                            Err(why) => elsewhere = Some(why),
                         }
-                    } else if body.as_deref() == Some("") && size > 0.0 {
-                        body = None;
+                    } else if let Some(c) = comment {
+                        elsewhere = Some(format!("the exporter left it out (\"{c}\")"));
+                    } else if size > 0.0 {
                         elsewhere = Some(format!(
-                            "the exporter left out its {size} bytes (`content.size` with an empty \
+                            "the exporter left out its {size} bytes (`content.size` without \
                              `content.text`)"
                         ));
                     }
+                } else if body.as_deref() == Some("") && size > 0.0 {
+                    body = None;
+                    elsewhere = Some(format!(
+                        "the exporter left out its {size} bytes (`content.size` with an empty \
+                         `content.text`)"
+                    ));
                 }
             }
             if body.is_none() {
@@ -844,6 +1015,50 @@ pub(super) fn parse_entry_text(name: &Arc<str>, i: usize, text: &str) -> Result<
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The one-pass reader and the level-by-level one make the same exchange of every entry of
+    /// every fixture, and of entries only the second accepts.
+    #[test]
+    fn one_pass_and_level_by_level_readers_agree() {
+        let name: Arc<str> = Arc::from("t");
+        let both = |text: &str| {
+            let one = serde_json::from_str::<EntryIn<'_>>(text)
+                .map_err(|e| e.to_string())
+                .and_then(|e| exchange_from(&name, 0, e));
+            let two = entry_level_by_level(text).and_then(|e| exchange_from(&name, 0, e));
+            (format!("{one:?}"), format!("{two:?}"))
+        };
+        let mut entries = 0;
+        for path in crate::capture::fixture_paths() {
+            let text = std::fs::read_to_string(&path).unwrap();
+            let Ok(v) = serde_json::from_str::<serde_json::Value>(&text) else {
+                continue;
+            };
+            let list = v
+                .pointer("/log/entries")
+                .or_else(|| v.get("exchanges"))
+                .and_then(|l| l.as_array())
+                .cloned()
+                .unwrap_or_default();
+            for e in list {
+                let text = e.to_string();
+                let (one, two) = both(&text);
+                assert_eq!(one, two, "{}", path.display());
+                entries += 1;
+            }
+        }
+        assert!(entries > 400, "only {entries} entries read");
+        // What the one-pass reader refuses, the level-by-level one still reads.
+        let repeated = r#"{"request":{"method":"GET","url":"https://a/","url":"https://b/"},"response":{"status":401}}"#;
+        assert!(serde_json::from_str::<EntryIn<'_>>(repeated).is_err());
+        let e = parse_entry_text(&name, 0, repeated);
+        assert!(e.is_err(), "{e:?}");
+        let out_of_range = r#"{"request":{"method":"GET","url":"https://a/","postData":1e400},"response":{"status":401}}"#;
+        assert!(serde_json::from_str::<EntryIn<'_>>(out_of_range).is_err());
+        let e = parse_entry_text(&name, 0, out_of_range).unwrap();
+        assert_eq!(e.request.url, "https://a/");
+        assert_eq!(e.response.unwrap().status, 401);
+    }
 
     #[test]
     fn body_relevance_is_read_from_top_level_members_only() {

@@ -791,6 +791,22 @@ pub fn load_all(paths: &[String]) -> Result<Loaded, CaptureError> {
 /// made of real ones).
 #[cfg(test)]
 pub(crate) fn all_fixture_exchanges() -> Vec<Exchange> {
+    let paths = fixture_paths();
+    let mut exchanges = Vec::new();
+    for p in &paths {
+        if let Ok(l) = load_path(&p.to_string_lossy()) {
+            exchanges.extend(l.exchanges);
+        }
+    }
+    for (i, e) in exchanges.iter_mut().enumerate() {
+        e.index = i;
+    }
+    exchanges
+}
+
+/// The HAR and dump fixtures, in order.
+#[cfg(test)]
+pub(crate) fn fixture_paths() -> Vec<std::path::PathBuf> {
     let mut paths = Vec::new();
     for dir in ["corpus", "providers", "rules", "har-dialects"] {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -804,14 +820,5 @@ pub(crate) fn all_fixture_exchanges() -> Vec<Exchange> {
         }
     }
     paths.sort();
-    let mut exchanges = Vec::new();
-    for p in &paths {
-        if let Ok(l) = load_path(&p.to_string_lossy()) {
-            exchanges.extend(l.exchanges);
-        }
-    }
-    for (i, e) in exchanges.iter_mut().enumerate() {
-        e.index = i;
-    }
-    exchanges
+    paths
 }
