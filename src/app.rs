@@ -279,6 +279,7 @@ fn check(args: CheckArgs, verbosity: i8, out: &mut dyn Write) -> Result<i32> {
         client_id: file.client_id.clone(),
         allowed_algorithms: file.allowed_algorithms.clone().unwrap_or_default(),
         provider_hints: file.providers.clone().into_iter().collect(),
+        summarised: loaded.summarised,
     };
     let filter = RuleFilter {
         select,

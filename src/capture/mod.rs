@@ -132,7 +132,11 @@ impl Loaded {
         self.format = self.format.or(l.format);
         self.sanitized |= l.sanitized;
         self.creator = self.creator.take().or(l.creator);
-        self.exchanges.extend(l.exchanges);
+        if self.exchanges.is_empty() {
+            self.exchanges = l.exchanges;
+        } else {
+            self.exchanges.extend(l.exchanges);
+        }
         self.ignored += l.ignored;
         self.summarised += l.summarised;
         self.truncated = self.truncated.take().or(l.truncated);

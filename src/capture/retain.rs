@@ -21,8 +21,14 @@ use std::hash::BuildHasher;
 /// (the one that issued its token, the authorization request of its code) among them.
 pub const WINDOW: usize = 4096;
 
-/// After a failure, this many exchanges are kept in full: the client's retry or next step.
+/// After a failure that names no client (a browser's API call, a page), this many exchanges are
+/// kept in full: what happened next.
 const AFTER_FAILURE: usize = 16;
+
+/// After a failure of a named client, this many of that client's next exchanges are kept in
+/// full: its retry or next step. (Other clients' traffic in between is no part of it: in a
+/// gateway log, the next sixteen exchanges are other clients'.)
+const AFTER_CLIENT_FAILURE: usize = 4;
 
 /// Successful exchanges kept as examples per endpoint (host and path shape).
 const EXAMPLES: usize = 2;
@@ -69,6 +75,8 @@ fn hash_of(v: &str) -> u64 {
 #[derive(Debug)]
 struct Held {
     exchange: Exchange,
+    /// Its linking values, computed once (a failure compares them with the whole window).
+    links: Vec<Link>,
     keep: bool,
 }
 
@@ -78,8 +86,10 @@ pub struct Retention {
     window: VecDeque<Held>,
     /// Values carried by failures seen so far.
     failure_values: HashSet<u64, Fast>,
-    /// Exchanges still to keep after the last failure.
+    /// Exchanges still to keep after the last failure that named no client.
     after_failure: usize,
+    /// Exchanges still to keep per client (hashed) after its last failure.
+    after_client: HashMap<u64, usize, Fast>,
     /// Examples kept per endpoint shape.
     examples: HashMap<u64, usize, Fast>,
     /// Exchanges kept in full, in capture order.
@@ -101,21 +111,49 @@ impl Retention {
                 self.failure_values
                     .extend(values.iter().filter(|v| v.flow).map(|v| v.hash));
             }
-            // Pin what the failure depends on: earlier exchanges that carry one of its values.
-            if !values.is_empty() {
-                for h in self.window.iter_mut().filter(|h| !h.keep) {
-                    if self::values(&h.exchange)
-                        .iter()
-                        .any(|v| values.iter().any(|w| w.hash == v.hash))
-                    {
-                        h.keep = true;
-                    }
+            // Pin what the failure depends on: every earlier exchange that carries one of its
+            // flow values (the exchange that issued its code or token, an earlier use of it),
+            // and the latest earlier exchange of its client (how that client authenticated last
+            // time). Every request of a client names it: pinning them all would keep thousands.
+            let mut clients: Vec<u64> = values.iter().filter(|v| !v.flow).map(|v| v.hash).collect();
+            for h in self.window.iter_mut().rev() {
+                let flow = h
+                    .links
+                    .iter()
+                    .any(|v| values.iter().any(|w| w.flow && w.hash == v.hash));
+                let client = clients
+                    .iter()
+                    .position(|c| h.links.iter().any(|v| v.hash == *c));
+                if let Some(i) = client {
+                    clients.swap_remove(i);
+                }
+                if flow || client.is_some() {
+                    h.keep = true;
                 }
             }
-            self.after_failure = AFTER_FAILURE;
+            let mut named = false;
+            for v in values.iter().filter(|v| !v.flow) {
+                named = true;
+                if self.after_client.len() < MAX_FAILURE_VALUES {
+                    self.after_client.insert(v.hash, AFTER_CLIENT_FAILURE);
+                }
+            }
+            if !named {
+                self.after_failure = AFTER_FAILURE;
+            }
         } else if self.after_failure > 0 {
             self.after_failure -= 1;
             keep = true;
+        } else if !self.after_client.is_empty() {
+            for v in values.iter().filter(|v| !v.flow) {
+                if let Some(n) = self.after_client.get_mut(&v.hash) {
+                    *n -= 1;
+                    if *n == 0 {
+                        self.after_client.remove(&v.hash);
+                    }
+                    keep = true;
+                }
+            }
         }
         if !keep
             && values
@@ -140,7 +178,11 @@ impl Retention {
                 None => {}
             }
         }
-        self.window.push_back(Held { exchange: e, keep });
+        self.window.push_back(Held {
+            exchange: e,
+            links: values,
+            keep,
+        });
         while self.window.len() > WINDOW {
             if let Some(h) = self.window.pop_front() {
                 self.release(h);
@@ -355,6 +397,57 @@ mod tests {
             "{}",
             kept.len()
         );
+    }
+
+    /// In a gateway log the next exchanges are other clients': after a client's failure, its
+    /// own next few are kept, not whatever follows; and of its earlier ones, the latest.
+    #[test]
+    fn after_a_client_failure_its_own_next_exchanges_are_kept() {
+        let mut r = Retention::default();
+        let mut pushed = 0;
+        let push = |r: &mut Retention, client: &str, status: u16, n: &mut usize| {
+            let mut e = token_request(client, status);
+            e.source.entry = *n;
+            *n += 1;
+            r.push(e);
+        };
+        for round in 0..WINDOW {
+            push(&mut r, &format!("other-{}", round % 50), 200, &mut pushed);
+            if round == WINDOW / 2 {
+                push(&mut r, "failing", 200, &mut pushed);
+            }
+        }
+        push(&mut r, "failing", 401, &mut pushed);
+        let failed_at = pushed - 1;
+        for round in 0..WINDOW * 3 {
+            push(&mut r, &format!("other-{}", round % 50), 200, &mut pushed);
+            if round % 100 == 99 {
+                push(&mut r, "failing", 200, &mut pushed);
+            }
+        }
+        let kept = r.finish();
+        assert_eq!(kept.len() + r.summarised, pushed);
+        let of_failing: Vec<usize> = kept
+            .iter()
+            .filter(|e| e.request.form.get("client_id") == Some("failing"))
+            .map(|e| e.source.entry)
+            .collect();
+        let later: Vec<usize> = of_failing
+            .iter()
+            .copied()
+            .filter(|i| *i > failed_at)
+            .collect();
+        // Its next four (beyond the window only these stay), its earlier success, the failure.
+        assert!(later.len() >= AFTER_CLIENT_FAILURE, "{later:?}");
+        assert!(of_failing.iter().any(|i| *i < failed_at), "{of_failing:?}");
+        assert!(of_failing.contains(&failed_at));
+        // The other clients' exchanges right after the failure are not kept for it.
+        let right_after = kept
+            .iter()
+            .filter(|e| (failed_at + 1..failed_at + 1 + AFTER_FAILURE).contains(&e.source.entry))
+            .filter(|e| e.request.form.get("client_id") != Some("failing"))
+            .count();
+        assert_eq!(right_after, 0);
     }
 
     #[test]

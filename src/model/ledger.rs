@@ -81,8 +81,10 @@ pub struct Use {
 /// Every issued and sent value of a capture.
 #[derive(Debug, Default)]
 pub struct Ledger {
-    issues: HashMap<u64, Vec<(String, Issue)>>,
-    uses: HashMap<u64, Vec<(String, Use)>>,
+    /// By the value's hash; each record with a second, independent hash of the value, which
+    /// tells values that share the first apart without holding them (a JWT is a kilobyte).
+    issues: HashMap<u64, Vec<(u64, Issue)>>,
+    uses: HashMap<u64, Vec<(u64, Use)>>,
 }
 
 /// A value the ledger cannot file: empty, or masked by another tool (`oauth-doctor redact`'s
@@ -93,6 +95,15 @@ fn unknown(v: &str) -> bool {
 
 fn key(v: &str) -> u64 {
     let mut h = std::hash::DefaultHasher::new();
+    std::hash::Hash::hash(v, &mut h);
+    std::hash::Hasher::finish(&h)
+}
+
+/// A second hash of `v`, independent of [`key`]: with it, two values are confused only if both
+/// 64-bit hashes collide.
+fn check(v: &str) -> u64 {
+    let mut h = std::hash::DefaultHasher::new();
+    std::hash::Hasher::write_u8(&mut h, 0xa5);
     std::hash::Hash::hash(v, &mut h);
     std::hash::Hasher::finish(&h)
 }
@@ -231,12 +242,13 @@ impl Ledger {
         if unknown(v) {
             return;
         }
+        let c = check(v);
         let list = self.issues.entry(key(v)).or_default();
         if !list
             .iter()
-            .any(|(x, o)| x == v && o.exchange == i.exchange && o.role == i.role)
+            .any(|(x, o)| *x == c && o.exchange == i.exchange && o.role == i.role)
         {
-            list.push((v.to_string(), i));
+            list.push((c, i));
         }
     }
 
@@ -244,31 +256,28 @@ impl Ledger {
         if unknown(v) {
             return;
         }
-        self.uses
-            .entry(key(v))
-            .or_default()
-            .push((v.to_string(), u));
+        self.uses.entry(key(v)).or_default().push((check(v), u));
     }
 
     /// Where `v` was issued, in capture order.
     pub fn issues_of<'a>(&'a self, v: &str) -> impl Iterator<Item = &'a Issue> + 'a {
-        let v = v.to_string();
+        let c = check(v);
         self.issues
-            .get(&key(&v))
+            .get(&key(v))
             .into_iter()
             .flatten()
-            .filter(move |(x, _)| *x == v)
+            .filter(move |(x, _)| *x == c)
             .map(|(_, i)| i)
     }
 
     /// Where `v` was sent, in capture order.
     pub fn uses_of<'a>(&'a self, v: &str) -> impl Iterator<Item = &'a Use> + 'a {
-        let v = v.to_string();
+        let c = check(v);
         self.uses
-            .get(&key(&v))
+            .get(&key(v))
             .into_iter()
             .flatten()
-            .filter(move |(x, _)| *x == v)
+            .filter(move |(x, _)| *x == c)
             .map(|(_, u)| u)
     }
 

@@ -132,6 +132,9 @@ pub struct Options {
     pub allowed_algorithms: Vec<String>,
     /// Host → provider id hints (configuration).
     pub provider_hints: Vec<(String, String)>,
+    /// Successful exchanges of the capture that were read and counted but not kept in full
+    /// (`docs/performance.md`): when not zero, a count over the kept exchanges is a lower bound.
+    pub summarised: usize,
 }
 
 impl Default for Options {
@@ -144,6 +147,7 @@ impl Default for Options {
             client_id: None,
             allowed_algorithms: Vec::new(),
             provider_hints: Vec::new(),
+            summarised: 0,
         }
     }
 }

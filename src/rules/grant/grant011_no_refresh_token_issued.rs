@@ -77,8 +77,14 @@ impl Rule for Grant011 {
                 .collect();
             let mut why = String::new();
             if !earlier.is_empty() && without.len() == earlier.len() {
+                // Successes only counted, not kept, are not known not to have issued one.
+                let among = if cx.options.summarised > 0 {
+                    "among the exchanges kept in full"
+                } else {
+                    "in the capture"
+                };
                 why.push_str(&format!(
-                    "; no token response in the capture issued a refresh token (exchange #{} has none)",
+                    "; no token response {among} issued a refresh token (exchange #{} has none)",
                     without.last().map(|x| x.number()).unwrap_or(0)
                 ));
             }

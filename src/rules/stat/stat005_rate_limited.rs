@@ -48,8 +48,14 @@ impl Rule for Stat005 {
                         && x.index <= e.index
                 })
                 .count();
+            // Summarised successes are counted, not kept: the count is then a lower bound.
+            let at_least = if cx.options.summarised > 0 {
+                "at least "
+            } else {
+                ""
+            };
             let message = format!(
-                "`{}` answered 429 too many requests; the capture holds {same} request(s) to that endpoint up to this one",
+                "`{}` answered 429 too many requests; the capture holds {at_least}{same} request(s) to that endpoint up to this one",
                 e.request.endpoint()
             );
             let mut rep = cx
