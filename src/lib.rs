@@ -5,6 +5,7 @@
 //! rank ([`diagnosis`]) → [`report`], every secret rendered by [`redact`]. Every stage is a plain
 //! function over plain data; only `main.rs` decides exit codes.
 
+pub mod alloc;
 pub mod app;
 pub mod capture;
 mod capture_support;

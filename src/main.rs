@@ -6,6 +6,10 @@ use oauth_doctor::app;
 use oauth_doctor::cli::Cli;
 use std::process::ExitCode;
 
+/// The system allocator for small runs, mimalloc once a large input is read (`alloc`).
+#[global_allocator]
+static GLOBAL: oauth_doctor::alloc::Allocator = oauth_doctor::alloc::Allocator;
+
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(c) => c,

@@ -106,3 +106,71 @@ fn the_text_report_of_a_long_capture_fits_on_a_screen() {
         "{summary}"
     );
 }
+
+/// Token requests enough to pass the size from which NDJSON is read on several threads.
+const REQUESTS: usize = 20_000;
+
+/// A gateway log of `REQUESTS` successful token requests by twenty clients, with blank lines
+/// and one line that is not JSON, then a request refused with `invalid_client`. Returns the log
+/// and the number of exchanges in it.
+fn long_log() -> (String, usize) {
+    let mut s = String::with_capacity(REQUESTS * 450);
+    for i in 0..REQUESTS {
+        let _ = writeln!(
+            s,
+            r#"{{"started_at":"2026-11-29T10:{:02}:{:02}.{:03}Z","request":{{"method":"POST","url":"https://login.gateway.test/oauth2/token","headers":[["Content-Type","application/x-www-form-urlencoded"]],"body":"grant_type=client_credentials&client_id=svc-{:02}&scope=orders.read"}},"response":{{"status":200,"headers":[["Content-Type","application/json"]],"body":"{{\"access_token\":\"at{:040x}\",\"token_type\":\"Bearer\",\"expires_in\":3600}}"}}}}"#,
+            (i / 1000) % 60,
+            (i / 10) % 60,
+            i % 1000,
+            i % 20,
+            (i as u128) * 0x9e37_79b9_7f4a_7c15
+        );
+        if i % 5000 == 4999 {
+            s.push('\n');
+        }
+        if i == REQUESTS / 2 {
+            s.push_str("{\"request\": oops\n");
+        }
+    }
+    s.push_str(r#"{"started_at":"2026-11-29T11:00:00.000Z","request":{"method":"POST","url":"https://login.gateway.test/oauth2/token","headers":[["Content-Type","application/x-www-form-urlencoded"]],"body":"grant_type=client_credentials&client_id=svc-07&scope=orders.read"},"response":{"status":401,"headers":[["Content-Type","application/json"]],"body":"{\"error\":\"invalid_client\",\"error_description\":\"client authentication failed\"}"}}"#);
+    s.push('\n');
+    (s, REQUESTS + 1)
+}
+
+#[test]
+fn every_line_of_a_long_ndjson_log_is_read_and_the_failure_at_the_end_is_found() {
+    let (log, exchanges) = long_log();
+    assert!(log.len() > 5 << 20, "{} bytes", log.len());
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("gateway.ndjson");
+    std::fs::write(&p, &log).unwrap();
+    let p = p.to_str().unwrap();
+    for (how, r) in [
+        ("file", doctor::run(&["check", p, "--format", "json"], &[])),
+        (
+            "pipe",
+            doctor::run_stdin(&["check", "-", "--format", "json"], &[], &log),
+        ),
+    ] {
+        assert_eq!(r.code, 1, "{how}: {}", r.stderr);
+        let j = r.json();
+        assert_eq!(j["exchanges"], exchanges, "{how}");
+        let top = &j["findings"][0];
+        assert_eq!(top["category"], "credentials", "{how}: {top}");
+        // Entries are numbered from 0 without the blank lines; the bad line is one.
+        assert_eq!(top["location"]["entry"], exchanges + 1, "{how}: {top}");
+        let skipped = j["skipped"].as_array().unwrap();
+        assert_eq!(skipped.len(), 1, "{how}: {skipped:?}");
+        assert!(
+            skipped[0]["reason"]
+                .as_str()
+                .unwrap()
+                // After the request it follows, and two blank lines before it.
+                .starts_with(&format!(
+                    "line {}, column 13: invalid JSON",
+                    REQUESTS / 2 + 4
+                )),
+            "{how}: {skipped:?}"
+        );
+    }
+}

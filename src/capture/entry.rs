@@ -259,7 +259,7 @@ fn parse_document_all(name: Arc<str>, bytes: &[u8], retain: bool) -> Result<Load
     let second = stream.next();
     if second.is_some() && super::detect::looks_like_ndjson(bytes) {
         let mut cursor = std::io::Cursor::new(bytes);
-        return stream_ndjson(name, &mut cursor, retain)
+        return super::ndjson::stream(name, &mut cursor, retain)
             .map_err(|error| CaptureError::Io { file, error });
     }
     let mut loaded = if retain {
@@ -377,95 +377,6 @@ fn parse_document_all(name: Arc<str>, bytes: &[u8], retain: bool) -> Result<Load
         file,
         what: "a JSON object without `log` (HAR), `exchanges` or `request` (exchange dump)".into(),
     })
-}
-
-/// Read NDJSON line by line from a reader, in bounded memory: one exchange (or HAR entry) per
-/// line. A line that is not JSON is skipped with its line number and the lines after it are
-/// still read; blank lines are ignored.
-pub(super) fn stream_ndjson(
-    name: Arc<str>,
-    reader: &mut dyn std::io::BufRead,
-    retain: bool,
-) -> std::io::Result<Loaded> {
-    use std::io::BufRead;
-    let mut loaded = if retain {
-        Loaded::retaining()
-    } else {
-        Loaded::default()
-    };
-    loaded.format = Some(Format::Ndjson);
-    let mut seen = super::scan::Seen::default();
-    let mut buf = Vec::with_capacity(1 << 12);
-    let (mut line, mut i) = (0usize, 0usize);
-    loop {
-        buf.clear();
-        let n = std::io::Read::take(&mut *reader, super::scan::MAX_ENTRY as u64)
-            .read_until(b'\n', &mut buf)?;
-        if n == 0 {
-            break;
-        }
-        line += 1;
-        if n == super::scan::MAX_ENTRY && buf.last() != Some(&b'\n') {
-            // A line too long to be an exchange: skip to its end without keeping it.
-            loop {
-                let chunk = reader.fill_buf()?;
-                if chunk.is_empty() {
-                    break;
-                }
-                match memchr::memchr(b'\n', chunk) {
-                    Some(p) => {
-                        reader.consume(p + 1);
-                        break;
-                    }
-                    None => {
-                        let k = chunk.len();
-                        reader.consume(k);
-                    }
-                }
-            }
-            loaded.skip(Skipped {
-                file: name.clone(),
-                entry: i,
-                reason: format!(
-                    "line {line}: longer than {} MiB: not analysed",
-                    super::scan::MAX_ENTRY >> 20
-                ),
-            });
-            i += 1;
-            continue;
-        }
-        let text = buf.trim_ascii();
-        let text = if line == 1 {
-            super::detect::strip_bom(text)
-        } else {
-            text
-        };
-        if text.is_empty() {
-            continue;
-        }
-        match serde_json::from_slice::<&RawValue>(text) {
-            Ok(v) if v.get().starts_with('{') => {
-                push_value(&mut loaded, &mut seen, &name, i, v, Some(line))
-            }
-            Ok(_) => loaded.skip(Skipped {
-                file: name.clone(),
-                entry: i,
-                reason: format!("line {line}: not an exchange object"),
-            }),
-            Err(e) => loaded.skip(Skipped {
-                file: name.clone(),
-                entry: i,
-                reason: format!(
-                    "line {line}, column {}: invalid JSON: {}",
-                    e.column(),
-                    e.to_string().split(" at line ").next().unwrap_or("")
-                ),
-            }),
-        }
-        i += 1;
-    }
-    loaded.finish();
-    Ok(loaded)
 }
 
 /// Top-level members of the answers the rules read (RFC 6749 §5.1, §5.2; OpenID Connect Core
@@ -639,6 +550,17 @@ fn push_value(
     }
 }
 
+/// A raw member as text, borrowed from the capture when it is a string without escapes (most
+/// are: methods, URLs, header values), decoded otherwise; a number as written; `null` as absent.
+fn raw_str<'a>(r: Raw<'a>) -> Option<std::borrow::Cow<'a, str>> {
+    let t = r?.get();
+    if t.len() >= 2 && t.starts_with('"') && !t.contains('\\') {
+        // A valid JSON string without a backslash holds its text verbatim between its quotes.
+        return Some(std::borrow::Cow::Borrowed(&t[1..t.len() - 1]));
+    }
+    raw_string(r).map(std::borrow::Cow::Owned)
+}
+
 fn raw_string(r: Raw<'_>) -> Option<String> {
     let r = r?;
     let t = r.get();
@@ -768,12 +690,12 @@ fn attachment(capture: &str, file: &str) -> Result<String, String> {
 }
 
 fn decode_body(text: Raw<'_>, encoding: Raw<'_>) -> Option<String> {
-    let t = raw_string(text)?;
-    if raw_string(encoding).is_some_and(|e| e.eq_ignore_ascii_case("base64")) {
+    let t = raw_str(text)?;
+    if raw_str(encoding).is_some_and(|e| e.eq_ignore_ascii_case("base64")) {
         let bytes = base64_body(&t)?;
         return Some(String::from_utf8_lossy(&bytes).into_owned());
     }
-    Some(t)
+    Some(t.into_owned())
 }
 
 fn body_from_params(params: Raw<'_>) -> Option<String> {
@@ -886,10 +808,10 @@ fn exchange_from(name: &Arc<str>, i: usize, e: EntryIn<'_>) -> Result<Exchange, 
         Member::Absent | Member::Null => return Err("no `request`".into()),
         Member::NotObject => return Err("`request` is not an object".into()),
     };
-    let method = raw_string(req.method)
+    let method = raw_str(req.method)
         .filter(|m| !m.is_empty())
         .ok_or("request has no method")?;
-    let url = raw_string(req.url)
+    let url = raw_str(req.url)
         .filter(|u| !u.is_empty())
         .ok_or("request has no url")?;
     if method.len() > 32 || !method.bytes().all(|b| b.is_ascii_alphabetic() || b == b'-') {
@@ -906,7 +828,7 @@ fn exchange_from(name: &Arc<str>, i: usize, e: EntryIn<'_>) -> Result<Exchange, 
             .filter(|t| !t.is_empty())
             .or_else(|| body_from_params(pd.params));
         if body.is_none() {
-            if let Some(f) = raw_string(pd.file).filter(|f| !f.is_empty()) {
+            if let Some(f) = raw_str(pd.file).filter(|f| !f.is_empty()) {
                 match attachment(name, &f) {
                     Ok(b) => body = Some(b),
                     Err(why) => request_elsewhere = Some(why),
@@ -923,7 +845,7 @@ fn exchange_from(name: &Arc<str>, i: usize, e: EntryIn<'_>) -> Result<Exchange, 
     }
     let mut request = Request::new(&method, &url, headers, body);
     request.body_elsewhere = request_elsewhere;
-    request.destination = raw_string(e.resource_type)
+    request.destination = raw_str(e.resource_type)
         .filter(|t| !t.is_empty())
         .map(|t| t.to_ascii_lowercase());
     let response = match e.response {
@@ -947,7 +869,7 @@ fn exchange_from(name: &Arc<str>, i: usize, e: EntryIn<'_>) -> Result<Exchange, 
                 let comment = raw_string(c.comment).filter(|c| !c.is_empty());
                 body = decode_body(c.text, c.encoding);
                 if body.is_none() {
-                    if let Some(f) = raw_string(c.file).filter(|f| !f.is_empty()) {
+                    if let Some(f) = raw_str(c.file).filter(|f| !f.is_empty()) {
                         match attachment(name, &f) {
                             Ok(b) => body = Some(b),
                             Err(why) => elsewhere = Some(why),
@@ -975,7 +897,7 @@ fn exchange_from(name: &Arc<str>, i: usize, e: EntryIn<'_>) -> Result<Exchange, 
                         .map(|b| String::from_utf8_lossy(&b).into_owned())
                 });
             }
-            if let Some(loc) = raw_string(rr.redirect_url).filter(|s| !s.is_empty()) {
+            if let Some(loc) = raw_str(rr.redirect_url).filter(|s| !s.is_empty()) {
                 if !headers.contains("location") {
                     headers.push("Location", &loc);
                 }
@@ -1001,7 +923,7 @@ fn exchange_from(name: &Arc<str>, i: usize, e: EntryIn<'_>) -> Result<Exchange, 
             entry: i,
             line: None,
         },
-        started_at: raw_string(e.started_at).and_then(|s| parse_timestamp(&s)),
+        started_at: raw_str(e.started_at).and_then(|s| parse_timestamp(&s)),
         duration_ms: raw_number(e.time).filter(|t| *t >= 0.0),
         request,
         response,

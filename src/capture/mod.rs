@@ -6,6 +6,7 @@
 mod decode;
 pub mod detect;
 mod entry;
+mod ndjson;
 pub mod retain;
 pub mod scan;
 mod structural;
@@ -245,6 +246,7 @@ fn stream_har_mapped(
     map: &memmap2::Mmap,
     creator: Option<String>,
 ) -> Result<Loaded, CaptureError> {
+    crate::alloc::large_input();
     let bytes: &[u8] = map;
     let bar_owned = progress_bar(Some(bytes.len() as u64));
     let bar = &bar_owned;
@@ -509,10 +511,12 @@ pub fn load_reader(
         None => io(e),
     })?;
     if detect::looks_like_har(&head) {
+        let small = compressed.is_none() && len.is_some_and(|l| l < PARALLEL_MIN);
         let mut loaded = stream_har(
             name,
             reader,
             compressed.is_some(),
+            small,
             detect::har_creator(&head),
         )?;
         loaded.sanitized = entry::detect_sanitized(&loaded);
@@ -520,7 +524,7 @@ pub fn load_reader(
     }
     if detect::looks_like_ndjson(&head) {
         let mut loaded =
-            entry::stream_ndjson(name, &mut reader, true).map_err(|e| match compressed {
+            ndjson::stream(name, &mut *reader, true).map_err(|e| match compressed {
                 Some(_) => CaptureError::Decompress {
                     file: file.clone(),
                     msg: e.to_string(),
@@ -567,8 +571,9 @@ fn fill_head<R: std::io::BufRead + ?Sized>(r: &mut R) -> std::io::Result<Vec<u8>
 
 fn stream_har(
     name: Arc<str>,
-    reader: Box<dyn std::io::BufRead>,
+    mut reader: Box<dyn std::io::BufRead>,
     compressed: bool,
+    small: bool,
     creator: Option<String>,
 ) -> Result<Loaded, CaptureError> {
     let mut loaded = Loaded {
@@ -576,7 +581,17 @@ fn stream_har(
         creator,
         ..Loaded::default()
     };
-    let result = scan_two_threads(&name, reader, &mut loaded);
+    let result = if small {
+        // A file of a few MiB is read whole and walked on this thread: a second thread, its
+        // memory and the scanner's read buffer cost more than the walk.
+        let mut bytes = Vec::new();
+        match reader.read_to_end(&mut bytes) {
+            Ok(_) => scan_one_thread(&name, &bytes, &mut loaded),
+            Err(e) => Err(scan::ScanError::Io(e.to_string())),
+        }
+    } else {
+        scan_two_threads(&name, reader, &mut loaded)
+    };
     match result {
         Ok(_) => {}
         Err(scan::ScanError::Io(msg)) if compressed => {
@@ -661,6 +676,19 @@ impl Handed {
     }
 }
 
+/// Walk a HAR already in memory on this thread: find, judge and read its entries.
+fn scan_one_thread(
+    name: &Arc<str>,
+    bytes: &[u8],
+    loaded: &mut Loaded,
+) -> Result<usize, scan::ScanError> {
+    let mut out = Loaded::retaining();
+    let result = scan::scan_har_slice(bytes, true, |raw| entry::push_scanned(&mut out, name, raw));
+    out.finish();
+    merge_into(loaded, out);
+    result
+}
+
 /// Stream a HAR from a reader with two threads: this one reads and finds entries, a second
 /// judges and parses them; when the second falls behind, the first judges too.
 fn scan_two_threads(
@@ -669,6 +697,7 @@ fn scan_two_threads(
     loaded: &mut Loaded,
 ) -> Result<usize, scan::ScanError> {
     use std::sync::atomic::{AtomicUsize, Ordering};
+    crate::alloc::large_input();
     let queued = AtomicUsize::new(0);
     let queued = &queued;
     std::thread::scope(|sc| {

@@ -750,6 +750,12 @@ fn decide(a: Assessment, seen: &mut Seen) -> bool {
 
 /// Whether one entry (its raw JSON bytes) is worth turning into an exchange.
 pub fn entry_is_relevant(bytes: &[u8], seen: &mut Seen) -> bool {
+    seen.decide(assess_entry(bytes))
+}
+
+/// The order-independent part of [`entry_is_relevant`], which another thread can compute; an
+/// entry the scanner cannot walk is relevant (to be reported).
+pub fn assess_entry(bytes: &[u8]) -> Assessment {
     let start = bytes
         .iter()
         .position(|b| !b.is_ascii_whitespace())
@@ -769,8 +775,18 @@ pub fn entry_is_relevant(bytes: &[u8], seen: &mut Seen) -> bool {
     let mut empty: &[u8] = &[];
     let mut longs = Vec::new();
     match skip_entry(&mut s, &mut empty, 0, &mut longs) {
-        Ok(keep) => judge(&s.buf[keep..s.pos], &longs, seen),
-        Err(_) => true,
+        Ok(keep) => assess(&s.buf[keep..s.pos], &longs),
+        Err(_) => Assessment {
+            relevant: true,
+            presented: Vec::new(),
+        },
+    }
+}
+
+impl Seen {
+    /// The verdict on an assessed entry, taken in entry order ([`decide`]).
+    pub fn decide(&mut self, a: Assessment) -> bool {
+        decide(a, self)
     }
 }
 
