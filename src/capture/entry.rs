@@ -487,6 +487,30 @@ impl Lines<'_> {
 
 /// An entry found by the streaming scanner.
 pub(super) fn push_scanned(loaded: &mut Loaded, name: &Arc<str>, raw: super::scan::RawEntry<'_>) {
+    push_read(loaded, name, raw, None);
+}
+
+/// The exchange an entry found by the scanner describes (with its line), or why it is none.
+pub(super) fn read_scanned(
+    name: &Arc<str>,
+    raw: &super::scan::RawEntry<'_>,
+) -> Result<Exchange, String> {
+    std::str::from_utf8(raw.bytes)
+        .map_err(|e| format!("invalid UTF-8 at byte {}", e.valid_up_to()))
+        .and_then(|t| parse_entry_text(name, raw.index, t))
+        .map(|mut e| {
+            e.source.line = Some(raw.line);
+            e
+        })
+}
+
+/// [`push_scanned`] with the entry perhaps already read on another thread.
+pub(super) fn push_read(
+    loaded: &mut Loaded,
+    name: &Arc<str>,
+    raw: super::scan::RawEntry<'_>,
+    read: Option<Result<Exchange, String>>,
+) {
     loaded.last_line = Some(raw.line);
     if raw.oversized {
         loaded.skip(Skipped {
@@ -503,14 +527,8 @@ pub(super) fn push_scanned(loaded: &mut Loaded, name: &Arc<str>, raw: super::sca
         loaded.ignored += 1;
         return;
     }
-    let parsed = std::str::from_utf8(raw.bytes)
-        .map_err(|e| format!("invalid UTF-8 at byte {}", e.valid_up_to()))
-        .and_then(|t| parse_entry_text(name, raw.index, t));
-    match parsed {
-        Ok(mut e) => {
-            e.source.line = Some(raw.line);
-            loaded.add(e)
-        }
+    match read.unwrap_or_else(|| read_scanned(name, &raw)) {
+        Ok(e) => loaded.add(e),
         Err(reason) => loaded.skip(Skipped {
             file: name.clone(),
             entry: raw.index,

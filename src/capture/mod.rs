@@ -329,7 +329,15 @@ fn stream_har_mapped(
             // behind, this thread does the order-independent part of the judging too.
             let assessed = (!raw.oversized && behind() > SHARE_WHEN_BEHIND)
                 .then(|| scan::assess(raw.bytes, raw.longs));
-            batch.push((Handed::new(&raw, assessed), raw.bytes.len()));
+            // Reading an entry does not depend on the entries before it either: an entry that
+            // may be kept is read here too (the worker drops it if it is not).
+            let read = assessed
+                .as_ref()
+                .filter(|a| a.may_keep())
+                .map(|_| entry::read_scanned(&name, &raw));
+            let mut handed = Handed::new(&raw, assessed);
+            handed.read = read;
+            batch.push((handed, raw.bytes.len()));
             if batch.len() == BATCH {
                 hand_over(&tx, &mut batch);
             }
@@ -581,16 +589,19 @@ fn stream_har(
         creator,
         ..Loaded::default()
     };
-    let result = if small {
-        // A file of a few MiB is read whole and walked on this thread: a second thread, its
-        // memory and the scanner's read buffer cost more than the walk.
-        let mut bytes = Vec::new();
-        match reader.read_to_end(&mut bytes) {
-            Ok(_) => scan_one_thread(&name, &bytes, &mut loaded),
-            Err(e) => Err(scan::ScanError::Io(e.to_string())),
+    // An input of a few MiB is read whole and walked on this thread: a second thread, its
+    // memory and the scanner's read buffer cost more than the walk. (Of a pipe, whose length
+    // is not known, the start is read first: if the input ends there, it is small.)
+    let mut start = Vec::new();
+    let limit = if small { u64::MAX } else { PARALLEL_MIN };
+    let result = match reader.by_ref().take(limit).read_to_end(&mut start) {
+        Err(e) => Err(scan::ScanError::Io(e.to_string())),
+        Ok(n) if small || (n as u64) < PARALLEL_MIN => scan_one_thread(&name, &start, &mut loaded),
+        Ok(_) => {
+            let rest: Box<dyn std::io::BufRead> =
+                Box::new(std::io::Cursor::new(start).chain(reader));
+            scan_two_threads(&name, rest, &mut loaded)
         }
-    } else {
-        scan_two_threads(&name, reader, &mut loaded)
     };
     match result {
         Ok(_) => {}
@@ -641,6 +652,8 @@ struct Handed {
     longs: Vec<(usize, usize)>,
     oversized: bool,
     assessed: Option<scan::Assessment>,
+    /// The entry already read, by the thread that found it.
+    read: Option<Result<Exchange, String>>,
 }
 
 impl Handed {
@@ -653,6 +666,7 @@ impl Handed {
             longs: raw.longs.to_vec(),
             oversized: raw.oversized,
             assessed,
+            read: None,
         }
     }
 
@@ -660,7 +674,7 @@ impl Handed {
     /// `loaded`.
     fn push(self, bytes: &[u8], loaded: &mut Loaded, name: &Arc<str>, seen: &mut scan::Seen) {
         let relevant = scan::settle(bytes, &self.longs, self.oversized, self.assessed, seen);
-        entry::push_scanned(
+        entry::push_read(
             loaded,
             name,
             scan::RawEntry {
@@ -672,6 +686,7 @@ impl Handed {
                 longs: &self.longs,
                 oversized: self.oversized,
             },
+            self.read,
         );
     }
 }

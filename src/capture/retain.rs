@@ -21,8 +21,8 @@ use std::hash::BuildHasher;
 /// (the one that issued its token, the authorization request of its code) among them.
 pub const WINDOW: usize = 4096;
 
-/// After a failure that names no client (a browser's API call, a page), this many exchanges are
-/// kept in full: what happened next.
+/// After a failure that names no client but carries a flow value (a browser's API call with its
+/// token), this many exchanges are kept in full: what happened next.
 const AFTER_FAILURE: usize = 16;
 
 /// After a failure of a named client, this many of that client's next exchanges are kept in
@@ -138,7 +138,9 @@ impl Retention {
                     self.after_client.insert(v.hash, AFTER_CLIENT_FAILURE);
                 }
             }
-            if !named {
+            // What follows a failure that carries no value of a flow and names no client (an
+            // analytics beacon a browser blocked) is no next step of anything.
+            if !named && !values.is_empty() {
                 self.after_failure = AFTER_FAILURE;
             }
         } else if self.after_failure > 0 {

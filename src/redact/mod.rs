@@ -627,9 +627,9 @@ pub struct Redactor {
     /// For each search pattern (every secret and its encoded forms, longest first), the secret it is a form of (fingerprints name the secret, whatever its
     /// encoding in the text).
     original: Vec<usize>,
-    /// Every secret, any length.
-    known: Vec<String>,
-    all: std::collections::HashSet<String>,
+    /// Every secret, any length (held once: `all` and the patterns share these texts).
+    known: Vec<std::sync::Arc<str>>,
+    all: std::collections::HashSet<std::sync::Arc<str>>,
     matcher: Option<PrefixIndex>,
     /// PrefixIndex too long to index (a 10 MB token), searched one by one; (pattern, secret
     /// index).
@@ -645,7 +645,7 @@ pub struct Redactor {
 /// second to build, for texts of a few hundred bytes).
 struct PrefixIndex {
     /// Pattern texts, longest first.
-    texts: Vec<String>,
+    texts: Vec<std::sync::Arc<str>>,
     /// First [`MIN_SCRUB_LEN`] bytes → indexes into `texts`, longest first.
     by_prefix: std::collections::HashMap<u64, Vec<u32>>,
     /// A bit per hashed prefix: most positions of a text are ruled out with one multiply
@@ -665,7 +665,7 @@ const BLOOM_BITS: u32 = 20;
 const _: () = assert!(MIN_SCRUB_LEN <= 8);
 
 impl PrefixIndex {
-    fn new(texts: Vec<String>) -> PrefixIndex {
+    fn new(texts: Vec<std::sync::Arc<str>>) -> PrefixIndex {
         let mut by_prefix: std::collections::HashMap<u64, Vec<u32>> = Default::default();
         let mut bloom = vec![0u64; 1 << (BLOOM_BITS - 6)];
         for (i, t) in texts.iter().enumerate() {
@@ -701,7 +701,7 @@ impl PrefixIndex {
             let ac = self.automaton.get_or_init(|| {
                 aho_corasick::AhoCorasick::builder()
                     .match_kind(aho_corasick::MatchKind::LeftmostLongest)
-                    .build(&self.texts)
+                    .build(self.texts.iter().map(|t| t.as_bytes()))
                     .ok()
             });
             if let Some(ac) = ac {
@@ -787,12 +787,13 @@ impl Redactor {
     }
 
     pub fn from_secrets(set: BTreeSet<String>, show: bool) -> Redactor {
-        let known: Vec<String> = if show {
+        use std::sync::Arc;
+        let known: Vec<Arc<str>> = if show {
             Vec::new()
         } else {
-            set.into_iter().collect()
+            set.into_iter().map(Arc::from).collect()
         };
-        let mut patterns: std::collections::BTreeMap<String, usize> = Default::default();
+        let mut patterns: std::collections::BTreeMap<Arc<str>, usize> = Default::default();
         for (i, s) in known.iter().enumerate() {
             if s.len() > MAX_INDEXED_PATTERN {
                 // Huge values (a 10 MB token) are searched as they are only.
@@ -805,22 +806,25 @@ impl Redactor {
                 .collect::<String>()
                 .replace('+', "%20");
             // JSON-escaped, as it appears inside a body quoted in a message.
-            let json = serde_json::to_string(s).unwrap_or_default();
+            let json = serde_json::to_string(&**s).unwrap_or_default();
             let json = json[1..json.len().saturating_sub(1).max(1)].to_string();
-            for v in [s.clone(), enc, pct, json] {
-                if v.chars().count() >= MIN_SCRUB_LEN {
-                    // The raw value wins over an encoded form that happens to equal another
-                    // secret's raw value.
-                    patterns.entry(v).or_insert(i);
+            // The raw value first: it wins over an encoded form that happens to equal another
+            // secret's raw value. An encoded form equal to the raw value is not held again.
+            if s.chars().count() >= MIN_SCRUB_LEN {
+                patterns.entry(s.clone()).or_insert(i);
+            }
+            for v in [enc, pct, json] {
+                if v.chars().count() >= MIN_SCRUB_LEN && *v != **s {
+                    patterns.entry(Arc::from(v)).or_insert(i);
                 }
             }
         }
-        type Patterns = Vec<(String, usize)>;
+        type Patterns = Vec<(Arc<str>, usize)>;
         let (long, mut pairs): (Patterns, Patterns) = patterns
             .into_iter()
             .partition(|(p, _)| p.len() > MAX_INDEXED_PATTERN);
         pairs.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.0.cmp(&b.0)));
-        let (secrets, original): (Vec<String>, Vec<usize>) = pairs.into_iter().unzip();
+        let (secrets, original): (Vec<Arc<str>>, Vec<usize>) = pairs.into_iter().unzip();
         let matcher = if secrets.is_empty() || show {
             None
         } else {
@@ -1125,18 +1129,13 @@ mod tests {
 
     #[test]
     fn prefix_index_finds_leftmost_longest_matches() {
-        let mut pats = vec![
-            "abcdefgh".to_string(),
-            "abcdef".to_string(),
-            "cdefghij".to_string(),
-            "zzzzzz".to_string(),
-        ];
+        let mut pats = ["abcdefgh", "abcdef", "cdefghij", "zzzzzz"];
         pats.sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
-        let idx = PrefixIndex::new(pats.clone());
+        let idx = PrefixIndex::new(pats.iter().map(|p| std::sync::Arc::from(*p)).collect());
         let found: Vec<(usize, usize, &str)> = idx
             .find_iter("xxabcdefghij abcdefX zzzzzzz cdefghij")
             .into_iter()
-            .map(|(a, z, p)| (a, z, pats[p].as_str()))
+            .map(|(a, z, p)| (a, z, pats[p]))
             .collect();
         // The longest pattern at the leftmost start wins, and matches do not overlap.
         assert_eq!(
