@@ -504,6 +504,51 @@ pub(super) fn read_scanned(
         })
 }
 
+/// Whether an exchange judged relevant on its raw bytes is OAuth's by its parts: it failed, it
+/// presents a token, its URL, headers or request body carry an OAuth marker, its answer's
+/// top-level members are an OAuth answer's, or its answer is a page that speaks of OAuth (an
+/// identity provider's sign-in page). (The raw judging also searches other short response
+/// bodies, where an image's base64 can spell `jwks` and an API payload can nest an `error`:
+/// those alone do not make an exchange OAuth's.)
+pub(super) fn oauth_relevant(e: &Exchange) -> bool {
+    use super::scan::has_marker;
+    let r = &e.request;
+    let headers = |h: &crate::model::Headers| h.iter().any(|(n, v)| has_marker(n) || has_marker(v));
+    let answer = match &e.response {
+        None => true,
+        Some(resp) => {
+            !(100..400).contains(&resp.status)
+                || headers(&resp.headers)
+                || resp.body.as_deref().is_some_and(|b| {
+                    has_oauth_members(b) || (is_page(&resp.headers, b) && has_marker(b))
+                })
+        }
+    };
+    answer
+        || r.presented_token().is_some()
+        || has_marker(&r.url)
+        || headers(&r.headers)
+        || r.body.as_deref().is_some_and(has_marker)
+}
+
+/// A page: HTML by its content type, or by its first character when it has none.
+fn is_page(headers: &crate::model::Headers, body: &str) -> bool {
+    match headers.media_type() {
+        Some(m) => m == "text/html" || m == "application/xhtml+xml",
+        None => body.trim_start().starts_with('<'),
+    }
+}
+
+/// Add an exchange judged relevant on its raw bytes: kept when it is OAuth's by its parts,
+/// else counted with the entries that are not.
+pub(super) fn add_relevant(loaded: &mut Loaded, e: Exchange) {
+    if oauth_relevant(&e) {
+        loaded.add(e);
+    } else {
+        loaded.ignored += 1;
+    }
+}
+
 /// [`push_scanned`] with the entry perhaps already read on another thread.
 pub(super) fn push_read(
     loaded: &mut Loaded,
@@ -528,7 +573,7 @@ pub(super) fn push_read(
         return;
     }
     match read.unwrap_or_else(|| read_scanned(name, &raw)) {
-        Ok(e) => loaded.add(e),
+        Ok(e) => add_relevant(loaded, e),
         Err(reason) => loaded.skip(Skipped {
             file: name.clone(),
             entry: raw.index,
@@ -558,7 +603,7 @@ fn push_value(
     match parse_entry(name, i, v) {
         Ok(mut e) => {
             e.source.line = line;
-            loaded.add(e)
+            add_relevant(loaded, e)
         }
         Err(reason) => loaded.skip(Skipped {
             file: name.clone(),
@@ -998,6 +1043,81 @@ mod tests {
         let e = parse_entry_text(&name, 0, out_of_range).unwrap();
         assert_eq!(e.request.url, "https://a/");
         assert_eq!(e.response.unwrap().status, 401);
+    }
+
+    /// A marker that only a response body spells (an image's base64, a nested API member)
+    /// does not make an exchange OAuth's; a sign-in page, a top-level OAuth member, a failure
+    /// and a presented token do.
+    #[test]
+    fn relevance_is_confirmed_by_the_parts_of_the_exchange() {
+        let entry = |url: &str, status: u16, mime: &str, text: &str, headers: &str| {
+            format!(
+                r#"{{"request":{{"method":"GET","url":"{url}","headers":[{headers}]}},"response":{{"status":{status},"headers":[{{"name":"Content-Type","value":"{mime}"}}],"content":{{"mimeType":"{mime}","text":{}}}}}}}"#,
+                serde_json::to_string(text).unwrap()
+            )
+        };
+        let cases = [
+            (
+                entry(
+                    "https://cdn.test/a.png",
+                    200,
+                    "image/png",
+                    "iVBORw0KGgoAAjwksAAoauthZ",
+                    "",
+                ),
+                false,
+            ),
+            (
+                entry(
+                    "https://api.test/orders",
+                    200,
+                    "application/json",
+                    r#"{"data":{"error":null,"refresh_token":null}}"#,
+                    "",
+                ),
+                false,
+            ),
+            (
+                entry(
+                    "https://api.test/session",
+                    200,
+                    "application/json",
+                    r#"{"access_token":"x","token_type":"Bearer"}"#,
+                    "",
+                ),
+                true,
+            ),
+            (
+                entry(
+                    "https://login.test/kmsi",
+                    200,
+                    "text/html",
+                    "<html><script>$Config={urlPost:'/oauth2/authorize'}</script>",
+                    "",
+                ),
+                true,
+            ),
+            (
+                entry("https://cdn.test/b.png", 404, "image/png", "jwks", ""),
+                true,
+            ),
+            (
+                entry(
+                    "https://api.test/orders",
+                    200,
+                    "application/json",
+                    "{}",
+                    r#"{"name":"Authorization","value":"Bearer abcdefgh12345678"}"#,
+                ),
+                true,
+            ),
+        ];
+        for (e, relevant) in cases {
+            let doc = format!(r#"{{"log":{{"entries":[{e}]}}}}"#);
+            let l = parse_document(Arc::from("t.har"), doc.as_bytes(), false).unwrap();
+            assert_eq!(l.exchanges.len() == 1, relevant, "{e}");
+            assert_eq!(l.ignored == 1, !relevant, "{e}");
+        }
     }
 
     #[test]

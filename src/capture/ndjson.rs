@@ -354,7 +354,7 @@ impl Merge {
                         match read {
                             Some(Ok(mut e)) => {
                                 e.source.entry = self.entry;
-                                self.loaded.add(e);
+                                super::entry::add_relevant(&mut self.loaded, e);
                             }
                             Some(Err(reason)) => self.loaded.skip(Skipped {
                                 file: self.name.clone(),

@@ -128,6 +128,20 @@ fn each_match(seg: &[u8], mut f: impl FnMut(usize, usize) -> ControlFlow<()>) {
     }
 }
 
+/// Whether unescaped text (a URL, a header, a request body) holds an OAuth marker or presents
+/// a token: the judging of [`assess`] applied to one part of an exchange already read.
+pub fn has_marker(text: &str) -> bool {
+    let mut found = false;
+    each_match(text.as_bytes(), |pattern, _| {
+        if pattern < URL_KEY {
+            found = true;
+            return ControlFlow::Break(());
+        }
+        ControlFlow::Continue(())
+    });
+    found
+}
+
 /// What the loader remembers across entries to drop repeated successful API calls.
 #[derive(Default)]
 pub struct Seen {
