@@ -514,21 +514,22 @@ pub(super) fn oauth_relevant(e: &Exchange) -> bool {
     use super::scan::has_marker;
     let r = &e.request;
     let headers = |h: &crate::model::Headers| h.iter().any(|(n, v)| has_marker(n) || has_marker(v));
-    let answer = match &e.response {
-        None => true,
-        Some(resp) => {
-            !(100..400).contains(&resp.status)
-                || headers(&resp.headers)
-                || resp.body.as_deref().is_some_and(|b| {
-                    has_oauth_members(b) || (is_page(&resp.headers, b) && has_marker(b))
-                })
-        }
-    };
-    answer
-        || r.presented_token().is_some()
+    // Cheapest first: most relevant exchanges are decided by their status or URL.
+    let failed = e
+        .response
+        .as_ref()
+        .is_none_or(|resp| !(100..400).contains(&resp.status));
+    failed
         || has_marker(&r.url)
         || headers(&r.headers)
         || r.body.as_deref().is_some_and(has_marker)
+        || r.presented_token().is_some()
+        || e.response.as_ref().is_some_and(|resp| {
+            headers(&resp.headers)
+                || resp.body.as_deref().is_some_and(|b| {
+                    has_oauth_members(b) || (is_page(&resp.headers, b) && has_marker(b))
+                })
+        })
 }
 
 /// A page: HTML by its content type, or by its first character when it has none.

@@ -7,7 +7,7 @@
 //! A line that is not JSON is skipped with its line number and the lines after it are still
 //! read; blank lines are ignored; a line longer than [`MAX_ENTRY`] is skipped unread.
 
-use super::entry::parse_entry_text;
+use super::entry::{oauth_relevant, parse_entry_text};
 use super::scan::{Assessment, MAX_ENTRY, Seen, assess_entry, count_newlines};
 use super::{Format, Loaded, Skipped};
 use crate::model::Exchange;
@@ -40,11 +40,11 @@ enum LineRead {
     Blank,
     /// Not an exchange: why, phrased with its line.
     Unreadable(String),
-    /// An object: its judging, and, when it may be kept, the exchange read from it (or why it
-    /// is not one).
+    /// An object: its judging, and, when it may be kept, the exchange read from it (`None`
+    /// when its parts show it is not OAuth's), or why it is not an exchange.
     Object {
         assessed: Assessment,
-        read: Option<Result<Exchange, String>>,
+        read: Option<Result<Option<Exchange>, String>>,
     },
 }
 
@@ -310,11 +310,16 @@ fn read_line(name: &Arc<str>, text: &[u8], line: usize) -> LineRead {
         .map_err(|_| String::new())
         .and_then(|t| parse_entry_text(name, 0, t));
     match read {
+        // Confirmed by its parts here, on a worker (see `entry::oauth_relevant`).
+        Ok(e) if !oauth_relevant(&e) => LineRead::Object {
+            assessed,
+            read: Some(Ok(None)),
+        },
         Ok(mut e) => {
             e.source.line = Some(line);
             LineRead::Object {
                 assessed,
-                read: Some(Ok(e)),
+                read: Some(Ok(Some(e))),
             }
         }
         // A line that is not JSON is reported as such, whatever its relevance.
@@ -352,10 +357,11 @@ impl Merge {
                         self.loaded.ignored += 1;
                     } else {
                         match read {
-                            Some(Ok(mut e)) => {
+                            Some(Ok(Some(mut e))) => {
                                 e.source.entry = self.entry;
-                                super::entry::add_relevant(&mut self.loaded, e);
+                                self.loaded.add(e);
                             }
+                            Some(Ok(None)) => self.loaded.ignored += 1,
                             Some(Err(reason)) => self.loaded.skip(Skipped {
                                 file: self.name.clone(),
                                 entry: self.entry,
