@@ -66,7 +66,8 @@ impl std::hash::Hasher for FxHasher {
     }
 }
 
-type Fast = std::hash::BuildHasherDefault<FxHasher>;
+/// Maps keyed by values already hashed (the ledger's, retention's) hash their keys with this.
+pub type Fast = std::hash::BuildHasherDefault<FxHasher>;
 
 fn hash_of(v: &str) -> u64 {
     Fast::default().hash_one(v)
