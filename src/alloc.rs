@@ -27,10 +27,11 @@ pub struct Allocator;
 /// by its place in mimalloc's `mi_option_t`.)
 pub fn large_input() {
     const PURGE_DELAY: i32 = 15;
-    if !LARGE.swap(true, Ordering::AcqRel) {
-        // SAFETY: sets a number in mimalloc's option table, once, from the thread that reads
-        // the input, before its worker threads start.
+    if !LARGE.load(Ordering::Acquire) {
+        // SAFETY: sets a number in mimalloc's option table, from the thread that reads the
+        // input, before any block comes from mimalloc and before its worker threads start.
         unsafe { libmimalloc_sys::mi_option_set(PURGE_DELAY, 0) }
+        LARGE.store(true, Ordering::Release);
     }
 }
 

@@ -105,7 +105,7 @@ impl<T> Member<T> {
 
 impl<'de, T: Deserialize<'de>> Deserialize<'de> for Member<T> {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        use serde::de::{IgnoredAny, MapAccess, SeqAccess, Visitor};
+        use serde::de::{MapAccess, SeqAccess, Visitor};
         struct V<T>(std::marker::PhantomData<T>);
         impl<'de, T: Deserialize<'de>> Visitor<'de> for V<T> {
             type Value = Member<T>;
@@ -115,9 +115,10 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Member<T> {
             fn visit_map<A: MapAccess<'de>>(self, m: A) -> Result<Member<T>, A::Error> {
                 T::deserialize(serde::de::value::MapAccessDeserializer::new(m)).map(Member::Object)
             }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut s: A) -> Result<Member<T>, A::Error> {
-                while s.next_element::<IgnoredAny>()?.is_some() {}
-                Ok(Member::NotObject)
+            // An array is read as the members in order, as the level-by-level reader (serde's
+            // derived structs) reads it.
+            fn visit_seq<A: SeqAccess<'de>>(self, s: A) -> Result<Member<T>, A::Error> {
+                T::deserialize(serde::de::value::SeqAccessDeserializer::new(s)).map(Member::Object)
             }
             fn visit_unit<E>(self) -> Result<Member<T>, E> {
                 Ok(Member::Null)
@@ -1039,6 +1040,14 @@ mod tests {
         assert!(serde_json::from_str::<EntryIn<'_>>(repeated).is_err());
         let e = parse_entry_text(&name, 0, repeated);
         assert!(e.is_err(), "{e:?}");
+        // An array where an object belongs is read as its members in order by both.
+        for text in [
+            r#"{"request":["GET","https://idp/token"],"response":{"status":400}}"#,
+            r#"{"request":{"method":"POST","url":"https://idp/token","postData":["grant_type=x"]},"response":["401"]}"#,
+        ] {
+            let (one, two) = both(text);
+            assert_eq!(one, two, "{text}");
+        }
         let out_of_range = r#"{"request":{"method":"GET","url":"https://a/","postData":1e400},"response":{"status":401}}"#;
         assert!(serde_json::from_str::<EntryIn<'_>>(out_of_range).is_err());
         let e = parse_entry_text(&name, 0, out_of_range).unwrap();

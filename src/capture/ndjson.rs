@@ -80,6 +80,7 @@ fn stream_from(
         carry: Vec::with_capacity(BATCH * 2),
         next_line: 1,
         skipping: false,
+        searched: 0,
     };
     // Read the start on this thread: an input that ends early is read here alone.
     let mut first = Vec::new();
@@ -181,6 +182,8 @@ struct Cut {
     next_line: usize,
     /// Inside a line longer than [`MAX_ENTRY`], dropping its bytes up to its end.
     skipping: bool,
+    /// How many bytes at the start of `carry` are known to hold no line feed.
+    searched: usize,
 }
 
 impl Cut {
@@ -216,9 +219,13 @@ impl Cut {
             if self.carry.len() < BATCH {
                 continue;
             }
-            match memchr::memrchr(b'\n', &self.carry) {
+            // Only the bytes not yet searched: a long line is searched once, not once per read.
+            let from = self.searched;
+            self.searched = self.carry.len();
+            match memchr::memrchr(b'\n', &self.carry[from..]).map(|p| from + p) {
                 Some(p) => {
                     let rest = self.carry[p + 1..].to_vec();
+                    self.searched = rest.len();
                     let mut lines = std::mem::replace(&mut self.carry, rest);
                     lines.truncate(p + 1);
                     let first = self.next_line;
@@ -228,6 +235,7 @@ impl Cut {
                 None if self.carry.len() >= MAX_ENTRY => {
                     let line = self.next_line;
                     self.carry = Vec::with_capacity(BATCH * 2);
+                    self.searched = 0;
                     self.skipping = true;
                     return Ok(Some(Batch::TooLong(line)));
                 }
@@ -257,7 +265,7 @@ fn read_batch(name: &Arc<str>, b: Batch) -> Vec<(usize, LineRead)> {
                 }
                 let text = bytes[from..end].trim_ascii();
                 let text = if line == 1 {
-                    super::detect::strip_bom(text)
+                    super::detect::strip_bom(text).trim_ascii_start()
                 } else {
                     text
                 };

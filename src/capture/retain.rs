@@ -117,30 +117,49 @@ impl Retention {
             // and the latest earlier exchange of its client (how that client authenticated last
             // time). Every request of a client names it: pinning them all would keep thousands.
             let mut clients: Vec<u64> = values.iter().filter(|v| !v.flow).map(|v| v.hash).collect();
+            let mut flow: Vec<u64> = values.iter().filter(|v| v.flow).map(|v| v.hash).collect();
+            // One hop further: the exchange that issued the failure's code also carries the
+            // flow's `state`, which links the authorization request the code answers.
+            let mut hop: Vec<u64> = Vec::new();
             for h in self.window.iter_mut().rev() {
-                let flow = h
-                    .links
-                    .iter()
-                    .any(|v| values.iter().any(|w| w.flow && w.hash == v.hash));
+                let by_flow = h.links.iter().any(|v| flow.contains(&v.hash));
                 let client = clients
                     .iter()
                     .position(|c| h.links.iter().any(|v| v.hash == *c));
                 if let Some(i) = client {
                     clients.swap_remove(i);
                 }
-                if flow || client.is_some() {
+                if by_flow {
+                    hop.extend(
+                        h.links
+                            .iter()
+                            .filter(|v| v.flow && !flow.contains(&v.hash))
+                            .map(|v| v.hash),
+                    );
+                }
+                if by_flow || client.is_some() {
                     h.keep = true;
+                }
+            }
+            if !hop.is_empty() {
+                flow = hop;
+                for h in self.window.iter_mut().filter(|h| !h.keep) {
+                    if h.links.iter().any(|v| flow.contains(&v.hash)) {
+                        h.keep = true;
+                    }
                 }
             }
             let mut named = false;
             for v in values.iter().filter(|v| !v.flow) {
-                named = true;
                 if self.after_client.len() < MAX_FAILURE_VALUES {
+                    named = true;
                     self.after_client.insert(v.hash, AFTER_CLIENT_FAILURE);
                 }
             }
             // What follows a failure that carries no value of a flow and names no client (an
-            // analytics beacon a browser blocked) is no next step of anything.
+            // analytics beacon a browser blocked) is no next step of anything. (Past the
+            // number of clients followed, a failure's next exchanges are kept whoever sent
+            // them.)
             if !named && !values.is_empty() {
                 self.after_failure = AFTER_FAILURE;
             }
@@ -451,6 +470,76 @@ mod tests {
             .filter(|e| e.request.form.get("client_id") != Some("failing"))
             .count();
         assert_eq!(right_after, 0);
+    }
+
+    /// A token request that fails carries the code, not the `state`: the authorization
+    /// request is reached through the exchange that issued the code, which carries both.
+    #[test]
+    fn a_failure_pins_the_authorization_request_its_code_answers() {
+        let get = |url: &str, status: u16, location: Option<&str>| {
+            let mut e = call(url, "", status);
+            e.request.headers = Headers::default();
+            if let (Some(l), Some(r)) = (location, e.response.as_mut()) {
+                r.headers.push("Location", l);
+            }
+            e
+        };
+        let post = |body: &str, status: u16| {
+            let mut e = call("https://idp.test/token", "", status);
+            e.request = Request::new(
+                "POST",
+                "https://idp.test/token",
+                Headers::default(),
+                Some(body.into()),
+            );
+            e
+        };
+        let mut r = Retention::default();
+        // Two earlier sign-ins are the authorization endpoint's examples.
+        for st in ["st-a", "st-b"] {
+            r.push(get(
+                &format!("https://idp.test/authorize?client_id=web&state={st}"),
+                200,
+                None,
+            ));
+        }
+        r.push(get(
+            "https://idp.test/authorize?client_id=web&state=st-0001&code_challenge=abc",
+            200,
+            None,
+        ));
+        for i in 0..WINDOW / 4 {
+            r.push(call("https://api.test/x", &format!("tok{i:08}"), 200));
+        }
+        r.push(get(
+            "https://idp.test/login-actions?session=s1",
+            302,
+            Some("https://app.test/cb?code=code-0001&state=st-0001"),
+        ));
+        // The client's latest exchange before the failure is another one.
+        r.push(post(
+            "grant_type=refresh_token&client_id=web&refresh_token=rt-9",
+            200,
+        ));
+        for i in 0..WINDOW / 4 {
+            r.push(call("https://api.test/y", &format!("uu{i:08}"), 200));
+        }
+        r.push(post(
+            "grant_type=authorization_code&code=code-0001&client_id=web",
+            400,
+        ));
+        for i in 0..WINDOW * 2 {
+            r.push(call("https://api.test/z", &format!("zz{i:08}"), 200));
+        }
+        let kept = r.finish();
+        assert!(
+            kept.iter().any(|e| e.request.url.contains("state=st-0001")),
+            "the authorization request stays"
+        );
+        assert!(
+            kept.iter()
+                .any(|e| e.request.url.contains("/login-actions"))
+        );
     }
 
     #[test]

@@ -8,7 +8,6 @@
 
 use super::masked::{is_masked, is_own_placeholder};
 use super::{Exchange, Kind};
-use crate::capture::retain::Fast;
 use std::collections::HashMap;
 
 /// What a value is, by where it was issued or the name it was sent under.
@@ -84,8 +83,8 @@ pub struct Use {
 pub struct Ledger {
     /// By the value's hash; each record with a second, independent hash of the value, which
     /// tells values that share the first apart without holding them (a JWT is a kilobyte).
-    issues: HashMap<u64, Vec<(u64, Issue)>, Fast>,
-    uses: HashMap<u64, Vec<(u64, Use)>, Fast>,
+    issues: HashMap<u64, Vec<(u64, Issue)>>,
+    uses: HashMap<u64, Vec<(u64, Use)>>,
 }
 
 /// A value the ledger cannot file: empty, or masked by another tool (`oauth-doctor redact`'s
