@@ -6,26 +6,9 @@
 #[path = "support/doctor.rs"]
 mod doctor;
 
-use doctor::doctor;
+use doctor::report_of;
 use serde_json::Value;
 use std::path::Path;
-
-fn report(path: &Path) -> (Option<i32>, Value) {
-    let out = doctor()
-        .arg("check")
-        .arg(path)
-        .args(["--format", "json"])
-        .output()
-        .unwrap();
-    let doc = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "{}: {e}: {}",
-            path.display(),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    });
-    (out.status.code(), doc)
-}
 
 /// (rule, category, message) of every finding.
 fn findings(doc: &Value) -> Vec<(String, String, String)> {
@@ -45,10 +28,10 @@ fn findings(doc: &Value) -> Vec<(String, String, String)> {
 
 #[test]
 fn attachments_next_to_the_capture_are_read() {
-    let (code, original) = report(Path::new(
+    let (code, original) = report_of(Path::new(
         "fixtures/corpus/op-wrong-client-secret-basic.har",
     ));
-    let (code2, attached) = report(Path::new("fixtures/attachments/playwright-attach.har"));
+    let (code2, attached) = report_of(Path::new("fixtures/attachments/playwright-attach.har"));
     assert_eq!(code, Some(1));
     assert_eq!(code2, code);
     assert_eq!(findings(&attached), findings(&original));
@@ -56,7 +39,7 @@ fn attachments_next_to_the_capture_are_read() {
 
 #[test]
 fn attachments_that_are_not_there_are_unknown_not_empty() {
-    let (code, doc) = report(Path::new(
+    let (code, doc) = report_of(Path::new(
         "fixtures/attachments/without-files/playwright-attach.har",
     ));
     assert_eq!(code, Some(1), "the 401 is still a failure");
@@ -109,7 +92,7 @@ fn a_body_the_exporter_left_out_is_said_to_be_missing() {
         &token_call(serde_json::json!({"size": 85, "mimeType": "application/json"})),
         &[],
     );
-    let (code, doc) = report(&path);
+    let (code, doc) = report_of(&path);
     assert_eq!(code, Some(1));
     let diag = &doc["diagnoses"][0];
     assert_eq!(diag["signal"], "400 (body not in the capture)", "{diag}");
@@ -131,7 +114,7 @@ fn an_attachment_name_is_never_a_path() {
         ),
         &[("outside.json", body)],
     );
-    let (code, doc) = report(&path);
+    let (code, doc) = report_of(&path);
     assert_eq!(code, Some(1));
     let text = doc.to_string();
     assert!(!text.contains("invalid_scope"), "{text}");

@@ -31,48 +31,54 @@ struct HarLog<'a> {
     creator: Raw<'a>,
 }
 
-/// An entry as read in one pass: the objects inside it (`request`, `response`, their `postData`
-/// and `content`) are read where they stand, so a long body is walked once, not once per level.
+/// An entry, its `request` a `Q` and its `response` an `S`: read where they stand in one pass
+/// ([`EntryIn`]: a long body is walked once, not once per level), or kept raw to be read level
+/// by level ([`RawEntry`]).
 #[derive(Deserialize)]
-struct EntryIn<'a> {
+#[serde(bound(deserialize = "Q: Deserialize<'de> + Default, S: Deserialize<'de> + Default"))]
+struct Entry<'a, Q, S> {
     #[serde(borrow, default, alias = "startedDateTime")]
     started_at: Raw<'a>,
     #[serde(borrow, default)]
     time: Raw<'a>,
-    #[serde(borrow, default)]
-    request: Member<RequestIn<'a>>,
-    #[serde(borrow, default)]
-    response: Member<ResponseIn<'a>>,
+    #[serde(default)]
+    request: Q,
+    #[serde(default)]
+    response: S,
     #[serde(borrow, default, rename = "_error")]
     error: Raw<'a>,
     #[serde(borrow, default, rename = "_resourceType")]
     resource_type: Raw<'a>,
 }
 
+/// A request, its `postData` a `P`.
 #[derive(Deserialize)]
-struct RequestIn<'a> {
+#[serde(bound(deserialize = "P: Deserialize<'de> + Default"))]
+struct RequestOf<'a, P> {
     #[serde(borrow, default)]
     method: Raw<'a>,
     #[serde(borrow, default)]
     url: Raw<'a>,
     #[serde(borrow, default)]
     headers: Raw<'a>,
-    #[serde(borrow, default, rename = "postData")]
-    post_data: Member<RawPostData<'a>>,
+    #[serde(default, rename = "postData")]
+    post_data: P,
     #[serde(borrow, default)]
     body: Raw<'a>,
     #[serde(borrow, default)]
     body_base64: Raw<'a>,
 }
 
+/// A response, its `content` a `C`.
 #[derive(Deserialize)]
-struct ResponseIn<'a> {
+#[serde(bound(deserialize = "C: Deserialize<'de> + Default"))]
+struct ResponseOf<'a, C> {
     #[serde(borrow, default)]
     status: Raw<'a>,
     #[serde(borrow, default)]
     headers: Raw<'a>,
-    #[serde(borrow, default)]
-    content: Member<RawContent<'a>>,
+    #[serde(default)]
+    content: C,
     #[serde(borrow, default)]
     body: Raw<'a>,
     #[serde(borrow, default)]
@@ -82,6 +88,14 @@ struct ResponseIn<'a> {
     #[serde(borrow, default, rename = "_error")]
     error: Raw<'a>,
 }
+
+type RequestIn<'a> = RequestOf<'a, Member<RawPostData<'a>>>;
+type ResponseIn<'a> = ResponseOf<'a, Member<RawContent<'a>>>;
+type EntryIn<'a> = Entry<'a, Member<RequestIn<'a>>, Member<ResponseIn<'a>>>;
+/// The same entry read level by level, each object a second pass over its text: slower, but
+/// it takes what the one-pass reader refuses (a repeated member, a number out of range where
+/// an object should be) exactly as it always did.
+type RawEntry<'a> = Entry<'a, Raw<'a>, Raw<'a>>;
 
 /// A member that should be an object, read in its parent's pass: absent, `null`, of another
 /// type (reported or ignored by the caller), or the object.
@@ -95,6 +109,15 @@ enum Member<T> {
 }
 
 impl<T> Member<T> {
+    fn map<U>(self, f: impl FnOnce(T) -> U) -> Member<U> {
+        match self {
+            Member::Absent => Member::Absent,
+            Member::Null => Member::Null,
+            Member::NotObject => Member::NotObject,
+            Member::Object(t) => Member::Object(f(t)),
+        }
+    }
+
     fn object(self) -> Option<T> {
         match self {
             Member::Object(t) => Some(t),
@@ -144,59 +167,6 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Member<T> {
         }
         d.deserialize_any(V(std::marker::PhantomData))
     }
-}
-
-/// The same entry read level by level, each object a second pass over its text: slower, but it
-/// takes what the one-pass reader refuses (a repeated member, a number out of range where an
-/// object should be) exactly as it always did.
-#[derive(Deserialize)]
-struct RawEntry<'a> {
-    #[serde(borrow, default, alias = "startedDateTime")]
-    started_at: Raw<'a>,
-    #[serde(borrow, default)]
-    time: Raw<'a>,
-    #[serde(borrow, default)]
-    request: Raw<'a>,
-    #[serde(borrow, default)]
-    response: Raw<'a>,
-    #[serde(borrow, default, rename = "_error")]
-    error: Raw<'a>,
-    #[serde(borrow, default, rename = "_resourceType")]
-    resource_type: Raw<'a>,
-}
-
-#[derive(Deserialize)]
-struct RawRequest<'a> {
-    #[serde(borrow, default)]
-    method: Raw<'a>,
-    #[serde(borrow, default)]
-    url: Raw<'a>,
-    #[serde(borrow, default)]
-    headers: Raw<'a>,
-    #[serde(borrow, default, rename = "postData")]
-    post_data: Raw<'a>,
-    #[serde(borrow, default)]
-    body: Raw<'a>,
-    #[serde(borrow, default)]
-    body_base64: Raw<'a>,
-}
-
-#[derive(Deserialize)]
-struct RawResponse<'a> {
-    #[serde(borrow, default)]
-    status: Raw<'a>,
-    #[serde(borrow, default)]
-    headers: Raw<'a>,
-    #[serde(borrow, default)]
-    content: Raw<'a>,
-    #[serde(borrow, default)]
-    body: Raw<'a>,
-    #[serde(borrow, default)]
-    body_base64: Raw<'a>,
-    #[serde(borrow, default, rename = "redirectURL")]
-    redirect_url: Raw<'a>,
-    #[serde(borrow, default, rename = "_error")]
-    error: Raw<'a>,
 }
 
 #[derive(Deserialize)]
@@ -486,11 +456,6 @@ impl Lines<'_> {
     }
 }
 
-/// An entry found by the streaming scanner.
-pub(super) fn push_scanned(loaded: &mut Loaded, name: &Arc<str>, raw: super::scan::RawEntry<'_>) {
-    push_read(loaded, name, raw, None);
-}
-
 /// The exchange an entry found by the scanner describes (with its line), or why it is none.
 pub(super) fn read_scanned(
     name: &Arc<str>,
@@ -551,7 +516,8 @@ pub(super) fn add_relevant(loaded: &mut Loaded, e: Exchange) {
     }
 }
 
-/// [`push_scanned`] with the entry perhaps already read on another thread.
+/// Add an entry found by the scanner: skipped when oversized, counted when not relevant, else
+/// read (unless another thread already read it, `read`) and added.
 pub(super) fn push_read(
     loaded: &mut Loaded,
     name: &Arc<str>,
@@ -807,37 +773,24 @@ fn entry_level_by_level(text: &str) -> Result<EntryIn<'_>, String> {
             format!("not an entry object ({e})")
         }
     })?;
-    let request = match e.request {
-        None => Member::Absent,
-        Some(r) => match serde_json::from_str::<RawRequest<'_>>(r.get()) {
-            Ok(r) => Member::Object(RequestIn {
-                method: r.method,
-                url: r.url,
-                headers: r.headers,
-                post_data: member(r.post_data),
-                body: r.body,
-                body_base64: r.body_base64,
-            }),
-            Err(_) => Member::NotObject,
-        },
-    };
-    let response = match e.response {
-        None => Member::Absent,
-        Some(r) if r.get() == "null" => Member::Null,
-        Some(r) => match serde_json::from_str::<RawResponse<'_>>(r.get()) {
-            Ok(r) => Member::Object(ResponseIn {
-                status: r.status,
-                headers: r.headers,
-                content: member(r.content),
-                body: r.body,
-                body_base64: r.body_base64,
-                redirect_url: r.redirect_url,
-                error: r.error,
-            }),
-            Err(_) => Member::NotObject,
-        },
-    };
-    Ok(EntryIn {
+    let request = member::<RequestOf<'_, Raw<'_>>>(e.request).map(|r| RequestOf {
+        method: r.method,
+        url: r.url,
+        headers: r.headers,
+        post_data: member(r.post_data),
+        body: r.body,
+        body_base64: r.body_base64,
+    });
+    let response = member::<ResponseOf<'_, Raw<'_>>>(e.response).map(|r| ResponseOf {
+        status: r.status,
+        headers: r.headers,
+        content: member(r.content),
+        body: r.body,
+        body_base64: r.body_base64,
+        redirect_url: r.redirect_url,
+        error: r.error,
+    });
+    Ok(Entry {
         started_at: e.started_at,
         time: e.time,
         request,
@@ -847,7 +800,8 @@ fn entry_level_by_level(text: &str) -> Result<EntryIn<'_>, String> {
     })
 }
 
-/// A member whose members are all raw values, read from its own text.
+/// A member whose members are all raw values, read from its own text (JSON `null` is absent:
+/// a [`Raw`] holds none).
 fn member<'a, T: Deserialize<'a>>(r: Raw<'a>) -> Member<T> {
     match r.map(|r| serde_json::from_str::<T>(r.get())) {
         None => Member::Absent,
@@ -1016,23 +970,10 @@ mod tests {
             (format!("{one:?}"), format!("{two:?}"))
         };
         let mut entries = 0;
-        for path in crate::capture::fixture_paths() {
-            let text = std::fs::read_to_string(&path).unwrap();
-            let Ok(v) = serde_json::from_str::<serde_json::Value>(&text) else {
-                continue;
-            };
-            let list = v
-                .pointer("/log/entries")
-                .or_else(|| v.get("exchanges"))
-                .and_then(|l| l.as_array())
-                .cloned()
-                .unwrap_or_default();
-            for e in list {
-                let text = e.to_string();
-                let (one, two) = both(&text);
-                assert_eq!(one, two, "{}", path.display());
-                entries += 1;
-            }
+        for (path, text) in crate::capture::fixture_entries() {
+            let (one, two) = both(&text);
+            assert_eq!(one, two, "{}", path.display());
+            entries += 1;
         }
         assert!(entries > 400, "only {entries} entries read");
         // What the one-pass reader refuses, the level-by-level one still reads.

@@ -698,7 +698,9 @@ fn scan_one_thread(
     loaded: &mut Loaded,
 ) -> Result<usize, scan::ScanError> {
     let mut out = Loaded::retaining();
-    let result = scan::scan_har_slice(bytes, true, |raw| entry::push_scanned(&mut out, name, raw));
+    let result = scan::scan_har_slice(bytes, true, |raw| {
+        entry::push_read(&mut out, name, raw, None)
+    });
     out.finish();
     merge_into(loaded, out);
     result
@@ -850,6 +852,26 @@ pub(crate) fn all_fixture_exchanges() -> Vec<Exchange> {
         e.index = i;
     }
     exchanges
+}
+
+/// Every entry (HAR) or exchange (dump) of the fixtures as one line of JSON, with its file.
+#[cfg(test)]
+pub(crate) fn fixture_entries() -> Vec<(std::path::PathBuf, String)> {
+    let mut out = Vec::new();
+    for path in fixture_paths() {
+        let text = std::fs::read_to_string(&path).unwrap();
+        let Ok(v) = serde_json::from_str::<serde_json::Value>(&text) else {
+            continue;
+        };
+        let list = v
+            .pointer("/log/entries")
+            .or_else(|| v.get("exchanges"))
+            .and_then(|l| l.as_array())
+            .cloned()
+            .unwrap_or_default();
+        out.extend(list.iter().map(|e| (path.clone(), e.to_string())));
+    }
+    out
 }
 
 /// The HAR and dump fixtures, in order.

@@ -399,20 +399,10 @@ mod tests {
     /// presented again, which only the order can judge), with blank lines, lines that are not
     /// JSON, JSON that is not an object, and CRLF line ends among them.
     fn long_log() -> Vec<u8> {
-        let mut lines = Vec::new();
-        for path in crate::capture::fixture_paths() {
-            let text = std::fs::read_to_string(&path).unwrap();
-            let Ok(v) = serde_json::from_str::<serde_json::Value>(&text) else {
-                continue;
-            };
-            let list = v
-                .pointer("/log/entries")
-                .or_else(|| v.get("exchanges"))
-                .and_then(|l| l.as_array())
-                .cloned()
-                .unwrap_or_default();
-            lines.extend(list.iter().map(|e| e.to_string()));
-        }
+        let lines: Vec<String> = crate::capture::fixture_entries()
+            .into_iter()
+            .map(|(_, e)| e)
+            .collect();
         let mut out = Vec::new();
         let mut n = 0usize;
         while out.len() < 3 * BATCH * WORKERS {

@@ -531,6 +531,15 @@ impl Exchange {
             .filter(|v| !is_unset_literal(v))
     }
 
+    /// The JSON object a successful answer carries (metadata, introspection), if any.
+    pub fn answer_object(&self) -> Option<&serde_json::Map<String, Value>> {
+        self.response
+            .as_ref()
+            .filter(|r| r.is_success())
+            .and_then(|r| r.json.as_ref())
+            .and_then(Value::as_object)
+    }
+
     /// The refresh token a successful token-endpoint response issued, if any.
     pub fn issued_refresh(&self) -> Option<&str> {
         self.response

@@ -309,9 +309,9 @@ pub fn temp_file(contents: &str) -> TempFile {
     TempFile { file, path }
 }
 
-/// `check PATH --format json`: its exit status and the rule and category of its first finding
-/// that is not latent (`(none)` when there is none) — what a diagnosis comes down to.
-pub fn top_of(path: &std::path::Path) -> (Option<i32>, String) {
+/// `check PATH --format json`: its exit status and its report (a test fails, naming the file
+/// and the standard error, when the output is not JSON).
+pub fn report_of(path: &std::path::Path) -> (Option<i32>, Value) {
     let out = doctor()
         .arg("check")
         .arg(path)
@@ -325,6 +325,13 @@ pub fn top_of(path: &std::path::Path) -> (Option<i32>, String) {
             String::from_utf8_lossy(&out.stderr)
         )
     });
+    (out.status.code(), doc)
+}
+
+/// `check PATH --format json`: its exit status and the rule and category of its first finding
+/// that is not latent (`(none)` when there is none) — what a diagnosis comes down to.
+pub fn top_of(path: &std::path::Path) -> (Option<i32>, String) {
+    let (code, doc) = report_of(path);
     let first = doc["findings"]
         .as_array()
         .unwrap()
@@ -332,7 +339,7 @@ pub fn top_of(path: &std::path::Path) -> (Option<i32>, String) {
         .find(|f| f["latent"] == false)
         .map(|f| format!("{} {}", f["rule"], f["category"]))
         .unwrap_or_else(|| "(none)".into());
-    (out.status.code(), first)
+    (code, first)
 }
 
 /// The captures of `fixtures/corpus` and `fixtures/scenarios` whose extension is one of

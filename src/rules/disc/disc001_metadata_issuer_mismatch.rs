@@ -148,10 +148,7 @@ fn configured_issuer(
             continue;
         }
         let published = e
-            .response
-            .as_ref()
-            .filter(|r| r.is_success())
-            .and_then(|r| r.json.as_ref())
+            .answer_object()
             .and_then(|j| j.get("issuer"))
             .and_then(Value::as_str);
         let Some(published) = published.filter(|p| *p != configured) else {

@@ -70,13 +70,7 @@ fn names_unreachable(e: &Exchange, host: &str) -> bool {
 impl Rule for Disc005 {
     fn check(&self, cx: &mut Context<'_>) {
         for e in discovery_exchanges(cx.exchanges) {
-            let Some(doc) = e
-                .response
-                .as_ref()
-                .filter(|r| r.is_success())
-                .and_then(|r| r.json.as_ref())
-                .and_then(Value::as_object)
-            else {
+            let Some(doc) = e.answer_object() else {
                 continue;
             };
             let Some(fetch_host) = e.request.host().map(str::to_ascii_lowercase) else {

@@ -76,13 +76,7 @@ impl Rule for Disc010 {
             .iter()
             .filter(|e| e.kind == Kind::ResourceMetadata && e.request.method == "GET")
         {
-            let Some(doc) = e
-                .response
-                .as_ref()
-                .filter(|r| r.is_success())
-                .and_then(|r| r.json.as_ref())
-                .and_then(Value::as_object)
-            else {
+            let Some(doc) = e.answer_object() else {
                 continue;
             };
             let Some(resource) = doc.get("resource").and_then(Value::as_str) else {

@@ -45,10 +45,7 @@ impl Rule for Exp008 {
         let leeway = cx.options.leeway;
         for i in ex.iter().filter(|e| e.kind == Kind::Introspection) {
             let inactive = i
-                .response
-                .as_ref()
-                .filter(|r| r.is_success())
-                .and_then(|r| r.json.as_ref())
+                .answer_object()
                 .and_then(|j| j.get("active"))
                 .is_some_and(|v| v == &Value::Bool(false));
             if !inactive {
