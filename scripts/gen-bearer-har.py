@@ -36,6 +36,8 @@ import re
 import sys
 import time
 
+from genlib import b64u, http_date, iso
+
 T0_MS = 1795946400000  # 2026-11-29T10:00:00Z
 APP = "https://shop.contoso-shop.example"
 API = "https://api.contoso-shop.example"
@@ -56,24 +58,6 @@ PATHS = ["/v2/orders", "/v2/cart", "/v2/catalog/items", "/v2/recommendations", "
          "/v2/inventory", "/v2/prices", "/v2/shipping/quotes"]
 
 
-def b64u(b):
-    return base64.urlsafe_b64encode(b).rstrip(b"=").decode()
-
-
-def iso(ms):
-    t = time.gmtime(ms // 1000)
-    return "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ" % (t.tm_year, t.tm_mon, t.tm_mday, t.tm_hour,
-                                                    t.tm_min, t.tm_sec, ms % 1000)
-
-
-DAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
-MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-
-
-def http_date(ms):
-    t = time.gmtime(ms // 1000)
-    return "%s, %02d %s %04d %02d:%02d:%02d GMT" % (DAYS[t.tm_wday], t.tm_mday, MONTHS[t.tm_mon - 1],
-                                                     t.tm_year, t.tm_hour, t.tm_min, t.tm_sec)
 
 
 def parse_size(s):

@@ -26,29 +26,13 @@ import random
 import sys
 import time
 
+from genlib import b64u, http_date, iso
+
 T0_MS = 1795946400000  # 2026-11-29T10:00:00Z
 HOST = "login.acme-gateway.example"
 TOKEN_URL = "https://" + HOST + "/oauth2/v2.0/token"
 ISSUER = "https://" + HOST + "/oauth2/v2.0"
 ALPHA = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-DAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
-MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-
-
-def b64u(b):
-    return base64.urlsafe_b64encode(b).rstrip(b"=").decode()
-
-
-def iso(ms):
-    t = time.gmtime(ms // 1000)
-    return "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ" % (t.tm_year, t.tm_mon, t.tm_mday, t.tm_hour,
-                                                    t.tm_min, t.tm_sec, ms % 1000)
-
-
-def http_date(ms):
-    t = time.gmtime(ms // 1000)
-    return "%s, %02d %s %04d %02d:%02d:%02d GMT" % (DAYS[t.tm_wday], t.tm_mday, MONTHS[t.tm_mon - 1],
-                                                     t.tm_year, t.tm_hour, t.tm_min, t.tm_sec)
 
 
 class Gateway:
